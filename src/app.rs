@@ -1,0 +1,102 @@
+//! The viewer application: Bevy's plugins, citytwin's [`CityTwinPlugins`] and the window.
+
+use crate::buildings::BuildingsPlugin;
+use crate::camera::CameraPlugin;
+use crate::capture::{CapturePlugin, CaptureRequest};
+use crate::config::Config;
+use crate::environment::EnvironmentPlugin;
+use crate::layers::LayersPlugin;
+use crate::ui::UiPlugin;
+use bevy::app::PluginGroupBuilder;
+use bevy::prelude::*;
+use bevy::render::RenderPlugin;
+use bevy::window::{MonitorSelection, WindowMode, WindowResolution};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The configuration, shared by all plugins.
+#[derive(Resource, Clone, Debug)]
+pub struct Settings(pub Arc<Config>);
+
+impl std::ops::Deref for Settings {
+    type Target = Config;
+    fn deref(&self) -> &Config {
+        &self.0
+    }
+}
+
+/// citytwin's plugins, one per concern. Hackathon teams can add them to an app of their own
+/// (after Bevy's `DefaultPlugins`, bevy_egui's `EguiPlugin` and a [`Settings`] resource), or
+/// disable some: `CityTwinPlugins.build().disable::<UiPlugin>()`.
+pub struct CityTwinPlugins;
+
+impl PluginGroup for CityTwinPlugins {
+    fn build(self) -> PluginGroupBuilder {
+        PluginGroupBuilder::start::<Self>()
+            .add(LayersPlugin)
+            .add(EnvironmentPlugin)
+            .add(BuildingsPlugin)
+            .add(CameraPlugin)
+            .add(UiPlugin)
+    }
+}
+
+/// How the viewer runs, from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct ViewerOptions {
+    /// Write one frame to this PNG once the data is shown, then exit.
+    pub screenshot: Option<PathBuf>,
+    /// Window size in pixels (for screenshots, the PNG's size).
+    pub size: Option<(u32, u32)>,
+    /// Select this building (entity id) once loaded and bring it into view.
+    pub select: Option<String>,
+}
+
+/// Runs the viewer until its window closes (or the screenshot is written).
+pub fn run(config: Config, options: ViewerOptions) -> AppExit {
+    let (width, height) = options
+        .size
+        .unwrap_or((config.window.width, config.window.height));
+    let screenshot_mode = options.screenshot.is_some();
+    let mut resolution = WindowResolution::new(width, height);
+    if screenshot_mode {
+        // One logical pixel per physical pixel, so the PNG has exactly the size asked for.
+        resolution = resolution.with_scale_factor_override(1.0);
+    }
+    let window = Window {
+        title: config.window.title.clone(),
+        resolution,
+        resizable: !screenshot_mode,
+        mode: if config.window.fullscreen && !screenshot_mode {
+            WindowMode::BorderlessFullscreen(MonitorSelection::Primary)
+        } else {
+            WindowMode::Windowed
+        },
+        ..default()
+    };
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(window),
+                ..default()
+            })
+            .set(RenderPlugin {
+                // In screenshot mode, compile shaders before drawing, so that the first frame
+                // is complete instead of black.
+                synchronous_pipeline_compilation: screenshot_mode,
+                ..default()
+            }),
+    )
+    .add_plugins(bevy_egui::EguiPlugin::default())
+    .insert_resource(Settings(Arc::new(config)))
+    .add_plugins(CityTwinPlugins);
+    if let Some(id) = options.select {
+        app.insert_resource(crate::buildings::InitialSelection(id));
+    }
+    if let Some(path) = options.screenshot {
+        app.add_plugins(CapturePlugin)
+            .insert_resource(CaptureRequest::new(path));
+    }
+    app.run()
+}

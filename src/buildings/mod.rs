@@ -1,0 +1,531 @@
+//! The buildings layer: loads the city off the main thread, spawns its tiles a few per frame,
+//! picks the building under a click or tap, and highlights the selected one.
+//!
+//! Loading runs on its own thread (reading, parsing, georeferencing, meshing) and reaches the
+//! ECS through a channel; [`CityState`] tells the UI how far it has got.
+
+use crate::app::Settings;
+use crate::camera::{CLICK_SLOP, DragState, MainCamera};
+use crate::city::tiles::{Tile, TileStats, build_tiles};
+use crate::city::{self, CityModel, Progress};
+use crate::environment::color;
+use crate::geometry::extrude::{MeshBuffers, Palette, extrude_into};
+use crate::geometry::pick::Ray;
+use crate::layers::{LayerMember, Layers};
+use crate::source::Source;
+use bevy::asset::RenderAssetUsages;
+use bevy::input::touch::Touches;
+use bevy::mesh::{Indices, PrimitiveTopology};
+use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
+use bevy_egui::input::EguiWantsInput;
+use crossbeam_channel::{Receiver, TryRecvError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Triangles handed to the renderer per frame at most (at least one tile per frame), so a
+/// large city appears progressively instead of stalling one frame.
+const TRIANGLES_PER_FRAME: usize = 1_500_000;
+
+/// Where loading stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoadStatus {
+    /// Still working.
+    Loading {
+        /// What is happening.
+        stage: String,
+        /// Items done.
+        done: usize,
+        /// Items in all (0 when unknown).
+        total: usize,
+    },
+    /// Every tile is in the scene.
+    Ready,
+    /// Loading failed; the message says what to do.
+    Failed(String),
+}
+
+/// The loaded city, for the UI, the camera and picking.
+#[derive(Resource, Debug)]
+pub struct CityState {
+    /// Progress or outcome.
+    pub status: LoadStatus,
+    /// The city once decoded (before its tiles are all spawned).
+    pub model: Option<Arc<CityModel>>,
+    /// Tiles in the city.
+    pub tiles_total: usize,
+    /// Tiles spawned so far.
+    pub tiles_spawned: usize,
+    /// Triangles in all tiles.
+    pub triangles: usize,
+    /// When loading started.
+    pub started: Instant,
+    /// How long until every tile was spawned.
+    pub ready_after: Option<Duration>,
+}
+
+impl Default for CityState {
+    fn default() -> Self {
+        Self {
+            status: LoadStatus::Loading {
+                stage: "starting".to_owned(),
+                done: 0,
+                total: 0,
+            },
+            model: None,
+            tiles_total: 0,
+            tiles_spawned: 0,
+            triangles: 0,
+            started: Instant::now(),
+            ready_after: None,
+        }
+    }
+}
+
+impl CityState {
+    /// Whether every tile is in the scene.
+    pub fn is_ready(&self) -> bool {
+        self.status == LoadStatus::Ready
+    }
+}
+
+/// The building shown in the inspector, by index into [`CityModel::buildings`].
+#[derive(Resource, Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Selection {
+    /// The selected building.
+    pub building: Option<usize>,
+}
+
+/// Selects a building (or clears the selection with `None`).
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SelectBuilding(pub Option<usize>);
+
+/// Asks the camera to bring a building into view.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FocusBuilding(pub usize);
+
+/// A building to select as soon as the city is loaded (`--select ID`).
+#[derive(Resource, Debug, Clone, PartialEq, Eq)]
+pub struct InitialSelection(pub String);
+
+/// A tile of buildings in the scene.
+#[derive(Component, Debug)]
+pub struct BuildingTile {
+    /// Grid cell.
+    pub cell: (i32, i32),
+    /// Indices of its buildings.
+    pub buildings: Vec<usize>,
+}
+
+/// The parent of all building tiles (the layer's root).
+#[derive(Component, Debug)]
+pub struct BuildingsRoot;
+
+/// The highlight drawn over the selected building.
+#[derive(Component, Debug)]
+pub struct SelectionHighlight;
+
+enum LoaderMessage {
+    Progress(Progress),
+    Done(Box<CityModel>, Vec<(Tile, Mesh)>, TileStats),
+    Failed(String),
+}
+
+#[derive(Resource)]
+struct Loader(Receiver<LoaderMessage>);
+
+#[derive(Resource, Default)]
+struct PendingTiles(Vec<(Tile, Mesh)>);
+
+#[derive(Resource)]
+struct BuildingMaterials {
+    tiles: Handle<StandardMaterial>,
+    selected: Handle<StandardMaterial>,
+}
+
+/// Loads, shows and picks buildings.
+pub struct BuildingsPlugin;
+
+impl Plugin for BuildingsPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<CityState>()
+            .init_resource::<Selection>()
+            .init_resource::<PendingTiles>()
+            .add_message::<SelectBuilding>()
+            .add_message::<FocusBuilding>()
+            .add_systems(Startup, start_loading)
+            .add_systems(
+                Update,
+                (receive, spawn_tiles, select_initial, pick, apply_selection)
+                    .chain()
+                    .after(crate::camera::CameraInputSet),
+            );
+    }
+}
+
+/// Turns mesh buffers into a Bevy mesh that lives only on the GPU (picking uses the
+/// footprints, not the vertices).
+pub fn to_mesh(buffers: MeshBuffers) -> Mesh {
+    Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::RENDER_WORLD,
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, buffers.positions)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, buffers.normals)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, buffers.colors)
+    .with_inserted_indices(Indices::U32(buffers.indices))
+}
+
+fn palette(settings: &Settings) -> Palette {
+    let lin = |hex: &str| {
+        let c = color(hex).to_linear();
+        [c.red, c.green, c.blue, 1.0]
+    };
+    Palette {
+        wall: lin(&settings.buildings.wall_color),
+        roof: lin(&settings.buildings.roof_color),
+    }
+}
+
+fn start_loading(
+    mut commands: Commands,
+    settings: Res<Settings>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut layers: ResMut<Layers>,
+) {
+    layers.register("buildings", "Buildings");
+    commands.spawn((
+        BuildingsRoot,
+        LayerMember("buildings"),
+        Transform::default(),
+        Visibility::default(),
+        Name::new("Buildings"),
+    ));
+    commands.insert_resource(BuildingMaterials {
+        // Vertex colours carry the wall/roof colours; the material is white.
+        tiles: materials.add(StandardMaterial {
+            base_color: Color::WHITE,
+            perceptual_roughness: 0.85,
+            reflectance: 0.3,
+            ..default()
+        }),
+        selected: materials.add(StandardMaterial {
+            base_color: color(&settings.buildings.selected_color),
+            emissive: color(&settings.buildings.selected_color).to_linear() * 0.35,
+            perceptual_roughness: 0.7,
+            depth_bias: 50.0,
+            ..default()
+        }),
+    });
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let config = settings.0.clone();
+    let palette = palette(&settings);
+    std::thread::Builder::new()
+        .name("citytwin-loader".to_owned())
+        .spawn(move || {
+            let source = Source::from_setting(&config.data.source);
+            let progress_tx = tx.clone();
+            let result = city::load_with_progress(&source, &config, &mut |p| {
+                let _ = progress_tx.send(LoaderMessage::Progress(p));
+            });
+            let message = match result {
+                Ok(model) => {
+                    let _ = tx.send(LoaderMessage::Progress(Progress {
+                        stage: "meshing",
+                        done: 0,
+                        total: model.buildings.len(),
+                    }));
+                    let (tiles, stats) =
+                        build_tiles(&model.buildings, config.buildings.tile_size, &palette);
+                    let tiles = tiles
+                        .into_iter()
+                        .map(|mut t| {
+                            let mesh = to_mesh(std::mem::take(&mut t.mesh));
+                            (t, mesh)
+                        })
+                        .collect();
+                    LoaderMessage::Done(Box::new(model), tiles, stats)
+                }
+                Err(e) => LoaderMessage::Failed(e.to_string()),
+            };
+            let _ = tx.send(message);
+        })
+        .map(|_| ())
+        .unwrap_or_else(|e| error!("cannot start the loader thread: {e}"));
+    commands.insert_resource(Loader(rx));
+}
+
+fn receive(
+    loader: Option<Res<Loader>>,
+    mut state: ResMut<CityState>,
+    mut pending: ResMut<PendingTiles>,
+    mut commands: Commands,
+) {
+    let Some(loader) = loader else { return };
+    loop {
+        match loader.0.try_recv() {
+            Ok(LoaderMessage::Progress(p)) => {
+                state.status = LoadStatus::Loading {
+                    stage: p.stage.to_owned(),
+                    done: p.done,
+                    total: p.total,
+                };
+            }
+            Ok(LoaderMessage::Done(model, tiles, stats)) => {
+                info!(
+                    "loaded {}: {} entities, {} buildings, {} skipped, {} tiles in {:.2} s",
+                    model.source_label,
+                    model.entities_read,
+                    model.buildings.len(),
+                    model.skipped.len(),
+                    tiles.len(),
+                    state.started.elapsed().as_secs_f64()
+                );
+                for s in model.skipped.iter().take(20) {
+                    warn!("skipped {}: {}", s.id, s.reason);
+                }
+                state.tiles_total = tiles.len();
+                state.triangles = stats.triangles;
+                state.model = Some(Arc::new(*model));
+                state.status = LoadStatus::Loading {
+                    stage: "adding tiles to the scene".to_owned(),
+                    done: 0,
+                    total: tiles.len(),
+                };
+                pending.0 = tiles;
+                pending.0.reverse(); // pop() from the end keeps the original order
+                commands.remove_resource::<Loader>();
+                return;
+            }
+            Ok(LoaderMessage::Failed(message)) => {
+                error!("{message}");
+                state.status = LoadStatus::Failed(message);
+                commands.remove_resource::<Loader>();
+                return;
+            }
+            Err(TryRecvError::Empty) => return,
+            Err(TryRecvError::Disconnected) => {
+                state.status =
+                    LoadStatus::Failed("the loader stopped unexpectedly; see the log".to_owned());
+                commands.remove_resource::<Loader>();
+                return;
+            }
+        }
+    }
+}
+
+fn spawn_tiles(
+    mut commands: Commands,
+    mut pending: ResMut<PendingTiles>,
+    mut state: ResMut<CityState>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    materials: Res<BuildingMaterials>,
+    root: Single<Entity, With<BuildingsRoot>>,
+    mut layers: ResMut<Layers>,
+) {
+    if state.model.is_none() || state.is_ready() || matches!(state.status, LoadStatus::Failed(_)) {
+        return;
+    }
+    let mut budget = TRIANGLES_PER_FRAME;
+    while budget > 0 {
+        let Some((tile, mesh)) = pending.0.pop() else {
+            break;
+        };
+        budget = budget.saturating_sub(mesh.indices().map_or(0, |i| i.len() / 3).max(1));
+        let translation = Vec3::new(tile.center[0] as f32, 0.0, -tile.center[1] as f32);
+        commands.spawn((
+            BuildingTile {
+                cell: tile.cell,
+                buildings: tile.buildings,
+            },
+            Mesh3d(meshes.add(mesh)),
+            MeshMaterial3d(materials.tiles.clone()),
+            Transform::from_translation(translation),
+            ChildOf(*root),
+        ));
+        state.tiles_spawned += 1;
+    }
+    if pending.0.is_empty() {
+        state.status = LoadStatus::Ready;
+        state.ready_after = Some(state.started.elapsed());
+        if let (Some(layer), Some(model)) = (layers.get_mut("buildings"), state.model.as_ref()) {
+            layer.count = Some(model.buildings.len());
+        }
+    } else {
+        let (done, total) = (state.tiles_spawned, state.tiles_total);
+        state.status = LoadStatus::Loading {
+            stage: "adding tiles to the scene".to_owned(),
+            done,
+            total,
+        };
+    }
+}
+
+fn select_initial(
+    initial: Option<Res<InitialSelection>>,
+    state: Res<CityState>,
+    mut select: MessageWriter<SelectBuilding>,
+    mut focus: MessageWriter<FocusBuilding>,
+    mut commands: Commands,
+) {
+    let (Some(initial), Some(model)) = (initial, state.model.as_ref()) else {
+        return;
+    };
+    match model.buildings.iter().position(|b| b.id == initial.0) {
+        Some(i) => {
+            select.write(SelectBuilding(Some(i)));
+            focus.write(FocusBuilding(i));
+        }
+        None => warn!(
+            "--select: no building with the id {:?} was loaded",
+            initial.0
+        ),
+    }
+    commands.remove_resource::<InitialSelection>();
+}
+
+/// Index of the building hit first by a ray (scene coordinates), if any.
+pub fn pick_building(model: &CityModel, ray: &Ray) -> Option<usize> {
+    let mut best: Option<(usize, f64)> = None;
+    for (i, b) in model.buildings.iter().enumerate() {
+        if let Some(t) = crate::geometry::pick::hit(&b.footprint, b.base, b.height, ray)
+            && best.is_none_or(|(_, bt)| t < bt)
+        {
+            best = Some((i, t));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "a Bevy system reading several inputs"
+)]
+fn pick(
+    buttons: Res<ButtonInput<MouseButton>>,
+    touches: Res<Touches>,
+    drag: Res<DragState>,
+    egui: Res<EguiWantsInput>,
+    window: Single<&Window, With<PrimaryWindow>>,
+    camera: Single<(&Camera, &GlobalTransform), With<MainCamera>>,
+    state: Res<CityState>,
+    mut select: MessageWriter<SelectBuilding>,
+    mut press_was_click: Local<bool>,
+) {
+    // A click: the left button released without having dragged, not over the UI.
+    let mut at: Option<Vec2> = None;
+    if buttons.just_pressed(MouseButton::Left) {
+        *press_was_click = !egui.wants_any_pointer_input();
+    }
+    if buttons.pressed(MouseButton::Left) && !drag.is_click_candidate() {
+        *press_was_click = false;
+    }
+    if buttons.just_released(MouseButton::Left) && *press_was_click {
+        at = window.cursor_position();
+        *press_was_click = false;
+    }
+    // A tap: one finger lifted close to where it went down.
+    for t in touches.iter_just_released() {
+        if t.distance().length() <= CLICK_SLOP * 2.0
+            && touches.iter().next().is_none()
+            && !egui.wants_any_pointer_input()
+        {
+            at = Some(t.position());
+        }
+    }
+    let (Some(at), Some(model)) = (at, state.model.as_ref()) else {
+        return;
+    };
+    let (cam, cam_transform) = *camera;
+    let Ok(ray) = cam.viewport_to_world(cam_transform, at) else {
+        return;
+    };
+    let ray = Ray {
+        origin: ray.origin.as_dvec3().to_array(),
+        direction: ray.direction.as_dvec3().to_array(),
+    };
+    select.write(SelectBuilding(pick_building(model, &ray)));
+}
+
+fn apply_selection(
+    mut messages: MessageReader<SelectBuilding>,
+    mut selection: ResMut<Selection>,
+    state: Res<CityState>,
+    highlight: Query<Entity, With<SelectionHighlight>>,
+    materials: Res<BuildingMaterials>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut commands: Commands,
+) {
+    let Some(SelectBuilding(wanted)) = messages.read().last().copied() else {
+        return;
+    };
+    if selection.building == wanted {
+        return;
+    }
+    selection.building = wanted;
+    for e in &highlight {
+        commands.entity(e).despawn();
+    }
+    let (Some(i), Some(model)) = (wanted, state.model.as_ref()) else {
+        return;
+    };
+    let Some(b) = model.buildings.get(i) else {
+        return;
+    };
+    let center = b.footprint.center();
+    let mut buffers = MeshBuffers::default();
+    let white = [1.0, 1.0, 1.0, 1.0];
+    extrude_into(
+        &mut buffers,
+        &b.footprint,
+        b.base,
+        b.height,
+        center,
+        &Palette {
+            wall: white,
+            roof: white,
+        },
+    );
+    commands.spawn((
+        SelectionHighlight,
+        Mesh3d(meshes.add(to_mesh(buffers))),
+        MeshMaterial3d(materials.selected.clone()),
+        Transform::from_xyz(center[0] as f32, 0.0, -center[1] as f32),
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picking_the_demo_from_above_finds_the_building_below() {
+        let config = crate::config::Config::default();
+        let model = city::load(&Source::Demo, &config).unwrap();
+        // Straight down over the centre of each of a sample of buildings: the pick must be
+        // the building itself or one that overlaps it (building outlines may overlap).
+        for (i, b) in model.buildings.iter().enumerate().step_by(97) {
+            let c = b.footprint.center();
+            if !b.footprint.contains(c) {
+                continue; // concave: the bbox centre is outside
+            }
+            let ray = Ray {
+                origin: [c[0], 1_000.0, -c[1]],
+                direction: [0.0, -1.0, 0.0],
+            };
+            let hit = pick_building(&model, &ray).expect("something is below");
+            let hb = &model.buildings[hit];
+            assert!(
+                hit == i || (hb.footprint.contains(c) && hb.height >= b.height),
+                "{} vs {}",
+                b.id,
+                hb.id
+            );
+        }
+        let nowhere = Ray {
+            origin: [90_000.0, 100.0, 0.0],
+            direction: [0.0, -1.0, 0.0],
+        };
+        assert_eq!(pick_building(&model, &nowhere), None);
+    }
+}

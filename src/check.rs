@@ -1,0 +1,135 @@
+//! `citytwin check`: load data without a window or GPU and report what would be drawn.
+
+use crate::city::{self, LoadError};
+use crate::config::Config;
+use crate::geometry::extrude::Palette;
+use crate::ngsi_ld::SkippedItem;
+use crate::source::Source;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Instant;
+
+/// What `check` found. Serialised as the `--json` output; the keys `entities`, `buildings`,
+/// `triangles`, `skipped` and `seconds` are a stable interface.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckReport {
+    /// What was read.
+    pub source: String,
+    /// Entities read.
+    pub entities: usize,
+    /// Entities read, by type.
+    pub entities_by_type: BTreeMap<String, usize>,
+    /// Buildings meshed.
+    pub buildings: usize,
+    /// Triangles in all building meshes.
+    pub triangles: usize,
+    /// Tiles (meshes, and so draw calls for buildings).
+    pub tiles: usize,
+    /// Buildings by where their height came from (`data`, `floors`, `default`).
+    pub height_sources: BTreeMap<String, usize>,
+    /// Everything not drawn, with the reason.
+    pub skipped: Vec<SkippedItem>,
+    /// Scene origin `[longitude, latitude]`.
+    pub origin: [f64; 2],
+    /// Projected CRS used.
+    pub crs: String,
+    /// Seconds from start to the last mesh built.
+    pub seconds: f64,
+}
+
+/// Loads and meshes `source` as the viewer would, and counts.
+pub fn run(source: &Source, config: &Config) -> Result<CheckReport, LoadError> {
+    let started = Instant::now();
+    let model = city::load(source, config)?;
+    let (_, stats) = city::tiles::build_tiles(
+        &model.buildings,
+        config.buildings.tile_size,
+        &Palette::default(),
+    );
+    let mut height_sources = BTreeMap::new();
+    for b in &model.buildings {
+        *height_sources
+            .entry(b.height_source.label().to_owned())
+            .or_insert(0) += 1;
+    }
+    Ok(CheckReport {
+        source: model.source_label,
+        entities: model.entities_read,
+        entities_by_type: model.entities_by_type,
+        buildings: model.buildings.len(),
+        triangles: stats.triangles,
+        tiles: stats.tiles,
+        height_sources,
+        skipped: model.skipped,
+        origin: [model.origin.lon, model.origin.lat],
+        crs: model.crs,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Groups thousands with commas: 12345 → "12,345".
+pub fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl CheckReport {
+    /// The human-readable report.
+    pub fn to_text(&self) -> String {
+        let mut t = String::new();
+        let by_type: Vec<String> = self
+            .entities_by_type
+            .iter()
+            .map(|(k, v)| format!("{k} {}", thousands(*v)))
+            .collect();
+        let heights: Vec<String> = self
+            .height_sources
+            .iter()
+            .map(|(k, v)| format!("{} from {k}", thousands(*v)))
+            .collect();
+        let _ = writeln!(t, "citytwin check: {}", self.source);
+        let _ = writeln!(
+            t,
+            "  entities read     {} ({})",
+            thousands(self.entities),
+            by_type.join(", ")
+        );
+        let _ = writeln!(
+            t,
+            "  buildings meshed  {} in {} tiles, {} triangles",
+            thousands(self.buildings),
+            self.tiles,
+            thousands(self.triangles)
+        );
+        let _ = writeln!(t, "  heights           {}", heights.join(", "));
+        let _ = writeln!(t, "  skipped           {}", thousands(self.skipped.len()));
+        for s in &self.skipped {
+            let _ = writeln!(t, "    {}: {}", s.id, s.reason);
+        }
+        let _ = writeln!(
+            t,
+            "  scene origin      {:.6}, {:.6} ({})",
+            self.origin[0], self.origin[1], self.crs
+        );
+        let _ = writeln!(t, "  seconds           {:.2}", self.seconds);
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(7981), "7,981");
+        assert_eq!(super::thousands(1234567), "1,234,567");
+    }
+}

@@ -1,0 +1,243 @@
+//! The surroundings: ground, sky and sun.
+//!
+//! The ground is a large plane that receives shadows. The sky is a dome with a vertical
+//! gradient from the horizon colour to the zenith colour that travels with the camera. The sun
+//! is a directional light with cascaded shadow maps sized for a city seen from street level to
+//! a few kilometres up.
+
+use crate::app::Settings;
+use crate::camera::MainCamera;
+use crate::config::parse_hex_color;
+use crate::layers::{LayerMember, Layers};
+use bevy::asset::RenderAssetUsages;
+use bevy::light::{
+    CascadeShadowConfigBuilder, DirectionalLightShadowMap, NotShadowCaster, NotShadowReceiver,
+};
+use bevy::mesh::{Indices, PrimitiveTopology};
+use bevy::prelude::*;
+
+/// Radius of the sky dome (m); inside the camera's far plane.
+const SKY_RADIUS: f32 = 150_000.0;
+/// Radius of the ground disc (m); it travels with the camera so its edge, hidden in the haze,
+/// stays level with the horizon.
+const GROUND_RADIUS: f32 = 100_000.0;
+/// Distance (m) at which the haze hides everything but the brightest objects.
+const HAZE_VISIBILITY: f32 = 40_000.0;
+
+/// Marks the sun.
+#[derive(Component, Debug)]
+pub struct Sun;
+
+/// Marks the sky dome.
+#[derive(Component, Debug)]
+pub struct Sky;
+
+/// Marks the ground plane.
+#[derive(Component, Debug)]
+pub struct Ground;
+
+/// Switches the sun's shadows on or off.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SetShadows(pub bool);
+
+/// Ground, sky and sun.
+pub struct EnvironmentPlugin;
+
+impl Plugin for EnvironmentPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_message::<SetShadows>()
+            .add_systems(Startup, setup)
+            .add_systems(Update, (follow_camera, add_haze, apply_shadow_setting));
+    }
+}
+
+/// Converts a configured "#rrggbb" to a colour (the configuration was validated).
+pub fn color(hex: &str) -> Color {
+    let [r, g, b] = parse_hex_color(hex).unwrap_or([1.0, 0.0, 1.0]);
+    Color::srgb(r, g, b)
+}
+
+/// The unit vector pointing from the ground toward the sun, for a compass azimuth (degrees,
+/// 0 = north, 90 = east) and an elevation above the horizon (degrees). Scene axes: east = +x,
+/// up = +y, north = −z.
+pub fn sun_direction(azimuth_deg: f32, elevation_deg: f32) -> Vec3 {
+    let (a, e) = (azimuth_deg.to_radians(), elevation_deg.to_radians());
+    Vec3::new(a.sin() * e.cos(), e.sin(), -a.cos() * e.cos())
+}
+
+fn setup(
+    mut commands: Commands,
+    settings: Res<Settings>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut layers: ResMut<Layers>,
+) {
+    let scene = &settings.scene;
+    let sun = &settings.sun;
+    let horizon = color(&scene.sky_horizon_color);
+    commands.insert_resource(ClearColor(horizon));
+    commands.insert_resource(GlobalAmbientLight {
+        color: Color::srgb(0.80, 0.87, 1.0),
+        brightness: 900.0,
+        ..default()
+    });
+    commands.insert_resource(DirectionalLightShadowMap {
+        size: sun.shadow_map_size as usize,
+    });
+    let direction = sun_direction(sun.azimuth_deg as f32, sun.elevation_deg as f32);
+    commands.spawn((
+        Sun,
+        DirectionalLight {
+            illuminance: sun.illuminance as f32,
+            shadow_maps_enabled: sun.shadows,
+            color: Color::srgb(1.0, 0.97, 0.92),
+            ..default()
+        },
+        Transform::from_translation(direction * 1000.0).looking_at(Vec3::ZERO, Vec3::Y),
+        CascadeShadowConfigBuilder {
+            num_cascades: 4,
+            minimum_distance: 1.0,
+            first_cascade_far_bound: 350.0,
+            maximum_distance: 9_000.0,
+            overlap_proportion: 0.25,
+        }
+        .build(),
+    ));
+
+    layers.register("ground", "Ground");
+    commands.spawn((
+        Ground,
+        LayerMember("ground"),
+        Mesh3d(meshes.add(Circle::new(GROUND_RADIUS).mesh().resolution(256))),
+        MeshMaterial3d(materials.add(StandardMaterial {
+            base_color: color(&scene.ground_color),
+            perceptual_roughness: 1.0,
+            reflectance: 0.1,
+            ..default()
+        })),
+        // The circle mesh faces +z; lay it flat, facing up.
+        Transform::from_rotation(Quat::from_rotation_x(-std::f32::consts::FRAC_PI_2)),
+        NotShadowCaster,
+    ));
+
+    commands.spawn((
+        Sky,
+        Mesh3d(meshes.add(sky_dome(horizon, color(&scene.sky_zenith_color)))),
+        MeshMaterial3d(materials.add(StandardMaterial {
+            base_color: Color::WHITE,
+            unlit: true,
+            fog_enabled: false,
+            cull_mode: None,
+            ..default()
+        })),
+        Transform::from_scale(Vec3::splat(SKY_RADIUS)),
+        NotShadowCaster,
+        NotShadowReceiver,
+    ));
+}
+
+/// A unit hemisphere (plus a skirt below the horizon) with vertex colours from `horizon` at
+/// the bottom to `zenith` at the top.
+fn sky_dome(horizon: Color, zenith: Color) -> Mesh {
+    let (rings, sectors) = (24u32, 48u32);
+    let (h, z) = (horizon.to_linear(), zenith.to_linear());
+    let mut positions = Vec::new();
+    let mut colors = Vec::new();
+    for ring in 0..=rings {
+        // From 10° below the horizon up to the zenith.
+        let elevation = -10f32.to_radians() + (ring as f32 / rings as f32) * 100f32.to_radians();
+        let elevation = elevation.min(std::f32::consts::FRAC_PI_2);
+        // A gentle curve: most of the change happens well above the horizon.
+        let t = (elevation.max(0.0).sin()).powf(0.6);
+        let c = h.mix(&z, t);
+        for sector in 0..=sectors {
+            let a = sector as f32 / sectors as f32 * std::f32::consts::TAU;
+            positions.push([
+                elevation.cos() * a.cos(),
+                elevation.sin(),
+                elevation.cos() * a.sin(),
+            ]);
+            colors.push([c.red, c.green, c.blue, 1.0]);
+        }
+    }
+    let mut indices = Vec::new();
+    let row = sectors + 1;
+    for ring in 0..rings {
+        for sector in 0..sectors {
+            let a = ring * row + sector;
+            let b = a + row;
+            indices.extend([a, b, a + 1, a + 1, b, b + 1]);
+        }
+    }
+    let normals = vec![[0.0, -1.0, 0.0]; positions.len()];
+    Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::RENDER_WORLD,
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors)
+    .with_inserted_indices(Indices::U32(indices))
+}
+
+/// Surroundings that travel with the camera.
+type Surroundings = Or<(With<Sky>, With<Ground>)>;
+/// The main camera, excluding the surroundings (so the queries do not overlap).
+type CameraOnly = (With<MainCamera>, Without<Sky>, Without<Ground>);
+
+/// The sky dome and the ground disc stay centred under the camera.
+fn follow_camera(
+    camera: Single<&Transform, CameraOnly>,
+    mut surroundings: Query<&mut Transform, Surroundings>,
+) {
+    let p = camera.translation;
+    let wanted = Vec3::new(p.x, 0.0, p.z);
+    for mut t in &mut surroundings {
+        if t.translation != wanted {
+            t.translation = wanted;
+        }
+    }
+}
+
+/// Aerial haze on the main camera, in the horizon colour, so distance reads and the ground
+/// melts into the sky.
+fn add_haze(
+    mut commands: Commands,
+    settings: Res<Settings>,
+    cameras: Query<Entity, (With<MainCamera>, Without<DistanceFog>)>,
+) {
+    for camera in &cameras {
+        commands.entity(camera).insert(DistanceFog {
+            color: color(&settings.scene.sky_horizon_color),
+            falloff: FogFalloff::from_visibility_squared(HAZE_VISIBILITY),
+            ..default()
+        });
+    }
+}
+
+fn apply_shadow_setting(
+    mut messages: MessageReader<SetShadows>,
+    mut sun: Single<&mut DirectionalLight, With<Sun>>,
+) {
+    for SetShadows(on) in messages.read() {
+        sun.shadow_maps_enabled = *on;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sun_direction_follows_the_compass() {
+        let south = sun_direction(180.0, 0.0);
+        assert!(
+            (south - Vec3::new(0.0, 0.0, 1.0)).length() < 1e-5,
+            "south is +z"
+        );
+        let east = sun_direction(90.0, 0.0);
+        assert!((east - Vec3::X).length() < 1e-5);
+        let up = sun_direction(0.0, 90.0);
+        assert!((up - Vec3::Y).length() < 1e-5);
+    }
+}

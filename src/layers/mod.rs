@@ -1,0 +1,167 @@
+//! Layers: named groups of scene content that the user switches on and off.
+//!
+//! A plugin registers its layer with [`Layers::register`] and tags the root entity of its
+//! content with [`LayerMember`]; the UI lists the layers and sends [`SetLayerVisible`].
+//!
+//! ```no_run
+//! use bevy::prelude::*;
+//! use citytwin::layers::{LayerMember, Layers};
+//! fn setup(mut commands: Commands, mut layers: ResMut<Layers>) {
+//!     layers.register("bike-lanes", "Bike lanes");
+//!     commands.spawn((Transform::default(), Visibility::default(), LayerMember("bike-lanes")));
+//! }
+//! ```
+
+use bevy::prelude::*;
+
+/// One layer as the layer list shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    /// Stable identifier (used by [`LayerMember`] and messages).
+    pub id: &'static str,
+    /// Name shown to users.
+    pub name: String,
+    /// Whether it is drawn.
+    pub visible: bool,
+    /// How many items it holds (shown next to the name), if known.
+    pub count: Option<usize>,
+}
+
+/// All layers, in the order they were registered.
+#[derive(Resource, Debug, Default)]
+pub struct Layers {
+    layers: Vec<Layer>,
+}
+
+impl Layers {
+    /// Adds a visible layer (or returns the existing one with this id).
+    pub fn register(&mut self, id: &'static str, name: impl Into<String>) -> &mut Layer {
+        let index = match self.layers.iter().position(|l| l.id == id) {
+            Some(i) => i,
+            None => {
+                self.layers.push(Layer {
+                    id,
+                    name: name.into(),
+                    visible: true,
+                    count: None,
+                });
+                self.layers.len() - 1
+            }
+        };
+        &mut self.layers[index]
+    }
+
+    /// The layers in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Layer> {
+        self.layers.iter()
+    }
+
+    /// A layer by id.
+    pub fn get(&self, id: &str) -> Option<&Layer> {
+        self.layers.iter().find(|l| l.id == id)
+    }
+
+    /// A layer by id, mutable.
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Layer> {
+        self.layers.iter_mut().find(|l| l.id == id)
+    }
+
+    /// Whether a layer is visible (unknown layers are).
+    pub fn is_visible(&self, id: &str) -> bool {
+        self.get(id).is_none_or(|l| l.visible)
+    }
+}
+
+/// Marks the root entity of a layer's content; its [`Visibility`] follows the layer.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LayerMember(pub &'static str);
+
+/// Asks to show or hide a layer.
+#[derive(Message, Debug, Clone, PartialEq)]
+pub struct SetLayerVisible {
+    /// The layer id.
+    pub layer: String,
+    /// Show (true) or hide.
+    pub visible: bool,
+}
+
+/// Keeps layer visibility and the entities of each layer in step.
+pub struct LayersPlugin;
+
+impl Plugin for LayersPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<Layers>()
+            .add_message::<SetLayerVisible>()
+            .add_systems(
+                Update,
+                (apply_layer_messages, sync_layer_visibility).chain(),
+            );
+    }
+}
+
+fn apply_layer_messages(mut messages: MessageReader<SetLayerVisible>, mut layers: ResMut<Layers>) {
+    for m in messages.read() {
+        if let Some(layer) = layers.get_mut(&m.layer) {
+            layer.visible = m.visible;
+        }
+    }
+}
+
+fn sync_layer_visibility(layers: Res<Layers>, mut members: Query<(&LayerMember, &mut Visibility)>) {
+    for (member, mut visibility) in &mut members {
+        let wanted = if layers.is_visible(member.0) {
+            Visibility::Inherited
+        } else {
+            Visibility::Hidden
+        };
+        if *visibility != wanted {
+            *visibility = wanted;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hiding_a_layer_hides_its_members() {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, LayersPlugin));
+        app.world_mut()
+            .resource_mut::<Layers>()
+            .register("buildings", "Buildings");
+        let root = app
+            .world_mut()
+            .spawn((Visibility::default(), LayerMember("buildings")))
+            .id();
+        let other = app
+            .world_mut()
+            .spawn((Visibility::default(), LayerMember("sensors")))
+            .id();
+        app.update();
+        app.world_mut().write_message(SetLayerVisible {
+            layer: "buildings".into(),
+            visible: false,
+        });
+        app.update();
+        assert_eq!(
+            app.world().get::<Visibility>(root),
+            Some(&Visibility::Hidden)
+        );
+        assert_eq!(
+            app.world().get::<Visibility>(other),
+            Some(&Visibility::Inherited)
+        );
+        assert!(!app.world().resource::<Layers>().is_visible("buildings"));
+        app.world_mut().write_message(SetLayerVisible {
+            layer: "buildings".into(),
+            visible: true,
+        });
+        app.update();
+        assert_eq!(
+            app.world().get::<Visibility>(root),
+            Some(&Visibility::Inherited)
+        );
+    }
+}

@@ -1,0 +1,29 @@
+//! NGSI-LD: the data model of context entities and the parsing of the payloads brokers send.
+//!
+//! Pure Rust, no Bevy. [`Entity`] holds an id, one or more types and [`Attribute`]s; each
+//! attribute keeps its kind (Property, GeoProperty, Relationship, …), value, `unitCode`,
+//! `observedAt`, `datasetId` and nested sub-attributes. [`parse_payload`] accepts what a
+//! broker or a file may contain — one entity, an array, a query response, a notification, an
+//! MQTT envelope, or a GeoJSON `Feature`/`FeatureCollection` — in the normalized, concise or
+//! simplified (keyValues) representation, and reports every item it could not read with the
+//! reason, instead of failing the whole payload.
+//!
+//! ```
+//! use citytwin::ngsi_ld::{parse_payload, Representation};
+//! let json = serde_json::json!({
+//!     "id": "urn:ngsi-ld:Building:b1", "type": "Building",
+//!     "height": {"type": "Property", "value": 21.5, "unitCode": "MTR"}
+//! });
+//! let parsed = parse_payload(&json, Representation::Auto);
+//! let height = parsed.entities[0].attribute("height").unwrap();
+//! assert_eq!(height.value.as_f64(), Some(21.5));
+//! assert_eq!(height.unit_code.as_deref(), Some("MTR"));
+//! ```
+
+mod model;
+mod parse;
+
+pub use model::{Attribute, AttributeKind, Entity};
+pub use parse::{
+    ParsedPayload, Representation, SkippedItem, parse_entity, parse_payload, short_name,
+};

@@ -1,0 +1,244 @@
+//! The NGSI-LD information model as citytwin holds it.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The kind of an attribute, as its `type` member says in the normalized representation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AttributeKind {
+    /// `Property`: any JSON value.
+    Property,
+    /// `GeoProperty`: a GeoJSON geometry.
+    GeoProperty,
+    /// `Relationship`: the URI of another entity (or several) in `object`.
+    Relationship,
+    /// `LanguageProperty`: a `languageMap` of strings by language tag.
+    LanguageProperty,
+    /// `VocabProperty` (`VocabularyProperty` in NGSI-LD 1.7): a term or terms in `vocab`.
+    VocabProperty,
+    /// `JsonProperty`: an uninterpreted JSON value in `json`.
+    JsonProperty,
+    /// `ListProperty`: an ordered list in `valueList`.
+    ListProperty,
+    /// `ListRelationship`: an ordered list of URIs in `objectList`.
+    ListRelationship,
+}
+
+impl AttributeKind {
+    /// Reads a normalized `type` member (`"Property"`, `"GeoProperty"`, …), accepting the
+    /// expanded IRI forms and the NGSI-LD 1.7 name `VocabularyProperty`.
+    pub fn from_type_name(name: &str) -> Option<Self> {
+        let short = name.rsplit(['/', '#', ':']).next().unwrap_or(name);
+        Some(match short {
+            "Property" => Self::Property,
+            "GeoProperty" => Self::GeoProperty,
+            "Relationship" => Self::Relationship,
+            "LanguageProperty" => Self::LanguageProperty,
+            "VocabProperty" | "VocabularyProperty" => Self::VocabProperty,
+            "JsonProperty" => Self::JsonProperty,
+            "ListProperty" => Self::ListProperty,
+            "ListRelationship" => Self::ListRelationship,
+            _ => return None,
+        })
+    }
+
+    /// The normalized `type` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Property => "Property",
+            Self::GeoProperty => "GeoProperty",
+            Self::Relationship => "Relationship",
+            Self::LanguageProperty => "LanguageProperty",
+            Self::VocabProperty => "VocabProperty",
+            Self::JsonProperty => "JsonProperty",
+            Self::ListProperty => "ListProperty",
+            Self::ListRelationship => "ListRelationship",
+        }
+    }
+
+    /// The member that carries the attribute's content in the normalized representation.
+    pub fn content_member(self) -> &'static str {
+        match self {
+            Self::Property | Self::GeoProperty => "value",
+            Self::Relationship => "object",
+            Self::LanguageProperty => "languageMap",
+            Self::VocabProperty => "vocab",
+            Self::JsonProperty => "json",
+            Self::ListProperty => "valueList",
+            Self::ListRelationship => "objectList",
+        }
+    }
+}
+
+/// One instance of an attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribute {
+    /// What kind of attribute this is.
+    pub kind: AttributeKind,
+    /// The content: the `value`, `object`, `languageMap`, `vocab`, `json`, `valueList` or
+    /// `objectList` member. JSON-LD typed literals (`{"@type": …, "@value": …}`) are kept as
+    /// they are; [`Attribute::display_value`] unwraps them.
+    pub value: Value,
+    /// `unitCode` (UN/CEFACT code, e.g. `MTR` for metres).
+    pub unit_code: Option<String>,
+    /// `observedAt` timestamp as sent.
+    pub observed_at: Option<String>,
+    /// `datasetId`, which tells instances of a multi-attribute apart.
+    pub dataset_id: Option<String>,
+    /// Nested sub-attributes (Property of Property, …), by short name.
+    pub sub_attributes: BTreeMap<String, Vec<Attribute>>,
+}
+
+impl Attribute {
+    /// A Property with a value and nothing else.
+    pub fn property(value: Value) -> Self {
+        Self::new(AttributeKind::Property, value)
+    }
+
+    /// An attribute of the given kind with its content and nothing else.
+    pub fn new(kind: AttributeKind, value: Value) -> Self {
+        Self {
+            kind,
+            value,
+            unit_code: None,
+            observed_at: None,
+            dataset_id: None,
+            sub_attributes: BTreeMap::new(),
+        }
+    }
+
+    /// The first instance of a sub-attribute.
+    pub fn sub(&self, name: &str) -> Option<&Attribute> {
+        self.sub_attributes.get(name).and_then(|v| v.first())
+    }
+
+    /// The value with JSON-LD typed literals unwrapped (`{"@value": v}` → `v`).
+    pub fn plain_value(&self) -> &Value {
+        unwrap_typed(&self.value)
+    }
+
+    /// The value as a number, if it is one (typed literals and numeric strings included).
+    pub fn as_f64(&self) -> Option<f64> {
+        match self.plain_value() {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// The value as a string, if it is one.
+    pub fn as_str(&self) -> Option<&str> {
+        self.plain_value().as_str()
+    }
+
+    /// A one-line human-readable rendering of the value, with its unit when there is one.
+    pub fn display_value(&self) -> String {
+        let mut text = display_json(self.plain_value());
+        if let Some(unit) = &self.unit_code {
+            text.push(' ');
+            text.push_str(unit_symbol(unit));
+        }
+        text
+    }
+}
+
+/// `{"@type": …, "@value": v}` → `v`; anything else unchanged.
+fn unwrap_typed(v: &Value) -> &Value {
+    match v {
+        Value::Object(map) => map.get("@value").unwrap_or(v),
+        _ => v,
+    }
+}
+
+/// Renders JSON for people: strings without quotes, arrays joined with commas, objects as
+/// `key: value` pairs.
+pub(crate) fn display_json(v: &Value) -> String {
+    match v {
+        Value::Null => "—".to_owned(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| display_json(unwrap_typed(i)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Object(map) => {
+            if let Some(inner) = map.get("@value") {
+                return display_json(inner);
+            }
+            if map.get("type").and_then(Value::as_str).is_some() && map.contains_key("coordinates")
+            {
+                let kind = map.get("type").and_then(Value::as_str).unwrap_or_default();
+                return format!("{kind} geometry");
+            }
+            map.iter()
+                .map(|(k, v)| format!("{k}: {}", display_json(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    }
+}
+
+/// The symbol of common UN/CEFACT unit codes, else the code itself.
+pub(crate) fn unit_symbol(code: &str) -> &str {
+    match code {
+        "MTR" => "m",
+        "CMT" => "cm",
+        "MMT" => "mm",
+        "KMT" => "km",
+        "FOT" => "ft",
+        "MTK" => "m²",
+        "CEL" => "°C",
+        "P1" => "%",
+        "GQ" => "µg/m³",
+        "2N" => "dB",
+        "KMH" => "km/h",
+        "MTS" => "m/s",
+        "A97" => "hPa",
+        "WTT" => "W",
+        "KWH" => "kWh",
+        other => other,
+    }
+}
+
+/// An NGSI-LD entity: id, type(s), optional scopes, and attributes by short name, each with
+/// one or more instances (several when `datasetId`s differ).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entity {
+    /// The entity id (a URI such as `urn:ngsi-ld:Building:way-34633854`).
+    pub id: String,
+    /// The entity type or types, as short names.
+    pub types: Vec<String>,
+    /// `scope` values, if any.
+    pub scope: Vec<String>,
+    /// Attributes by short name (compacted from expanded IRIs where needed).
+    pub attributes: BTreeMap<String, Vec<Attribute>>,
+}
+
+impl Entity {
+    /// An entity with no attributes.
+    pub fn new(id: impl Into<String>, entity_type: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            types: vec![entity_type.into()],
+            scope: Vec::new(),
+            attributes: BTreeMap::new(),
+        }
+    }
+
+    /// The first (default) instance of an attribute.
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.get(name).and_then(|v| v.first())
+    }
+
+    /// Whether the entity has this type.
+    pub fn has_type(&self, t: &str) -> bool {
+        self.types.iter().any(|x| x == t)
+    }
+
+    /// The types joined with commas, for display.
+    pub fn type_label(&self) -> String {
+        self.types.join(", ")
+    }
+}

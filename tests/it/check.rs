@@ -1,0 +1,186 @@
+//! `citytwin check` on real data and on bad input.
+
+use crate::{citytwin, fixture, run, temp_dir};
+use serde_json::Value;
+
+fn check_json(args: &[&str]) -> (Value, std::process::Output) {
+    let out = run(citytwin().args(["check", "--json"]).args(args));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "check --json printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    (report, out)
+}
+
+#[test]
+fn the_demo_district_is_read_whole() {
+    let (r, out) = check_json(&[]);
+    assert!(out.status.success());
+    // SOURCES.md of the district: 7,981 buildings (7,980 Polygons, 1 MultiPolygon).
+    assert_eq!(r["entities"], 7_981);
+    let buildings = r["buildings"].as_u64().unwrap();
+    let skipped = r["skipped"].as_array().unwrap();
+    assert_eq!(
+        buildings + skipped.len() as u64,
+        7_981,
+        "every building is drawn or explained"
+    );
+    for s in skipped {
+        assert!(
+            s["id"]
+                .as_str()
+                .unwrap()
+                .starts_with("urn:ngsi-ld:Building:"),
+            "{s}"
+        );
+        assert!(s["reason"].as_str().unwrap().len() > 10, "{s}");
+    }
+    assert!(
+        skipped.len() <= 10,
+        "the district has 0 invalid geometries; {} skipped: {skipped:?}",
+        skipped.len()
+    );
+    // Walls and roofs: at least a roof triangle pair and four walls per building.
+    assert!(r["triangles"].as_u64().unwrap() > buildings * 10);
+    assert!(r["seconds"].as_f64().unwrap() > 0.0);
+    assert_eq!(r["crs"], "EPSG:32618", "Manhattan lies in UTM zone 18N");
+    // Height sources as the district's SOURCES.md counts them: every building has a height.
+    assert_eq!(r["height_sources"]["data"].as_u64().unwrap(), buildings);
+}
+
+#[test]
+fn text_report_names_counts() {
+    let out = run(citytwin().arg("check"));
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("entities read     7,981 (Building 7,981)"),
+        "{text}"
+    );
+    assert!(text.contains("buildings meshed"), "{text}");
+}
+
+#[test]
+fn bad_buildings_are_skipped_with_reasons() {
+    let (r, out) = check_json(&[
+        "--file",
+        fixture("bad_buildings.ngsild.json").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "bad items are reported, not fatal");
+    assert_eq!(
+        r["entities"], 11,
+        "the entity without a type is not an entity"
+    );
+    assert_eq!(r["buildings"], 1, "only the intact Grand Madison is drawn");
+    let reasons: std::collections::BTreeMap<String, String> = r["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap().to_owned(),
+                s["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expect = [
+        ("urn:ngsi-ld:Building:bad-empty", "empty"),
+        ("urn:ngsi-ld:Building:bad-unclosed", "not closed"),
+        (
+            "urn:ngsi-ld:Building:bad-self-intersecting",
+            "self-intersection",
+        ),
+        ("urn:ngsi-ld:Building:bad-nan-coordinate", "not two numbers"),
+        ("urn:ngsi-ld:Building:bad-out-of-range", "outside longitude"),
+        ("urn:ngsi-ld:Building:bad-swapped-lonlat", "swapped"),
+        ("urn:ngsi-ld:Building:bad-negative-height", "not positive"),
+        ("urn:ngsi-ld:Building:bad-absurd-height", "absurd"),
+        ("urn:ngsi-ld:Building:bad-point-location", "Point"),
+        ("urn:ngsi-ld:Building:bad-no-location", "no location"),
+        ("item 11", "no `type`"),
+    ];
+    for (id, words) in expect {
+        let reason = reasons
+            .get(id)
+            .unwrap_or_else(|| panic!("{id} not reported: {reasons:?}"));
+        assert!(reason.contains(words), "{id}: {reason}");
+    }
+    assert_eq!(reasons.len(), expect.len());
+    // --strict turns skipped items into a failing exit status for pipelines.
+    let strict = run(citytwin()
+        .args(["check", "--strict", "--file"])
+        .arg(fixture("bad_buildings.ngsild.json")));
+    assert_eq!(strict.status.code(), Some(3));
+}
+
+#[test]
+fn a_file_that_is_not_json_gives_one_clear_line() {
+    // A real Smart Data Models example that is invalid JSON upstream: the comma missing at
+    // the end of line 42 is noticed at the start of line 43.
+    let out = run(citytwin()
+        .args(["check", "--file"])
+        .arg(fixture("sdm-PointOfInterest-keyvalues.jsonld")));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].starts_with("error: ")
+            && lines[0].contains("is not JSON")
+            && lines[0].contains("line 43"),
+        "{err}"
+    );
+    let missing = run(citytwin().args(["check", "--file", "/nonexistent/city.json"]));
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("cannot read /nonexistent/city.json")
+    );
+}
+
+#[test]
+fn plain_geojson_footprints_load() {
+    let out = run(citytwin().args(["check", "--json", "--file"]).arg(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/fixtures/city/delft_3dbag_buildings.geojson"),
+    ));
+    if !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("cannot read") {
+        // The shared fixtures sit beside the clone; without them this check has nothing to read.
+        panic!(
+            "../shared/fixtures/city is missing: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // SOURCES.md: 1,115 footprints in the 3DBAG Delft tile, all with measured heights.
+    assert_eq!(r["entities"], 1_115);
+    assert_eq!(
+        r["buildings"].as_u64().unwrap() + r["skipped"].as_array().unwrap().len() as u64,
+        1_115
+    );
+    assert_eq!(r["crs"], "EPSG:32631");
+}
+
+#[test]
+fn proj_database_is_found_without_a_system_proj() {
+    // EPSG:32118 (NAD83 / New York Long Island, metres) can only be resolved through PROJ's
+    // database. No system PROJ is installed for the build; and a PROJ_DATA pointing at a
+    // broken proj.db must not matter, because citytwin uses the copy compiled into PROJ.
+    let home = temp_dir("proj-home");
+    std::fs::write(home.join("proj.db"), b"not a database").unwrap();
+    let out = run(citytwin()
+        .args(["check", "--json", "--crs", "EPSG:32118"])
+        .env("HOME", &home)
+        .env("PROJ_DATA", &home)
+        .env("PROJ_LIB", &home));
+    assert!(out.status.success());
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["crs"], "EPSG:32118");
+    assert_eq!(r["buildings"], 7_981);
+    // A CRS in US feet would make a scene in the wrong unit: refused with advice.
+    let feet = run(citytwin().args(["check", "--crs", "EPSG:2263"]));
+    assert_eq!(feet.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&feet.stderr).contains("does not measure in metres"));
+    let _ = std::fs::remove_dir_all(&home);
+}

@@ -1,0 +1,125 @@
+//! Render tests: a real window under Xvfb with Mesa's lavapipe, screenshot, pixels checked.
+//!
+//! They need `xvfb-run` and `mesa-vulkan-drivers` (`make test` installs both). Set
+//! CITYTWIN_SKIP_RENDER_TESTS=1 to skip them knowingly; otherwise a missing Xvfb fails.
+
+use crate::{run, temp_dir};
+use std::path::Path;
+use std::process::Command;
+
+const WIDTH: u32 = 1280;
+const HEIGHT: u32 = 800;
+/// The side panel's width (logical = physical pixels in screenshot mode).
+const PANEL: u32 = citytwin::ui::SIDE_PANEL_WIDTH as u32;
+
+fn headless_available() -> bool {
+    if std::env::var_os("CITYTWIN_SKIP_RENDER_TESTS").is_some() {
+        eprintln!("render test skipped: CITYTWIN_SKIP_RENDER_TESTS is set");
+        return false;
+    }
+    let found = Command::new("sh")
+        .args(["-c", "command -v xvfb-run"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "xvfb-run is missing: run `make test` (it installs xvfb and mesa-vulkan-drivers), or set CITYTWIN_SKIP_RENDER_TESTS=1"
+    );
+    true
+}
+
+fn screenshot(out: &Path, extra: &[&str]) -> image::RgbImage {
+    let size = format!("{WIDTH}x{HEIGHT}");
+    let result = run(Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1920x1200x24"])
+        .arg(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["--screenshot"])
+        .arg(out)
+        .args(["--size", &size])
+        .args(extra)
+        .env("WGPU_FORCE_FALLBACK_ADAPTER", "1")
+        .env_remove("CITYTWIN_CONFIG"));
+    assert!(
+        result.status.success(),
+        "citytwin --screenshot failed: {:?}",
+        result.status
+    );
+    let img = image::open(out).expect("a PNG was written").to_rgb8();
+    assert_eq!(img.dimensions(), (WIDTH, HEIGHT), "--size is honoured");
+    img
+}
+
+/// Share of pixels in the middle of the 3D view (right of the panel) matching `f`.
+fn share_in_middle(img: &image::RgbImage, f: impl Fn([u8; 3]) -> bool) -> f64 {
+    let view_w = WIDTH - PANEL;
+    let (x0, x1) = (PANEL + view_w / 4, PANEL + 3 * view_w / 4);
+    let (y0, y1) = (HEIGHT / 4, 3 * HEIGHT / 4);
+    let mut hits = 0u32;
+    for y in y0..y1 {
+        for x in x0..x1 {
+            if f(img.get_pixel(x, y).0) {
+                hits += 1;
+            }
+        }
+    }
+    f64::from(hits) / f64::from((x1 - x0) * (y1 - y0))
+}
+
+fn is_sky(p: [u8; 3]) -> bool {
+    let [r, g, b] = p.map(i32::from);
+    b > r + 12 && b > g
+}
+
+#[test]
+fn the_demo_renders_buildings_in_the_middle_of_the_view() {
+    if !headless_available() {
+        return;
+    }
+    let dir = temp_dir("render");
+    // Buildings in a colour nothing else in the scene has, so they can be counted.
+    let config = dir.join("red.toml");
+    std::fs::write(
+        &config,
+        "[buildings]\nwall_color = \"#ff0000\"\nroof_color = \"#ff0000\"\n",
+    )
+    .unwrap();
+    let red = screenshot(
+        &dir.join("red.png"),
+        &["--config", config.to_str().unwrap()],
+    );
+    let building_share = share_in_middle(&red, |[r, g, b]| {
+        i32::from(r) > i32::from(g) + 60 && i32::from(r) > i32::from(b) + 60
+    });
+    assert!(
+        building_share > 0.15,
+        "only {:.1}% of the middle is building-coloured",
+        building_share * 100.0
+    );
+
+    // The default look: not blank, not sky only, sky at the top of the view.
+    let img = screenshot(&dir.join("demo.png"), &[]);
+    let lum: Vec<f64> = img
+        .pixels()
+        .map(|p| f64::from(p.0[0]) * 0.3 + f64::from(p.0[1]) * 0.59 + f64::from(p.0[2]) * 0.11)
+        .collect();
+    let mean = lum.iter().sum::<f64>() / lum.len() as f64;
+    let sd = (lum.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / lum.len() as f64).sqrt();
+    assert!(sd > 15.0, "the picture is nearly uniform (sd {sd:.1})");
+    let sky_in_middle = share_in_middle(&img, is_sky);
+    assert!(
+        sky_in_middle < 0.5,
+        "the middle is {:.0}% sky",
+        sky_in_middle * 100.0
+    );
+    let top_row_sky = (PANEL..WIDTH)
+        .filter(|&x| is_sky(img.get_pixel(x, 2).0))
+        .count();
+    assert!(
+        top_row_sky as u32 > (WIDTH - PANEL) / 2,
+        "no sky at the top of the view"
+    );
+    // The side panel is drawn: its pixels differ from the 3D view's (egui's panel is grey).
+    let panel_px = img.get_pixel(PANEL / 2, HEIGHT - 5).0;
+    assert!(!is_sky(panel_px), "the side panel is missing: {panel_px:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
