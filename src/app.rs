@@ -2,7 +2,7 @@
 
 use crate::buildings::BuildingsPlugin;
 use crate::camera::CameraPlugin;
-use crate::capture::{CapturePlugin, CaptureRequest};
+use crate::capture::{CapturePlugin, CaptureRequest, SavePicturePlugin};
 use crate::config::Config;
 use crate::environment::EnvironmentPlugin;
 use crate::layers::LayersPlugin;
@@ -37,6 +37,7 @@ impl PluginGroup for CityTwinPlugins {
             .add(EnvironmentPlugin)
             .add(BuildingsPlugin)
             .add(CameraPlugin)
+            .add(SavePicturePlugin)
             .add(UiPlugin)
     }
 }
@@ -50,6 +51,9 @@ pub struct ViewerOptions {
     pub size: Option<(u32, u32)>,
     /// Select this building (entity id) once loaded and bring it into view.
     pub select: Option<String>,
+    /// Print frame statistics as JSON lines on standard output (and draw continuously, so
+    /// that they measure drawing rather than waiting for input).
+    pub frame_stats: bool,
 }
 
 /// Runs the viewer until its window closes (or the screenshot is written).
@@ -91,8 +95,17 @@ pub fn run(config: Config, options: ViewerOptions) -> AppExit {
     .add_plugins(bevy_egui::EguiPlugin::default())
     .insert_resource(Settings(Arc::new(config)))
     .add_plugins(CityTwinPlugins);
+    if options.frame_stats {
+        app.add_plugins(crate::diagnostics::FrameStatsPlugin);
+    }
     if let Some(id) = options.select {
         app.insert_resource(crate::buildings::InitialSelection(id));
+    }
+    if !screenshot_mode && !options.frame_stats {
+        // Draw only when something changes (input, camera motion, loading, UI animation):
+        // an idle viewer costs no CPU or GPU, which matters on laptops, kiosks and software
+        // renderers. Systems that animate write `RequestRedraw`.
+        app.insert_resource(bevy::winit::WinitSettings::desktop_app());
     }
     if let Some(path) = options.screenshot {
         app.add_plugins(CapturePlugin)

@@ -174,6 +174,120 @@ impl<'de> Deserialize<'de> for OriginSetting {
     }
 }
 
+/// Multisample anti-aliasing: automatic, off, or a number of samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MsaaSetting {
+    /// 4 samples on a GPU, off on a software renderer.
+    Auto,
+    /// No multisampling.
+    Off,
+    /// 2, 4 or 8 samples (1 means off).
+    Samples(u32),
+}
+
+impl Serialize for MsaaSetting {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Auto => s.serialize_str("auto"),
+            Self::Off => s.serialize_str("off"),
+            Self::Samples(n) => s.serialize_u32(*n),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for MsaaSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = MsaaSetting;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("\"auto\", \"off\", 1, 2, 4 or 8")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                match s {
+                    "auto" => Ok(MsaaSetting::Auto),
+                    "off" => Ok(MsaaSetting::Off),
+                    other => Err(E::custom(format!(
+                        "must be \"auto\", \"off\", 1, 2, 4 or 8, not \"{other}\""
+                    ))),
+                }
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Self::Value, E> {
+                match n {
+                    1 => Ok(MsaaSetting::Off),
+                    2 | 4 | 8 => Ok(MsaaSetting::Samples(n as u32)),
+                    other => Err(E::custom(format!(
+                        "must be \"auto\", \"off\", 1, 2, 4 or 8, not {other}"
+                    ))),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The render scale: automatic or a fixed fraction of the view's pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ScaleSetting {
+    /// Full resolution on a graphics card; half while moving on a software renderer.
+    Auto,
+    /// This fraction (0.25 to 1), always.
+    Fixed(f64),
+}
+
+impl Serialize for ScaleSetting {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Auto => s.serialize_str("auto"),
+            Self::Fixed(v) => s.serialize_f64(*v),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ScaleSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = ScaleSetting;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("\"auto\" or a number from 0.25 to 1")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                if s == "auto" {
+                    Ok(ScaleSetting::Auto)
+                } else {
+                    Err(E::custom(format!(
+                        "must be \"auto\" or a number from 0.25 to 1, not \"{s}\""
+                    )))
+                }
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                if (0.25..=1.0).contains(&v) {
+                    Ok(ScaleSetting::Fixed(v))
+                } else {
+                    Err(E::custom(format!(
+                        "must be \"auto\" or a number from 0.25 to 1, not {v}"
+                    )))
+                }
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                self.visit_f64(v as f64)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `[render]`: drawing quality.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenderConfig {
+    /// Anti-aliasing.
+    pub msaa: MsaaSetting,
+    /// Resolution of the 3D view.
+    pub scale: ScaleSetting,
+}
+
 /// `[data]`: where the buildings come from.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -318,6 +432,8 @@ pub struct Config {
     pub window: WindowConfig,
     /// `[ui]`
     pub ui: UiConfig,
+    /// `[render]`
+    pub render: RenderConfig,
 }
 
 impl Default for Config {

@@ -20,6 +20,7 @@ pub mod capture;
 pub mod check;
 pub mod city;
 pub mod config;
+pub mod diagnostics;
 pub mod environment;
 pub mod geometry;
 pub mod georef;

@@ -51,6 +51,12 @@ struct Cli {
     #[arg(long)]
     fullscreen: bool,
 
+    /// Print frame statistics (frames drawn, median and longest frame time) every two
+    /// seconds as JSON lines on standard output, and when all buildings are in the scene.
+    /// The window then redraws continuously instead of on demand.
+    #[arg(long)]
+    frame_stats: bool,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -133,6 +139,7 @@ fn main() -> ExitCode {
                 screenshot: cli.screenshot,
                 size: cli.size,
                 select: cli.select,
+                frame_stats: cli.frame_stats,
             };
             let exit = app::run(config, options);
             if exit.is_success() {

@@ -5,7 +5,7 @@
 //! ECS through a channel; [`CityState`] tells the UI how far it has got.
 
 use crate::app::Settings;
-use crate::camera::{CLICK_SLOP, DragState, MainCamera};
+use crate::camera::{CLICK_SLOP, DragState, MainCamera, ViewMapping};
 use crate::city::tiles::{Tile, TileStats, build_tiles};
 use crate::city::{self, CityModel, Progress};
 use crate::environment::color;
@@ -17,7 +17,7 @@ use bevy::asset::RenderAssetUsages;
 use bevy::input::touch::Touches;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
-use bevy::window::PrimaryWindow;
+use bevy::window::{PrimaryWindow, RequestRedraw};
 use bevy_egui::input::EguiWantsInput;
 use crossbeam_channel::{Receiver, TryRecvError};
 use std::sync::Arc;
@@ -322,10 +322,12 @@ fn spawn_tiles(
     materials: Res<BuildingMaterials>,
     root: Single<Entity, With<BuildingsRoot>>,
     mut layers: ResMut<Layers>,
+    mut redraw: MessageWriter<RequestRedraw>,
 ) {
     if state.model.is_none() || state.is_ready() || matches!(state.status, LoadStatus::Failed(_)) {
         return;
     }
+    redraw.write(RequestRedraw);
     let mut budget = TRIANGLES_PER_FRAME;
     while budget > 0 {
         let Some((tile, mesh)) = pending.0.pop() else {
@@ -397,10 +399,6 @@ pub fn pick_building(model: &CityModel, ray: &Ray) -> Option<usize> {
     best.map(|(i, _)| i)
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "a Bevy system reading several inputs"
-)]
 fn pick(
     buttons: Res<ButtonInput<MouseButton>>,
     touches: Res<Touches>,
@@ -411,6 +409,7 @@ fn pick(
     state: Res<CityState>,
     mut select: MessageWriter<SelectBuilding>,
     mut press_was_click: Local<bool>,
+    view: ViewMapping,
 ) {
     // A click: the left button released without having dragged, not over the UI.
     let mut at: Option<Vec2> = None;
@@ -437,7 +436,7 @@ fn pick(
         return;
     };
     let (cam, cam_transform) = *camera;
-    let Ok(ray) = cam.viewport_to_world(cam_transform, at) else {
+    let Some(ray) = view.ray(cam, cam_transform, at) else {
         return;
     };
     let ray = Ray {

@@ -11,17 +11,20 @@
 //! ground, through its focus, or upside down.
 
 pub mod orbit;
+pub mod target;
 
 use crate::app::Settings;
 use crate::buildings::{CityState, FocusBuilding};
-use crate::config::OVERVIEW;
-use bevy::camera::Viewport;
+use crate::config::{MsaaSetting, OVERVIEW};
 use bevy::input::mouse::{AccumulatedMouseScroll, MouseScrollUnit};
 use bevy::input::touch::Touches;
 use bevy::prelude::*;
-use bevy::window::PrimaryWindow;
+use bevy::render::renderer::RenderAdapterInfo;
+use bevy::render::view::Msaa;
+use bevy::window::{PrimaryWindow, RequestRedraw};
 use bevy_egui::input::EguiWantsInput;
 use orbit::{OrbitLimits, OrbitState, ground_hit};
+use target::{RenderScale, ViewArea, ViewImage};
 
 /// Marks the 3D camera that shows the city.
 #[derive(Component, Debug)]
@@ -65,11 +68,29 @@ pub struct Views {
     pub views: Vec<(String, OrbitState)>,
 }
 
-/// The part of the window the 3D view occupies, in logical pixels (set by the UI).
-#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
-pub struct ViewportInsets {
-    /// Width covered on the left (side panel).
-    pub left: f32,
+/// Where the 3D view is and how window positions map onto the camera's image.
+#[derive(bevy::ecs::system::SystemParam)]
+pub struct ViewMapping<'w> {
+    /// The view's place in the window.
+    pub area: Res<'w, ViewArea>,
+    /// The camera's image (absent in headless tests, where the camera draws to the window).
+    pub image: Option<Res<'w, ViewImage>>,
+}
+
+impl ViewMapping<'_> {
+    /// A window position (logical pixels) as a position on the main camera's render target,
+    /// for `Camera::viewport_to_world`; `None` when it lies outside the 3D view (over a panel).
+    pub fn target(&self, p: Vec2) -> Option<Vec2> {
+        match &self.image {
+            Some(image) => self.area.to_target(p, image.size),
+            None => self.area.contains(p).then_some(p),
+        }
+    }
+
+    /// The ray through a window position, if it lies in the 3D view.
+    pub fn ray(&self, camera: &Camera, transform: &GlobalTransform, p: Vec2) -> Option<Ray3d> {
+        camera.viewport_to_world(transform, self.target(p)?).ok()
+    }
 }
 
 /// The camera's input systems; systems that read [`DragState`] run after it.
@@ -83,9 +104,11 @@ impl Plugin for CameraPlugin {
     fn build(&self, app: &mut App) {
         app.add_message::<GoToView>()
             .init_resource::<Views>()
-            .init_resource::<ViewportInsets>()
+            .init_resource::<ViewArea>()
+            .init_resource::<RenderScale>()
             .init_resource::<DragState>()
-            .add_systems(Startup, spawn_camera)
+            .add_systems(Startup, (spawn_camera, target::setup_target).chain())
+            .add_systems(PostStartup, (adapt_to_renderer, target::choose_scale))
             .add_systems(
                 Update,
                 (
@@ -94,7 +117,7 @@ impl Plugin for CameraPlugin {
                     focus_building,
                     (mouse_control, touch_control, keyboard_control),
                     follow_target,
-                    apply_viewport,
+                    target::update_target,
                 )
                     .chain()
                     .in_set(CameraInputSet),
@@ -128,6 +151,17 @@ fn spawn_camera(mut commands: Commands, settings: Res<Settings>) {
     commands.spawn((
         MainCamera,
         Camera3d::default(),
+        // Drawn before the UI camera, which shows its picture.
+        Camera {
+            order: -1,
+            ..default()
+        },
+        match settings.render.msaa {
+            MsaaSetting::Off => Msaa::Off,
+            MsaaSetting::Samples(2) => Msaa::Sample2,
+            MsaaSetting::Samples(8) => Msaa::Sample8,
+            MsaaSetting::Auto | MsaaSetting::Samples(_) => Msaa::Sample4,
+        },
         Projection::Perspective(PerspectiveProjection {
             fov,
             near: 1.0,
@@ -142,6 +176,26 @@ fn spawn_camera(mut commands: Commands, settings: Res<Settings>) {
     ));
 }
 
+/// On a software renderer (Mesa's lavapipe, SwiftShader, WARP) multisampling roughly doubles
+/// the frame time, so with `render.msaa = "auto"` it is switched off there.
+fn adapt_to_renderer(
+    settings: Res<Settings>,
+    adapter: Option<Res<RenderAdapterInfo>>,
+    mut cameras: Query<&mut Msaa, With<MainCamera>>,
+) {
+    let Some(adapter) = adapter else { return };
+    let software = format!("{:?}", adapter.device_type) == "Cpu";
+    if software && settings.render.msaa == MsaaSetting::Auto {
+        info!(
+            "software renderer ({}): anti-aliasing off for speed (render.msaa = 4 turns it on)",
+            adapter.name
+        );
+        for mut msaa in &mut cameras {
+            *msaa = Msaa::Off;
+        }
+    }
+}
+
 /// Once the city is loaded: set the area the camera may roam, compute the views, go to the
 /// start view.
 fn prepare_views(
@@ -150,7 +204,7 @@ fn prepare_views(
     mut camera_settings: ResMut<CameraSettings>,
     mut views: ResMut<Views>,
     mut go: MessageWriter<GoToView>,
-    camera: Single<&Camera, With<MainCamera>>,
+    area: Res<ViewArea>,
     mut done: Local<bool>,
 ) {
     if *done {
@@ -169,9 +223,7 @@ fn prepare_views(
         (b[2] + margin) as f32,
         (-b[1] + margin) as f32,
     ];
-    let aspect = camera
-        .logical_viewport_size()
-        .map_or(1.6, |s| s.x / s.y.max(1.0));
+    let aspect = area.aspect();
     // Frame the feet and tops of the buildings (a sample is enough).
     let step = (model.buildings.len() / 4000).max(1);
     let mut points = Vec::new();
@@ -239,7 +291,8 @@ fn focus_building(
     mut messages: MessageReader<FocusBuilding>,
     city: Res<CityState>,
     settings: Res<CameraSettings>,
-    mut camera: Single<(&Camera, &mut OrbitCamera), With<MainCamera>>,
+    area: Res<ViewArea>,
+    mut camera: Single<&mut OrbitCamera, With<MainCamera>>,
 ) {
     let Some(FocusBuilding(i)) = messages.read().last().copied() else {
         return;
@@ -254,16 +307,13 @@ fn focus_building(
             points.push(Vec3::new(e as f32, y as f32, -n as f32));
         }
     }
-    let aspect = camera
-        .0
-        .logical_viewport_size()
-        .map_or(1.6, |s| s.x / s.y.max(1.0));
-    let heading = camera.1.target.heading;
+    let aspect = area.aspect();
+    let heading = camera.target.heading;
     let mut state =
         OrbitState::framing_points(&points, heading, 30f32.to_radians(), settings.fov, aspect);
     // Leave room around the building so its neighbours show.
     state.distance *= 1.3;
-    camera.1.target = state.clamped(&settings.limits);
+    camera.target = state.clamped(&settings.limits);
 }
 
 /// What the mouse is doing across frames.
@@ -282,15 +332,16 @@ impl DragState {
     pub fn is_click_candidate(&self) -> bool {
         self.press.is_some() && !self.dragging
     }
+
+    /// Whether a drag is under way.
+    pub fn is_dragging(&self) -> bool {
+        self.press.is_some() && self.dragging
+    }
 }
 
 /// Pixels a press may move and still count as a click.
 pub const CLICK_SLOP: f32 = 4.0;
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "a Bevy system reading several inputs"
-)]
 fn mouse_control(
     buttons: Res<ButtonInput<MouseButton>>,
     keys: Res<ButtonInput<KeyCode>>,
@@ -300,6 +351,7 @@ fn mouse_control(
     camera: Single<(&Camera, &GlobalTransform, &mut OrbitCamera), With<MainCamera>>,
     settings: Res<CameraSettings>,
     mut drag: ResMut<DragState>,
+    view: ViewMapping,
 ) {
     let (cam, cam_transform, mut orbit) = camera.into_inner();
     let cursor = window.cursor_position();
@@ -315,10 +367,10 @@ fn mouse_control(
             &scroll,
             &egui,
             cursor,
-            cam,
-            cam_transform,
+            (cam, cam_transform),
             &mut orbit,
             &settings,
+            &view,
         );
         return;
     };
@@ -341,7 +393,7 @@ fn mouse_control(
     }
     let delta = now - last;
     let shift = keys.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
-    let height = cam.logical_viewport_size().map_or(800.0, |s| s.y);
+    let height = view.area.size.y;
     let mut target = orbit.target;
     if button == MouseButton::Left && !shift {
         target.orbit(delta.x, delta.y, settings.orbit_speed);
@@ -356,10 +408,10 @@ fn handle_wheel(
     scroll: &AccumulatedMouseScroll,
     egui: &EguiWantsInput,
     cursor: Option<Vec2>,
-    cam: &Camera,
-    cam_transform: &GlobalTransform,
+    (cam, cam_transform): (&Camera, &GlobalTransform),
     orbit: &mut OrbitCamera,
     settings: &CameraSettings,
+    view: &ViewMapping,
 ) {
     if scroll.delta.y == 0.0 || egui.wants_any_pointer_input() {
         return;
@@ -370,7 +422,7 @@ fn handle_wheel(
     };
     let factor = (1.0 - settings.zoom_speed).powf(notches);
     let anchor = cursor
-        .and_then(|c| cam.viewport_to_world(cam_transform, c).ok())
+        .and_then(|c| view.ray(cam, cam_transform, c))
         .and_then(|ray| ground_hit(ray.origin, *ray.direction));
     let mut target = orbit.target;
     target.zoom(factor, anchor, &settings.limits);
@@ -382,6 +434,7 @@ fn touch_control(
     egui: Res<EguiWantsInput>,
     camera: Single<(&Camera, &GlobalTransform, &mut OrbitCamera), With<MainCamera>>,
     settings: Res<CameraSettings>,
+    view: ViewMapping,
 ) {
     let active: Vec<_> = touches.iter().collect();
     if active.is_empty()
@@ -404,14 +457,12 @@ fn touch_control(
             let (was_a, was_b) = (a.previous_position(), b.previous_position());
             let centre = (now_a + now_b) / 2.0;
             let moved = centre - (was_a + was_b) / 2.0;
-            let height = cam.logical_viewport_size().map_or(800.0, |s| s.y);
-            let mpp = target.metres_per_pixel(settings.fov, height);
+            let mpp = target.metres_per_pixel(settings.fov, view.area.size.y);
             target.pan(moved.x, moved.y, mpp);
             let (before, after) = (was_a.distance(was_b), now_a.distance(now_b));
             if before > 1.0 && after > 1.0 {
-                let anchor = cam
-                    .viewport_to_world(cam_transform, centre)
-                    .ok()
+                let anchor = view
+                    .ray(cam, cam_transform, centre)
                     .and_then(|ray| ground_hit(ray.origin, *ray.direction));
                 target.zoom(before / after, anchor, &settings.limits);
             }
@@ -473,47 +524,276 @@ fn keyboard_control(
 
 fn follow_target(
     time: Res<Time>,
-    mut camera: Single<(&mut OrbitCamera, &mut Transform), With<MainCamera>>,
+    camera: Single<(&mut OrbitCamera, &mut Transform), With<MainCamera>>,
+    mut redraw: MessageWriter<RequestRedraw>,
 ) {
-    let (ref mut orbit, ref mut transform) = *camera;
-    let s = 1.0 - (-time.delta_secs() * 10.0).exp();
-    let next = if orbit.current == orbit.target {
-        orbit.target
+    let (mut orbit, mut transform) = camera.into_inner();
+    // Ease toward the target; snap once within a centimetre and a hundredth of a degree.
+    let s = 1.0 - (-time.delta_secs().min(0.25) * 10.0).exp();
+    let mut next = orbit.current.lerp(&orbit.target, s);
+    if next.approx_eq(&orbit.target) {
+        next = orbit.target;
     } else {
-        orbit.current.lerp(&orbit.target, s)
-    };
-    orbit.current = next;
-    let eye = next.eye();
-    let wanted = Transform::from_translation(eye).looking_at(next.focus, Vec3::Y);
-    if **transform != wanted {
-        **transform = wanted;
+        // Keep frames coming until the motion has settled (the app draws on demand).
+        redraw.write(RequestRedraw);
+    }
+    if orbit.current != next {
+        orbit.current = next;
+    }
+    let wanted = Transform::from_translation(next.eye()).looking_at(next.focus, Vec3::Y);
+    if *transform != wanted {
+        *transform = wanted;
     }
 }
 
-/// Keeps the 3D view to the right of the side panel, so the city is centred in what is seen.
-fn apply_viewport(
-    insets: Res<ViewportInsets>,
-    window: Single<&Window, With<PrimaryWindow>>,
-    mut camera: Single<&mut Camera, With<MainCamera>>,
-) {
-    let scale = window.scale_factor();
-    let left = (insets.left * scale).round() as u32;
-    let size = UVec2::new(window.physical_width(), window.physical_height());
-    if left == 0 || left + 16 >= size.x || size.y == 0 {
-        if camera.viewport.is_some() {
-            camera.viewport = None;
-        }
-        return;
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Settings;
+    use crate::config::Config;
+    use bevy::input::ButtonState;
+    use bevy::input::mouse::MouseButtonInput;
+    use bevy::input::touch::{TouchInput, TouchPhase};
+    use std::sync::Arc;
+
+    /// A headless app with the camera plugin and real input processing (no window system,
+    /// no GPU): input goes in as the messages winit would send.
+    fn app() -> (App, Entity) {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, bevy::input::InputPlugin, CameraPlugin))
+            .add_message::<RequestRedraw>()
+            .add_message::<FocusBuilding>()
+            .insert_resource(Settings(Arc::new(Config::default())))
+            .init_resource::<CityState>()
+            .init_resource::<EguiWantsInput>();
+        let window = app
+            .world_mut()
+            .spawn((Window::default(), PrimaryWindow))
+            .id();
+        app.update();
+        (app, window)
     }
-    let wanted = Viewport {
-        physical_position: UVec2::new(left, 0),
-        physical_size: UVec2::new(size.x - left, size.y),
-        ..default()
-    };
-    let same = camera.viewport.as_ref().is_some_and(|v| {
-        v.physical_position == wanted.physical_position && v.physical_size == wanted.physical_size
-    });
-    if !same {
-        camera.viewport = Some(wanted);
+
+    fn orbit(app: &mut App) -> OrbitState {
+        let mut q = app.world_mut().query::<&OrbitCamera>();
+        q.single(app.world()).unwrap().target
+    }
+
+    fn touch(app: &mut App, window: Entity, id: u64, phase: TouchPhase, x: f32, y: f32) {
+        app.world_mut().write_message(TouchInput {
+            phase,
+            position: Vec2::new(x, y),
+            window,
+            force: None,
+            id,
+        });
+    }
+
+    fn set_cursor(app: &mut App, window: Entity, x: f32, y: f32) {
+        app.world_mut()
+            .get_mut::<Window>(window)
+            .unwrap()
+            .set_cursor_position(Some(Vec2::new(x, y)));
+    }
+
+    fn button(app: &mut App, window: Entity, button: MouseButton, state: ButtonState) {
+        app.world_mut().write_message(MouseButtonInput {
+            button,
+            state,
+            window,
+        });
+    }
+
+    #[test]
+    fn left_drag_orbits_and_right_drag_pans() {
+        let (mut app, window) = app();
+        let before = orbit(&mut app);
+        set_cursor(&mut app, window, 400.0, 300.0);
+        button(&mut app, window, MouseButton::Left, ButtonState::Pressed);
+        app.update();
+        for i in 1..=10 {
+            set_cursor(&mut app, window, 400.0 + 10.0 * i as f32, 300.0);
+            app.update();
+        }
+        button(&mut app, window, MouseButton::Left, ButtonState::Released);
+        app.update();
+        let after = orbit(&mut app);
+        let turned = (after.heading - before.heading).rem_euclid(std::f32::consts::TAU);
+        assert!(
+            (turned.to_degrees() - (360.0 - 25.0)).abs() < 3.0,
+            "100 px at 0.25°/px: {}",
+            turned.to_degrees()
+        );
+        assert_eq!(after.focus, before.focus, "orbiting keeps the focus");
+
+        set_cursor(&mut app, window, 400.0, 300.0);
+        button(&mut app, window, MouseButton::Right, ButtonState::Pressed);
+        app.update();
+        for i in 1..=10 {
+            set_cursor(&mut app, window, 400.0, 300.0 + 10.0 * i as f32);
+            app.update();
+        }
+        button(&mut app, window, MouseButton::Right, ButtonState::Released);
+        app.update();
+        let panned = orbit(&mut app);
+        assert!(
+            panned.focus.distance(after.focus) > 10.0,
+            "right-drag pans: {:?}",
+            panned.focus
+        );
+        assert!(
+            (panned.heading - after.heading).abs() < 1e-5
+                && (panned.distance - after.distance).abs() < 1e-3
+        );
+    }
+
+    #[test]
+    fn the_wheel_zooms() {
+        let (mut app, window) = app();
+        let before = orbit(&mut app);
+        set_cursor(&mut app, window, 640.0, 400.0);
+        app.world_mut()
+            .write_message(bevy::input::mouse::MouseWheel {
+                unit: MouseScrollUnit::Line,
+                x: 0.0,
+                y: 2.0,
+                window,
+                phase: bevy::input::touch::TouchPhase::Moved,
+            });
+        app.update();
+        let after = orbit(&mut app);
+        let expected = before.distance * (1.0 - 0.12_f32).powi(2);
+        assert!(
+            (after.distance - expected).abs() < 1.0,
+            "{} → {} (expected {expected})",
+            before.distance,
+            after.distance
+        );
+    }
+
+    #[test]
+    fn a_click_without_motion_does_not_move_the_camera() {
+        let (mut app, window) = app();
+        let before = orbit(&mut app);
+        set_cursor(&mut app, window, 400.0, 300.0);
+        button(&mut app, window, MouseButton::Left, ButtonState::Pressed);
+        app.update();
+        set_cursor(&mut app, window, 402.0, 301.0); // within the click slop
+        app.update();
+        button(&mut app, window, MouseButton::Left, ButtonState::Released);
+        app.update();
+        assert_eq!(orbit(&mut app), before);
+    }
+
+    #[test]
+    fn one_finger_orbits_and_never_goes_under_the_ground() {
+        let (mut app, window) = app();
+        let before = orbit(&mut app);
+        touch(&mut app, window, 1, TouchPhase::Started, 500.0, 400.0);
+        app.update();
+        // Drag far downwards and upwards: the tilt stays within its limits.
+        for i in 1..=40 {
+            touch(
+                &mut app,
+                window,
+                1,
+                TouchPhase::Moved,
+                500.0 + 5.0 * i as f32,
+                400.0 - 40.0 * i as f32,
+            );
+            app.update();
+            let s = orbit(&mut app);
+            assert!(
+                s.eye().y > 0.0 && s.tilt >= 6f32.to_radians() - 1e-4,
+                "{s:?}"
+            );
+        }
+        touch(&mut app, window, 1, TouchPhase::Ended, 700.0, -1200.0);
+        app.update();
+        let after = orbit(&mut app);
+        assert!(
+            (after.heading - before.heading).abs() > 0.1,
+            "one finger turns the view"
+        );
+        assert_eq!(after.focus, before.focus, "one finger does not pan");
+    }
+
+    #[test]
+    fn two_fingers_pinch_to_zoom_and_move_to_pan() {
+        let (mut app, window) = app();
+        let before = orbit(&mut app);
+        touch(&mut app, window, 1, TouchPhase::Started, 400.0, 400.0);
+        touch(&mut app, window, 2, TouchPhase::Started, 600.0, 400.0);
+        app.update();
+        // Spread the fingers from 200 px to 400 px apart: zoom in by half.
+        for i in 1..=10 {
+            let d = 10.0 * i as f32;
+            touch(&mut app, window, 1, TouchPhase::Moved, 400.0 - d, 400.0);
+            touch(&mut app, window, 2, TouchPhase::Moved, 600.0 + d, 400.0);
+            app.update();
+        }
+        let pinched = orbit(&mut app);
+        assert!(
+            (pinched.distance / before.distance - 0.5).abs() < 0.02,
+            "{} → {}",
+            before.distance,
+            pinched.distance
+        );
+        assert!(
+            (pinched.heading - before.heading).abs() < 1e-5,
+            "pinching does not turn"
+        );
+        // Move both fingers together: pan.
+        for i in 1..=10 {
+            let d = 10.0 * i as f32;
+            touch(&mut app, window, 1, TouchPhase::Moved, 300.0 + d, 400.0);
+            touch(&mut app, window, 2, TouchPhase::Moved, 700.0 + d, 400.0);
+            app.update();
+        }
+        let panned = orbit(&mut app);
+        assert!(
+            panned.focus.distance(pinched.focus) > 5.0,
+            "two fingers pan"
+        );
+        assert!(
+            (panned.distance - pinched.distance).abs() / pinched.distance < 0.01,
+            "no zoom while panning"
+        );
+    }
+
+    #[test]
+    fn the_configured_views_put_the_camera_in_the_open() {
+        // Every named view of the default configuration starts outside all buildings of the
+        // demo district (not inside a tower).
+        let config = Config::default();
+        let model = crate::city::load(&crate::source::Source::Demo, &config).unwrap();
+        assert_eq!(
+            model.view_points.len(),
+            config.views.len(),
+            "all views lie in the district"
+        );
+        for (name, [east, north]) in &model.view_points {
+            let v = config.views[name];
+            let state = OrbitState {
+                focus: Vec3::new(*east as f32, 0.0, -*north as f32),
+                heading: (v.heading as f32).to_radians(),
+                tilt: (v.tilt as f32).to_radians(),
+                distance: v.distance as f32,
+            };
+            let eye = state.eye();
+            let down = crate::geometry::pick::Ray {
+                origin: [f64::from(eye.x), 2_000.0, f64::from(eye.z)],
+                direction: [0.0, -1.0, 0.0],
+            };
+            if let Some(i) = crate::buildings::pick_building(&model, &down) {
+                let b = &model.buildings[i];
+                assert!(
+                    b.height < f64::from(eye.y),
+                    "view {name}: the camera is inside {} ({} m)",
+                    b.title(),
+                    b.height
+                );
+            }
+        }
     }
 }

@@ -134,11 +134,20 @@ impl OrbitState {
         }
         Self {
             focus: self.focus.lerp(to.focus, s),
-            heading: self.heading + dh * s,
+            heading: (self.heading + dh * s).rem_euclid(TAU),
             tilt: self.tilt + (to.tilt - self.tilt) * s,
             // Interpolate distance geometrically so zooming feels even at every scale.
             distance: (self.distance.ln() + (to.distance.ln() - self.distance.ln()) * s).exp(),
         }
+    }
+
+    /// Whether two states are within a centimetre and a hundredth of a degree of each other.
+    pub fn approx_eq(&self, other: &Self) -> bool {
+        let dh = (self.heading - other.heading).rem_euclid(TAU);
+        self.focus.distance(other.focus) < 0.01
+            && (self.distance - other.distance).abs() < 0.01
+            && (self.tilt - other.tilt).abs() < 2e-4
+            && dh.min(TAU - dh) < 2e-4
     }
 
     /// A state that shows the rectangle `[min_x, min_z, max_x, max_z]` (on the ground) whole,
@@ -339,6 +348,25 @@ mod tests {
             (mid.heading.to_degrees().rem_euclid(360.0) - 0.0).abs() < 0.01
                 || (mid.heading.to_degrees() - 360.0).abs() < 0.01
         );
+    }
+
+    #[test]
+    fn easing_settles_across_north() {
+        // Easing from 350° to 10° must settle (approx_eq), not chase 370°.
+        let target = OrbitState {
+            heading: 10f32.to_radians(),
+            ..start()
+        };
+        let mut s = OrbitState {
+            heading: 350f32.to_radians(),
+            ..start()
+        };
+        let mut frames = 0;
+        while !s.approx_eq(&target) {
+            s = s.lerp(&target, 0.2);
+            frames += 1;
+            assert!(frames < 200, "never settles: {s:?}");
+        }
     }
 
     #[test]

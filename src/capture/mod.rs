@@ -1,5 +1,10 @@
-//! Screenshot mode (`citytwin --screenshot FILE.png`): wait until the data is loaded and every
-//! tile is in the scene, let a few frames settle, write one frame to a PNG and exit.
+//! Pictures of the view.
+//!
+//! * Screenshot mode (`citytwin --screenshot FILE.png`, [`CapturePlugin`]): wait until the data
+//!   is loaded and every tile is in the scene, let a few frames settle, write one frame to a PNG
+//!   and exit.
+//! * In the viewer ([`SavePicturePlugin`]): F12 or the panel's "Save picture" button writes the
+//!   window to `citytwin-<date>-<time>.png` in the current folder.
 
 use crate::buildings::{CityState, LoadStatus};
 use bevy::prelude::*;
@@ -19,6 +24,84 @@ enum Stage {
     Settling(u32),
     Capturing,
     Done,
+}
+
+/// Asks for a picture of the window to be saved.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SavePicture;
+
+/// The last picture saved, or the error, for the UI to show.
+#[derive(Resource, Debug, Default, Clone, PartialEq, Eq)]
+pub struct LastPicture(pub Option<Result<PathBuf, String>>);
+
+/// F12 and the "Save picture" button.
+pub struct SavePicturePlugin;
+
+impl Plugin for SavePicturePlugin {
+    fn build(&self, app: &mut App) {
+        app.add_message::<SavePicture>()
+            .init_resource::<LastPicture>()
+            .add_systems(Update, save_picture);
+    }
+}
+
+/// A file name from the current UTC time: `citytwin-20261123-181502.png`.
+pub fn picture_name(unix_seconds: u64) -> String {
+    let days = unix_seconds / 86_400;
+    let secs = unix_seconds % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "citytwin-{year:04}{month:02}{day:02}-{:02}{:02}{:02}.png",
+        secs / 3600,
+        (secs % 3600) / 60,
+        secs % 60
+    )
+}
+
+fn save_picture(
+    keys: Res<ButtonInput<KeyCode>>,
+    mut requests: MessageReader<SavePicture>,
+    mut commands: Commands,
+) {
+    let asked = requests.read().count() > 0 || keys.just_pressed(KeyCode::F12);
+    if !asked {
+        return;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let path = std::env::current_dir()
+        .unwrap_or_default()
+        .join(picture_name(now));
+    commands.spawn(Screenshot::primary_window()).observe(
+        move |captured: On<ScreenshotCaptured>, mut last: ResMut<LastPicture>| {
+            let saved = captured
+                .image
+                .clone()
+                .try_into_dynamic()
+                .map_err(|e| e.to_string())
+                .and_then(|img| img.to_rgb8().save(&path).map_err(|e| e.to_string()));
+            last.0 = Some(match saved {
+                Ok(()) => {
+                    info!("saved {}", path.display());
+                    Ok(path.clone())
+                }
+                Err(e) => {
+                    warn!("cannot save {}: {e}", path.display());
+                    Err(format!("cannot save {}: {e}", path.display()))
+                }
+            });
+        },
+    );
 }
 
 /// The screenshot to take.
@@ -102,5 +185,23 @@ fn drive(
         }
         Stage::Settling(n) => request.stage = Stage::Settling(n + 1),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn picture_names_carry_the_utc_date_and_time() {
+        assert_eq!(super::picture_name(0), "citytwin-19700101-000000.png");
+        // 2026-11-23 18:15:02 UTC
+        assert_eq!(
+            super::picture_name(1_795_457_702),
+            "citytwin-20261123-181502.png"
+        );
+        // 2024-02-29 23:59:59 UTC (a leap day)
+        assert_eq!(
+            super::picture_name(1_709_251_199),
+            "citytwin-20240229-235959.png"
+        );
     }
 }

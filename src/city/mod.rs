@@ -95,9 +95,12 @@ pub struct Building {
 }
 
 impl Building {
-    /// A title for lists and the inspector: the name, else the id.
+    /// A title for lists and the inspector: the name, else the address, else "Building".
     pub fn title(&self) -> &str {
-        self.name.as_deref().unwrap_or(&self.id)
+        self.name
+            .as_deref()
+            .or(self.address.as_deref())
+            .unwrap_or("Building without a name")
     }
 }
 

@@ -23,8 +23,9 @@
 //! let georef = Georef::new(origin, None).unwrap();
 //! assert_eq!(georef.projected_crs(), "EPSG:32618"); // UTM zone 18N
 //! let p = georef.lonlat_to_scene(LonLat::new(-73.9857, 40.7494), 10.0).unwrap();
-//! assert!(p[0].abs() < 0.01 && (p[1] - 10.0).abs() < 1e-9);
+//! assert!((p[1] - 10.0).abs() < 1e-9); // the height passes through
 //! assert!((p[2] + 111.0).abs() < 0.5); // 0.001° north ≈ 111 m, which is −Z
+//! assert!(p[0].abs() < 2.0); // grid north differs from true north by ~0.7° here
 //! ```
 
 use proj::{Proj, ProjBuilder};

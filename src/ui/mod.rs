@@ -6,15 +6,15 @@
 
 use crate::app::Settings;
 use crate::buildings::{CityState, LoadStatus, SelectBuilding, Selection};
-use crate::camera::{GoToView, ViewportInsets, Views};
+use crate::camera::target::{ViewArea, ViewImage};
+use crate::camera::{GoToView, Views};
+use crate::capture::{LastPicture, SavePicture};
 use crate::check::thousands;
 use crate::city::Building;
 use crate::environment::SetShadows;
 use crate::layers::{Layers, SetLayerVisible};
-use bevy::camera::CameraOutputMode;
 use bevy::camera::visibility::RenderLayers;
 use bevy::prelude::*;
-use bevy::render::render_resource::BlendState;
 use bevy_egui::{
     EguiContexts, EguiGlobalSettings, EguiPrimaryContextPass, PrimaryEguiContext, egui,
 };
@@ -48,7 +48,8 @@ fn setup(
     settings: Res<Settings>,
     mut egui_settings: ResMut<EguiGlobalSettings>,
 ) {
-    // The UI gets its own camera over the whole window; the 3D camera draws beside the panel.
+    // The UI has its own camera over the whole window: it draws the panels and, beside them,
+    // the picture the 3D camera rendered (see `camera::target`).
     egui_settings.auto_create_primary_context = false;
     commands.spawn((
         PrimaryEguiContext,
@@ -56,11 +57,9 @@ fn setup(
         RenderLayers::none(),
         Camera {
             order: 1,
-            output_mode: CameraOutputMode::Write {
-                blend_state: Some(BlendState::ALPHA_BLENDING),
-                clear_color: ClearColorConfig::None,
-            },
-            clear_color: ClearColorConfig::Custom(Color::NONE),
+            clear_color: ClearColorConfig::Custom(crate::environment::color(
+                &settings.scene.sky_horizon_color,
+            )),
             ..default()
         },
     ));
@@ -78,12 +77,9 @@ struct UiOutbox<'w> {
     layer: MessageWriter<'w, SetLayerVisible>,
     view: MessageWriter<'w, GoToView>,
     shadows: MessageWriter<'w, SetShadows>,
+    picture: MessageWriter<'w, SavePicture>,
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "a Bevy system reading the state it shows"
-)]
 fn ui(
     mut contexts: EguiContexts,
     mut state: ResMut<UiState>,
@@ -91,9 +87,14 @@ fn ui(
     selection: Res<Selection>,
     layers: Res<Layers>,
     views: Res<Views>,
-    mut insets: ResMut<ViewportInsets>,
+    last_picture: Res<LastPicture>,
+    view_image: Option<Res<ViewImage>>,
+    mut area: ResMut<ViewArea>,
     mut out: UiOutbox,
 ) -> Result {
+    let texture = view_image
+        .as_ref()
+        .and_then(|v| contexts.image_id(&v.handle));
     let ctx = contexts.ctx_mut()?;
     let mut root = egui::Ui::new(
         ctx.clone(),
@@ -108,7 +109,16 @@ fn ui(
             .resizable(false)
             .exact_size(SIDE_PANEL_WIDTH)
             .show(&mut root, |ui| {
-                side_panel(ui, &mut state, &city, &selection, &layers, &views, &mut out);
+                side_panel(
+                    ui,
+                    &mut state,
+                    &city,
+                    &selection,
+                    &layers,
+                    &views,
+                    &last_picture,
+                    &mut out,
+                );
             });
         left = response.response.rect.width();
     } else {
@@ -120,8 +130,23 @@ fn ui(
                 }
             });
     }
-    if insets.left != left {
-        insets.left = left;
+    // The 3D view fills the rest of the window.
+    let screen = ctx.viewport_rect();
+    let view = egui::Rect::from_min_max(egui::pos2(screen.min.x + left, screen.min.y), screen.max);
+    if let Some(texture) = texture {
+        ctx.layer_painter(egui::LayerId::background()).image(
+            texture,
+            view,
+            egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
+            egui::Color32::WHITE,
+        );
+    }
+    let wanted = ViewArea {
+        min: Vec2::new(view.min.x, view.min.y),
+        size: Vec2::new(view.width(), view.height()),
+    };
+    if *area != wanted {
+        *area = wanted;
     }
     about_window(ctx, &mut state, &city);
     Ok(())
@@ -134,6 +159,7 @@ fn side_panel(
     selection: &Selection,
     layers: &Layers,
     views: &Views,
+    last_picture: &LastPicture,
     out: &mut UiOutbox,
 ) {
     ui.add_space(6.0);
@@ -187,6 +213,23 @@ fn side_panel(
                         }
                     }
                 });
+            }
+            ui.add_space(4.0);
+            if ui
+                .button("Save picture")
+                .on_hover_text("Save the window as a PNG in the current folder (F12)")
+                .clicked()
+            {
+                out.picture.write(SavePicture);
+            }
+            match &last_picture.0 {
+                Some(Ok(path)) => {
+                    ui.label(egui::RichText::new(format!("Saved {}", path.display())).small());
+                }
+                Some(Err(e)) => {
+                    ui.colored_label(egui::Color32::from_rgb(200, 40, 40), e);
+                }
+                None => {}
             }
             ui.separator();
             ui.strong("Inspector");
@@ -289,7 +332,11 @@ fn data_section(ui: &mut egui::Ui, city: &CityState) {
 
 fn inspector(ui: &mut egui::Ui, b: &Building, out: &mut UiOutbox) {
     ui.label(egui::RichText::new(b.title()).heading());
-    if let Some(address) = &b.address {
+    if let Some(address) = b
+        .address
+        .as_ref()
+        .filter(|a| b.name.is_some() && a.as_str() != b.title())
+    {
         ui.label(address);
     }
     let value_width = SIDE_PANEL_WIDTH - 110.0;
