@@ -60,8 +60,10 @@ test: deps
 check: build
 	$(BIN) check $(ARGS)
 
+# The README picture: the Empire State Building selected in the inspector.
 screenshot: build
-	$(HEADLESS) $(BIN) --screenshot docs/screenshot.png --size 1600x1000 $(ARGS)
+	$(HEADLESS) $(BIN) --screenshot docs/screenshot.png --size 1600x1000 \
+	  --select urn:ngsi-ld:Building:way-34633854 $(ARGS)
 
 lint: deps
 	$(CARGO) fmt --check

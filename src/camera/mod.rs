@@ -177,13 +177,18 @@ fn spawn_camera(mut commands: Commands, settings: Res<Settings>) {
 }
 
 /// On a software renderer (Mesa's lavapipe, SwiftShader, WARP) multisampling roughly doubles
-/// the frame time, so with `render.msaa = "auto"` it is switched off there.
+/// the frame time, so with `render.msaa = "auto"` it is switched off there (except in
+/// screenshot mode).
 fn adapt_to_renderer(
     settings: Res<Settings>,
     adapter: Option<Res<RenderAdapterInfo>>,
+    screenshot: Option<Res<crate::capture::CaptureRequest>>,
     mut cameras: Query<&mut Msaa, With<MainCamera>>,
 ) {
-    let Some(adapter) = adapter else { return };
+    // A screenshot is one frame: quality comes before speed.
+    let (Some(adapter), None) = (adapter, screenshot) else {
+        return;
+    };
     let software = format!("{:?}", adapter.device_type) == "Cpu";
     if software && settings.render.msaa == MsaaSetting::Auto {
         info!(

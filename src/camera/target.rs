@@ -164,10 +164,13 @@ pub(super) fn setup_target(
 pub(super) fn choose_scale(
     settings: Res<Settings>,
     adapter: Option<Res<RenderAdapterInfo>>,
+    screenshot: Option<Res<crate::capture::CaptureRequest>>,
     mut scale: ResMut<RenderScale>,
 ) {
     let software = adapter.is_some_and(|a| format!("{:?}", a.device_type) == "Cpu");
     *scale = match settings.render.scale {
+        // A screenshot is one still frame: full resolution.
+        _ if screenshot.is_some() => RenderScale::fixed(1.0),
         ScaleSetting::Fixed(s) => RenderScale::fixed(s as f32),
         ScaleSetting::Auto if software => {
             info!(
@@ -175,8 +178,11 @@ pub(super) fn choose_scale(
                  sharpened when it stops (render.scale = 1 keeps full resolution)",
                 (SOFTWARE_MOVING_SCALE * 100.0).round()
             );
+            // Start at the low scale too, so the first picture comes quickly; it sharpens
+            // once the scene is still.
             RenderScale {
                 moving: SOFTWARE_MOVING_SCALE,
+                current: SOFTWARE_MOVING_SCALE,
                 ..RenderScale::fixed(1.0)
             }
         }
@@ -190,12 +196,14 @@ pub(super) fn update_target(
     area: Res<ViewArea>,
     drag: Res<DragState>,
     camera: Single<&OrbitCamera, With<MainCamera>>,
+    city: Res<crate::buildings::CityState>,
     window: Single<&Window, With<PrimaryWindow>>,
     view: Option<ResMut<ViewImage>>,
     images: Option<ResMut<Assets<Image>>>,
     mut redraw: MessageWriter<RequestRedraw>,
 ) {
-    let moving = camera.current != camera.target || drag.is_dragging();
+    // While the city loads the picture changes too: keep the quick scale until it is all in.
+    let moving = camera.current != camera.target || drag.is_dragging() || !city.is_ready();
     if scale.step(moving) && !moving {
         // Sharpen: one more frame at full resolution.
         redraw.write(RequestRedraw);
