@@ -141,25 +141,27 @@ fn a_file_that_is_not_json_gives_one_clear_line() {
 
 #[test]
 fn plain_geojson_footprints_load() {
-    let out = run(citytwin().args(["check", "--json", "--file"]).arg(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/fixtures/city/delft_3dbag_buildings.geojson"),
-    ));
-    if !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("cannot read") {
-        // The shared fixtures sit beside the clone; without them this check has nothing to read.
-        panic!(
-            "../shared/fixtures/city is missing: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // A plain (not NGSI-LD) GeoJSON footprint file of another city, gzip-compressed.
+    let (r, out) = check_json(&[
+        "--file",
+        fixture("delft_3dbag_buildings.geojson.gz")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(out.status.success());
     // SOURCES.md: 1,115 footprints in the 3DBAG Delft tile, all with measured heights.
     assert_eq!(r["entities"], 1_115);
+    let skipped = r["skipped"].as_array().unwrap();
     assert_eq!(
-        r["buildings"].as_u64().unwrap() + r["skipped"].as_array().unwrap().len() as u64,
+        r["buildings"].as_u64().unwrap() + skipped.len() as u64,
         1_115
     );
-    assert_eq!(r["crs"], "EPSG:32631");
+    assert!(skipped.len() <= 5, "{skipped:?}");
+    assert_eq!(r["crs"], "EPSG:32631", "Delft lies in UTM zone 31N");
+    assert_eq!(
+        r["height_sources"]["data"].as_u64().unwrap(),
+        r["buildings"].as_u64().unwrap()
+    );
 }
 
 #[test]
