@@ -49,7 +49,7 @@ pub enum ConfigError {
         origin: String,
         /// The dotted key.
         key: String,
-        /// "in [section]" or "at the top level".
+        /// `in [section]` or `at the top level`.
         scope: String,
         /// The allowed keys, comma-separated.
         allowed: String,
