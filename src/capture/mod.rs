@@ -45,6 +45,16 @@ impl Plugin for SavePicturePlugin {
     }
 }
 
+/// Writes a captured frame as an RGB PNG (the alpha channel of a window capture carries no
+/// transparency).
+fn save_png(image: &Image, path: &std::path::Path) -> Result<(), String> {
+    image
+        .clone()
+        .try_into_dynamic()
+        .map_err(|e| e.to_string())
+        .and_then(|img| img.to_rgb8().save(path).map_err(|e| e.to_string()))
+}
+
 /// A file name from the current UTC time: `citytwin-20261123-181502.png`.
 pub fn picture_name(unix_seconds: u64) -> String {
     let days = unix_seconds / 86_400;
@@ -84,12 +94,7 @@ fn save_picture(
         .join(picture_name(now));
     commands.spawn(Screenshot::primary_window()).observe(
         move |captured: On<ScreenshotCaptured>, mut last: ResMut<LastPicture>| {
-            let saved = captured
-                .image
-                .clone()
-                .try_into_dynamic()
-                .map_err(|e| e.to_string())
-                .and_then(|img| img.to_rgb8().save(&path).map_err(|e| e.to_string()));
+            let saved = save_png(&captured.image, &path);
             last.0 = Some(match saved {
                 Ok(()) => {
                     info!("saved {}", path.display());
@@ -163,13 +168,7 @@ fn drive(
                       mut exit: MessageWriter<AppExit>,
                       mut request: ResMut<CaptureRequest>| {
                     request.stage = Stage::Done;
-                    let saved = captured
-                        .image
-                        .clone()
-                        .try_into_dynamic()
-                        .map_err(|e| e.to_string())
-                        .and_then(|img| img.to_rgb8().save(&path).map_err(|e| e.to_string()));
-                    match saved {
+                    match save_png(&captured.image, &path) {
                         Ok(()) => {
                             info!("wrote {}", path.display());
                             exit.write(AppExit::Success);
