@@ -4,7 +4,7 @@ use crate::city::{self, LoadError};
 use crate::config::Config;
 use crate::geometry::extrude::Palette;
 use crate::ngsi_ld::SkippedItem;
-use crate::source::Source;
+use crate::source::{Source, start_demo_broker};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -35,6 +35,29 @@ pub struct CheckReport {
     pub crs: String,
     /// Seconds from start to the last mesh built.
     pub seconds: f64,
+}
+
+/// Checks the source the configuration names, as the viewer reads it: the demo district
+/// through a local broker started for the purpose, a broker through the client (asking for
+/// `types`, by default the building type), or a file.
+pub fn run_configured(config: &Config, types: &[String]) -> Result<CheckReport, LoadError> {
+    let types = if types.is_empty() {
+        vec![config.data.building_type.clone()]
+    } else {
+        types.to_vec()
+    };
+    if config.data.source == "demo" {
+        let (handle, mut broker) = start_demo_broker(config)?;
+        broker.types = types;
+        let report = run(&Source::Broker(Box::new(broker)), config);
+        handle.stop();
+        return report;
+    }
+    let mut source = Source::from_config(config)?;
+    if let Source::Broker(b) = &mut source {
+        b.types = types;
+    }
+    run(&source, config)
 }
 
 /// Loads and meshes `source` as the viewer would, and counts.

@@ -298,6 +298,50 @@ pub struct DataConfig {
     pub building_type: String,
 }
 
+/// `[broker]`: the NGSI-LD broker to read from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrokerConfig {
+    /// Base URL.
+    pub url: String,
+    /// Tenant, "" for the default.
+    pub tenant: String,
+    /// @context URL for the Link header, "" for none.
+    pub context: String,
+    /// File with a bearer token, "" for none.
+    pub token_file: String,
+    /// OAuth2 token endpoint, "" for none.
+    pub token_url: String,
+    /// OAuth2 client id.
+    pub client_id: String,
+    /// File with the OAuth2 client secret.
+    pub client_secret_file: String,
+    /// Request timeout (s).
+    pub timeout_s: f64,
+    /// Retries.
+    pub retries: u32,
+    /// First page size.
+    pub page_size: usize,
+    /// IRI → short name.
+    pub terms: BTreeMap<String, String>,
+}
+
+/// `[local_broker]`: `citytwin broker`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalBrokerConfig {
+    /// Listen address.
+    pub bind: String,
+    /// SQLite file, "" for the data folder, ":memory:".
+    pub database: String,
+    /// Largest page.
+    pub max_page_size: usize,
+    /// Default page.
+    pub default_page_size: usize,
+    /// Largest body (MB).
+    pub max_body_mb: f64,
+}
+
 /// `[buildings]`: heights and looks.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -418,6 +462,10 @@ pub struct UiConfig {
 pub struct Config {
     /// `[data]`
     pub data: DataConfig,
+    /// `[broker]`
+    pub broker: BrokerConfig,
+    /// `[local_broker]`
+    pub local_broker: LocalBrokerConfig,
     /// `[buildings]`
     pub buildings: BuildingsConfig,
     /// `[scene]`
@@ -444,6 +492,8 @@ impl Default for Config {
 
 /// Tables whose keys are names chosen by the user; their entries all follow one shape.
 const NAMED_TABLES: &[&str] = &["views"];
+/// Tables whose keys are chosen by the user and whose values are strings.
+const STRING_MAPS: &[&str] = &["broker.terms"];
 
 impl Config {
     /// The defaults overlaid by `layers` in order (later layers win).
@@ -510,9 +560,50 @@ impl Config {
         if self.data.source.trim().is_empty() {
             return Err((
                 "data.source".into(),
-                "must be \"demo\" or the path of a file".into(),
+                "must be \"demo\", \"broker\" or the path of a file".into(),
             ));
         }
+        let b = &self.broker;
+        if self.data.source == "broker"
+            && !(b.url.starts_with("http://") || b.url.starts_with("https://"))
+        {
+            return Err((
+                "broker.url".into(),
+                format!("must start with http:// or https://, not \"{}\"", b.url),
+            ));
+        }
+        if !b.token_url.is_empty() && (b.client_id.is_empty() || b.client_secret_file.is_empty()) {
+            return Err((
+                "broker.token_url".into(),
+                "needs broker.client_id and broker.client_secret_file too".into(),
+            ));
+        }
+        range("broker.timeout_s", b.timeout_s, 1.0, 600.0)?;
+        range("broker.retries", f64::from(b.retries), 0.0, 10.0)?;
+        range("broker.page_size", b.page_size as f64, 1.0, 10_000.0)?;
+        let l = &self.local_broker;
+        if l.bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err((
+                "local_broker.bind".into(),
+                format!(
+                    "must be an address and port such as \"127.0.0.1:1026\", not \"{}\"",
+                    l.bind
+                ),
+            ));
+        }
+        range(
+            "local_broker.max_page_size",
+            l.max_page_size as f64,
+            1.0,
+            100_000.0,
+        )?;
+        range(
+            "local_broker.default_page_size",
+            l.default_page_size as f64,
+            1.0,
+            l.max_page_size as f64,
+        )?;
+        range("local_broker.max_body_mb", l.max_body_mb, 0.001, 1024.0)?;
         if self.data.building_type.trim().is_empty() {
             return Err((
                 "data.building_type".into(),
@@ -658,6 +749,16 @@ fn check_keys(
         } else {
             format!("{prefix}.{key}")
         };
+        if STRING_MAPS.contains(&prefix) {
+            if !value.is_str() {
+                return Err(ConfigError::BadValue {
+                    origin: origin.to_owned(),
+                    key: dotted,
+                    message: "must be a string (the short name)".to_owned(),
+                });
+            }
+            continue;
+        }
         let Some(expected) = defaults.get(key) else {
             let mut allowed: Vec<&str> = defaults.keys().map(String::as_str).collect();
             allowed.sort_unstable();

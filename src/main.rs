@@ -2,7 +2,6 @@
 
 use citytwin::app::{self, ViewerOptions};
 use citytwin::config::{Config, Layer};
-use citytwin::source::Source;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,6 +28,23 @@ struct Cli {
     /// Projected CRS used for the scene, e.g. EPSG:32618 (default: the UTM zone of the origin).
     #[arg(long, global = true, value_name = "CRS")]
     crs: Option<String>,
+
+    /// Read from this NGSI-LD broker (Orion-LD, Scorpio, Stellio, citytwin broker),
+    /// e.g. http://localhost:1026.
+    #[arg(long, global = true, value_name = "URL")]
+    broker: Option<String>,
+
+    /// The broker tenant (NGSILD-Tenant).
+    #[arg(long, global = true, value_name = "NAME")]
+    tenant: Option<String>,
+
+    /// The JSON-LD @context to send in a Link header (a URL the broker can fetch).
+    #[arg(long, global = true, value_name = "URL")]
+    context: Option<String>,
+
+    /// A file holding a bearer token for the broker.
+    #[arg(long, global = true, value_name = "FILE")]
+    token_file: Option<PathBuf>,
 
     /// Render one frame to this PNG file once the data is shown, then exit.
     #[arg(long, value_name = "FILE.png")]
@@ -72,6 +88,30 @@ enum Command {
         /// Exit with status 3 when anything was skipped.
         #[arg(long)]
         strict: bool,
+        /// Entity types to ask a broker for (repeatable; default: the building type).
+        #[arg(long = "type", value_name = "TYPE")]
+        types: Vec<String>,
+    },
+    /// Run a local NGSI-LD broker (HTTP, SQLite storage) for offline demos, kiosks and
+    /// hackathons. For production use Orion-LD, Scorpio or Stellio.
+    Broker {
+        /// Address to listen on (default from [local_broker], 127.0.0.1:1026).
+        #[arg(long, value_name = "ADDR:PORT")]
+        bind: Option<String>,
+        /// The SQLite database (default ~/.local/share/citytwin/broker.sqlite; ":memory:"
+        /// keeps nothing).
+        #[arg(long, value_name = "FILE")]
+        db: Option<PathBuf>,
+        /// NGSI-LD or GeoJSON files or folders to load at start (repeatable).
+        #[arg(long, value_name = "PATH")]
+        seed: Vec<PathBuf>,
+        /// Require this bearer token on every request (prefer --token-file: arguments
+        /// are visible to other users of the machine).
+        #[arg(long, value_name = "TOKEN")]
+        token: Option<String>,
+        /// The largest page a query may ask for.
+        #[arg(long, value_name = "N")]
+        max_page_size: Option<usize>,
     },
 }
 
@@ -124,6 +164,19 @@ fn main() -> ExitCode {
     if cli.fullscreen {
         overrides.set("window", "fullscreen", true);
     }
+    if let Some(url) = &cli.broker {
+        overrides.set("data", "source", "broker");
+        overrides.set("broker", "url", url.clone());
+    }
+    if let Some(tenant) = &cli.tenant {
+        overrides.set("broker", "tenant", tenant.clone());
+    }
+    if let Some(context) = &cli.context {
+        overrides.set("broker", "context", context.clone());
+    }
+    if let Some(file) = &cli.token_file {
+        overrides.set("broker", "token_file", file.display().to_string());
+    }
     let config = match Config::load(cli.config.as_deref(), overrides) {
         Ok(c) => c,
         Err(e) => {
@@ -132,7 +185,27 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Some(Command::Check { json, strict }) => check(&config, json, strict),
+        Some(Command::Check {
+            json,
+            strict,
+            types,
+        }) => check(&config, json, strict, &types),
+        Some(Command::Broker {
+            bind,
+            db,
+            seed,
+            token,
+            max_page_size,
+        }) => broker(
+            &config,
+            bind,
+            db,
+            &seed,
+            token,
+            cli.token_file,
+            cli.tenant,
+            max_page_size,
+        ),
         None => {
             install_gpu_hint();
             let options = ViewerOptions {
@@ -151,15 +224,19 @@ fn main() -> ExitCode {
     }
 }
 
-fn check(config: &Config, json: bool, strict: bool) -> ExitCode {
+fn init_logs(default: &str) {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| default.into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let source = Source::from_setting(&config.data.source);
-    match citytwin::check::run(&source, config) {
+}
+
+fn check(config: &Config, json: bool, strict: bool, types: &[String]) -> ExitCode {
+    init_logs("warn");
+    match citytwin::check::run_configured(config, types) {
         Ok(report) => {
             if json {
                 match serde_json::to_string_pretty(&report) {
@@ -183,6 +260,100 @@ fn check(config: &Config, json: bool, strict: bool) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one parameter per command-line option"
+)]
+fn broker(
+    config: &Config,
+    bind: Option<String>,
+    db: Option<PathBuf>,
+    seed: &[PathBuf],
+    token: Option<String>,
+    token_file: Option<PathBuf>,
+    tenant: Option<String>,
+    max_page_size: Option<usize>,
+) -> ExitCode {
+    init_logs("info");
+    let fail = |message: String| {
+        eprintln!("error: {message}");
+        ExitCode::from(1)
+    };
+    let local = &config.local_broker;
+    let bind_text = bind.unwrap_or_else(|| local.bind.clone());
+    let Ok(bind) = bind_text.parse() else {
+        return fail(format!(
+            "--bind must be an address and port such as 127.0.0.1:1026, not `{bind_text}`"
+        ));
+    };
+    let database = db.unwrap_or_else(|| {
+        if local.database.is_empty() {
+            default_database()
+        } else {
+            PathBuf::from(&local.database)
+        }
+    });
+    let token = match (token, token_file) {
+        (Some(t), _) => Some(t),
+        (None, Some(f)) => match std::fs::read_to_string(&f) {
+            Ok(t) if !t.trim().is_empty() => Some(t.trim().to_owned()),
+            Ok(_) => return fail(format!("the token file {} is empty", f.display())),
+            Err(e) => return fail(format!("cannot read the token file {}: {e}", f.display())),
+        },
+        (None, None) => None,
+    };
+    let broker = match citytwin::broker::Broker::new(citytwin::broker::BrokerConfig {
+        bind,
+        database: database.clone(),
+        token: token.clone(),
+        max_page_size: max_page_size.unwrap_or(local.max_page_size),
+        default_page_size: local.default_page_size,
+        max_body_bytes: (local.max_body_mb * 1_048_576.0) as usize,
+    }) {
+        Ok(b) => b,
+        Err(e) => return fail(e.to_string()),
+    };
+    if !seed.is_empty() {
+        let parsed = match citytwin::broker::server::read_seed(seed) {
+            Ok(p) => p,
+            Err(e) => return fail(e.to_string()),
+        };
+        match broker.seed(tenant.as_deref().unwrap_or(""), parsed) {
+            Ok(report) => {
+                tracing::info!("seeded {} entities", report.entities);
+                for s in &report.skipped {
+                    tracing::warn!("seed: skipped {}: {}", s.id, s.reason);
+                }
+            }
+            Err(e) => return fail(e.to_string()),
+        }
+    }
+    tracing::info!(
+        "citytwin broker (a local NGSI-LD broker; for production use Orion-LD, Scorpio or Stellio) \
+         listening on http://{bind}/ngsi-ld/v1, storing in {}{}",
+        database.display(),
+        if token.is_some() {
+            ", bearer token required"
+        } else {
+            ""
+        }
+    );
+    match broker.run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(format!("cannot listen on {bind}: {e}")),
+    }
+}
+
+/// `$XDG_DATA_HOME/citytwin/broker.sqlite`, or `~/.local/share/citytwin/broker.sqlite`.
+fn default_database() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("citytwin/broker.sqlite")
 }
 
 /// citytwin uses the PROJ database compiled into its own PROJ. A `PROJ_DATA` (or the older

@@ -1,11 +1,21 @@
-//! Where data comes from: the district built into citytwin, or a file.
+//! Where data comes from: the district built into citytwin, a file, or an NGSI-LD broker.
 //!
 //! A source yields an NGSI-LD [`ParsedPayload`]; the payload's shape (entity, array,
-//! notification, GeoJSON, …) is recognised by [`crate::ngsi_ld::parse_payload`].
+//! notification, GeoJSON, …) is recognised by [`crate::ngsi_ld::parse_payload`]. A broker is
+//! read through [`crate::ngsi_ld::client`], page by page.
+//!
+//! The viewer and `citytwin check` read the demo district through a local broker that they
+//! start inside the process ([`start_demo_broker`]), so the demo takes the same path as a
+//! city's broker.
 
-use crate::ngsi_ld::{ParsedPayload, Representation, parse_payload};
+use crate::broker::{Broker, BrokerConfig, BrokerHandle};
+use crate::config::Config;
+use crate::ngsi_ld::client::{Auth, Client, ClientConfig, ClientError, Secret};
+use crate::ngsi_ld::request::EntityQuery;
+use crate::ngsi_ld::{ParsedPayload, Representation, Terms, parse_payload};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The demo district: 7,981 OpenStreetMap buildings of Midtown Manhattan as NGSI-LD Building
 /// entities (normalized), gzip-compressed. © OpenStreetMap contributors, ODbL 1.0.
@@ -18,23 +28,42 @@ pub const DEMO_ATTRIBUTION: &str = "Buildings: © OpenStreetMap contributors, av
 /// Human name of the demo district.
 pub const DEMO_NAME: &str = "Midtown Manhattan, New York (OpenStreetMap, 2025-01-25)";
 
+/// An NGSI-LD broker to read from.
+#[derive(Debug, Clone)]
+pub struct BrokerSource {
+    /// How to reach it.
+    pub client: ClientConfig,
+    /// The entity types to ask for.
+    pub types: Vec<String>,
+    /// The label shown (the URL, or the demo's name).
+    pub label: String,
+    /// The data's attribution, if known.
+    pub attribution: Option<String>,
+}
+
 /// A place to read entities from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Source {
-    /// The district built into the binary.
+    /// The district built into the binary, decoded directly.
     Demo,
     /// A JSON file (NGSI-LD or GeoJSON).
     File(PathBuf),
+    /// An NGSI-LD broker.
+    Broker(Box<BrokerSource>),
 }
 
 impl Source {
-    /// `"demo"` → [`Source::Demo`], anything else is a path.
-    pub fn from_setting(setting: &str) -> Self {
-        if setting == "demo" {
-            Self::Demo
-        } else {
-            Self::File(PathBuf::from(setting))
-        }
+    /// The source the configuration names: `"demo"` → [`Source::Demo`], `"broker"` → the
+    /// broker of `[broker]` (asking for `data.building_type`), anything else is a path.
+    pub fn from_config(config: &Config) -> Result<Self, SourceError> {
+        Ok(match config.data.source.as_str() {
+            "demo" => Self::Demo,
+            "broker" => Self::Broker(Box::new(broker_source(
+                config,
+                vec![config.data.building_type.clone()],
+            )?)),
+            path => Self::File(PathBuf::from(path)),
+        })
     }
 
     /// A label for the UI and reports.
@@ -42,16 +71,99 @@ impl Source {
         match self {
             Self::Demo => DEMO_NAME.to_owned(),
             Self::File(p) => p.display().to_string(),
+            Self::Broker(b) => b.label.clone(),
         }
     }
 
     /// The attribution the data requires, if known.
-    pub fn attribution(&self) -> Option<&'static str> {
+    pub fn attribution(&self) -> Option<String> {
         match self {
-            Self::Demo => Some(DEMO_ATTRIBUTION),
+            Self::Demo => Some(DEMO_ATTRIBUTION.to_owned()),
             Self::File(_) => None,
+            Self::Broker(b) => b.attribution.clone(),
         }
     }
+}
+
+fn read_secret(path: &str, what: &str) -> Result<Secret, SourceError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SourceError::Read {
+        path: PathBuf::from(path),
+        source,
+    })?;
+    let secret = text.trim();
+    if secret.is_empty() {
+        return Err(SourceError::Broker(format!(
+            "the {what} file {path} is empty"
+        )));
+    }
+    Ok(Secret::new(secret))
+}
+
+/// The broker of `[broker]`, asking for `types`.
+pub fn broker_source(config: &Config, types: Vec<String>) -> Result<BrokerSource, SourceError> {
+    let b = &config.broker;
+    let auth = if !b.token_url.is_empty() {
+        Auth::ClientCredentials {
+            token_url: b.token_url.clone(),
+            client_id: b.client_id.clone(),
+            client_secret: read_secret(&b.client_secret_file, "client secret")?,
+            scope: None,
+        }
+    } else if !b.token_file.is_empty() {
+        Auth::Bearer(read_secret(&b.token_file, "token")?)
+    } else {
+        Auth::None
+    };
+    let client = ClientConfig {
+        url: b.url.clone(),
+        tenant: (!b.tenant.is_empty()).then(|| b.tenant.clone()),
+        context: (!b.context.is_empty()).then(|| b.context.clone()),
+        auth,
+        timeout: Duration::from_secs_f64(b.timeout_s),
+        retries: b.retries,
+        page_size: b.page_size,
+        terms: Terms::new(b.terms.clone()),
+    };
+    let tenant = if b.tenant.is_empty() {
+        String::new()
+    } else {
+        format!(" (tenant {})", b.tenant)
+    };
+    Ok(BrokerSource {
+        label: format!("{}{tenant}", b.url),
+        client,
+        types,
+        attribution: None,
+    })
+}
+
+/// Starts a local broker inside this process on a free loopback port, in memory, seeded with
+/// the demo district; returns it with the source to read it through.
+pub fn start_demo_broker(config: &Config) -> Result<(BrokerHandle, BrokerSource), SourceError> {
+    let broker = Broker::new(BrokerConfig {
+        bind: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        database: PathBuf::from(":memory:"),
+        max_page_size: config.local_broker.max_page_size,
+        ..BrokerConfig::default()
+    })
+    .map_err(|e| SourceError::Broker(e.to_string()))?;
+    let report = broker
+        .seed("", read(&Source::Demo, &mut |_, _| {})?)
+        .map_err(|e| SourceError::Broker(e.to_string()))?;
+    tracing::debug!("demo broker seeded with {} entities", report.entities);
+    let handle = broker
+        .spawn()
+        .map_err(|e| SourceError::Broker(format!("cannot start the local broker: {e}")))?;
+    let source = BrokerSource {
+        client: ClientConfig {
+            page_size: config.local_broker.max_page_size,
+            ..ClientConfig::new(handle.url())
+        },
+        types: vec![config.data.building_type.clone()],
+        label: DEMO_NAME.to_owned(),
+        attribution: Some(DEMO_ATTRIBUTION.to_owned()),
+    };
+    Ok((handle, source))
 }
 
 /// Why a source could not be read at all. (Items inside a readable source that are bad are
@@ -85,11 +197,21 @@ pub enum SourceError {
     /// The built-in data is damaged (a build problem, never user input).
     #[error("the built-in demo data is damaged: {0}")]
     Demo(String),
+    /// Reading from a broker failed.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// A broker could not be set up.
+    #[error("{0}")]
+    Broker(String),
 }
 
-/// Reads and parses a source.
-pub fn read(source: &Source) -> Result<ParsedPayload, SourceError> {
+/// Reads and parses a source. `progress(received, total)` reports pages from a broker.
+pub fn read(
+    source: &Source,
+    progress: &mut dyn FnMut(usize, Option<usize>),
+) -> Result<ParsedPayload, SourceError> {
     let (bytes, path) = match source {
+        Source::Broker(b) => return read_broker(b, progress),
         Source::Demo => {
             let mut text = Vec::with_capacity(8 << 20);
             flate2::read::GzDecoder::new(DEMO_GZ)
@@ -106,6 +228,22 @@ pub fn read(source: &Source) -> Result<ParsedPayload, SourceError> {
         }
     };
     parse_bytes(&bytes, &path)
+}
+
+fn read_broker(
+    b: &BrokerSource,
+    progress: &mut dyn FnMut(usize, Option<usize>),
+) -> Result<ParsedPayload, SourceError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| SourceError::Broker(format!("cannot start the network runtime: {e}")))?;
+    let client = Client::new(b.client.clone())?;
+    let query = EntityQuery {
+        types: b.types.clone(),
+        ..EntityQuery::default()
+    };
+    Ok(runtime.block_on(client.query_all(&query, progress))?)
 }
 
 /// Parses JSON bytes (optionally gzip-compressed) named `path` for messages.
@@ -148,7 +286,7 @@ mod tests {
 
     #[test]
     fn demo_reads_every_building() {
-        let parsed = read(&Source::Demo).unwrap();
+        let parsed = read(&Source::Demo, &mut |_, _| {}).unwrap();
         assert_eq!(parsed.entities.len(), 7_981);
         assert!(
             parsed.skipped.is_empty(),
@@ -189,8 +327,41 @@ mod tests {
     }
 
     #[test]
+    fn the_demo_through_the_local_broker_is_the_same_data() {
+        let config = Config::default();
+        let (handle, source) = start_demo_broker(&config).unwrap();
+        let mut pages = 0;
+        let parsed = read(&Source::Broker(Box::new(source)), &mut |_, total| {
+            pages += 1;
+            assert_eq!(total, Some(7_981));
+        })
+        .unwrap();
+        handle.stop();
+        assert_eq!(pages, 8, "7,981 entities in pages of 1,000");
+        let direct = read(&Source::Demo, &mut |_, _| {}).unwrap();
+        let mut a: Vec<_> = parsed.entities.iter().map(|e| e.id.clone()).collect();
+        let mut b: Vec<_> = direct.entities.iter().map(|e| e.id.clone()).collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+        let nyt = parsed
+            .entities
+            .iter()
+            .find(|e| e.id == "urn:ngsi-ld:Building:relation-1860567")
+            .unwrap();
+        assert_eq!(
+            nyt,
+            direct.entities.iter().find(|e| e.id == nyt.id).unwrap()
+        );
+    }
+
+    #[test]
     fn missing_file_says_which() {
-        let e = read(&Source::File("/nonexistent/city.json".into())).unwrap_err();
+        let e = read(
+            &Source::File("/nonexistent/city.json".into()),
+            &mut |_, _| {},
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("/nonexistent/city.json"));
     }
 }

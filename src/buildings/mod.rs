@@ -5,14 +5,16 @@
 //! ECS through a channel; [`CityState`] tells the UI how far it has got.
 
 use crate::app::Settings;
+use crate::broker::BrokerHandle;
 use crate::camera::{CLICK_SLOP, DragState, MainCamera, ViewMapping};
 use crate::city::tiles::{Tile, TileStats, build_tiles};
 use crate::city::{self, CityModel, Progress};
+use crate::config::Config;
 use crate::environment::color;
 use crate::geometry::extrude::{MeshBuffers, Palette, extrude_into};
 use crate::geometry::pick::Ray;
 use crate::layers::{LayerMember, Layers};
-use crate::source::Source;
+use crate::source::{BrokerSource, Source, start_demo_broker};
 use bevy::asset::RenderAssetUsages;
 use bevy::input::touch::Touches;
 use bevy::mesh::{Indices, PrimitiveTopology};
@@ -62,6 +64,10 @@ pub struct CityState {
     pub started: Instant,
     /// How long until every tile was spawned.
     pub ready_after: Option<Duration>,
+    /// Progress of a load under way (also during a reload, while the old city is shown).
+    pub progress: Option<Progress>,
+    /// Why the last reload failed (the city shown is the one loaded before).
+    pub last_error: Option<String>,
 }
 
 impl Default for CityState {
@@ -78,6 +84,8 @@ impl Default for CityState {
             triangles: 0,
             started: Instant::now(),
             ready_after: None,
+            progress: None,
+            last_error: None,
         }
     }
 }
@@ -127,9 +135,23 @@ pub struct SelectionHighlight;
 
 enum LoaderMessage {
     Progress(Progress),
+    LocalBroker(BrokerHandle, Box<BrokerSource>),
     Done(Box<CityModel>, Vec<(Tile, Mesh)>, TileStats),
     Failed(String),
 }
+
+/// The NGSI-LD broker citytwin runs inside itself for the demo district, while it runs.
+#[derive(Resource, Debug)]
+pub struct LocalBroker {
+    /// The running broker.
+    pub handle: BrokerHandle,
+    /// How to read from it.
+    pub source: BrokerSource,
+}
+
+/// Asks to load the data again (from the broker or file); on failure the city shown stays.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReloadCity;
 
 #[derive(Resource)]
 struct Loader(Receiver<LoaderMessage>);
@@ -153,10 +175,18 @@ impl Plugin for BuildingsPlugin {
             .init_resource::<PendingTiles>()
             .add_message::<SelectBuilding>()
             .add_message::<FocusBuilding>()
+            .add_message::<ReloadCity>()
             .add_systems(Startup, start_loading)
             .add_systems(
                 Update,
-                (receive, spawn_tiles, select_initial, pick, apply_selection)
+                (
+                    reload,
+                    receive,
+                    spawn_tiles,
+                    select_initial,
+                    pick,
+                    apply_selection,
+                )
                     .chain()
                     .after(crate::camera::CameraInputSet),
             );
@@ -217,16 +247,44 @@ fn start_loading(
             ..default()
         }),
     });
+    commands.insert_resource(Loader(spawn_loader(
+        settings.0.clone(),
+        palette(&settings),
+        None,
+    )));
+}
+
+/// Loads on a thread of its own: starts the local demo broker when needed (unless
+/// `local` is given), reads, georeferences, meshes, and reports through the channel.
+fn spawn_loader(
+    config: Arc<Config>,
+    palette: Palette,
+    local: Option<BrokerSource>,
+) -> Receiver<LoaderMessage> {
     let (tx, rx) = crossbeam_channel::unbounded();
-    let config = settings.0.clone();
-    let palette = palette(&settings);
-    std::thread::Builder::new()
+    let spawned = std::thread::Builder::new()
         .name("citytwin-loader".to_owned())
         .spawn(move || {
-            let source = Source::from_setting(&config.data.source);
+            let source = match (local, config.data.source.as_str()) {
+                (Some(b), _) => Ok(Source::Broker(Box::new(b))),
+                (None, "demo") => {
+                    let _ = tx.send(LoaderMessage::Progress(Progress {
+                        stage: "starting the local broker",
+                        done: 0,
+                        total: 0,
+                    }));
+                    start_demo_broker(&config).map(|(handle, b)| {
+                        let _ = tx.send(LoaderMessage::LocalBroker(handle, Box::new(b.clone())));
+                        Source::Broker(Box::new(b))
+                    })
+                }
+                (None, _) => Source::from_config(&config),
+            };
             let progress_tx = tx.clone();
-            let result = city::load_with_progress(&source, &config, &mut |p| {
-                let _ = progress_tx.send(LoaderMessage::Progress(p));
+            let result = source.map_err(city::LoadError::from).and_then(|source| {
+                city::load_with_progress(&source, &config, &mut |p| {
+                    let _ = progress_tx.send(LoaderMessage::Progress(p));
+                })
             });
             let message = match result {
                 Ok(model) => {
@@ -249,27 +307,70 @@ fn start_loading(
                 Err(e) => LoaderMessage::Failed(e.to_string()),
             };
             let _ = tx.send(message);
-        })
-        .map(|_| ())
-        .unwrap_or_else(|e| error!("cannot start the loader thread: {e}"));
-    commands.insert_resource(Loader(rx));
+        });
+    if let Err(e) = spawned {
+        error!("cannot start the loader thread: {e}");
+    }
+    rx
 }
 
+/// Starts a new load when asked and none is running.
+fn reload(
+    mut messages: MessageReader<ReloadCity>,
+    loader: Option<Res<Loader>>,
+    local: Option<Res<LocalBroker>>,
+    settings: Res<Settings>,
+    mut state: ResMut<CityState>,
+    mut commands: Commands,
+) {
+    if messages.read().count() == 0 || loader.is_some() {
+        return;
+    }
+    state.started = Instant::now();
+    state.last_error = None;
+    let local = local.map(|l| l.source.clone());
+    commands.insert_resource(Loader(spawn_loader(
+        settings.0.clone(),
+        palette(&settings),
+        local,
+    )));
+}
+
+#[allow(clippy::too_many_arguments, reason = "a Bevy system")]
 fn receive(
     loader: Option<Res<Loader>>,
     mut state: ResMut<CityState>,
     mut pending: ResMut<PendingTiles>,
     mut commands: Commands,
+    old_tiles: Query<Entity, With<BuildingTile>>,
+    mut select: MessageWriter<SelectBuilding>,
+    mut redraw: MessageWriter<RequestRedraw>,
 ) {
     let Some(loader) = loader else { return };
+    // The loader cannot wake the window: keep frames coming while it works.
+    redraw.write(RequestRedraw);
+    let reloading = state.model.is_some();
     loop {
         match loader.0.try_recv() {
             Ok(LoaderMessage::Progress(p)) => {
-                state.status = LoadStatus::Loading {
-                    stage: p.stage.to_owned(),
-                    done: p.done,
-                    total: p.total,
-                };
+                if !reloading {
+                    state.status = LoadStatus::Loading {
+                        stage: p.stage.to_owned(),
+                        done: p.done,
+                        total: p.total,
+                    };
+                }
+                state.progress = Some(p);
+            }
+            Ok(LoaderMessage::LocalBroker(handle, source)) => {
+                info!(
+                    "local NGSI-LD broker with the demo district at {}",
+                    handle.url()
+                );
+                commands.insert_resource(LocalBroker {
+                    handle,
+                    source: *source,
+                });
             }
             Ok(LoaderMessage::Done(model, tiles, stats)) => {
                 info!(
@@ -284,6 +385,13 @@ fn receive(
                 for s in model.skipped.iter().take(20) {
                     warn!("skipped {}: {}", s.id, s.reason);
                 }
+                // A reload replaces the city shown.
+                for e in &old_tiles {
+                    commands.entity(e).despawn();
+                }
+                select.write(SelectBuilding(None));
+                state.progress = None;
+                state.tiles_spawned = 0;
                 state.tiles_total = tiles.len();
                 state.triangles = stats.triangles;
                 state.model = Some(Arc::new(*model));
@@ -299,7 +407,13 @@ fn receive(
             }
             Ok(LoaderMessage::Failed(message)) => {
                 error!("{message}");
-                state.status = LoadStatus::Failed(message);
+                state.progress = None;
+                if reloading {
+                    // Keep the city shown; say what went wrong.
+                    state.last_error = Some(message);
+                } else {
+                    state.status = LoadStatus::Failed(message);
+                }
                 commands.remove_resource::<Loader>();
                 return;
             }

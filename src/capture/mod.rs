@@ -57,18 +57,8 @@ fn save_png(image: &Image, path: &std::path::Path) -> Result<(), String> {
 
 /// A file name from the current UTC time: `citytwin-20261123-181502.png`.
 pub fn picture_name(unix_seconds: u64) -> String {
-    let days = unix_seconds / 86_400;
+    let (year, month, day) = crate::broker::civil_date(unix_seconds / 86_400);
     let secs = unix_seconds % 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
     format!(
         "citytwin-{year:04}{month:02}{day:02}-{:02}{:02}{:02}.png",
         secs / 3600,

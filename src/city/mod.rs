@@ -179,7 +179,13 @@ pub fn load_with_progress(
         done: 0,
         total: 0,
     });
-    let parsed = crate::source::read(source)?;
+    let parsed = crate::source::read(source, &mut |done, total| {
+        progress(Progress {
+            stage: "receiving entities",
+            done,
+            total: total.unwrap_or(0),
+        });
+    })?;
     let read_s = started.elapsed().as_secs_f64();
     let decoding = Instant::now();
     let mut model = from_entities(parsed.entities, config, progress)?;
@@ -187,7 +193,7 @@ pub fn load_with_progress(
     skipped.append(&mut model.skipped);
     model.skipped = skipped;
     model.source_label = source.label();
-    model.attribution = source.attribution().map(str::to_owned);
+    model.attribution = source.attribution();
     model.timings = Timings {
         read_s,
         decode_s: decoding.elapsed().as_secs_f64(),

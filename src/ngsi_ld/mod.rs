@@ -1,4 +1,5 @@
-//! NGSI-LD: the data model of context entities and the parsing of the payloads brokers send.
+//! NGSI-LD: the data model of context entities, the parsing and writing of the payloads
+//! brokers exchange, the query language, and the client.
 //!
 //! Pure Rust, no Bevy. [`Entity`] holds an id, one or more types and [`Attribute`]s; each
 //! attribute keeps its kind (Property, GeoProperty, Relationship, …), value, `unitCode`,
@@ -20,10 +21,17 @@
 //! assert_eq!(height.unit_code.as_deref(), Some("MTR"));
 //! ```
 
+pub mod client;
+pub mod geo_query;
 mod model;
 mod parse;
+pub mod problem;
+pub mod query;
+pub mod render;
+pub mod request;
 
 pub use model::{Attribute, AttributeKind, Entity};
 pub use parse::{
-    ParsedPayload, Representation, SkippedItem, parse_entity, parse_payload, short_name,
+    ParsedPayload, Representation, SkippedItem, Terms, parse_entity, parse_entity_with,
+    parse_payload, parse_payload_with, short_name,
 };

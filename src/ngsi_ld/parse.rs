@@ -20,6 +20,32 @@ pub enum Representation {
     Auto,
 }
 
+/// Maps expanded names (IRIs) to the short names citytwin uses, as the terms of a JSON-LD
+/// @context would; names not listed lose their prefix ([`short_name`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Terms(std::collections::HashMap<String, String>);
+
+impl Terms {
+    /// Terms from (IRI, short name) pairs.
+    pub fn new(pairs: impl IntoIterator<Item = (String, String)>) -> Self {
+        Self(pairs.into_iter().collect())
+    }
+
+    /// The short name for an attribute or type name as received.
+    pub fn short<'a>(&'a self, name: &'a str) -> &'a str {
+        self.0
+            .get(name)
+            .map_or_else(|| short_name(name), String::as_str)
+    }
+}
+
+/// How to read: the representation and the terms.
+#[derive(Debug, Clone, Copy)]
+struct Cx<'a> {
+    repr: Representation,
+    terms: &'a Terms,
+}
+
 /// Something in a payload that was not read, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SkippedItem {
@@ -118,12 +144,17 @@ pub fn short_name(name: &str) -> &str {
 /// Parses any payload a broker or file may hold. Never fails: what cannot be read is listed
 /// in [`ParsedPayload::skipped`].
 pub fn parse_payload(payload: &Value, repr: Representation) -> ParsedPayload {
+    parse_payload_with(payload, repr, &Terms::default())
+}
+
+/// [`parse_payload`] with terms for expanded names.
+pub fn parse_payload_with(payload: &Value, repr: Representation, terms: &Terms) -> ParsedPayload {
     let mut out = ParsedPayload::default();
-    collect(payload, repr, &mut out, "payload", 0);
+    collect(payload, Cx { repr, terms }, &mut out, "payload", 0);
     out
 }
 
-fn collect(v: &Value, repr: Representation, out: &mut ParsedPayload, at: &str, depth: usize) {
+fn collect(v: &Value, cx: Cx<'_>, out: &mut ParsedPayload, at: &str, depth: usize) {
     if depth > 4 {
         out.skipped.push(SkippedItem {
             id: at.to_owned(),
@@ -139,9 +170,9 @@ fn collect(v: &Value, repr: Representation, out: &mut ParsedPayload, at: &str, d
                     Value::Object(o)
                         if o.get("type").and_then(Value::as_str) == Some("Feature") =>
                     {
-                        push_entity(feature_to_entity(o, repr, i), &here, out);
+                        push_entity(feature_to_entity(o, cx, i), &here, out);
                     }
-                    Value::Object(_) => push_entity(parse_entity(item, repr), &here, out),
+                    Value::Object(_) => push_entity(entity(item, cx), &here, out),
                     _ => out.skipped.push(SkippedItem {
                         id: here,
                         reason: format!("expected an entity object, found {}", json_kind(item)),
@@ -162,9 +193,7 @@ fn collect(v: &Value, repr: Representation, out: &mut ParsedPayload, at: &str, d
                 for (i, f) in features.iter().enumerate() {
                     let here = format!("feature {i}");
                     match f {
-                        Value::Object(fo) => {
-                            push_entity(feature_to_entity(fo, repr, i), &here, out)
-                        }
+                        Value::Object(fo) => push_entity(feature_to_entity(fo, cx, i), &here, out),
                         _ => out.skipped.push(SkippedItem {
                             id: here,
                             reason: format!("expected a Feature object, found {}", json_kind(f)),
@@ -172,12 +201,12 @@ fn collect(v: &Value, repr: Representation, out: &mut ParsedPayload, at: &str, d
                     }
                 }
             } else if kind == Some("Feature") {
-                push_entity(feature_to_entity(o, repr, 0), at, out);
+                push_entity(feature_to_entity(o, cx, 0), at, out);
             } else if kind == Some("Notification")
                 || (o.contains_key("subscriptionId") && o.contains_key("data"))
             {
                 match o.get("data") {
-                    Some(data @ Value::Array(_)) => collect(data, repr, out, at, depth + 1),
+                    Some(data @ Value::Array(_)) => collect(data, cx, out, at, depth + 1),
                     _ => out.skipped.push(SkippedItem {
                         id: str_member(o, "id").unwrap_or(at).to_owned(),
                         reason: "a notification without a `data` array".to_owned(),
@@ -185,9 +214,9 @@ fn collect(v: &Value, repr: Representation, out: &mut ParsedPayload, at: &str, d
                 }
             } else if let Some(body) = o.get("body").filter(|_| !o.contains_key("id")) {
                 // MQTT envelope from Orion-LD / Scorpio: {"body": <notification>, "metadata": …}.
-                collect(body, repr, out, at, depth + 1);
+                collect(body, cx, out, at, depth + 1);
             } else {
-                push_entity(parse_entity(v, repr), at, out);
+                push_entity(entity(v, cx), at, out);
             }
         }
         _ => out.skipped.push(SkippedItem {
@@ -232,6 +261,25 @@ fn str_member<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
 /// Parses one entity object. Returns the entity and the attributes that had to be skipped,
 /// or an error when the object is not an entity at all (no id or no type).
 pub fn parse_entity(v: &Value, repr: Representation) -> Result<(Entity, Vec<SkippedItem>), String> {
+    entity(
+        v,
+        Cx {
+            repr,
+            terms: &Terms::default(),
+        },
+    )
+}
+
+/// [`parse_entity`] with terms for expanded names.
+pub fn parse_entity_with(
+    v: &Value,
+    repr: Representation,
+    terms: &Terms,
+) -> Result<(Entity, Vec<SkippedItem>), String> {
+    entity(v, Cx { repr, terms })
+}
+
+fn entity(v: &Value, cx: Cx<'_>) -> Result<(Entity, Vec<SkippedItem>), String> {
     let Value::Object(o) = v else {
         return Err(format!("expected an entity object, found {}", json_kind(v)));
     };
@@ -245,7 +293,7 @@ pub fn parse_entity(v: &Value, repr: Representation) -> Result<(Entity, Vec<Skip
         }
         None => return Err("the entity has no `id`".to_owned()),
     };
-    let types = read_types(o.get("type").or_else(|| o.get("@type")))
+    let types = read_types(o.get("type").or_else(|| o.get("@type")), cx.terms)
         .map_err(|e| format!("entity {id}: {e}"))?;
     let scope = match o.get("scope") {
         Some(Value::String(s)) => vec![s.clone()],
@@ -267,8 +315,8 @@ pub fn parse_entity(v: &Value, repr: Representation) -> Result<(Entity, Vec<Skip
         if RESERVED_ENTITY_MEMBERS.contains(&key.as_str()) {
             continue;
         }
-        let name = short_name(key).to_owned();
-        match parse_attribute(value, repr) {
+        let name = cx.terms.short(key).to_owned();
+        match parse_attribute(value, cx) {
             Ok(instances) => entity.attributes.entry(name).or_default().extend(instances),
             Err(reason) => skipped.push(SkippedItem {
                 id: entity.id.clone(),
@@ -279,13 +327,13 @@ pub fn parse_entity(v: &Value, repr: Representation) -> Result<(Entity, Vec<Skip
     Ok((entity, skipped))
 }
 
-fn read_types(v: Option<&Value>) -> Result<Vec<String>, String> {
+fn read_types(v: Option<&Value>, terms: &Terms) -> Result<Vec<String>, String> {
     match v {
-        Some(Value::String(s)) if !s.trim().is_empty() => Ok(vec![short_name(s).to_owned()]),
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(vec![terms.short(s).to_owned()]),
         Some(Value::Array(items)) if !items.is_empty() => items
             .iter()
             .map(|t| match t {
-                Value::String(s) if !s.trim().is_empty() => Ok(short_name(s).to_owned()),
+                Value::String(s) if !s.trim().is_empty() => Ok(terms.short(s).to_owned()),
                 other => Err(format!(
                     "an entity type must be a string, found {}",
                     json_kind(other)
@@ -301,15 +349,20 @@ fn read_types(v: Option<&Value>) -> Result<Vec<String>, String> {
 }
 
 /// Parses one attribute member: a single instance or an array of instances.
-fn parse_attribute(v: &Value, repr: Representation) -> Result<Vec<Attribute>, String> {
+fn parse_attribute(v: &Value, cx: Cx<'_>) -> Result<Vec<Attribute>, String> {
+    let repr = cx.repr;
     if let Value::Array(items) = v
         && repr != Representation::Simplified
         && !items.is_empty()
         && items.iter().all(|i| looks_like_instance(i, repr))
+        && (repr == Representation::Normalized
+            || items
+                .iter()
+                .any(|i| i.get("datasetId").is_some() || i.get("type").is_some()))
     {
-        return items.iter().map(|i| parse_instance(i, repr)).collect();
+        return items.iter().map(|i| parse_instance(i, cx)).collect();
     }
-    parse_instance(v, repr).map(|a| vec![a])
+    parse_instance(v, cx).map(|a| vec![a])
 }
 
 /// Whether an array element is an attribute instance (a multi-attribute) rather than part
@@ -323,7 +376,7 @@ fn looks_like_instance(v: &Value, repr: Representation) -> bool {
         .is_some();
     match repr {
         Representation::Normalized => typed,
-        _ => typed || (o.contains_key("datasetId") && content_kind(o).is_some()),
+        _ => typed || content_kind(o).is_some(),
     }
 }
 
@@ -352,7 +405,8 @@ fn is_geometry(v: &Value) -> bool {
         && (o.contains_key("coordinates") || o.contains_key("geometries"))
 }
 
-fn parse_instance(v: &Value, repr: Representation) -> Result<Attribute, String> {
+fn parse_instance(v: &Value, cx: Cx<'_>) -> Result<Attribute, String> {
+    let repr = cx.repr;
     let Value::Object(o) = v else {
         return match repr {
             Representation::Normalized => Err(format!(
@@ -424,10 +478,9 @@ fn parse_instance(v: &Value, repr: Representation) -> Result<Attribute, String> 
         if RESERVED_ATTRIBUTE_MEMBERS.contains(&key.as_str()) {
             continue;
         }
-        let sub =
-            parse_attribute(value, repr).map_err(|e| format!("sub-attribute `{key}`: {e}"))?;
+        let sub = parse_attribute(value, cx).map_err(|e| format!("sub-attribute `{key}`: {e}"))?;
         attr.sub_attributes
-            .entry(short_name(key).to_owned())
+            .entry(cx.terms.short(key).to_owned())
             .or_default()
             .extend(sub);
     }
@@ -452,7 +505,7 @@ fn relationship_object_ok(v: &Value) -> bool {
 /// values there, which become Properties, and features without a type are Buildings.
 fn feature_to_entity(
     f: &Map<String, Value>,
-    repr: Representation,
+    cx: Cx<'_>,
     index: usize,
 ) -> Result<(Entity, Vec<SkippedItem>), String> {
     let empty = Map::new();
@@ -471,15 +524,21 @@ fn feature_to_entity(
         Some(Value::Number(n)) => n.to_string(),
         _ => format!("feature-{index}"),
     };
+    let entity_type = props
+        .get("type")
+        .cloned()
+        .unwrap_or_else(|| Value::String("Building".to_owned()));
+    // Plain GeoJSON ids (`way/34633854`) become URNs, as NGSI-LD needs URIs:
+    // urn:ngsi-ld:Building:way-34633854.
+    let id = if id.contains(':') {
+        id
+    } else {
+        let t = entity_type.as_str().map_or("Thing", |t| cx.terms.short(t));
+        format!("urn:ngsi-ld:{t}:{}", id.replace(['/', ' '], "-"))
+    };
     let mut obj = Map::new();
     obj.insert("id".to_owned(), Value::String(id));
-    obj.insert(
-        "type".to_owned(),
-        props
-            .get("type")
-            .cloned()
-            .unwrap_or_else(|| Value::String("Building".to_owned())),
-    );
+    obj.insert("type".to_owned(), entity_type);
     for (k, v) in props {
         if k != "id" && k != "type" && !v.is_null() {
             obj.insert(k.clone(), v.clone());
@@ -487,7 +546,7 @@ fn feature_to_entity(
     }
     match f.get("geometry") {
         Some(g) if !g.is_null() && !obj.contains_key("location") => {
-            let location = match repr {
+            let location = match cx.repr {
                 Representation::Normalized => {
                     serde_json::json!({"type": "GeoProperty", "value": g})
                 }
@@ -497,7 +556,7 @@ fn feature_to_entity(
         }
         _ => {}
     }
-    parse_entity(&Value::Object(obj), repr)
+    entity(&Value::Object(obj), cx)
 }
 
 #[cfg(test)]
@@ -573,14 +632,17 @@ mod tests {
         let p = parse_payload(&v, Representation::Auto);
         assert_eq!(p.entities.len(), 2);
         let e = &p.entities[0];
-        assert_eq!(e.id, "way/1");
+        assert_eq!(
+            e.id, "urn:ngsi-ld:Building:way-1",
+            "plain GeoJSON ids become URNs"
+        );
         assert!(e.has_type("Building"));
         assert_eq!(e.attribute("height").unwrap().as_f64(), Some(12.5));
         assert_eq!(
             e.attribute("location").unwrap().kind,
             AttributeKind::GeoProperty
         );
-        assert_eq!(p.entities[1].id, "feature-1");
+        assert_eq!(p.entities[1].id, "urn:ngsi-ld:Building:feature-1");
     }
 
     #[test]

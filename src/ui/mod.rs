@@ -5,7 +5,7 @@
 //! messages ([`SelectBuilding`], [`SetLayerVisible`], [`GoToView`], [`SetShadows`]).
 
 use crate::app::Settings;
-use crate::buildings::{CityState, LoadStatus, SelectBuilding, Selection};
+use crate::buildings::{CityState, LoadStatus, LocalBroker, ReloadCity, SelectBuilding, Selection};
 use crate::camera::target::{ViewArea, ViewImage};
 use crate::camera::{GoToView, Views};
 use crate::capture::{LastPicture, SavePicture};
@@ -78,20 +78,37 @@ struct UiOutbox<'w> {
     view: MessageWriter<'w, GoToView>,
     shadows: MessageWriter<'w, SetShadows>,
     picture: MessageWriter<'w, SavePicture>,
+    reload: MessageWriter<'w, ReloadCity>,
+}
+
+/// The state the UI shows.
+#[derive(bevy::ecs::system::SystemParam)]
+struct Shown<'w> {
+    city: Res<'w, CityState>,
+    selection: Res<'w, Selection>,
+    layers: Res<'w, Layers>,
+    views: Res<'w, Views>,
+    last_picture: Res<'w, LastPicture>,
+    view_image: Option<Res<'w, ViewImage>>,
+    local_broker: Option<Res<'w, LocalBroker>>,
 }
 
 fn ui(
     mut contexts: EguiContexts,
     mut state: ResMut<UiState>,
-    city: Res<CityState>,
-    selection: Res<Selection>,
-    layers: Res<Layers>,
-    views: Res<Views>,
-    last_picture: Res<LastPicture>,
-    view_image: Option<Res<ViewImage>>,
+    shown: Shown,
     mut area: ResMut<ViewArea>,
     mut out: UiOutbox,
 ) -> Result {
+    let Shown {
+        city,
+        selection,
+        layers,
+        views,
+        last_picture,
+        view_image,
+        local_broker,
+    } = shown;
     let texture = view_image
         .as_ref()
         .and_then(|v| contexts.image_id(&v.handle));
@@ -148,7 +165,8 @@ fn ui(
     if *area != wanted {
         *area = wanted;
     }
-    about_window(ctx, &mut state, &city);
+    let broker_url = local_broker.map(|l| l.handle.url());
+    about_window(ctx, &mut state, &city, broker_url.as_deref());
     Ok(())
 }
 
@@ -181,7 +199,7 @@ fn side_panel(
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            data_section(ui, city);
+            data_section(ui, city, &mut out.reload);
             ui.separator();
             ui.strong("Layers");
             for layer in layers.iter() {
@@ -258,32 +276,35 @@ fn side_panel(
         });
 }
 
-fn data_section(ui: &mut egui::Ui, city: &CityState) {
+fn progress_bar(ui: &mut egui::Ui, stage: &str, done: usize, total: usize) {
+    ui.label(format!("Loading: {stage}…"));
+    let fraction = if total > 0 {
+        done as f32 / total as f32
+    } else {
+        0.0
+    };
+    let text = if total > 0 {
+        format!("{} / {}", thousands(done), thousands(total))
+    } else {
+        String::new()
+    };
+    ui.add(
+        egui::ProgressBar::new(fraction)
+            .text(text)
+            .animate(total == 0),
+    );
+}
+
+fn data_section(ui: &mut egui::Ui, city: &CityState, reload: &mut MessageWriter<ReloadCity>) {
+    let red = egui::Color32::from_rgb(200, 40, 40);
     match &city.status {
-        LoadStatus::Loading { stage, done, total } => {
-            ui.label(format!("Loading: {stage}…"));
-            let fraction = if *total > 0 {
-                *done as f32 / *total as f32
-            } else {
-                0.0
-            };
-            let text = if *total > 0 {
-                format!("{} / {}", thousands(*done), thousands(*total))
-            } else {
-                String::new()
-            };
-            ui.add(
-                egui::ProgressBar::new(fraction)
-                    .text(text)
-                    .animate(*total == 0),
-            );
-        }
+        LoadStatus::Loading { stage, done, total } => progress_bar(ui, stage, *done, *total),
         LoadStatus::Failed(message) => {
-            ui.colored_label(
-                egui::Color32::from_rgb(200, 40, 40),
-                "Could not load the data:",
-            );
+            ui.colored_label(red, "Could not load the data:");
             ui.label(message);
+            if ui.button("Try again").clicked() {
+                reload.write(ReloadCity);
+            }
         }
         LoadStatus::Ready => {
             let Some(model) = &city.model else { return };
@@ -307,6 +328,22 @@ fn data_section(ui: &mut egui::Ui, city: &CityState) {
                     ui.end_row();
                 }
             });
+            match &city.progress {
+                Some(p) => progress_bar(ui, p.stage, p.done, p.total),
+                None => {
+                    if ui
+                        .button("Reload")
+                        .on_hover_text("Read the data again; if that fails, what is shown stays")
+                        .clicked()
+                    {
+                        reload.write(ReloadCity);
+                    }
+                }
+            }
+            if let Some(error) = &city.last_error {
+                ui.colored_label(red, "Could not reload; showing the data loaded before:");
+                ui.label(error);
+            }
         }
     }
     if let Some(model) = &city.model
@@ -390,7 +427,12 @@ fn inspector(ui: &mut egui::Ui, b: &Building, out: &mut UiOutbox) {
     }
 }
 
-fn about_window(ctx: &egui::Context, state: &mut UiState, city: &CityState) {
+fn about_window(
+    ctx: &egui::Context,
+    state: &mut UiState,
+    city: &CityState,
+    broker_url: Option<&str>,
+) {
     let mut open = state.about;
     egui::Window::new("About citytwin")
         .open(&mut open)
@@ -409,6 +451,12 @@ fn about_window(ctx: &egui::Context, state: &mut UiState, city: &CityState) {
             match &city.model {
                 Some(model) => {
                     ui.label(&model.source_label);
+                    if let Some(url) = broker_url {
+                        ui.label(format!(
+                            "Served by citytwin's local NGSI-LD broker at {url}/ngsi-ld/v1 \
+                             (other programs on this computer can query it while citytwin runs)."
+                        ));
+                    }
                     ui.label(format!(
                         "Scene origin {:.5}, {:.5}; projected with {}",
                         model.origin.lon, model.origin.lat, model.crs

@@ -1,6 +1,7 @@
 //! Integration tests: the `citytwin` binary as a user runs it. One test binary, so Bevy is
 //! linked once.
 
+mod broker;
 mod check;
 mod config;
 mod render;

@@ -1,0 +1,481 @@
+//! The local broker's storage: entities in SQLite, one row each, per tenant.
+//!
+//! Each row keeps the entity in the normalized representation (JSON), its types, and the
+//! bounding box of its `location` so that geo-queries read only candidates. Writes of a batch
+//! share one transaction. `:memory:` gives a store that lives as long as the process.
+
+use crate::ngsi_ld::geo_query::geometry_from_geojson;
+use crate::ngsi_ld::query::Query;
+use crate::ngsi_ld::render::{Format, render};
+use crate::ngsi_ld::request::EntityQuery;
+use crate::ngsi_ld::{Entity, Representation, parse_entity};
+use geo::BoundingRect;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A storage failure (the database, not the request).
+#[derive(Debug, thiserror::Error)]
+#[error("broker storage: {0}")]
+pub struct StoreError(String);
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self(e.to_string())
+    }
+}
+
+/// The outcome of a query: one page and, when asked, the total.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Page {
+    /// The entities of the page, ordered by id.
+    pub entities: Vec<Entity>,
+    /// How many entities match in all.
+    pub total: usize,
+}
+
+/// A type with its entity count and attribute names (for `/types`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeInfo {
+    /// The type.
+    pub name: String,
+    /// Entities of the type.
+    pub count: usize,
+    /// Attribute names with the attribute kinds seen.
+    pub attributes: BTreeMap<String, Vec<String>>,
+}
+
+/// SQLite storage.
+pub struct Store {
+    conn: Connection,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Store")
+    }
+}
+
+fn location_bbox(e: &Entity) -> Option<[f64; 4]> {
+    let a = e.attribute("location")?;
+    let g = geometry_from_geojson(a.plain_value()).ok()?;
+    let r = g.bounding_rect()?;
+    Some([r.min().x, r.min().y, r.max().x, r.max().y])
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path`; `:memory:` keeps it in memory.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let conn = Connection::open(path)
+            .map_err(|e| StoreError(format!("cannot open {}: {e}", path.display())))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             CREATE TABLE IF NOT EXISTS tenants (name TEXT PRIMARY KEY);
+             CREATE TABLE IF NOT EXISTS entities (
+                 tenant TEXT NOT NULL,
+                 id TEXT NOT NULL,
+                 types TEXT NOT NULL,
+                 body TEXT NOT NULL,
+                 min_lon REAL, min_lat REAL, max_lon REAL, max_lat REAL,
+                 created_at TEXT NOT NULL,
+                 modified_at TEXT NOT NULL,
+                 PRIMARY KEY (tenant, id)
+             );
+             CREATE TABLE IF NOT EXISTS entity_types (
+                 tenant TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
+                 PRIMARY KEY (tenant, type, id)
+             );
+             CREATE INDEX IF NOT EXISTS entity_types_by_id ON entity_types (tenant, id);
+             INSERT OR IGNORE INTO tenants (name) VALUES ('');",
+        )?;
+        Ok(Self { conn })
+    }
+
+    /// Whether a tenant exists (the default tenant, `""`, always does).
+    pub fn tenant_exists(&self, tenant: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM tenants WHERE name = ?1",
+                [tenant],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// Runs `f` in one transaction (committed when it returns `Ok`).
+    pub fn transaction<T>(
+        &mut self,
+        f: impl FnOnce(&Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let tx = self.conn.transaction()?;
+        let out = f(&Tx { tx: &tx })?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// One entity.
+    pub fn get(&self, tenant: &str, id: &str) -> Result<Option<Entity>, StoreError> {
+        let body: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT body FROM entities WHERE tenant = ?1 AND id = ?2",
+                [tenant, id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        body.map(|b| decode(&b)).transpose()
+    }
+
+    /// Entities matching a query: one page (limit/offset) and the total.
+    pub fn query(&self, tenant: &str, q: &EntityQuery, limit: usize) -> Result<Page, StoreError> {
+        let mut sql = String::from("SELECT e.id, e.body FROM entities e WHERE e.tenant = ?");
+        let mut args: Vec<String> = vec![tenant.to_owned()];
+        if !q.ids.is_empty() {
+            sql.push_str(&format!(
+                " AND e.id IN ({})",
+                vec!["?"; q.ids.len()].join(",")
+            ));
+            args.extend(q.ids.iter().cloned());
+        }
+        if !q.types.is_empty() {
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM entity_types t WHERE t.tenant = e.tenant AND t.id = e.id AND t.type IN ({}))",
+                vec!["?"; q.types.len()].join(",")
+            ));
+            args.extend(q.types.iter().cloned());
+        }
+        if let Some(b) = q.geo.as_ref().and_then(|g| g.candidate_bbox()) {
+            // Only entities whose location box meets the query's box can match.
+            sql.push_str(&format!(
+                " AND e.max_lon >= {} AND e.min_lon <= {} AND e.max_lat >= {} AND e.min_lat <= {}",
+                b[0], b[2], b[1], b[3]
+            ));
+        }
+        sql.push_str(" ORDER BY e.id");
+        let filter = q.id_pattern.is_some() || q.q.is_some() || q.geo.is_some();
+        if !filter {
+            // The database pages and counts.
+            let count_sql = sql
+                .replacen("SELECT e.id, e.body", "SELECT COUNT(*)", 1)
+                .replace(" ORDER BY e.id", "");
+            let total: i64 =
+                self.conn
+                    .query_row(&count_sql, params_from_iter(args.iter()), |r| r.get(0))?;
+            let page_sql = format!("{sql} LIMIT {limit} OFFSET {}", q.offset);
+            let mut stmt = self.conn.prepare(&page_sql)?;
+            let rows = stmt.query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(1))?;
+            let entities = rows.map(|b| decode(&b?)).collect::<Result<Vec<_>, _>>()?;
+            return Ok(Page {
+                entities: entities.into_iter().map(|e| project(e, &q.attrs)).collect(),
+                total: usize::try_from(total).unwrap_or(0),
+            });
+        }
+        let pattern = q
+            .id_pattern
+            .as_deref()
+            .map(regex::Regex::new)
+            .transpose()
+            .map_err(|e| StoreError(e.to_string()))?;
+        let expr =
+            q.q.as_deref()
+                .map(Query::parse)
+                .transpose()
+                .map_err(|e| StoreError(e.to_string()))?;
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut matches = Vec::new();
+        for row in rows {
+            let (id, body) = row?;
+            if pattern.as_ref().is_some_and(|p| !p.is_match(&id)) {
+                continue;
+            }
+            let e = decode(&body)?;
+            if expr.as_ref().is_some_and(|x| !x.matches(&e)) {
+                continue;
+            }
+            if q.geo.as_ref().is_some_and(|g| !g.matches(&e)) {
+                continue;
+            }
+            matches.push(e);
+        }
+        let total = matches.len();
+        let entities = matches
+            .into_iter()
+            .skip(q.offset)
+            .take(limit)
+            .map(|e| project(e, &q.attrs))
+            .collect();
+        Ok(Page { entities, total })
+    }
+
+    /// Types with counts and attributes, in name order.
+    pub fn types(&self, tenant: &str) -> Result<Vec<TypeInfo>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT t.type, e.body FROM entity_types t JOIN entities e ON e.tenant = t.tenant AND e.id = t.id
+             WHERE t.tenant = ?1 ORDER BY t.type",
+        )?;
+        let rows = stmt.query_map([tenant], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out: BTreeMap<String, TypeInfo> = BTreeMap::new();
+        for row in rows {
+            let (name, body) = row?;
+            let e = decode(&body)?;
+            let info = out.entry(name.clone()).or_insert_with(|| TypeInfo {
+                name,
+                count: 0,
+                attributes: BTreeMap::new(),
+            });
+            info.count += 1;
+            for (attr, instances) in &e.attributes {
+                let kinds = info.attributes.entry(attr.clone()).or_default();
+                for a in instances {
+                    let k = a.kind.name().to_owned();
+                    if !kinds.contains(&k) {
+                        kinds.push(k);
+                    }
+                }
+            }
+        }
+        Ok(out.into_values().collect())
+    }
+
+    /// Number of entities in a tenant.
+    pub fn count(&self, tenant: &str) -> Result<usize, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM entities WHERE tenant = ?1",
+            [tenant],
+            |r| r.get(0),
+        )?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+}
+
+/// Writes inside a transaction.
+pub struct Tx<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+}
+
+impl Tx<'_> {
+    /// Creates the tenant if it is new.
+    pub fn ensure_tenant(&self, tenant: &str) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached("INSERT OR IGNORE INTO tenants (name) VALUES (?1)")?
+            .execute([tenant])?;
+        Ok(())
+    }
+
+    /// One entity, for read-modify-write.
+    pub fn get(&self, tenant: &str, id: &str) -> Result<Option<Entity>, StoreError> {
+        let body: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT body FROM entities WHERE tenant = ?1 AND id = ?2",
+                [tenant, id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        body.map(|b| decode(&b)).transpose()
+    }
+
+    /// Writes an entity, replacing any with the same id. Returns true when it was new.
+    pub fn put(&self, tenant: &str, e: &Entity, now: &str) -> Result<bool, StoreError> {
+        self.ensure_tenant(tenant)?;
+        let body = render(e, Format::Normalized).to_string();
+        let types = serde_json::to_string(&e.types).map_err(|e| StoreError(e.to_string()))?;
+        let b = location_bbox(e);
+        let existed = self
+            .tx
+            .prepare_cached("SELECT 1 FROM entities WHERE tenant = ?1 AND id = ?2")?
+            .exists([tenant, &e.id])?;
+        self.tx.prepare_cached(
+            "INSERT INTO entities (tenant, id, types, body, min_lon, min_lat, max_lon, max_lat, created_at, modified_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+             ON CONFLICT (tenant, id) DO UPDATE SET types = ?3, body = ?4, min_lon = ?5, min_lat = ?6,
+                 max_lon = ?7, max_lat = ?8, modified_at = ?9",
+        )?
+        .execute(params![tenant, e.id, types, body, b.map(|b| b[0]), b.map(|b| b[1]), b.map(|b| b[2]), b.map(|b| b[3]), now],
+        )?;
+        if existed {
+            self.tx
+                .prepare_cached("DELETE FROM entity_types WHERE tenant = ?1 AND id = ?2")?
+                .execute([tenant, &e.id])?;
+        }
+        let mut insert_type = self.tx.prepare_cached(
+            "INSERT OR IGNORE INTO entity_types (tenant, id, type) VALUES (?1, ?2, ?3)",
+        )?;
+        for t in &e.types {
+            insert_type.execute([tenant, &e.id, t])?;
+        }
+        Ok(!existed)
+    }
+
+    /// Deletes an entity; false when there was none.
+    pub fn delete(&self, tenant: &str, id: &str) -> Result<bool, StoreError> {
+        self.tx.execute(
+            "DELETE FROM entity_types WHERE tenant = ?1 AND id = ?2",
+            [tenant, id],
+        )?;
+        Ok(self.tx.execute(
+            "DELETE FROM entities WHERE tenant = ?1 AND id = ?2",
+            [tenant, id],
+        )? > 0)
+    }
+}
+
+fn decode(body: &str) -> Result<Entity, StoreError> {
+    let v: serde_json::Value = serde_json::from_str(body).map_err(|e| StoreError(e.to_string()))?;
+    parse_entity(&v, Representation::Normalized)
+        .map(|(e, _)| e)
+        .map_err(StoreError)
+}
+
+/// Keeps only the listed attributes (all when the list is empty).
+fn project(mut e: Entity, attrs: &[String]) -> Entity {
+    if !attrs.is_empty() {
+        e.attributes
+            .retain(|name, _| attrs.iter().any(|a| a == name));
+    }
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entity(id: &str, t: &str, height: f64, lon: f64) -> Entity {
+        parse_entity(
+            &json!({"id": id, "type": t, "height": height,
+                    "location": {"type": "Point", "coordinates": [lon, 50.0]}}),
+            Representation::Concise,
+        )
+        .unwrap()
+        .0
+    }
+
+    fn store_with(n: usize) -> Store {
+        let mut s = Store::open(Path::new(":memory:")).unwrap();
+        s.transaction(|tx| {
+            for i in 0..n {
+                tx.put(
+                    "",
+                    &entity(
+                        &format!("urn:e:{i:04}"),
+                        if i % 2 == 0 { "A" } else { "B" },
+                        i as f64,
+                        10.0 + i as f64 * 0.001,
+                    ),
+                    "2026-01-01T00:00:00Z",
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        s
+    }
+
+    #[test]
+    fn paging_counts_and_orders_by_id() {
+        let s = store_with(25);
+        let q = EntityQuery {
+            types: vec!["A".into()],
+            offset: 10,
+            ..Default::default()
+        };
+        let page = s.query("", &q, 5).unwrap();
+        assert_eq!(page.total, 13);
+        let ids: Vec<_> = page.entities.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["urn:e:0020", "urn:e:0022", "urn:e:0024"]);
+    }
+
+    #[test]
+    fn filters_by_q_pattern_and_geo() {
+        let s = store_with(25);
+        let q = EntityQuery {
+            types: vec!["A".into(), "B".into()],
+            q: Some("height>=20".into()),
+            ..Default::default()
+        };
+        assert_eq!(s.query("", &q, 100).unwrap().total, 5);
+        let q = EntityQuery {
+            id_pattern: Some("00(1|2)3$".into()),
+            ..Default::default()
+        };
+        assert_eq!(s.query("", &q, 100).unwrap().total, 2);
+        let geo = crate::ngsi_ld::geo_query::GeoQuery::parse(
+            "near;maxDistance==200",
+            "Point",
+            "[10.0, 50.0]",
+            None,
+        )
+        .unwrap();
+        // 0.001° of longitude at 50°N ≈ 71.5 m: entities 0, 1 and 2 are within 200 m.
+        let q = EntityQuery {
+            geo: Some(geo),
+            ..Default::default()
+        };
+        assert_eq!(s.query("", &q, 100).unwrap().total, 3);
+    }
+
+    #[test]
+    fn tenants_are_separate_and_writes_replace() {
+        let mut s = store_with(3);
+        assert!(!s.tenant_exists("city").unwrap());
+        let new = s
+            .transaction(|tx| tx.put("city", &entity("urn:e:0000", "A", 99.0, 10.0), "t"))
+            .unwrap();
+        assert!(new);
+        assert!(s.tenant_exists("city").unwrap());
+        assert_eq!(s.count("city").unwrap(), 1);
+        assert_eq!(
+            s.get("", "urn:e:0000")
+                .unwrap()
+                .unwrap()
+                .attribute("height")
+                .unwrap()
+                .as_f64(),
+            Some(0.0)
+        );
+        assert_eq!(
+            s.get("city", "urn:e:0000")
+                .unwrap()
+                .unwrap()
+                .attribute("height")
+                .unwrap()
+                .as_f64(),
+            Some(99.0)
+        );
+        let again = s
+            .transaction(|tx| tx.put("city", &entity("urn:e:0000", "B", 1.0, 10.0), "t"))
+            .unwrap();
+        assert!(!again, "a second put replaces");
+        let types = s.types("city").unwrap();
+        assert_eq!(types.len(), 1);
+        assert_eq!(types[0].name, "B", "the old type index was replaced");
+        assert!(s.transaction(|tx| tx.delete("city", "urn:e:0000")).unwrap());
+        assert!(!s.transaction(|tx| tx.delete("city", "urn:e:0000")).unwrap());
+    }
+
+    #[test]
+    fn data_survives_reopening() {
+        let dir = std::env::temp_dir().join(format!("citytwin-store-{}", std::process::id()));
+        let path = dir.join("b.sqlite");
+        {
+            let mut s = Store::open(&path).unwrap();
+            s.transaction(|tx| tx.put("t", &entity("urn:x", "A", 1.0, 1.0), "now"))
+                .unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert!(s.get("t", "urn:x").unwrap().is_some());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
