@@ -536,18 +536,14 @@ impl Client {
             url: self.base.clone(),
             reason: e.to_string(),
         })?;
-        // EntityTypeList / AttributeList, or (some brokers) an array of them.
-        let lists: Vec<&Value> = match &value {
-            Value::Array(items) => items.iter().collect(),
-            other => vec![other],
+        let mut names = if member == "typeList" {
+            super::discovery::type_names(&value)
+        } else {
+            super::discovery::attribute_names(&value)
         };
-        let mut names: Vec<String> = lists
-            .iter()
-            .filter_map(|l| l.get(member)?.as_array())
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(|s| self.config.terms.short(s).to_owned())
-            .collect();
+        for n in &mut names {
+            *n = self.config.terms.short(n).to_owned();
+        }
         names.sort();
         names.dedup();
         Ok(names)

@@ -22,6 +22,9 @@
 //! ```
 
 pub mod client;
+pub mod discovery;
+#[cfg(test)]
+mod fixture_tests;
 pub mod geo_query;
 mod model;
 mod parse;
@@ -29,9 +32,11 @@ pub mod problem;
 pub mod query;
 pub mod render;
 pub mod request;
+pub mod subscription;
+pub mod temporal;
 
 pub use model::{Attribute, AttributeKind, Entity};
 pub use parse::{
-    ParsedPayload, Representation, SkippedItem, Terms, parse_entity, parse_entity_with,
-    parse_payload, parse_payload_with, short_name,
+    Notification, ParsedPayload, Representation, SkippedItem, Terms, parse_entity,
+    parse_entity_with, parse_notification, parse_payload, parse_payload_with, short_name,
 };

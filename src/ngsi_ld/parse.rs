@@ -258,6 +258,43 @@ fn str_member<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     o.get(key).and_then(Value::as_str)
 }
 
+/// A notification: which subscription it answers, and the entities it carries.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Notification {
+    /// The notification id.
+    pub id: Option<String>,
+    /// The subscription it answers.
+    pub subscription_id: String,
+    /// When the broker sent it.
+    pub notified_at: Option<String>,
+    /// The entities in `data`.
+    pub data: ParsedPayload,
+}
+
+/// Reads a notification, bare (HTTP) or inside an MQTT envelope (`{"body": …, "metadata": …}`).
+pub fn parse_notification(v: &Value, repr: Representation) -> Result<Notification, String> {
+    let v = match v.get("body") {
+        Some(body) if v.get("subscriptionId").is_none() => body,
+        _ => v,
+    };
+    let o = v
+        .as_object()
+        .ok_or("a notification must be a JSON object")?;
+    let subscription_id = str_member(o, "subscriptionId")
+        .ok_or("a notification needs a subscriptionId")?
+        .to_owned();
+    let data = o.get("data").ok_or("a notification needs `data`")?;
+    if !data.is_array() {
+        return Err("a notification's `data` must be an array".to_owned());
+    }
+    Ok(Notification {
+        id: str_member(o, "id").map(str::to_owned),
+        subscription_id,
+        notified_at: str_member(o, "notifiedAt").map(str::to_owned),
+        data: parse_payload(data, repr),
+    })
+}
+
 /// Parses one entity object. Returns the entity and the attributes that had to be skipped,
 /// or an error when the object is not an entity at all (no id or no type).
 pub fn parse_entity(v: &Value, repr: Representation) -> Result<(Entity, Vec<SkippedItem>), String> {

@@ -238,7 +238,7 @@ impl Parser<'_> {
         };
         if matches!(op, Op::Matches | Op::NotMatches) {
             let pattern = match self.peek() {
-                Some('"') => self.quoted()?,
+                Some('"' | '\'') => self.quoted()?,
                 _ => self.bare()?,
             };
             regex::Regex::new(&pattern).map_err(|e| QueryError {
@@ -271,15 +271,18 @@ impl Parser<'_> {
         })
     }
 
+    /// A string in double quotes (or single quotes, which Stellio accepts).
     fn quoted(&mut self) -> Result<String, QueryError> {
-        if !self.eat("\"") {
-            return self.err("expected `\"`");
-        }
+        let quote = match self.peek() {
+            Some(q @ ('"' | '\'')) => q,
+            _ => return self.err("expected `\"`"),
+        };
+        self.pos += 1;
         let mut out = String::new();
         loop {
             match self.peek() {
                 None => return self.err("unterminated string"),
-                Some('"') => {
+                Some(c) if c == quote => {
                     self.pos += 1;
                     return Ok(out);
                 }
@@ -316,7 +319,7 @@ impl Parser<'_> {
     }
 
     fn literal(&mut self) -> Result<Literal, QueryError> {
-        if self.peek() == Some('"') {
+        if matches!(self.peek(), Some('"' | '\'')) {
             return Ok(Literal::Text(self.quoted()?));
         }
         let token = self.bare()?;

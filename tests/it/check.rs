@@ -121,7 +121,7 @@ fn a_file_that_is_not_json_gives_one_clear_line() {
     // the end of line 42 is noticed at the start of line 43.
     let out = run(citytwin()
         .args(["check", "--file"])
-        .arg(fixture("sdm-PointOfInterest-keyvalues.jsonld")));
+        .arg(fixture("ngsi-ld/sdm-PointOfInterest-keyvalues.jsonld")));
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
     let lines: Vec<&str> = err.lines().collect();
