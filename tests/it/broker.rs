@@ -547,3 +547,351 @@ fn an_unreachable_broker_is_explained() {
         "{err}"
     );
 }
+
+/// The write and read API, step by step, as a client that is not citytwin would use it.
+#[test]
+fn the_entity_api_end_to_end() {
+    let b = start(&["--db", ":memory:"], free_port());
+    let rt = runtime();
+    let http = http();
+    let base = format!("{}/ngsi-ld/v1", b.url);
+    let send = |method: reqwest::Method,
+                path: &str,
+                body: Option<serde_json::Value>|
+     -> (u16, serde_json::Value, reqwest::header::HeaderMap) {
+        let mut r = http.request(method, format!("{base}{path}"));
+        if let Some(body) = body {
+            r = r
+                .header("Content-Type", "application/json")
+                .body(body.to_string());
+        }
+        let response = rt.block_on(r.send()).unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = rt.block_on(response.text()).unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+            headers,
+        )
+    };
+    use reqwest::Method as M;
+    let sensor = json!({"id": "urn:ngsi-ld:AirQualityObserved:1", "type": "AirQualityObserved",
+        "no2": {"type": "Property", "value": 45, "unitCode": "GQ", "observedAt": "2026-11-23T10:00:00Z"},
+        "name": {"type": "LanguageProperty", "languageMap": {"en": "Main Street", "sv": "Storgatan"}},
+        "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [18.07, 59.33]}}});
+    assert_eq!(send(M::POST, "/entities", Some(sensor)).0, 201);
+    let id = "/entities/urn:ngsi-ld:AirQualityObserved:1";
+
+    // Read in each representation.
+    let (s, n, h) = send(M::GET, id, None);
+    assert_eq!(s, 200);
+    assert_eq!(
+        n["no2"],
+        json!({"type": "Property", "value": 45, "unitCode": "GQ", "observedAt": "2026-11-23T10:00:00Z"})
+    );
+    assert!(h["link"].to_str().unwrap().contains("ngsi-ld-core-context"));
+    assert_eq!(
+        send(M::GET, &format!("{id}?format=simplified"), None).1["no2"],
+        45
+    );
+    assert_eq!(
+        send(M::GET, &format!("{id}?options=keyValues"), None).1["name"],
+        json!({"languageMap": {"en": "Main Street", "sv": "Storgatan"}})
+    );
+    let concise = send(M::GET, &format!("{id}?format=concise"), None).1;
+    assert_eq!(concise["no2"]["value"], 45);
+    assert!(concise["no2"].get("type").is_none());
+    let r = rt
+        .block_on(
+            http.get(format!("{base}{id}"))
+                .header("Accept", "application/geo+json")
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/geo+json");
+    let feature: serde_json::Value = rt.block_on(r.json()).unwrap();
+    assert_eq!(feature["geometry"]["coordinates"], json!([18.07, 59.33]));
+    assert_eq!(
+        send(M::GET, &format!("{id}?attrs=no2"), None)
+            .1
+            .as_object()
+            .unwrap()
+            .len(),
+        3,
+        "id, type and no2"
+    );
+
+    // Update existing attributes: the unknown one is reported (207), the known one changes.
+    let (s, v, _) = send(
+        M::PATCH,
+        &format!("{id}/attrs"),
+        Some(
+            json!({"no2": {"type": "Property", "value": 50}, "pm10": {"type": "Property", "value": 9}}),
+        ),
+    );
+    assert_eq!(s, 207);
+    assert_eq!(v["notUpdated"][0]["attributeName"], "pm10");
+    assert_eq!(
+        send(M::GET, &format!("{id}?format=simplified"), None).1["no2"],
+        50
+    );
+    // Append: adds pm10; with noOverwrite an existing attribute stays.
+    assert_eq!(
+        send(
+            M::POST,
+            &format!("{id}/attrs"),
+            Some(json!({"pm10": {"type": "Property", "value": 9}}))
+        )
+        .0,
+        204
+    );
+    assert_eq!(
+        send(
+            M::POST,
+            &format!("{id}/attrs?options=noOverwrite"),
+            Some(json!({"pm10": {"type": "Property", "value": 99}}))
+        )
+        .0,
+        207
+    );
+    assert_eq!(
+        send(M::GET, &format!("{id}?format=simplified"), None).1["pm10"],
+        9
+    );
+    // Replacement and partial update of one attribute.
+    assert_eq!(
+        send(
+            M::PUT,
+            &format!("{id}/attrs/no2"),
+            Some(json!({"type": "Property", "value": 52, "unitCode": "GQ"}))
+        )
+        .0,
+        204
+    );
+    assert_eq!(
+        send(
+            M::PATCH,
+            &format!("{id}/attrs/no2"),
+            Some(json!({"value": 51}))
+        )
+        .0,
+        204
+    );
+    let after = send(M::GET, id, None).1;
+    assert_eq!(
+        (
+            after["no2"]["value"].clone(),
+            after["no2"]["unitCode"].clone()
+        ),
+        (json!(51), json!("GQ")),
+        "a partial update keeps the unit"
+    );
+    assert_eq!(
+        send(
+            M::PUT,
+            &format!("{id}/attrs/no2"),
+            Some(json!({"type": "Property", "value": 53}))
+        )
+        .0,
+        204
+    );
+    assert!(
+        send(M::GET, id, None).1["no2"].get("unitCode").is_none(),
+        "a replacement drops it"
+    );
+    assert_eq!(
+        send(
+            M::PATCH,
+            &format!("{id}/attrs/nothing"),
+            Some(json!({"value": 1}))
+        )
+        .0,
+        404
+    );
+    assert_eq!(send(M::DELETE, &format!("{id}/attrs/pm10"), None).0, 204);
+    assert!(send(M::GET, id, None).1.get("pm10").is_none());
+    // Merge and replace the entity.
+    assert_eq!(
+        send(
+            M::PATCH,
+            id,
+            Some(json!({"o3": {"type": "Property", "value": 30}}))
+        )
+        .0,
+        204
+    );
+    assert_eq!(
+        send(M::GET, &format!("{id}?format=simplified"), None).1["o3"],
+        30
+    );
+    assert_eq!(
+        send(
+            M::PUT,
+            id,
+            Some(json!({"type": "AirQualityObserved", "no2": 1}))
+        )
+        .0,
+        204
+    );
+    let replaced = send(M::GET, &format!("{id}?format=simplified"), None).1;
+    assert!(replaced.get("o3").is_none() && replaced["no2"] == 1);
+
+    // Discovery.
+    assert_eq!(
+        send(M::GET, "/types", None).1["typeList"],
+        json!(["AirQualityObserved"])
+    );
+    assert_eq!(
+        send(M::GET, "/types/AirQualityObserved", None).1["entityCount"],
+        1
+    );
+    assert_eq!(
+        send(M::GET, "/attributes", None).1["attributeList"],
+        json!(["no2"])
+    );
+    assert_eq!(
+        send(M::GET, "/attributes?details=true", None).1[0]["typeNames"],
+        json!(["AirQualityObserved"])
+    );
+
+    // Delete.
+    assert_eq!(send(M::DELETE, id, None).0, 204);
+    let (s, p, _) = send(M::GET, id, None);
+    assert_eq!(
+        (s, p["type"].as_str()),
+        (
+            404,
+            Some("https://uri.etsi.org/ngsi-ld/errors/ResourceNotFound")
+        )
+    );
+    assert_eq!(send(M::DELETE, id, None).0, 404);
+}
+
+/// Queries: q, idPattern, geo-relations on several geometry types, count only.
+#[test]
+fn queries_select_what_they_say() {
+    let b = start(&["--db", ":memory:"], free_port());
+    let rt = runtime();
+    let c = client(&b.url, None);
+    let parse = |v: serde_json::Value| parse_entity(&v, Representation::Concise).unwrap().0;
+    let entities = vec![
+        parse(
+            json!({"id": "urn:ngsi-ld:Thing:a", "type": "Thing", "n": 5, "s": "x", "location": {"type": "Point", "coordinates": [10.0, 50.0]}}),
+        ),
+        parse(
+            json!({"id": "urn:ngsi-ld:Thing:b", "type": "Thing", "n": 15, "s": "y", "location": {"type": "LineString", "coordinates": [[10.0, 50.01], [10.01, 50.01]]}}),
+        ),
+        parse(
+            json!({"id": "urn:ngsi-ld:Thing:c", "type": "Thing", "n": 25, "s": "x", "sub": {"value": 1, "q": "good"},
+            "location": {"type": "MultiPolygon", "coordinates": [[[[10.1, 50.1], [10.2, 50.1], [10.2, 50.2], [10.1, 50.2], [10.1, 50.1]]]]}}),
+        ),
+        parse(json!({"id": "urn:ngsi-ld:Other:d", "type": "Other", "n": 35})),
+    ];
+    rt.block_on(c.batch_upsert(&entities, 10)).unwrap();
+    let ids = |q: EntityQuery| -> Vec<String> {
+        let mut v: Vec<String> = rt
+            .block_on(c.query_all(&q, &mut |_, _| {}))
+            .unwrap()
+            .entities
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        v.sort();
+        v
+    };
+    let things = || EntityQuery {
+        types: vec!["Thing".into()],
+        ..Default::default()
+    };
+    let short = |v: Vec<String>| {
+        v.into_iter()
+            .map(|s| s.rsplit(':').next().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        short(ids(EntityQuery {
+            q: Some("n>10;s==\"x\"".into()),
+            ..things()
+        })),
+        ["c"]
+    );
+    assert_eq!(
+        short(ids(EntityQuery {
+            q: Some("(n<10|n>20);s==\"x\"".into()),
+            ..things()
+        })),
+        ["a", "c"]
+    );
+    assert_eq!(
+        short(ids(EntityQuery {
+            q: Some("n==10..20".into()),
+            ..things()
+        })),
+        ["b"]
+    );
+    assert_eq!(
+        short(ids(EntityQuery {
+            q: Some("sub.q==\"good\"".into()),
+            ..things()
+        })),
+        ["c"]
+    );
+    assert_eq!(
+        short(ids(EntityQuery {
+            q: Some("n>30".into()),
+            types: vec!["Thing".into(), "Other".into()],
+            ..Default::default()
+        })),
+        ["d"]
+    );
+    assert_eq!(
+        short(ids(EntityQuery {
+            id_pattern: Some(":(a|b)$".into()),
+            ..things()
+        })),
+        ["a", "b"]
+    );
+    let geo = |r: &str, g: &str, c: &str| EntityQuery {
+        geo: Some(GeoQuery::parse(r, g, c, None).unwrap()),
+        ..things()
+    };
+    // 0.01° of latitude ≈ 1,112 m: b's line is 1.1 km north of a.
+    assert_eq!(
+        short(ids(geo("near;maxDistance==500", "Point", "[10.0, 50.0]"))),
+        ["a"]
+    );
+    assert_eq!(
+        short(ids(geo("near;maxDistance==1200", "Point", "[10.0, 50.0]"))),
+        ["a", "b"]
+    );
+    assert_eq!(
+        short(ids(geo("near;minDistance==1200", "Point", "[10.0, 50.0]"))),
+        ["c"]
+    );
+    assert_eq!(
+        short(ids(geo(
+            "within",
+            "Polygon",
+            "[[[9.9,49.9],[10.05,49.9],[10.05,50.05],[9.9,50.05],[9.9,49.9]]]"
+        ))),
+        ["a", "b"]
+    );
+    assert_eq!(
+        short(ids(geo(
+            "intersects",
+            "LineString",
+            "[[10.15, 50.0],[10.15, 50.3]]"
+        ))),
+        ["c"]
+    );
+    assert_eq!(
+        short(ids(geo("disjoint", "Point", "[10.0, 50.0]"))),
+        ["b", "c"]
+    );
+    assert_eq!(
+        short(ids(geo("contains", "Point", "[10.15, 50.15]"))),
+        ["c"]
+    );
+    assert_eq!(rt.block_on(c.count(&things())).unwrap(), Some(3));
+}
