@@ -356,6 +356,58 @@ mod tests {
     }
 
     #[test]
+    fn the_cameras_ground_footprint_queries_the_broker() {
+        use crate::camera::orbit::{OrbitState, ground_footprint};
+        use crate::georef::{Georef, LonLat};
+        use crate::ngsi_ld::geo_query::GeoQuery;
+        use bevy::math::Vec3;
+        let config = Config::default();
+        let (handle, source) = start_demo_broker(&config).unwrap();
+        // Looking down at the Empire State Building from 600 m.
+        let georef = Georef::new(LonLat::new(-73.98566, 40.74844), None).unwrap();
+        let view = OrbitState {
+            focus: Vec3::ZERO,
+            heading: 0.0,
+            tilt: 80f32.to_radians(),
+            distance: 600.0,
+        };
+        let ring: Vec<[f64; 2]> = ground_footprint(&view, 45f32.to_radians(), 1.5, 20_000.0)
+            .iter()
+            .map(|p| {
+                let (ll, _) = georef
+                    .scene_to_lonlat([f64::from(p[0]), 0.0, f64::from(p[1])])
+                    .unwrap();
+                [ll.lon, ll.lat]
+            })
+            .collect();
+        let query = EntityQuery {
+            types: vec!["Building".into()],
+            geo: Some(GeoQuery::intersects_ring(&ring).unwrap()),
+            ..EntityQuery::default()
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = Client::new(source.client).unwrap();
+        let seen = rt
+            .block_on(client.query_all(&query, &mut |_, _| {}))
+            .unwrap();
+        handle.stop();
+        assert!(
+            seen.entities
+                .iter()
+                .any(|e| e.id == "urn:ngsi-ld:Building:way-34633854"),
+            "the Empire State Building is in view"
+        );
+        assert!(
+            seen.entities.len() > 50 && seen.entities.len() < 2_000,
+            "a block or two, not the district: {}",
+            seen.entities.len()
+        );
+    }
+
+    #[test]
     fn missing_file_says_which() {
         let e = read(
             &Source::File("/nonexistent/city.json".into()),

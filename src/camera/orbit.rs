@@ -221,6 +221,47 @@ impl OrbitState {
     }
 }
 
+/// The part of the ground the camera sees, as a polygon of `[x, z]` scene points (closed,
+/// counter-clockwise seen from above). Corner rays that do not meet the ground within
+/// `max_distance` of the camera (above the horizon) are cut there, so the polygon stays finite.
+/// This is the area to ask a broker for with a geo-query (`intersects`).
+pub fn ground_footprint(
+    state: &OrbitState,
+    fov: f32,
+    aspect: f32,
+    max_distance: f32,
+) -> Vec<[f32; 2]> {
+    let eye = state.eye();
+    let forward = (state.focus - eye).normalize();
+    let right = forward.cross(Vec3::Y).normalize();
+    let up = right.cross(forward);
+    let tan_v = (fov / 2.0).tan();
+    let tan_h = tan_v * aspect;
+    // Bottom-left, bottom-right, top-right, top-left of the view.
+    let corners = [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)];
+    let mut points: Vec<[f32; 2]> = corners
+        .iter()
+        .map(|(sx, sy)| {
+            let dir = (forward + right * (sx * tan_h) + up * (sy * tan_v)).normalize();
+            let p = ground_hit(eye, dir)
+                .filter(|p| p.distance(eye) <= max_distance)
+                .unwrap_or_else(|| {
+                    // Beyond the horizon or too far: the farthest ground point in that direction.
+                    let flat = Vec3::new(dir.x, 0.0, dir.z).normalize_or_zero();
+                    let reach = (max_distance * max_distance - eye.y * eye.y)
+                        .max(0.0)
+                        .sqrt();
+                    Vec3::new(eye.x, 0.0, eye.z) + flat * reach
+                });
+            [p.x, p.z]
+        })
+        .collect();
+    // Bottom-left, bottom-right, top-right, top-left of the screen lie counter-clockwise on the
+    // ground seen from above, as GeoJSON wants an outer ring.
+    points.push(points[0]);
+    points
+}
+
 /// The point where a ray meets the ground (y = 0), if it goes down to it.
 pub fn ground_hit(origin: Vec3, direction: Vec3) -> Option<Vec3> {
     if direction.y >= -1e-6 {
@@ -389,6 +430,44 @@ mod tests {
             0.5,
         );
         assert!(narrow.distance > s.distance);
+    }
+
+    #[test]
+    fn the_ground_footprint_of_a_view() {
+        // Straight down (as far as the tilt allows) from 1 km: a near-square around the focus.
+        let s = OrbitState {
+            focus: Vec3::new(100.0, 0.0, -50.0),
+            heading: 0.0,
+            tilt: 89f32.to_radians(),
+            distance: 1000.0,
+        };
+        let f = ground_footprint(&s, 90f32.to_radians(), 1.0, 50_000.0);
+        assert_eq!(f.len(), 5);
+        assert_eq!(f[0], f[4]);
+        let (xs, zs): (Vec<f32>, Vec<f32>) = f.iter().map(|p| (p[0], p[1])).unzip();
+        let width = xs.iter().cloned().fold(f32::MIN, f32::max)
+            - xs.iter().cloned().fold(f32::MAX, f32::min);
+        assert!(
+            (width - 2000.0).abs() < 100.0,
+            "90° field of view from 1 km covers 2 km: {width}"
+        );
+        assert!(zs.iter().any(|&z| z < -50.0) && zs.iter().any(|&z| z > -50.0));
+        // Looking at the horizon: the far edge is cut at the maximum distance.
+        let low = OrbitState {
+            tilt: 5f32.to_radians(),
+            ..s
+        };
+        let far = ground_footprint(&low, 45f32.to_radians(), 1.6, 5_000.0);
+        assert!(
+            far.iter()
+                .all(|p| Vec3::new(p[0], 0.0, p[1]).distance(low.eye()) <= 5_001.0)
+        );
+        // Counter-clockwise seen from above: positive area in east/north (x, −z).
+        let area: f32 = far
+            .windows(2)
+            .map(|w| w[0][0] * -w[1][1] - w[1][0] * -w[0][1])
+            .sum();
+        assert!(area > 0.0, "{area}");
     }
 
     #[test]

@@ -81,6 +81,25 @@ impl GeoQuery {
         })
     }
 
+    /// `intersects` with a polygon given as a ring of `[longitude, latitude]` (closed or not),
+    /// such as the camera's ground footprint.
+    pub fn intersects_ring(ring: &[[f64; 2]]) -> Result<Self, GeoQueryError> {
+        let mut coords: Vec<Coord<f64>> = ring.iter().map(|p| Coord { x: p[0], y: p[1] }).collect();
+        if coords.len() < 3 {
+            return Err(GeoQueryError(
+                "a polygon needs at least three corners".to_owned(),
+            ));
+        }
+        if coords.first() != coords.last() {
+            coords.push(coords[0]);
+        }
+        Ok(Self {
+            georel: GeoRel::Intersects,
+            geometry: Geometry::Polygon(Polygon::new(LineString::new(coords), Vec::new())),
+            property: "location".to_owned(),
+        })
+    }
+
     /// The request parameters for this query.
     pub fn to_params(&self) -> Vec<(String, String)> {
         let g = geometry_to_geojson(&self.geometry);
