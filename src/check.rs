@@ -25,6 +25,10 @@ pub struct CheckReport {
     pub triangles: usize,
     /// Tiles (meshes, and so draw calls for buildings).
     pub tiles: usize,
+    /// Sensors placed.
+    pub sensors: usize,
+    /// Sensors placed, by layer name.
+    pub sensors_by_layer: BTreeMap<String, usize>,
     /// Buildings by where their height came from (`data`, `floors`, `default`).
     pub height_sources: BTreeMap<String, usize>,
     /// Everything not drawn, with the reason.
@@ -39,10 +43,16 @@ pub struct CheckReport {
 
 /// Checks the source the configuration names, as the viewer reads it: the demo district
 /// through a local broker started for the purpose, a broker through the client (asking for
-/// `types`, by default the building type), or a file.
+/// `types`, by default the building type and the types of the sensor layers), or a file.
 pub fn run_configured(config: &Config, types: &[String]) -> Result<CheckReport, LoadError> {
     let types = if types.is_empty() {
-        vec![config.data.building_type.clone()]
+        let mut all = vec![config.data.building_type.clone()];
+        for l in config.sensor_layers.values() {
+            if !all.contains(&l.entity_type) {
+                all.push(l.entity_type.clone());
+            }
+        }
+        all
     } else {
         types.to_vec()
     };
@@ -75,7 +85,16 @@ pub fn run(source: &Source, config: &Config) -> Result<CheckReport, LoadError> {
             .entry(b.height_source.label().to_owned())
             .or_insert(0) += 1;
     }
+    let layers = crate::sensors::SensorLayer::all(config);
+    let mut sensors_by_layer = BTreeMap::new();
+    for s in &model.sensors {
+        *sensors_by_layer
+            .entry(layers[s.layer].name.clone())
+            .or_insert(0) += 1;
+    }
     Ok(CheckReport {
+        sensors: model.sensors.len(),
+        sensors_by_layer,
         source: model.source_label,
         entities: model.entities_read,
         entities_by_type: model.entities_by_type,
@@ -131,7 +150,24 @@ impl CheckReport {
             self.tiles,
             thousands(self.triangles)
         );
-        let _ = writeln!(t, "  heights           {}", heights.join(", "));
+        if !heights.is_empty() {
+            let _ = writeln!(t, "  heights           {}", heights.join(", "));
+        }
+        let layers: Vec<String> = self
+            .sensors_by_layer
+            .iter()
+            .map(|(k, v)| format!("{k} {}", thousands(*v)))
+            .collect();
+        let _ = writeln!(
+            t,
+            "  sensors placed    {}{}",
+            thousands(self.sensors),
+            if layers.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", layers.join(", "))
+            }
+        );
         let _ = writeln!(t, "  skipped           {}", thousands(self.skipped.len()));
         for s in &self.skipped {
             let _ = writeln!(t, "    {}: {}", s.id, s.reason);

@@ -434,6 +434,100 @@ pub struct ViewConfig {
     pub tilt: f64,
 }
 
+/// `[sensors]`: how sensor layers are drawn and refreshed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SensorsConfig {
+    /// Readings older than this many minutes are drawn as stale.
+    pub stale_after_min: f64,
+    /// Size of a marker on screen, in pixels.
+    pub marker_size_px: f64,
+    /// The most value labels drawn at once.
+    pub max_labels: u32,
+    /// Seconds between two queries for changes when polling.
+    pub poll_interval_s: f64,
+}
+
+/// One stop of a colour scale: values from `at` up get `color` (or blend towards the next
+/// stop when the layer blends).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StopConfig {
+    /// Lowest value of the stop.
+    pub at: f64,
+    /// Colour, "#rrggbb".
+    pub color: String,
+    /// Name shown in the legend ("" for the value alone).
+    #[serde(default)]
+    pub label: String,
+}
+
+/// One category of a categorical layer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryConfig {
+    /// The attribute value (text, or `true`/`false` written as text).
+    pub value: String,
+    /// Colour, "#rrggbb".
+    pub color: String,
+    /// Name shown in the legend ("" for the value itself).
+    #[serde(default)]
+    pub label: String,
+}
+
+/// `[sensor_layers.NAME]`: entities of one type drawn as markers coloured by one attribute.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SensorLayerConfig {
+    /// Name in the layer list and legend.
+    pub name: String,
+    /// The NGSI-LD entity type.
+    #[serde(rename = "type")]
+    pub entity_type: String,
+    /// The attribute whose value colours and labels the marker.
+    pub attribute: String,
+    /// Unit shown when the data gives none.
+    #[serde(default)]
+    pub unit: String,
+    /// The value is multiplied by this before it is shown and coloured.
+    #[serde(default = "one")]
+    pub factor: f64,
+    /// Decimals shown in labels.
+    #[serde(default)]
+    pub decimals: u32,
+    /// Marker shape: "sphere", "column", "cube", "cone" or "line".
+    #[serde(default = "sphere")]
+    pub marker: String,
+    /// Colour scale for numbers.
+    #[serde(default)]
+    pub stops: Vec<StopConfig>,
+    /// Blend between stops (a smooth ramp) instead of bands.
+    #[serde(default)]
+    pub blend: bool,
+    /// Colours for text values.
+    #[serde(default)]
+    pub categories: Vec<CategoryConfig>,
+    /// Label template: `{value}`, `{unit}`, `{name}` or any attribute name in braces.
+    #[serde(default = "value_unit")]
+    pub label: String,
+    /// Shown when citytwin opens.
+    #[serde(default = "yes")]
+    pub visible: bool,
+}
+
+fn one() -> f64 {
+    1.0
+}
+fn sphere() -> String {
+    "sphere".to_owned()
+}
+fn value_unit() -> String {
+    "{value} {unit}".to_owned()
+}
+fn yes() -> bool {
+    true
+}
+
 /// `[window]`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -476,6 +570,10 @@ pub struct Config {
     pub camera: CameraConfig,
     /// `[views.NAME]`
     pub views: BTreeMap<String, ViewConfig>,
+    /// `[sensors]`
+    pub sensors: SensorsConfig,
+    /// `[sensor_layers.NAME]`
+    pub sensor_layers: BTreeMap<String, SensorLayerConfig>,
     /// `[window]`
     pub window: WindowConfig,
     /// `[ui]`
@@ -491,7 +589,7 @@ impl Default for Config {
 }
 
 /// Tables whose keys are names chosen by the user; their entries all follow one shape.
-const NAMED_TABLES: &[&str] = &["views"];
+const NAMED_TABLES: &[&str] = &["views", "sensor_layers"];
 /// Tables whose keys are chosen by the user and whose values are strings.
 const STRING_MAPS: &[&str] = &["broker.terms"];
 
@@ -692,6 +790,54 @@ impl Config {
                 ),
             ));
         }
+        let s = &self.sensors;
+        range("sensors.stale_after_min", s.stale_after_min, 0.1, 525_600.0)?;
+        range("sensors.marker_size_px", s.marker_size_px, 2.0, 200.0)?;
+        range("sensors.max_labels", f64::from(s.max_labels), 0.0, 1000.0)?;
+        range("sensors.poll_interval_s", s.poll_interval_s, 0.2, 3600.0)?;
+        for (name, l) in &self.sensor_layers {
+            let key = |k: &str| format!("sensor_layers.{name}.{k}");
+            for (k, v) in [
+                ("name", &l.name),
+                ("type", &l.entity_type),
+                ("attribute", &l.attribute),
+            ] {
+                if v.trim().is_empty() {
+                    return Err((key(k), "must not be empty".into()));
+                }
+            }
+            if !crate::sensors::MarkerShape::NAMES.contains(&l.marker.as_str()) {
+                return Err((
+                    key("marker"),
+                    format!(
+                        "is \"{}\"; allowed: {}",
+                        l.marker,
+                        crate::sensors::MarkerShape::NAMES.join(", ")
+                    ),
+                ));
+            }
+            range(&key("factor"), l.factor, -1e9, 1e9)?;
+            range(&key("decimals"), f64::from(l.decimals), 0.0, 6.0)?;
+            if l.stops.is_empty() && l.categories.is_empty() {
+                return Err((
+                    key("stops"),
+                    "is empty and so is `categories`; give colour stops for numbers or categories for text".into(),
+                ));
+            }
+            for (i, stop) in l.stops.iter().enumerate() {
+                color(&key(&format!("stops[{i}].color")), &stop.color)?;
+                range(&key(&format!("stops[{i}].at")), stop.at, -1e12, 1e12)?;
+                if i > 0 && stop.at <= l.stops[i - 1].at {
+                    return Err((
+                        key(&format!("stops[{i}].at")),
+                        "must be larger than the stop before it".into(),
+                    ));
+                }
+            }
+            for (i, c) in l.categories.iter().enumerate() {
+                color(&key(&format!("categories[{i}].color")), &c.color)?;
+            }
+        }
         let w = &self.window;
         range("window.width", f64::from(w.width), 200.0, 16_384.0)?;
         range("window.height", f64::from(w.height), 200.0, 16_384.0)?;
@@ -783,19 +929,22 @@ fn check_keys(
         };
         match (expected, value) {
             (Value::Table(d), Value::Table(u)) if NAMED_TABLES.contains(&dotted.as_str()) => {
-                // Any name is allowed; each entry must follow the shape of the default entries.
-                let Some(Value::Table(shape)) = d.values().next() else {
-                    continue;
-                };
+                // Any name is allowed; each entry may use the keys the default entries use.
+                let mut shape = Table::new();
+                for entry in d.values() {
+                    if let Value::Table(t) = entry {
+                        shape.extend(t.clone());
+                    }
+                }
                 for (name, entry) in u {
                     let Value::Table(entry) = entry else {
                         return Err(ConfigError::BadValue {
                             origin: origin.to_owned(),
                             key: format!("{dotted}.{name}"),
-                            message: "must be a table, written [views.NAME] with center, distance, heading and tilt".to_owned(),
+                            message: format!("must be a table, written [{dotted}.NAME]"),
                         });
                     };
-                    check_keys(shape, entry, &format!("{dotted}.{name}"), origin)?;
+                    check_keys(&shape, entry, &format!("{dotted}.{name}"), origin)?;
                 }
             }
             (Value::Table(d), Value::Table(u)) => check_keys(d, u, &dotted, origin)?,

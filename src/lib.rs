@@ -27,5 +27,7 @@ pub mod geometry;
 pub mod georef;
 pub mod layers;
 pub mod ngsi_ld;
+pub mod sensors;
 pub mod source;
+pub mod timestamp;
 pub mod ui;

@@ -24,40 +24,4 @@ pub mod store;
 
 pub use server::{Broker, BrokerConfig, BrokerHandle};
 
-/// The current time as an NGSI-LD timestamp (RFC 3339, UTC, milliseconds).
-pub fn now_rfc3339() -> String {
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    rfc3339(d.as_secs(), d.subsec_millis())
-}
-
-/// Formats seconds since 1970 (UTC) as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-///
-/// ```
-/// assert_eq!(citytwin::broker::rfc3339(1_709_251_199, 5), "2024-02-29T23:59:59.005Z");
-/// ```
-pub fn rfc3339(unix_seconds: u64, millis: u32) -> String {
-    let (year, month, day) = civil_date(unix_seconds / 86_400);
-    let secs = unix_seconds % 86_400;
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        secs / 3600,
-        (secs % 3600) / 60,
-        secs % 60
-    )
-}
-
-/// The civil date (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's
-/// algorithm).
-pub fn civil_date(days: u64) -> (i64, i64, i64) {
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
-}
+pub use crate::timestamp::now_rfc3339;

@@ -57,7 +57,7 @@ fn save_png(image: &Image, path: &std::path::Path) -> Result<(), String> {
 
 /// A file name from the current UTC time: `citytwin-20261123-181502.png`.
 pub fn picture_name(unix_seconds: u64) -> String {
-    let (year, month, day) = crate::broker::civil_date(unix_seconds / 86_400);
+    let (year, month, day) = crate::timestamp::civil_date((unix_seconds / 86_400) as i64);
     let secs = unix_seconds % 86_400;
     format!(
         "citytwin-{year:04}{month:02}{day:02}-{:02}{:02}{:02}.png",

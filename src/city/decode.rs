@@ -251,7 +251,7 @@ fn address(e: &Entity) -> Option<String> {
 }
 
 /// Every attribute as readable text, sub-attributes as `name.sub`.
-fn inspector_attributes(e: &Entity) -> Vec<(String, String)> {
+pub(crate) fn inspector_attributes(e: &Entity) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (name, instances) in &e.attributes {
         for a in instances {
@@ -291,22 +291,32 @@ fn describe_geometry(g: &Value) -> String {
     format!("{kind}, {points} points")
 }
 
-/// The median of the buildings' first coordinates: a robust middle of the data, unmoved by a
-/// few misplaced entities.
+/// The median of the entities' first coordinates (of any GeoJSON location): a robust middle
+/// of the data, unmoved by a few misplaced entities.
 pub fn median_location(entities: &[&Entity]) -> Option<LonLat> {
+    fn first_position(v: &Value) -> Option<[f64; 2]> {
+        let items = v.as_array()?;
+        match (
+            items.first()?.as_f64(),
+            items.get(1).and_then(Value::as_f64),
+        ) {
+            (Some(lon), Some(lat)) => Some([lon, lat]),
+            _ => first_position(items.first()?),
+        }
+    }
     let mut lons = Vec::with_capacity(entities.len());
     let mut lats = Vec::with_capacity(entities.len());
     for e in entities {
-        let Ok(polys) = footprint_lonlat(e) else {
-            continue;
-        };
-        let Some(p) = polys
-            .first()
-            .and_then(|r| r.first())
-            .and_then(|r| r.first())
+        let Some(p) = e
+            .attribute("location")
+            .and_then(|l| l.plain_value().get("coordinates"))
+            .and_then(first_position)
         else {
             continue;
         };
+        if !LonLat::new(p[0], p[1]).is_valid() {
+            continue;
+        }
         lons.push(p[0]);
         lats.push(p[1]);
     }

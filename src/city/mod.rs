@@ -14,6 +14,7 @@ use crate::config::{Config, OriginSetting};
 use crate::geometry::Footprint;
 use crate::georef::{Georef, GeorefError, LonLat};
 use crate::ngsi_ld::{Entity, SkippedItem};
+use crate::sensors::{Decoder, Sensor, SensorLayer};
 use crate::source::{Source, SourceError};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -149,6 +150,8 @@ pub struct CityModel {
     pub timings: Timings,
     /// Scene positions `[east, north]` of the configured views that lie near the data.
     pub view_points: BTreeMap<String, [f64; 2]>,
+    /// Sensors among the entities (those of a configured sensor layer that could be placed).
+    pub sensors: Vec<Sensor>,
 }
 
 /// A progress report while loading.
@@ -220,9 +223,21 @@ pub fn from_entities(
         .collect();
     let origin = match config.scene.origin {
         OriginSetting::At([lon, lat]) => LonLat::new(lon, lat),
-        OriginSetting::Auto => {
-            decode::median_location(&candidates).unwrap_or(LonLat::new(0.0, 0.0))
-        }
+        OriginSetting::Auto => decode::median_location(&candidates)
+            .or_else(|| {
+                // No buildings: the middle of the sensors.
+                let types: Vec<&str> = config
+                    .sensor_layers
+                    .values()
+                    .map(|l| l.entity_type.as_str())
+                    .collect();
+                let sensors: Vec<&Entity> = entities
+                    .iter()
+                    .filter(|e| types.iter().any(|t| e.has_type(t)))
+                    .collect();
+                decode::median_location(&sensors)
+            })
+            .unwrap_or(LonLat::new(0.0, 0.0)),
     };
     let crs = (config.scene.crs != "auto").then_some(config.scene.crs.as_str());
     let georef = Georef::new(origin, crs)?;
@@ -246,6 +261,26 @@ pub fn from_entities(
             }),
         }
     }
+    let decoder = Decoder::new(
+        SensorLayer::all(config),
+        georef,
+        config.scene.max_distance_km * 1000.0,
+    );
+    let mut sensors = Vec::new();
+    for e in &entities {
+        if e.has_type(building_type) {
+            continue;
+        }
+        match decoder.decode(e) {
+            None => {}
+            Some(Ok(s)) => sensors.push(s),
+            Some(Err(reason)) => skipped.push(SkippedItem {
+                id: e.id.clone(),
+                reason,
+            }),
+        }
+    }
+    let georef = decoder.georef();
     let mut bounds = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
     for b in &buildings {
         let bb = b.footprint.bbox();
@@ -256,7 +291,17 @@ pub fn from_entities(
             bounds[3].max(bb[3]),
         ];
     }
-    if buildings.is_empty() {
+    for s in &sensors {
+        let p = s.place.anchor();
+        let (east, north) = (p[0], -p[2]);
+        bounds = [
+            bounds[0].min(east),
+            bounds[1].min(north),
+            bounds[2].max(east),
+            bounds[3].max(north),
+        ];
+    }
+    if buildings.is_empty() && sensors.is_empty() {
         bounds = [-500.0, -500.0, 500.0, 500.0];
     }
     // Views from the configuration are kept when they look at (or near) the data, so the
@@ -288,5 +333,6 @@ pub fn from_entities(
         bounds,
         timings: Timings::default(),
         view_points,
+        sensors,
     })
 }

@@ -26,7 +26,7 @@ pub mod discovery;
 #[cfg(test)]
 mod fixture_tests;
 pub mod geo_query;
-mod model;
+pub(crate) mod model;
 mod parse;
 pub mod problem;
 pub mod query;
