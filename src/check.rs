@@ -46,18 +46,12 @@ pub struct CheckReport {
 /// `types`, by default the building type and the types of the sensor layers), or a file.
 pub fn run_configured(config: &Config, types: &[String]) -> Result<CheckReport, LoadError> {
     let types = if types.is_empty() {
-        let mut all = vec![config.data.building_type.clone()];
-        for l in config.sensor_layers.values() {
-            if !all.contains(&l.entity_type) {
-                all.push(l.entity_type.clone());
-            }
-        }
-        all
+        config.entity_types()
     } else {
         types.to_vec()
     };
     if config.data.source == "demo" {
-        let (handle, mut broker) = start_demo_broker(config)?;
+        let (handle, mut broker, _) = start_demo_broker(config)?;
         broker.types = types;
         let report = run(&Source::Broker(Box::new(broker)), config);
         handle.stop();

@@ -844,6 +844,17 @@ impl Config {
         Ok(())
     }
 
+    /// The entity types the viewer reads: the building type, then each sensor layer's type.
+    pub fn entity_types(&self) -> Vec<String> {
+        let mut all = vec![self.data.building_type.clone()];
+        for l in self.sensor_layers.values() {
+            if !all.contains(&l.entity_type) {
+                all.push(l.entity_type.clone());
+            }
+        }
+        all
+    }
+
     /// The names of all views: "overview" and those configured.
     pub fn view_names(&self) -> Vec<String> {
         std::iter::once(OVERVIEW.to_owned())

@@ -28,6 +28,7 @@ pub mod georef;
 pub mod layers;
 pub mod ngsi_ld;
 pub mod sensors;
+pub mod simulate;
 pub mod source;
 pub mod timestamp;
 pub mod ui;

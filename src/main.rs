@@ -113,6 +113,48 @@ enum Command {
         #[arg(long, value_name = "N")]
         max_page_size: Option<usize>,
     },
+    /// Place simulated sensors (air quality, weather, noise, traffic lanes, parking,
+    /// streetlights, devices) in the demo district or a box, and keep changing their values
+    /// through ordinary NGSI-LD requests to the broker (--broker, default [broker] url).
+    /// The values are simulated, not measurements, and the entities say so.
+    Simulate {
+        /// Updates per second, over all sensors.
+        #[arg(long, value_name = "N", default_value_t = 10.0)]
+        rate: f64,
+        /// Place the sensors in this box (WEST,SOUTH,EAST,NORTH in degrees) instead of the
+        /// demo district, off the footprints of the broker's buildings there.
+        #[arg(long, value_name = "W,S,E,N", value_parser = parse_bbox, allow_hyphen_values = true)]
+        bbox: Option<[f64; 4]>,
+        /// Seed of the placement and the values (the same seed places the same sensors).
+        #[arg(long, value_name = "N", default_value_t = citytwin::source::DEMO_SEED)]
+        seed: u64,
+        /// Stop after this many seconds (default: run until Ctrl+C).
+        #[arg(long, value_name = "SECONDS")]
+        duration: Option<f64>,
+    },
+}
+
+fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|x| x.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("expected WEST,SOUTH,EAST,NORTH in degrees, got {s:?}"))?;
+    match v[..] {
+        [w, so, e, n]
+            if w < e
+                && so < n
+                && (-180.0..=180.0).contains(&w)
+                && (-180.0..=180.0).contains(&e)
+                && (-90.0..=90.0).contains(&so)
+                && (-90.0..=90.0).contains(&n) =>
+        {
+            Ok([w, so, e, n])
+        }
+        _ => Err(format!(
+            "expected WEST,SOUTH,EAST,NORTH in degrees with west < east and south < north, got {s:?}"
+        )),
+    }
 }
 
 fn parse_lonlat(s: &str) -> Result<[f64; 2], String> {
@@ -206,6 +248,12 @@ fn main() -> ExitCode {
             cli.tenant,
             max_page_size,
         ),
+        Some(Command::Simulate {
+            rate,
+            bbox,
+            seed,
+            duration,
+        }) => simulate(&config, rate, bbox, seed, duration),
         None => {
             install_gpu_hint();
             let options = ViewerOptions {
@@ -344,6 +392,153 @@ fn broker(
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(format!("cannot listen on {bind}: {e}")),
     }
+}
+
+fn simulate(
+    config: &Config,
+    rate: f64,
+    bbox: Option<[f64; 4]>,
+    seed: u64,
+    duration: Option<f64>,
+) -> ExitCode {
+    use citytwin::ngsi_ld::client::Client;
+    use citytwin::simulate;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    init_logs("warn");
+    let fail = |message: String| {
+        eprintln!("error: {message}");
+        ExitCode::from(1)
+    };
+    if !(rate.is_finite() && rate > 0.0 && rate <= 100_000.0) {
+        return fail(format!(
+            "--rate must be between 0 and 100000 updates per second, not {rate}"
+        ));
+    }
+    let source = match citytwin::source::broker_source(config, Vec::new()) {
+        Ok(s) => s,
+        Err(e) => return fail(e.to_string()),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot start the network runtime: {e}")),
+    };
+    let client = match Client::new(source.client.clone()) {
+        Ok(c) => c,
+        Err(e) => return fail(e.to_string()),
+    };
+    let mut sensors = match bbox {
+        None => {
+            let demo = match citytwin::source::read(&citytwin::source::Source::Demo, &mut |_, _| {})
+            {
+                Ok(p) => p,
+                Err(e) => return fail(e.to_string()),
+            };
+            let mut sensors = citytwin::source::demo_sensors(&demo.entities);
+            if seed != citytwin::source::DEMO_SEED {
+                let obstacles = simulate::obstacles_of(&demo.entities);
+                let mut bbox = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+                for s in &sensors {
+                    for p in &s.points {
+                        bbox = [
+                            bbox[0].min(p.lon),
+                            bbox[1].min(p.lat),
+                            bbox[2].max(p.lon),
+                            bbox[3].max(p.lat),
+                        ];
+                    }
+                }
+                sensors = simulate::place(bbox, obstacles, seed);
+            }
+            sensors
+        }
+        Some(b) => {
+            // Keep off the broker's buildings in the box.
+            let ring = [
+                [b[0], b[1]],
+                [b[2], b[1]],
+                [b[2], b[3]],
+                [b[0], b[3]],
+                [b[0], b[1]],
+            ];
+            let query = citytwin::ngsi_ld::request::EntityQuery {
+                types: vec![config.data.building_type.clone()],
+                geo: citytwin::ngsi_ld::geo_query::GeoQuery::intersects_ring(&ring).ok(),
+                ..Default::default()
+            };
+            let buildings = match runtime.block_on(client.query_all(&query, &mut |_, _| {})) {
+                Ok(p) => p.entities,
+                Err(e) => return fail(e.to_string()),
+            };
+            eprintln!(
+                "keeping the sensors off {} buildings found in the box",
+                buildings.len()
+            );
+            simulate::place(b, simulate::obstacles_of(&buildings), seed)
+        }
+    };
+    let now = citytwin::timestamp::now_millis();
+    let entities = simulate::initial_entities(&mut sensors, now, seed);
+    match runtime.block_on(client.batch_upsert(&entities, 500)) {
+        Ok(outcome) => {
+            for (id, reason) in &outcome.errors {
+                eprintln!("warning: the broker refused {id}: {reason}");
+            }
+            eprintln!(
+                "citytwin simulator: {} sensors with SIMULATED values (not measurements) written \
+                 to {}; sending {rate} updates per second{}",
+                outcome.success.len(),
+                source.label,
+                if duration.is_some() {
+                    ""
+                } else {
+                    " until Ctrl+C"
+                }
+            );
+        }
+        Err(e) => return fail(e.to_string()),
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        runtime.spawn(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            stop.store(true, Ordering::Relaxed);
+        });
+    }
+    if let Some(d) = duration {
+        let stop = stop.clone();
+        runtime.spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_secs_f64(d.max(0.0))).await;
+            stop.store(true, Ordering::Relaxed);
+        });
+    }
+    let mut last_report = std::time::Instant::now();
+    let stats = runtime.block_on(simulate::run(
+        &client,
+        &mut sensors,
+        rate,
+        seed,
+        stop,
+        |stats, error| {
+            if let Some(e) = error {
+                eprintln!("warning: an update failed: {e}");
+            }
+            if last_report.elapsed().as_secs() >= 10 {
+                last_report = std::time::Instant::now();
+                eprintln!("{} updates sent, {} refused", stats.updates, stats.failures);
+            }
+        },
+    ));
+    println!(
+        "{}",
+        serde_json::json!({"sensors": sensors.len(), "updates": stats.updates, "failures": stats.failures})
+    );
+    ExitCode::SUCCESS
 }
 
 /// `$XDG_DATA_HOME/citytwin/broker.sqlite`, or `~/.local/share/citytwin/broker.sqlite`.

@@ -12,7 +12,8 @@ use crate::broker::{Broker, BrokerConfig, BrokerHandle};
 use crate::config::Config;
 use crate::ngsi_ld::client::{Auth, Client, ClientConfig, ClientError, Secret};
 use crate::ngsi_ld::request::EntityQuery;
-use crate::ngsi_ld::{ParsedPayload, Representation, Terms, parse_payload};
+use crate::ngsi_ld::{Entity, ParsedPayload, Representation, Terms, parse_payload};
+use crate::simulate::{self, SimSensor};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -54,14 +55,12 @@ pub enum Source {
 
 impl Source {
     /// The source the configuration names: `"demo"` → [`Source::Demo`], `"broker"` → the
-    /// broker of `[broker]` (asking for `data.building_type`), anything else is a path.
+    /// broker of `[broker]` (asking for the building type and the sensor layers' types),
+    /// anything else is a path.
     pub fn from_config(config: &Config) -> Result<Self, SourceError> {
         Ok(match config.data.source.as_str() {
             "demo" => Self::Demo,
-            "broker" => Self::Broker(Box::new(broker_source(
-                config,
-                vec![config.data.building_type.clone()],
-            )?)),
+            "broker" => Self::Broker(Box::new(broker_source(config, config.entity_types())?)),
             path => Self::File(PathBuf::from(path)),
         })
     }
@@ -138,8 +137,12 @@ pub fn broker_source(config: &Config, types: Vec<String>) -> Result<BrokerSource
 }
 
 /// Starts a local broker inside this process on a free loopback port, in memory, seeded with
-/// the demo district; returns it with the source to read it through.
-pub fn start_demo_broker(config: &Config) -> Result<(BrokerHandle, BrokerSource), SourceError> {
+/// the demo district and simulated sensors among its buildings (see [`crate::simulate`]);
+/// returns it with the source to read it through and the sensors, for the simulator to keep
+/// changing.
+pub fn start_demo_broker(
+    config: &Config,
+) -> Result<(BrokerHandle, BrokerSource, Vec<SimSensor>), SourceError> {
     let broker = Broker::new(BrokerConfig {
         bind: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         database: PathBuf::from(":memory:"),
@@ -147,8 +150,15 @@ pub fn start_demo_broker(config: &Config) -> Result<(BrokerHandle, BrokerSource)
         ..BrokerConfig::default()
     })
     .map_err(|e| SourceError::Broker(e.to_string()))?;
+    let mut parsed = read(&Source::Demo, &mut |_, _| {})?;
+    let mut sensors = demo_sensors(&parsed.entities);
+    parsed.entities.extend(simulate::initial_entities(
+        &mut sensors,
+        crate::timestamp::now_millis(),
+        DEMO_SEED,
+    ));
     let report = broker
-        .seed("", read(&Source::Demo, &mut |_, _| {})?)
+        .seed("", parsed)
         .map_err(|e| SourceError::Broker(e.to_string()))?;
     tracing::debug!("demo broker seeded with {} entities", report.entities);
     let handle = broker
@@ -159,11 +169,35 @@ pub fn start_demo_broker(config: &Config) -> Result<(BrokerHandle, BrokerSource)
             page_size: config.local_broker.max_page_size,
             ..ClientConfig::new(handle.url())
         },
-        types: vec![config.data.building_type.clone()],
+        types: config.entity_types(),
         label: DEMO_NAME.to_owned(),
         attribution: Some(DEMO_ATTRIBUTION.to_owned()),
     };
-    Ok((handle, source))
+    Ok((handle, source, sensors))
+}
+
+/// The seed of the demo's simulated sensors (the same places on every start).
+pub const DEMO_SEED: u64 = 2026;
+
+/// Simulated sensors placed among `buildings` (off their footprints, within their extent).
+pub fn demo_sensors(buildings: &[Entity]) -> Vec<SimSensor> {
+    let obstacles = simulate::obstacles_of(buildings);
+    let mut bbox = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    for p in &obstacles {
+        use geo::BoundingRect;
+        if let Some(r) = p.bounding_rect() {
+            bbox = [
+                bbox[0].min(r.min().x),
+                bbox[1].min(r.min().y),
+                bbox[2].max(r.max().x),
+                bbox[3].max(r.max().y),
+            ];
+        }
+    }
+    if obstacles.is_empty() {
+        return Vec::new();
+    }
+    simulate::place(bbox, obstacles, DEMO_SEED)
 }
 
 /// Why a source could not be read at all. (Items inside a readable source that are bad are
@@ -329,7 +363,7 @@ mod tests {
     #[test]
     fn the_demo_through_the_local_broker_is_the_same_data() {
         let config = Config::default();
-        let (handle, source) = start_demo_broker(&config).unwrap();
+        let (handle, source, _) = start_demo_broker(&config).unwrap();
         let mut pages = 0;
         let parsed = read(&Source::Broker(Box::new(source)), &mut |_, total| {
             pages += 1;
@@ -362,7 +396,7 @@ mod tests {
         use crate::ngsi_ld::geo_query::GeoQuery;
         use bevy::math::Vec3;
         let config = Config::default();
-        let (handle, source) = start_demo_broker(&config).unwrap();
+        let (handle, source, _) = start_demo_broker(&config).unwrap();
         // Looking down at the Empire State Building from 600 m.
         let georef = Georef::new(LonLat::new(-73.98566, 40.74844), None).unwrap();
         let view = OrbitState {

@@ -273,7 +273,7 @@ fn spawn_loader(
                         done: 0,
                         total: 0,
                     }));
-                    start_demo_broker(&config).map(|(handle, b)| {
+                    start_demo_broker(&config).map(|(handle, b, _sensors)| {
                         let _ = tx.send(LoaderMessage::LocalBroker(handle, Box::new(b.clone())));
                         Source::Broker(Box::new(b))
                     })

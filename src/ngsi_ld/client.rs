@@ -586,6 +586,27 @@ impl Client {
         entities: &[Entity],
         batch_size: usize,
     ) -> Result<BatchOutcome, ClientError> {
+        self.batch("/entityOperations/upsert", entities, batch_size)
+            .await
+    }
+
+    /// Updates attributes of existing entities (each entity carries only the attributes that
+    /// change), in batches of `batch_size`; entities that do not exist are reported as errors.
+    pub async fn batch_update(
+        &self,
+        entities: &[Entity],
+        batch_size: usize,
+    ) -> Result<BatchOutcome, ClientError> {
+        self.batch("/entityOperations/update", entities, batch_size)
+            .await
+    }
+
+    async fn batch(
+        &self,
+        path: &str,
+        entities: &[Entity],
+        batch_size: usize,
+    ) -> Result<BatchOutcome, ClientError> {
         let mut outcome = BatchOutcome::default();
         for chunk in entities.chunks(batch_size.max(1)) {
             let body = Value::Array(
@@ -594,9 +615,7 @@ impl Client {
                     .map(|e| render(e, Format::Normalized))
                     .collect(),
             );
-            let (status, _, resp) = self
-                .send(Method::POST, "/entityOperations/upsert", &[], Some(&body))
-                .await?;
+            let (status, _, resp) = self.send(Method::POST, path, &[], Some(&body)).await?;
             match status.as_u16() {
                 201 | 204 | 200 => outcome.success.extend(chunk.iter().map(|e| e.id.clone())),
                 207 => {
