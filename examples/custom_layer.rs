@@ -47,7 +47,7 @@ fn add_landmarks(
     });
     let root = commands
         .spawn((
-            LayerMember("landmarks"),
+            LayerMember::of("landmarks"),
             Transform::default(),
             Visibility::default(),
         ))

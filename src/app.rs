@@ -36,6 +36,7 @@ impl PluginGroup for CityTwinPlugins {
             .add(LayersPlugin)
             .add(EnvironmentPlugin)
             .add(BuildingsPlugin)
+            .add(crate::sensors::SensorsPlugin)
             .add(CameraPlugin)
             .add(SavePicturePlugin)
             .add(UiPlugin)

@@ -363,7 +363,11 @@ mod tests {
     #[test]
     fn the_demo_through_the_local_broker_is_the_same_data() {
         let config = Config::default();
-        let (handle, source, _) = start_demo_broker(&config).unwrap();
+        let (handle, mut source, sensors) = start_demo_broker(&config).unwrap();
+        assert_eq!(sensors.len(), 157, "the demo's simulated sensors");
+        let all = read(&Source::Broker(Box::new(source.clone())), &mut |_, _| {}).unwrap();
+        assert_eq!(all.entities.len(), 7_981 + 157, "buildings and sensors");
+        source.types = vec!["Building".into()];
         let mut pages = 0;
         let parsed = read(&Source::Broker(Box::new(source)), &mut |_, total| {
             pages += 1;

@@ -6,7 +6,7 @@
 
 use crate::app::Settings;
 use crate::broker::BrokerHandle;
-use crate::camera::{CLICK_SLOP, DragState, MainCamera, ViewMapping};
+use crate::camera::{MainCamera, ViewClicked, ViewMapping};
 use crate::city::tiles::{Tile, TileStats, build_tiles};
 use crate::city::{self, CityModel, Progress};
 use crate::config::Config;
@@ -14,13 +14,12 @@ use crate::environment::color;
 use crate::geometry::extrude::{MeshBuffers, Palette, extrude_into};
 use crate::geometry::pick::Ray;
 use crate::layers::{LayerMember, Layers};
+use crate::simulate::SimSensor;
 use crate::source::{BrokerSource, Source, start_demo_broker};
 use bevy::asset::RenderAssetUsages;
-use bevy::input::touch::Touches;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
-use bevy::window::{PrimaryWindow, RequestRedraw};
-use bevy_egui::input::EguiWantsInput;
+use bevy::window::RequestRedraw;
 use crossbeam_channel::{Receiver, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -135,10 +134,19 @@ pub struct SelectionHighlight;
 
 enum LoaderMessage {
     Progress(Progress),
-    LocalBroker(BrokerHandle, Box<BrokerSource>),
+    LocalBroker(BrokerHandle, Box<BrokerSource>, Vec<SimSensor>),
     Done(Box<CityModel>, Vec<(Tile, Mesh)>, TileStats),
     Failed(String),
 }
+
+/// The system that picks a building on a click; other pickable layers run after it and
+/// before [`ApplySelectionSet`], so that what they pick can clear the building selection.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PickSet;
+
+/// The system that applies [`SelectBuilding`] messages.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ApplySelectionSet;
 
 /// The NGSI-LD broker citytwin runs inside itself for the demo district, while it runs.
 #[derive(Resource, Debug)]
@@ -147,6 +155,8 @@ pub struct LocalBroker {
     pub handle: BrokerHandle,
     /// How to read from it.
     pub source: BrokerSource,
+    /// The demo's simulated sensors, until the sensors layer starts the simulator.
+    pub simulation: Vec<SimSensor>,
 }
 
 /// Asks to load the data again (from the broker or file); on failure the city shown stays.
@@ -184,8 +194,8 @@ impl Plugin for BuildingsPlugin {
                     receive,
                     spawn_tiles,
                     select_initial,
-                    pick,
-                    apply_selection,
+                    pick.in_set(PickSet),
+                    apply_selection.in_set(ApplySelectionSet),
                 )
                     .chain()
                     .after(crate::camera::CameraInputSet),
@@ -226,7 +236,7 @@ fn start_loading(
     layers.register("buildings", "Buildings");
     commands.spawn((
         BuildingsRoot,
-        LayerMember("buildings"),
+        LayerMember::of("buildings"),
         Transform::default(),
         Visibility::default(),
         Name::new("Buildings"),
@@ -273,8 +283,12 @@ fn spawn_loader(
                         done: 0,
                         total: 0,
                     }));
-                    start_demo_broker(&config).map(|(handle, b, _sensors)| {
-                        let _ = tx.send(LoaderMessage::LocalBroker(handle, Box::new(b.clone())));
+                    start_demo_broker(&config).map(|(handle, b, sensors)| {
+                        let _ = tx.send(LoaderMessage::LocalBroker(
+                            handle,
+                            Box::new(b.clone()),
+                            sensors,
+                        ));
                         Source::Broker(Box::new(b))
                     })
                 }
@@ -362,7 +376,7 @@ fn receive(
                 }
                 state.progress = Some(p);
             }
-            Ok(LoaderMessage::LocalBroker(handle, source)) => {
+            Ok(LoaderMessage::LocalBroker(handle, source, simulation)) => {
                 info!(
                     "local NGSI-LD broker with the demo district at {}",
                     handle.url()
@@ -370,6 +384,7 @@ fn receive(
                 commands.insert_resource(LocalBroker {
                     handle,
                     source: *source,
+                    simulation,
                 });
             }
             Ok(LoaderMessage::Done(model, tiles, stats)) => {
@@ -514,38 +529,13 @@ pub fn pick_building(model: &CityModel, ray: &Ray) -> Option<usize> {
 }
 
 fn pick(
-    buttons: Res<ButtonInput<MouseButton>>,
-    touches: Res<Touches>,
-    drag: Res<DragState>,
-    egui: Res<EguiWantsInput>,
-    window: Single<&Window, With<PrimaryWindow>>,
+    mut clicks: MessageReader<ViewClicked>,
     camera: Single<(&Camera, &GlobalTransform), With<MainCamera>>,
     state: Res<CityState>,
     mut select: MessageWriter<SelectBuilding>,
-    mut press_was_click: Local<bool>,
     view: ViewMapping,
 ) {
-    // A click: the left button released without having dragged, not over the UI.
-    let mut at: Option<Vec2> = None;
-    if buttons.just_pressed(MouseButton::Left) {
-        *press_was_click = !egui.wants_any_pointer_input();
-    }
-    if buttons.pressed(MouseButton::Left) && !drag.is_click_candidate() {
-        *press_was_click = false;
-    }
-    if buttons.just_released(MouseButton::Left) && *press_was_click {
-        at = window.cursor_position();
-        *press_was_click = false;
-    }
-    // A tap: one finger lifted close to where it went down.
-    for t in touches.iter_just_released() {
-        if t.distance().length() <= CLICK_SLOP * 2.0
-            && touches.iter().next().is_none()
-            && !egui.wants_any_pointer_input()
-        {
-            at = Some(t.position());
-        }
-    }
+    let at = clicks.read().last().map(|c| c.0);
     let (Some(at), Some(model)) = (at, state.model.as_ref()) else {
         return;
     };

@@ -87,10 +87,44 @@ impl ViewMapping<'_> {
         }
     }
 
+    /// The window position (logical pixels) where a point of the scene appears, if it is in
+    /// front of the camera and inside the 3D view.
+    pub fn world_to_window(
+        &self,
+        camera: &Camera,
+        transform: &GlobalTransform,
+        world: Vec3,
+    ) -> Option<Vec2> {
+        world_to_window(&self.area, self.image.as_deref(), camera, transform, world)
+    }
+
     /// The ray through a window position, if it lies in the 3D view.
     pub fn ray(&self, camera: &Camera, transform: &GlobalTransform, p: Vec2) -> Option<Ray3d> {
         camera.viewport_to_world(transform, self.target(p)?).ok()
     }
+}
+
+/// A click or tap on the 3D view (not a drag, not over the UI), at a window position in
+/// logical pixels. Layers that can be picked read it.
+#[derive(Message, Debug, Clone, Copy, PartialEq)]
+pub struct ViewClicked(pub Vec2);
+
+/// The window position (logical pixels) where a point of the scene appears, for the 3D view
+/// at `area` drawn from `image` (or straight to the window without one); `None` when it is
+/// behind the camera or outside the view.
+pub fn world_to_window(
+    area: &ViewArea,
+    image: Option<&ViewImage>,
+    camera: &Camera,
+    transform: &GlobalTransform,
+    world: Vec3,
+) -> Option<Vec2> {
+    let p = camera.world_to_viewport(transform, world).ok()?;
+    let window = match image {
+        Some(image) => area.min + p / image.size.as_vec2().max(Vec2::ONE) * area.size,
+        None => p,
+    };
+    area.contains(window).then_some(window)
 }
 
 /// The camera's input systems; systems that read [`DragState`] run after it.
@@ -103,6 +137,7 @@ pub struct CameraPlugin;
 impl Plugin for CameraPlugin {
     fn build(&self, app: &mut App) {
         app.add_message::<GoToView>()
+            .add_message::<ViewClicked>()
             .init_resource::<Views>()
             .init_resource::<ViewArea>()
             .init_resource::<RenderScale>()
@@ -118,10 +153,44 @@ impl Plugin for CameraPlugin {
                     (mouse_control, touch_control, keyboard_control),
                     follow_target,
                     target::update_target,
+                    detect_clicks,
                 )
                     .chain()
                     .in_set(CameraInputSet),
             );
+    }
+}
+
+/// Writes [`ViewClicked`] for a left-button release that did not drag, or a one-finger tap,
+/// that did not start over the UI.
+fn detect_clicks(
+    buttons: Res<ButtonInput<MouseButton>>,
+    touches: Res<bevy::input::touch::Touches>,
+    drag: Res<DragState>,
+    egui: Res<bevy_egui::input::EguiWantsInput>,
+    window: Single<&Window, With<bevy::window::PrimaryWindow>>,
+    mut clicked: MessageWriter<ViewClicked>,
+    mut press_was_click: Local<bool>,
+) {
+    if buttons.just_pressed(MouseButton::Left) {
+        *press_was_click = !egui.wants_any_pointer_input();
+    }
+    if buttons.pressed(MouseButton::Left) && !drag.is_click_candidate() {
+        *press_was_click = false;
+    }
+    if buttons.just_released(MouseButton::Left) && *press_was_click {
+        if let Some(at) = window.cursor_position() {
+            clicked.write(ViewClicked(at));
+        }
+        *press_was_click = false;
+    }
+    for t in touches.iter_just_released() {
+        if t.distance().length() <= CLICK_SLOP * 2.0
+            && touches.iter().next().is_none()
+            && !egui.wants_any_pointer_input()
+        {
+            clicked.write(ViewClicked(t.position()));
+        }
     }
 }
 

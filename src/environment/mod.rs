@@ -107,7 +107,7 @@ fn setup(
     layers.register("ground", "Ground");
     commands.spawn((
         Ground,
-        LayerMember("ground"),
+        LayerMember::of("ground"),
         Mesh3d(meshes.add(Circle::new(GROUND_RADIUS).mesh().resolution(256))),
         MeshMaterial3d(materials.add(StandardMaterial {
             base_color: color(&scene.ground_color),

@@ -8,7 +8,7 @@
 //! use citytwin::layers::{LayerMember, Layers};
 //! fn setup(mut commands: Commands, mut layers: ResMut<Layers>) {
 //!     layers.register("bike-lanes", "Bike lanes");
-//!     commands.spawn((Transform::default(), Visibility::default(), LayerMember("bike-lanes")));
+//!     commands.spawn((Transform::default(), Visibility::default(), LayerMember::of("bike-lanes")));
 //! }
 //! ```
 
@@ -18,7 +18,7 @@ use bevy::prelude::*;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layer {
     /// Stable identifier (used by [`LayerMember`] and messages).
-    pub id: &'static str,
+    pub id: String,
     /// Name shown to users.
     pub name: String,
     /// Whether it is drawn.
@@ -35,7 +35,8 @@ pub struct Layers {
 
 impl Layers {
     /// Adds a visible layer (or returns the existing one with this id).
-    pub fn register(&mut self, id: &'static str, name: impl Into<String>) -> &mut Layer {
+    pub fn register(&mut self, id: impl Into<String>, name: impl Into<String>) -> &mut Layer {
+        let id = id.into();
         let index = match self.layers.iter().position(|l| l.id == id) {
             Some(i) => i,
             None => {
@@ -73,8 +74,15 @@ impl Layers {
 }
 
 /// Marks the root entity of a layer's content; its [`Visibility`] follows the layer.
-#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LayerMember(pub &'static str);
+#[derive(Component, Debug, Clone, PartialEq, Eq)]
+pub struct LayerMember(pub String);
+
+impl LayerMember {
+    /// Membership of the layer `id`.
+    pub fn of(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+}
 
 /// Asks to show or hide a layer.
 #[derive(Message, Debug, Clone, PartialEq)]
@@ -109,7 +117,7 @@ fn apply_layer_messages(mut messages: MessageReader<SetLayerVisible>, mut layers
 
 fn sync_layer_visibility(layers: Res<Layers>, mut members: Query<(&LayerMember, &mut Visibility)>) {
     for (member, mut visibility) in &mut members {
-        let wanted = if layers.is_visible(member.0) {
+        let wanted = if layers.is_visible(&member.0) {
             Visibility::Inherited
         } else {
             Visibility::Hidden
@@ -133,11 +141,11 @@ mod tests {
             .register("buildings", "Buildings");
         let root = app
             .world_mut()
-            .spawn((Visibility::default(), LayerMember("buildings")))
+            .spawn((Visibility::default(), LayerMember::of("buildings")))
             .id();
         let other = app
             .world_mut()
-            .spawn((Visibility::default(), LayerMember("sensors")))
+            .spawn((Visibility::default(), LayerMember::of("sensors")))
             .id();
         app.update();
         app.world_mut().write_message(SetLayerVisible {

@@ -1,11 +1,577 @@
 //! Sensors: entities of the configured sensor layers drawn as markers at their places,
 //! coloured and labelled by their main value, kept live as the broker changes.
 //!
-//! [`model`] holds the Bevy-free part (layers, decoding, merging changes).
+//! [`model`] holds the Bevy-free part (layers, decoding, merging changes) and [`live`] the
+//! thread that follows the broker. The plugin spawns a marker per sensor when the city is
+//! loaded, applies the live feed's messages in bounded batches each frame, keeps markers
+//! about `sensors.marker_size_px` tall on screen, greys out stale readings, and picks a
+//! marker on a click. The UI draws labels, legends and the inspector from [`SensorMarker`]s.
 
+pub mod live;
 pub mod model;
 
 pub use model::{
     Colors, Decoder, LegendEntry, MarkerShape, Merge, MergeStats, Place, Reading, Sensor,
     SensorLayer, SensorStore,
 };
+
+use crate::app::Settings;
+use crate::buildings::{ApplySelectionSet, CityState, LocalBroker, PickSet, SelectBuilding};
+use crate::camera::target::ViewArea;
+use crate::camera::{MainCamera, ViewClicked, ViewMapping};
+use crate::city::CityModel;
+use crate::layers::{LayerMember, Layers};
+use bevy::prelude::*;
+use bevy::window::RequestRedraw;
+use live::{LiveFeed, LiveMessage, LiveMode, LiveSettings};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Live messages applied per frame at most, so a burst never stalls a frame.
+pub const MESSAGES_PER_FRAME: usize = 5_000;
+
+/// Updates per second the demo's simulator sends to the local broker.
+pub const DEMO_SIMULATION_RATE: f64 = 10.0;
+
+/// The sensor layers, in the order of the configuration.
+#[derive(Resource, Debug, Clone)]
+pub struct SensorLayers(pub Vec<SensorLayer>);
+
+/// A sensor's marker in the scene.
+#[derive(Component, Debug, Clone)]
+pub struct SensorMarker {
+    /// The sensor as last known.
+    pub sensor: Sensor,
+    /// Colour drawn now (stale readings are grey).
+    pub drawn_color: [f32; 3],
+    /// When the last change arrived.
+    pub updated: Instant,
+}
+
+/// One piece of a line marker (a lane segment), sized with the markers.
+#[derive(Component, Debug, Clone, Copy)]
+struct LineSegment {
+    length: f32,
+}
+
+/// Where the live feed stands, for the status bar.
+#[derive(Resource, Debug)]
+pub struct LiveState {
+    /// The mode.
+    pub mode: LiveMode,
+    /// Why, in words.
+    pub detail: String,
+    /// Merge counts from the feed.
+    pub stats: MergeStats,
+    /// Changes applied to the scene.
+    pub applied: u64,
+    /// When the last change was applied.
+    pub last_change: Option<Instant>,
+    feed: Option<LiveFeed>,
+}
+
+impl Default for LiveState {
+    fn default() -> Self {
+        Self {
+            mode: LiveMode::Connecting,
+            detail: "waiting for the city".to_owned(),
+            stats: MergeStats::default(),
+            applied: 0,
+            last_change: None,
+            feed: None,
+        }
+    }
+}
+
+/// The sensor shown in the inspector.
+#[derive(Resource, Debug, Default, Clone, PartialEq, Eq)]
+pub struct SelectedSensor(pub Option<String>);
+
+/// Selects a sensor by entity id (or clears the selection).
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+pub struct SelectSensor(pub Option<String>);
+
+#[derive(Resource)]
+struct SensorAssets {
+    meshes: HashMap<MarkerShape, Handle<Mesh>>,
+    segment: Handle<Mesh>,
+    materials: HashMap<[u8; 3], Handle<StandardMaterial>>,
+    roots: Vec<Entity>,
+}
+
+#[derive(Resource, Default)]
+struct SensorIndex {
+    by_id: HashMap<String, Entity>,
+    city: Option<Arc<CityModel>>,
+}
+
+/// The sensor layers.
+pub struct SensorsPlugin;
+
+impl Plugin for SensorsPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<LiveState>()
+            .init_resource::<SelectedSensor>()
+            .init_resource::<SensorIndex>()
+            .add_message::<SelectSensor>()
+            .add_systems(Startup, setup)
+            .add_systems(
+                Update,
+                (
+                    (follow_city, apply_live, size_and_colour_markers).chain(),
+                    pick_sensor.after(PickSet).before(ApplySelectionSet),
+                    apply_sensor_selection.after(pick_sensor),
+                )
+                    .after(crate::camera::CameraInputSet),
+            );
+    }
+}
+
+fn setup(
+    mut commands: Commands,
+    settings: Res<Settings>,
+    mut layers: ResMut<Layers>,
+    mut meshes: ResMut<Assets<Mesh>>,
+) {
+    let sensor_layers = SensorLayer::all(&settings);
+    let mut roots = Vec::new();
+    for l in &sensor_layers {
+        let layer = layers.register(l.id.clone(), l.name.clone());
+        layer.visible = l.visible;
+        roots.push(
+            commands
+                .spawn((
+                    Transform::default(),
+                    Visibility::default(),
+                    LayerMember::of(l.id.clone()),
+                    Name::new(format!("Sensors: {}", l.name)),
+                ))
+                .id(),
+        );
+    }
+    let mut shapes = HashMap::new();
+    shapes.insert(
+        MarkerShape::Sphere,
+        meshes.add(Sphere::new(0.5).mesh().uv(24, 14)),
+    );
+    shapes.insert(MarkerShape::Column, meshes.add(Cylinder::new(0.35, 1.0)));
+    shapes.insert(MarkerShape::Cube, meshes.add(Cuboid::new(0.8, 0.8, 0.8)));
+    shapes.insert(MarkerShape::Cone, meshes.add(Cone::new(0.5, 1.0)));
+    shapes.insert(MarkerShape::Line, meshes.add(Cylinder::new(0.2, 1.0)));
+    commands.insert_resource(SensorAssets {
+        meshes: shapes,
+        segment: meshes.add(Cuboid::new(1.0, 1.0, 1.0)),
+        materials: HashMap::new(),
+        roots,
+    });
+    commands.insert_resource(SensorLayers(sensor_layers));
+}
+
+fn material_for(
+    assets: &mut SensorAssets,
+    materials: &mut Assets<StandardMaterial>,
+    c: [f32; 3],
+) -> Handle<StandardMaterial> {
+    let key = c.map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8);
+    assets
+        .materials
+        .entry(key)
+        .or_insert_with(|| {
+            let color = Color::srgb_u8(key[0], key[1], key[2]);
+            materials.add(StandardMaterial {
+                base_color: color,
+                // Lit for shape, but bright enough that the colour matches the legend.
+                emissive: color.to_linear() * 0.55,
+                perceptual_roughness: 0.6,
+                ..default()
+            })
+        })
+        .clone()
+}
+
+/// Where a marker of `shape` hangs at `scale` metres: above its place, lifted so that it
+/// stands clear of the street.
+fn marker_transform(sensor: &Sensor, shape: MarkerShape, scale: f32) -> Transform {
+    let a = sensor.place.anchor();
+    let ground = Vec3::new(a[0] as f32, a[1] as f32, a[2] as f32);
+    match shape {
+        MarkerShape::Column => Transform::from_translation(ground + Vec3::Y * scale * 0.75)
+            .with_scale(Vec3::new(scale, scale * 1.5, scale)),
+        MarkerShape::Cone => Transform::from_translation(ground + Vec3::Y * scale * 1.0)
+            .with_rotation(Quat::from_rotation_x(std::f32::consts::PI))
+            .with_scale(Vec3::splat(scale)),
+        MarkerShape::Line => Transform::from_translation(ground + Vec3::Y * scale * 0.5)
+            .with_scale(Vec3::new(scale, scale, scale)),
+        _ => Transform::from_translation(ground + Vec3::Y * scale * 0.9)
+            .with_scale(Vec3::splat(scale)),
+    }
+}
+
+#[allow(clippy::too_many_arguments, reason = "a Bevy system")]
+fn spawn_marker(
+    commands: &mut Commands,
+    assets: &mut SensorAssets,
+    materials: &mut Assets<StandardMaterial>,
+    layers: &[SensorLayer],
+    sensor: Sensor,
+    now_ms: i64,
+    stale_ms: i64,
+) -> Entity {
+    let layer = &layers[sensor.layer];
+    let color = sensor.color_at(now_ms, stale_ms);
+    let material = material_for(assets, materials, color);
+    let root = assets.roots[sensor.layer];
+    let shape = layer.marker;
+    let mut entity = commands.spawn((
+        marker_transform(&sensor, shape, 4.0),
+        Visibility::default(),
+        ChildOf(root),
+    ));
+    if let (MarkerShape::Line, Place::Line(points)) = (shape, &sensor.place) {
+        // Segments are children placed in scene coordinates relative to the anchor.
+        let a = sensor.place.anchor();
+        let anchor = Vec3::new(a[0] as f32, a[1] as f32, a[2] as f32);
+        entity.insert(Transform::from_translation(anchor));
+        for w in points.windows(2) {
+            let p = Vec3::new(w[0][0] as f32, w[0][1] as f32, w[0][2] as f32) - anchor;
+            let q = Vec3::new(w[1][0] as f32, w[1][1] as f32, w[1][2] as f32) - anchor;
+            let length = p.distance(q);
+            if length < 0.01 {
+                continue;
+            }
+            let dir = (q - p) / length;
+            entity.with_child((
+                LineSegment { length },
+                Mesh3d(assets.segment.clone()),
+                MeshMaterial3d(material.clone()),
+                Transform::from_translation((p + q) / 2.0 + Vec3::Y * 1.0)
+                    .with_rotation(Quat::from_rotation_arc(Vec3::Z, dir))
+                    .with_scale(Vec3::new(4.0, 1.0, length)),
+            ));
+        }
+    } else {
+        entity.insert((
+            Mesh3d(assets.meshes[&shape].clone()),
+            MeshMaterial3d(material),
+        ));
+    }
+    entity.insert((
+        Name::new(sensor.id.clone()),
+        SensorMarker {
+            sensor,
+            drawn_color: color,
+            updated: Instant::now(),
+        },
+    ));
+    entity.id()
+}
+
+/// When a city (re)loads: markers for its sensors, and a live feed from its broker.
+#[allow(clippy::too_many_arguments, reason = "a Bevy system")]
+fn follow_city(
+    city: Res<CityState>,
+    settings: Res<Settings>,
+    sensor_layers: Res<SensorLayers>,
+    mut index: ResMut<SensorIndex>,
+    mut live: ResMut<LiveState>,
+    mut local: Option<ResMut<LocalBroker>>,
+    mut assets: ResMut<SensorAssets>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut layers: ResMut<Layers>,
+    mut commands: Commands,
+) {
+    let Some(model) = city.model.as_ref() else {
+        return;
+    };
+    if index.city.as_ref().is_some_and(|c| Arc::ptr_eq(c, model)) {
+        return;
+    }
+    index.city = Some(model.clone());
+    for (_, e) in index.by_id.drain() {
+        commands.entity(e).despawn();
+    }
+    let now = crate::timestamp::now_millis();
+    let stale = stale_ms(&settings);
+    let mut counts = vec![0usize; sensor_layers.0.len()];
+    for s in &model.sensors {
+        counts[s.layer] += 1;
+        let id = s.id.clone();
+        let e = spawn_marker(
+            &mut commands,
+            &mut assets,
+            &mut materials,
+            &sensor_layers.0,
+            s.clone(),
+            now,
+            stale,
+        );
+        index.by_id.insert(id, e);
+    }
+    for (l, n) in sensor_layers.0.iter().zip(counts) {
+        if let Some(layer) = layers.get_mut(&l.id) {
+            layer.count = Some(n);
+        }
+    }
+    // The live feed follows the broker the city came from.
+    let client = match (&mut local, settings.data.source.as_str()) {
+        (Some(local), _) => Some(local.source.client.clone()),
+        (None, "broker") => crate::source::broker_source(&settings, Vec::new())
+            .ok()
+            .map(|b| b.client),
+        _ => None,
+    };
+    live.feed = None;
+    let Some(client) = client else {
+        live.mode = LiveMode::Off;
+        live.detail = "the data come from a file, which does not change".to_owned();
+        return;
+    };
+    let simulation = local.as_mut().and_then(|l| {
+        let sensors = std::mem::take(&mut l.simulation);
+        (!sensors.is_empty()).then_some((sensors, DEMO_SIMULATION_RATE))
+    });
+    live.mode = LiveMode::Connecting;
+    live.detail = "connecting to the broker".to_owned();
+    live.feed = Some(live::start(LiveSettings {
+        client,
+        layers: sensor_layers.0.clone(),
+        origin: model.origin,
+        crs: model.crs.clone(),
+        max_distance_m: settings.scene.max_distance_km * 1000.0,
+        poll_interval: Duration::from_secs_f64(settings.sensors.poll_interval_s),
+        simulation,
+    }));
+}
+
+fn stale_ms(settings: &Settings) -> i64 {
+    (settings.sensors.stale_after_min * 60_000.0) as i64
+}
+
+/// Applies the live feed's messages, at most [`MESSAGES_PER_FRAME`] a frame.
+#[allow(clippy::too_many_arguments, reason = "a Bevy system")]
+fn apply_live(
+    mut live: ResMut<LiveState>,
+    settings: Res<Settings>,
+    sensor_layers: Res<SensorLayers>,
+    mut index: ResMut<SensorIndex>,
+    mut assets: ResMut<SensorAssets>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut markers: Query<(&mut SensorMarker, &mut Transform)>,
+    mut commands: Commands,
+    mut redraw: MessageWriter<RequestRedraw>,
+) {
+    let Some(feed) = live.feed.as_ref() else {
+        return;
+    };
+    let messages: Vec<LiveMessage> = feed.messages.try_iter().take(MESSAGES_PER_FRAME).collect();
+    if messages.is_empty() {
+        return;
+    }
+    redraw.write(RequestRedraw);
+    let now = crate::timestamp::now_millis();
+    let stale = stale_ms(&settings);
+    for m in messages {
+        match m {
+            LiveMessage::Changed(sensor) => {
+                live.applied += 1;
+                live.last_change = Some(Instant::now());
+                let sensor = *sensor;
+                match index.by_id.get(&sensor.id).copied() {
+                    Some(e) => match markers.get_mut(e) {
+                        // A moved sensor, or one whose shape changed: spawn anew.
+                        Ok((marker, _)) if marker.sensor.place != sensor.place => {
+                            commands.entity(e).despawn();
+                            let id = sensor.id.clone();
+                            let e = spawn_marker(
+                                &mut commands,
+                                &mut assets,
+                                &mut materials,
+                                &sensor_layers.0,
+                                sensor,
+                                now,
+                                stale,
+                            );
+                            index.by_id.insert(id, e);
+                        }
+                        Ok((mut marker, _)) => {
+                            marker.sensor = sensor;
+                            marker.updated = Instant::now();
+                            // The colour is brought up to date by `size_and_colour_markers`.
+                            marker.drawn_color = [-1.0; 3];
+                        }
+                        Err(_) => {}
+                    },
+                    None => {
+                        let id = sensor.id.clone();
+                        let e = spawn_marker(
+                            &mut commands,
+                            &mut assets,
+                            &mut materials,
+                            &sensor_layers.0,
+                            sensor,
+                            now,
+                            stale,
+                        );
+                        index.by_id.insert(id, e);
+                    }
+                }
+            }
+            LiveMessage::Removed(id) => {
+                if let Some(e) = index.by_id.remove(&id) {
+                    commands.entity(e).despawn();
+                    live.applied += 1;
+                }
+            }
+            LiveMessage::Status(mode, detail) => {
+                live.mode = mode;
+                live.detail = detail;
+            }
+            LiveMessage::Stats(stats) => live.stats = stats,
+        }
+    }
+}
+
+/// What sizing and colouring a marker touches.
+type MarkerParts = (
+    &'static mut SensorMarker,
+    &'static mut Transform,
+    Option<&'static mut MeshMaterial3d<StandardMaterial>>,
+    Option<&'static Children>,
+);
+
+/// Keeps markers about `marker_size_px` tall on screen and their colours current (a reading
+/// turns grey when it gets older than `stale_after_min`).
+#[allow(clippy::too_many_arguments, reason = "a Bevy system")]
+fn size_and_colour_markers(
+    settings: Res<Settings>,
+    sensor_layers: Res<SensorLayers>,
+    camera: Query<(&GlobalTransform, &Projection), With<MainCamera>>,
+    area: Res<ViewArea>,
+    mut assets: ResMut<SensorAssets>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut markers: Query<MarkerParts>,
+    mut segments: Query<
+        (
+            &LineSegment,
+            &mut Transform,
+            &mut MeshMaterial3d<StandardMaterial>,
+        ),
+        Without<SensorMarker>,
+    >,
+    mut last_colour_check: Local<Option<Instant>>,
+) {
+    let Ok((cam, projection)) = camera.single() else {
+        return;
+    };
+    let fov = match projection {
+        Projection::Perspective(p) => p.fov,
+        _ => 0.8,
+    };
+    let per_metre = 2.0 * (fov / 2.0).tan() / area.size.y.max(1.0);
+    let px = settings.sensors.marker_size_px as f32;
+    let cam_pos = cam.translation();
+    let check_colours = last_colour_check.is_none_or(|t| t.elapsed() > Duration::from_secs(1));
+    if check_colours {
+        *last_colour_check = Some(Instant::now());
+    }
+    let now = crate::timestamp::now_millis();
+    let stale = stale_ms(&settings);
+    for (mut marker, mut transform, material, children) in &mut markers {
+        let a = marker.sensor.place.anchor();
+        let ground = Vec3::new(a[0] as f32, a[1] as f32, a[2] as f32);
+        let scale = (ground.distance(cam_pos) * per_metre * px).clamp(1.0, 400.0);
+        let shape = sensor_layers.0[marker.sensor.layer].marker;
+        let colour = if check_colours || marker.drawn_color[0] < 0.0 {
+            let c = marker.sensor.color_at(now, stale);
+            (c != marker.drawn_color).then_some(c)
+        } else {
+            None
+        };
+        if let Some(c) = colour {
+            marker.drawn_color = c;
+        }
+        let handle = colour.map(|c| material_for(&mut assets, &mut materials, c));
+        match (shape, children, &marker.sensor.place) {
+            (MarkerShape::Line, Some(children), Place::Line(_)) => {
+                for child in children {
+                    if let Ok((segment, mut t, mut m)) = segments.get_mut(*child) {
+                        let width = (scale * 0.8).max(3.0);
+                        let wanted = Vec3::new(width, (width * 0.3).max(0.5), segment.length);
+                        if t.scale != wanted {
+                            t.scale = wanted;
+                        }
+                        if let Some(h) = &handle {
+                            m.0 = h.clone();
+                        }
+                    }
+                }
+            }
+            _ => {
+                let wanted = marker_transform(&marker.sensor, shape, scale);
+                if transform.translation.distance_squared(wanted.translation) > 1e-4
+                    || transform.scale != wanted.scale
+                {
+                    *transform = wanted;
+                }
+                if let (Some(mut m), Some(h)) = (material, handle) {
+                    m.0 = h;
+                }
+            }
+        }
+    }
+}
+
+/// The marker hit by a click, if any: markers are small, so a click within a few pixels of one
+/// picks it, and it takes precedence over the building behind it.
+fn pick_sensor(
+    mut clicks: MessageReader<ViewClicked>,
+    camera: Single<(&Camera, &GlobalTransform), With<MainCamera>>,
+    markers: Query<(&SensorMarker, &GlobalTransform, &InheritedVisibility)>,
+    view: ViewMapping,
+    mut select: MessageWriter<SelectSensor>,
+    mut buildings: MessageWriter<SelectBuilding>,
+) {
+    let Some(at) = clicks.read().last().map(|c| c.0) else {
+        return;
+    };
+    let (cam, cam_transform) = *camera;
+    let mut best: Option<(f32, &str)> = None;
+    for (marker, transform, visible) in &markers {
+        if !visible.get() {
+            continue;
+        }
+        let Some(p) = view.world_to_window(cam, cam_transform, transform.translation()) else {
+            continue;
+        };
+        let d = p.distance(at);
+        if d < 14.0 && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, &marker.sensor.id));
+        }
+    }
+    match best {
+        Some((_, id)) => {
+            select.write(SelectSensor(Some(id.to_owned())));
+            buildings.write(SelectBuilding(None));
+        }
+        None => {
+            select.write(SelectSensor(None));
+        }
+    }
+}
+
+fn apply_sensor_selection(
+    mut messages: MessageReader<SelectSensor>,
+    mut buildings: MessageReader<SelectBuilding>,
+    mut selected: ResMut<SelectedSensor>,
+) {
+    // Selecting a building clears the sensor selection.
+    if buildings.read().any(|b| b.0.is_some()) {
+        selected.0 = None;
+    }
+    if let Some(SelectSensor(id)) = messages.read().last().cloned()
+        && selected.0 != id
+    {
+        selected.0 = id;
+    }
+}

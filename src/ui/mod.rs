@@ -7,12 +7,14 @@
 use crate::app::Settings;
 use crate::buildings::{CityState, LoadStatus, LocalBroker, ReloadCity, SelectBuilding, Selection};
 use crate::camera::target::{ViewArea, ViewImage};
-use crate::camera::{GoToView, Views};
+use crate::camera::{GoToView, MainCamera, Views};
 use crate::capture::{LastPicture, SavePicture};
 use crate::check::thousands;
 use crate::city::Building;
 use crate::environment::SetShadows;
 use crate::layers::{Layers, SetLayerVisible};
+use crate::sensors::live::LiveMode;
+use crate::sensors::{LiveState, SelectSensor, SelectedSensor, SensorLayers, SensorMarker};
 use bevy::camera::visibility::RenderLayers;
 use bevy::prelude::*;
 use bevy_egui::{
@@ -79,6 +81,25 @@ struct UiOutbox<'w> {
     shadows: MessageWriter<'w, SetShadows>,
     picture: MessageWriter<'w, SavePicture>,
     reload: MessageWriter<'w, ReloadCity>,
+    sensor: MessageWriter<'w, SelectSensor>,
+}
+
+/// What the UI shows of the sensors.
+#[derive(bevy::ecs::system::SystemParam)]
+struct SensorView<'w, 's> {
+    layers: Option<Res<'w, SensorLayers>>,
+    live: Option<Res<'w, LiveState>>,
+    selected: Option<Res<'w, SelectedSensor>>,
+    markers: Query<
+        'w,
+        's,
+        (
+            &'static SensorMarker,
+            &'static GlobalTransform,
+            &'static InheritedVisibility,
+        ),
+    >,
+    camera: Query<'w, 's, (&'static Camera, &'static GlobalTransform), With<MainCamera>>,
 }
 
 /// The state the UI shows.
@@ -99,6 +120,8 @@ fn ui(
     shown: Shown,
     mut area: ResMut<ViewArea>,
     mut out: UiOutbox,
+    sensors: SensorView,
+    settings: Res<Settings>,
 ) -> Result {
     let Shown {
         city,
@@ -134,6 +157,7 @@ fn ui(
                     &layers,
                     &views,
                     &last_picture,
+                    &sensors,
                     &mut out,
                 );
             });
@@ -165,9 +189,291 @@ fn ui(
     if *area != wanted {
         *area = wanted;
     }
+    sensor_overlay(
+        ctx,
+        &sensors,
+        &layers,
+        &settings,
+        view,
+        &area,
+        view_image.as_deref(),
+    );
     let broker_url = local_broker.map(|l| l.handle.url());
     about_window(ctx, &mut state, &city, broker_url.as_deref());
     Ok(())
+}
+
+fn egui_color(c: [f32; 3]) -> egui::Color32 {
+    egui::Color32::from_rgb(
+        (c[0] * 255.0) as u8,
+        (c[1] * 255.0) as u8,
+        (c[2] * 255.0) as u8,
+    )
+}
+
+/// Labels of the nearest markers, the legends of the visible sensor layers and the live
+/// status line, drawn over the 3D view.
+fn sensor_overlay(
+    ctx: &egui::Context,
+    sensors: &SensorView,
+    layers: &Layers,
+    settings: &Settings,
+    view: egui::Rect,
+    area: &ViewArea,
+    image: Option<&ViewImage>,
+) {
+    let (Some(sensor_layers), Some(live)) = (&sensors.layers, &sensors.live) else {
+        return;
+    };
+    let painter = ctx.layer_painter(egui::LayerId::new(
+        egui::Order::Middle,
+        egui::Id::new("sensor-labels"),
+    ));
+    let now = crate::timestamp::now_millis();
+    let stale_ms = (settings.sensors.stale_after_min * 60_000.0) as i64;
+    if let Ok((cam, cam_transform)) = sensors.camera.single() {
+        let cam_pos = cam_transform.translation();
+        let mut shown: Vec<(f32, Vec2, &SensorMarker)> = sensors
+            .markers
+            .iter()
+            .filter(|(_, _, v)| v.get())
+            .filter_map(|(m, t, _)| {
+                let top = t.translation() + Vec3::Y * t.scale().y * 0.6;
+                let p = crate::camera::world_to_window(area, image, cam, cam_transform, top)?;
+                Some((t.translation().distance(cam_pos), p, m))
+            })
+            .collect();
+        shown.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let selected = sensors.selected.as_ref().and_then(|s| s.0.as_deref());
+        let font = egui::FontId::proportional(12.0);
+        let mut placed: Vec<egui::Rect> = Vec::new();
+        let max = settings.sensors.max_labels as usize;
+        for (_, p, marker) in shown {
+            let is_selected = selected == Some(marker.sensor.id.as_str());
+            if placed.len() >= max && !is_selected {
+                continue;
+            }
+            let s = &marker.sensor;
+            let mut text = s.label.clone();
+            if s.is_stale(now, stale_ms)
+                && let Some(t) = s.observed_at
+            {
+                text = format!("{text} ({})", crate::timestamp::age_text(t, now));
+            }
+            let galley = painter.layout_no_wrap(text, font.clone(), egui::Color32::WHITE);
+            let size = galley.size() + egui::vec2(8.0, 4.0);
+            let rect =
+                egui::Rect::from_min_size(egui::pos2(p.x - size.x / 2.0, p.y - size.y - 4.0), size);
+            // Skip labels that would overlap one already drawn (nearest first).
+            if !is_selected && placed.iter().any(|r| r.intersects(rect)) {
+                continue;
+            }
+            placed.push(rect);
+            let fill = if is_selected {
+                egui::Color32::from_rgba_unmultiplied(240, 163, 60, 235)
+            } else {
+                egui::Color32::from_rgba_unmultiplied(30, 34, 40, 200)
+            };
+            painter.rect_filled(rect, 3.0, fill);
+            painter.rect_filled(
+                egui::Rect::from_min_size(rect.left_top(), egui::vec2(3.0, size.y)),
+                1.0,
+                egui_color(marker.drawn_color),
+            );
+            painter.galley(
+                rect.min + egui::vec2(5.0, 2.0),
+                galley,
+                egui::Color32::WHITE,
+            );
+        }
+    }
+    // Legends of the visible layers that have sensors, bottom right.
+    let visible: Vec<_> = sensor_layers
+        .0
+        .iter()
+        .filter(|l| {
+            layers.is_visible(&l.id) && layers.get(&l.id).and_then(|x| x.count).unwrap_or(0) > 0
+        })
+        .collect();
+    if !visible.is_empty() {
+        egui::Area::new("sensor-legend".into())
+            .anchor(egui::Align2::RIGHT_BOTTOM, [-10.0, -34.0])
+            .constrain_to(view)
+            .interactable(false)
+            .show(ctx, |ui| {
+                egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    ui.set_max_width(230.0);
+                    for (i, l) in visible.iter().enumerate() {
+                        if i > 0 {
+                            ui.add_space(4.0);
+                        }
+                        ui.label(egui::RichText::new(&l.name).strong().small());
+                        legend(ui, l);
+                    }
+                    ui.horizontal(|ui| {
+                        let (r, _) =
+                            ui.allocate_exact_size(egui::vec2(12.0, 10.0), egui::Sense::hover());
+                        ui.painter().rect_filled(
+                            r,
+                            2.0,
+                            egui_color(crate::sensors::model::STALE_COLOR),
+                        );
+                        ui.label(
+                            egui::RichText::new(format!(
+                                "no reading for {} min",
+                                settings.sensors.stale_after_min
+                            ))
+                            .small(),
+                        );
+                    });
+                });
+            });
+    }
+    // The live status line, bottom left of the view.
+    let dot = match live.mode {
+        LiveMode::Polling => egui::Color32::from_rgb(60, 170, 90),
+        LiveMode::Offline => egui::Color32::from_rgb(210, 60, 50),
+        LiveMode::Connecting => egui::Color32::from_rgb(230, 170, 40),
+        LiveMode::Off => egui::Color32::GRAY,
+    };
+    let changes = match live.last_change {
+        Some(t) => format!(
+            " · {} changes, last {} s ago",
+            thousands(live.applied as usize),
+            t.elapsed().as_secs()
+        ),
+        None => String::new(),
+    };
+    egui::Area::new("live-status".into())
+        .fixed_pos(egui::pos2(view.min.x + 8.0, view.max.y - 26.0))
+        .interactable(false)
+        .show(ctx, |ui| {
+            egui::Frame::popup(ui.style())
+                .inner_margin(egui::Margin::symmetric(6, 2))
+                .show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        let (r, _) =
+                            ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+                        ui.painter().circle_filled(r.center(), 4.5, dot);
+                        ui.label(
+                            egui::RichText::new(format!(
+                                "Sensors {}: {}{changes}",
+                                live.mode.label(),
+                                live.detail
+                            ))
+                            .small(),
+                        );
+                    });
+                });
+        });
+}
+
+/// One layer's legend: a gradient bar for a blended scale, swatches otherwise.
+fn legend(ui: &mut egui::Ui, layer: &crate::sensors::SensorLayer) {
+    use crate::sensors::Colors;
+    let swatch = |ui: &mut egui::Ui, c: [f32; 3]| {
+        let (r, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+        ui.painter().rect_filled(r, 2.0, egui_color(c));
+    };
+    match &layer.colors {
+        Colors::Stops { stops, blend: true } if stops.len() >= 2 => {
+            let (first, last) = (&stops[0], &stops[stops.len() - 1]);
+            ui.horizontal(|ui| {
+                ui.label(egui::RichText::new(format!("{}", first.0)).small());
+                let (r, _) = ui.allocate_exact_size(egui::vec2(120.0, 10.0), egui::Sense::hover());
+                let span = (last.0 - first.0).max(1e-9);
+                for (a, b) in stops.iter().zip(stops.iter().skip(1)) {
+                    let x0 = r.left() + r.width() * ((a.0 - first.0) / span) as f32;
+                    let x1 = r.left() + r.width() * ((b.0 - first.0) / span) as f32;
+                    let mut mesh = egui::Mesh::default();
+                    let (ca, cb) = (egui_color(a.1), egui_color(b.1));
+                    mesh.colored_vertex(egui::pos2(x0, r.top()), ca);
+                    mesh.colored_vertex(egui::pos2(x1, r.top()), cb);
+                    mesh.colored_vertex(egui::pos2(x1, r.bottom()), cb);
+                    mesh.colored_vertex(egui::pos2(x0, r.bottom()), ca);
+                    mesh.add_triangle(0, 1, 2);
+                    mesh.add_triangle(0, 2, 3);
+                    ui.painter().add(egui::Shape::mesh(mesh));
+                }
+                ui.label(egui::RichText::new(format!("{} {}", last.0, layer.unit)).small());
+            });
+            let named: Vec<String> = stops
+                .iter()
+                .filter(|s| !s.2.is_empty())
+                .map(|s| format!("{} {}", s.0, s.2))
+                .collect();
+            if !named.is_empty() {
+                ui.label(egui::RichText::new(named.join(" · ")).small().weak());
+            }
+        }
+        _ => {
+            for entry in layer.legend() {
+                ui.horizontal(|ui| {
+                    swatch(ui, entry.color);
+                    ui.label(egui::RichText::new(entry.text).small());
+                });
+            }
+        }
+    }
+}
+
+fn sensor_inspector(
+    ui: &mut egui::Ui,
+    marker: &SensorMarker,
+    layer_name: &str,
+    out: &mut UiOutbox,
+) {
+    let s = &marker.sensor;
+    ui.label(egui::RichText::new(s.name.as_deref().unwrap_or(&s.id)).heading());
+    ui.label(egui::RichText::new(layer_name).weak());
+    if s.simulated {
+        ui.colored_label(
+            egui::Color32::from_rgb(200, 120, 20),
+            "Simulated values, not measurements",
+        );
+    }
+    let now = crate::timestamp::now_millis();
+    let value_width = SIDE_PANEL_WIDTH - 110.0;
+    egui::Grid::new("sensor")
+        .num_columns(2)
+        .striped(true)
+        .max_col_width(value_width)
+        .show(ui, |ui| {
+            ui.label("Value");
+            ui.label(egui::RichText::new(&s.label).strong());
+            ui.end_row();
+            if let Some(t) = s.observed_at {
+                ui.label("Observed");
+                ui.label(format!(
+                    "{} ({})",
+                    crate::timestamp::format_millis(t),
+                    crate::timestamp::age_text(t, now)
+                ));
+                ui.end_row();
+            }
+            ui.label("Id");
+            ui.add(egui::Label::new(egui::RichText::new(&s.id).monospace().small()).wrap());
+            ui.end_row();
+        });
+    egui::CollapsingHeader::new(format!("All attributes ({})", s.attributes.len()))
+        .id_salt("sensor-attributes")
+        .default_open(true)
+        .show(ui, |ui| {
+            egui::Grid::new("sensor-attributes")
+                .num_columns(2)
+                .striped(true)
+                .max_col_width(value_width - 10.0)
+                .show(ui, |ui| {
+                    for (name, value) in &s.attributes {
+                        ui.add(egui::Label::new(egui::RichText::new(name).small().strong()).wrap());
+                        ui.add(egui::Label::new(egui::RichText::new(value).small()).wrap());
+                        ui.end_row();
+                    }
+                });
+        });
+    if ui.button("Clear selection").clicked() {
+        out.sensor.write(SelectSensor(None));
+    }
 }
 
 fn side_panel(
@@ -178,6 +484,7 @@ fn side_panel(
     layers: &Layers,
     views: &Views,
     last_picture: &LastPicture,
+    sensors: &SensorView,
     out: &mut UiOutbox,
 ) {
     ui.add_space(6.0);
@@ -254,10 +561,30 @@ fn side_panel(
             let selected = selection
                 .building
                 .and_then(|i| city.model.as_ref().and_then(|m| m.buildings.get(i)));
-            match selected {
-                Some(b) => inspector(ui, b, out),
-                None => {
-                    ui.label("Click or tap a building to see its attributes.");
+            let sensor = sensors
+                .selected
+                .as_ref()
+                .and_then(|s| s.0.as_deref())
+                .and_then(|id| {
+                    sensors
+                        .markers
+                        .iter()
+                        .find(|(m, _, _)| m.sensor.id == id)
+                        .map(|(m, _, _)| m)
+                });
+            match (selected, sensor) {
+                (_, Some(m)) => {
+                    let layer = sensors
+                        .layers
+                        .as_ref()
+                        .and_then(|l| l.0.get(m.sensor.layer))
+                        .map(|l| l.name.clone())
+                        .unwrap_or_default();
+                    sensor_inspector(ui, m, &layer, out);
+                }
+                (Some(b), None) => inspector(ui, b, out),
+                (None, None) => {
+                    ui.label("Click or tap a building or a sensor to see its attributes.");
                 }
             }
             ui.separator();

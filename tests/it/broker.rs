@@ -14,9 +14,17 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 /// A `citytwin broker` process, stopped when dropped.
-struct BrokerProcess {
+pub struct BrokerProcess {
     child: Child,
-    url: String,
+    /// Its URL.
+    pub url: String,
+}
+
+impl BrokerProcess {
+    /// The process, to stop it on purpose.
+    pub fn child_mut(&mut self) -> &mut Child {
+        &mut self.child
+    }
 }
 
 impl Drop for BrokerProcess {
@@ -26,7 +34,7 @@ impl Drop for BrokerProcess {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -34,7 +42,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start(args: &[&str], port: u16) -> BrokerProcess {
+pub fn start(args: &[&str], port: u16) -> BrokerProcess {
     let mut cmd = citytwin();
     cmd.arg("broker")
         .args(["--bind", &format!("127.0.0.1:{port}")])

@@ -18,8 +18,11 @@ fn check_json(args: &[&str]) -> (Value, std::process::Output) {
 fn the_demo_district_is_read_whole() {
     let (r, out) = check_json(&[]);
     assert!(out.status.success());
-    // SOURCES.md of the district: 7,981 buildings (7,980 Polygons, 1 MultiPolygon).
-    assert_eq!(r["entities"], 7_981);
+    // SOURCES.md of the district: 7,981 buildings (7,980 Polygons, 1 MultiPolygon), and the
+    // demo's 157 simulated sensors.
+    assert_eq!(r["entities_by_type"]["Building"], 7_981);
+    assert_eq!(r["entities"], 7_981 + 157);
+    assert_eq!(r["sensors"], 157);
     let buildings = r["buildings"].as_u64().unwrap();
     let skipped = r["skipped"].as_array().unwrap();
     assert_eq!(
@@ -56,10 +59,18 @@ fn text_report_names_counts() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("entities read     7,981 (Building 7,981)"),
+        text.contains("entities read     8,138 (AirQualityObserved 8, Building 7,981,"),
         "{text}"
     );
-    assert!(text.contains("buildings meshed"), "{text}");
+    assert!(
+        text.contains("buildings meshed  7,981 in 68 tiles"),
+        "{text}"
+    );
+    // The demo's simulated sensors, by layer.
+    assert!(
+        text.contains("sensors placed    157 (Air quality (NO₂) 8, Devices (battery) 10,"),
+        "{text}"
+    );
 }
 
 #[test]

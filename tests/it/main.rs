@@ -4,6 +4,7 @@
 mod broker;
 mod check;
 mod config;
+mod live;
 mod render;
 
 use std::path::{Path, PathBuf};
