@@ -374,9 +374,18 @@ fn apply_live(
     for m in messages {
         match m {
             LiveMessage::Changed(sensor) => {
+                let sensor = *sensor;
+                let same = index
+                    .by_id
+                    .get(&sensor.id)
+                    .and_then(|e| markers.get(*e).ok())
+                    .is_some_and(|(m, _)| m.sensor == sensor);
+                if same {
+                    // The first query after loading repeats what the city brought.
+                    continue;
+                }
                 live.applied += 1;
                 live.last_change = Some(Instant::now());
-                let sensor = *sensor;
                 match index.by_id.get(&sensor.id).copied() {
                     Some(e) => match markers.get_mut(e) {
                         // A moved sensor, or one whose shape changed: spawn anew.
