@@ -284,6 +284,11 @@ fn follow_city(
     let Some(model) = city.model.as_ref() else {
         return;
     };
+    // Wait until the buildings are in the scene: the live feed and the simulator would
+    // otherwise compete with them for the CPU and delay the first complete frame.
+    if !city.is_ready() {
+        return;
+    }
     if index.city.as_ref().is_some_and(|c| Arc::ptr_eq(c, model)) {
         return;
     }

@@ -297,6 +297,7 @@ fn sensor_overlay(
         .collect();
     if !visible.is_empty() {
         egui::Area::new("sensor-legend".into())
+            .order(egui::Order::Foreground)
             .anchor(egui::Align2::RIGHT_BOTTOM, [-10.0, -34.0])
             .constrain_to(view)
             .interactable(false)
@@ -345,6 +346,7 @@ fn sensor_overlay(
         None => String::new(),
     };
     egui::Area::new("live-status".into())
+        .order(egui::Order::Foreground)
         .fixed_pos(egui::pos2(view.min.x + 8.0, view.max.y - 26.0))
         .interactable(false)
         .show(ctx, |ui| {
