@@ -438,23 +438,7 @@ fn simulate(
                 Ok(p) => p,
                 Err(e) => return fail(e.to_string()),
             };
-            let mut sensors = citytwin::source::demo_sensors(&demo.entities);
-            if seed != citytwin::source::DEMO_SEED {
-                let obstacles = simulate::obstacles_of(&demo.entities);
-                let mut bbox = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-                for s in &sensors {
-                    for p in &s.points {
-                        bbox = [
-                            bbox[0].min(p.lon),
-                            bbox[1].min(p.lat),
-                            bbox[2].max(p.lon),
-                            bbox[3].max(p.lat),
-                        ];
-                    }
-                }
-                sensors = simulate::place(bbox, obstacles, seed);
-            }
-            sensors
+            citytwin::source::demo_sensors(&demo.entities, seed)
         }
         Some(b) => {
             // Keep off the broker's buildings in the box.

@@ -125,14 +125,10 @@ pub fn obstacles_of(entities: &[Entity]) -> Obstacles {
         let Some(loc) = e.attribute("location") else {
             continue;
         };
-        if let Ok(geo::Geometry::Polygon(p)) =
-            crate::ngsi_ld::geo_query::geometry_from_geojson(loc.plain_value())
-        {
-            out.push(p);
-        } else if let Ok(geo::Geometry::MultiPolygon(mp)) =
-            crate::ngsi_ld::geo_query::geometry_from_geojson(loc.plain_value())
-        {
-            out.extend(mp.0);
+        match crate::ngsi_ld::geo_query::geometry_from_geojson(loc.plain_value()) {
+            Ok(geo::Geometry::Polygon(p)) => out.push(p),
+            Ok(geo::Geometry::MultiPolygon(mp)) => out.extend(mp.0),
+            _ => {}
         }
     }
     out

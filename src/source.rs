@@ -151,7 +151,7 @@ pub fn start_demo_broker(
     })
     .map_err(|e| SourceError::Broker(e.to_string()))?;
     let mut parsed = read(&Source::Demo, &mut |_, _| {})?;
-    let mut sensors = demo_sensors(&parsed.entities);
+    let mut sensors = demo_sensors(&parsed.entities, DEMO_SEED);
     parsed.entities.extend(simulate::initial_entities(
         &mut sensors,
         crate::timestamp::now_millis(),
@@ -179,8 +179,9 @@ pub fn start_demo_broker(
 /// The seed of the demo's simulated sensors (the same places on every start).
 pub const DEMO_SEED: u64 = 2026;
 
-/// Simulated sensors placed among `buildings` (off their footprints, within their extent).
-pub fn demo_sensors(buildings: &[Entity]) -> Vec<SimSensor> {
+/// Simulated sensors placed among `buildings` (off their footprints, within their extent),
+/// the same for the same `seed`.
+pub fn demo_sensors(buildings: &[Entity], seed: u64) -> Vec<SimSensor> {
     let obstacles = simulate::obstacles_of(buildings);
     let mut bbox = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
     for p in &obstacles {
@@ -197,7 +198,7 @@ pub fn demo_sensors(buildings: &[Entity]) -> Vec<SimSensor> {
     if obstacles.is_empty() {
         return Vec::new();
     }
-    simulate::place(bbox, obstacles, DEMO_SEED)
+    simulate::place(bbox, obstacles, seed)
 }
 
 /// Why a source could not be read at all. (Items inside a readable source that are bad are

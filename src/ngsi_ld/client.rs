@@ -415,10 +415,7 @@ impl Client {
             .get("NGSILD-Results-Count")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse().ok());
-        let value: Value = serde_json::from_slice(&body.0).map_err(|e| ClientError::Decode {
-            url: self.base.clone(),
-            reason: format!("not JSON: {e}"),
-        })?;
+        let value = self.json(&body.0)?;
         let received = value.as_array().map_or(1, Vec::len);
         let repr = match q.format {
             Some(Format::Concise) => Representation::Concise,
@@ -505,16 +502,21 @@ impl Client {
         if !status.is_success() {
             return Err(self.error(status, &body.0));
         }
-        let value: Value = serde_json::from_slice(&body.0).map_err(|e| ClientError::Decode {
-            url: self.base.clone(),
-            reason: e.to_string(),
-        })?;
+        let value = self.json(&body.0)?;
         Ok(
             parse_payload_with(&value, Representation::Normalized, &self.config.terms)
                 .entities
                 .into_iter()
                 .next(),
         )
+    }
+
+    /// A response body as JSON.
+    fn json(&self, body: &[u8]) -> Result<Value, ClientError> {
+        serde_json::from_slice(body).map_err(|e| ClientError::Decode {
+            url: self.base.clone(),
+            reason: format!("not JSON: {e}"),
+        })
     }
 
     /// The entity types the broker holds (`GET /types`).
@@ -532,10 +534,7 @@ impl Client {
         if !status.is_success() {
             return Err(self.error(status, &body.0));
         }
-        let value: Value = serde_json::from_slice(&body.0).map_err(|e| ClientError::Decode {
-            url: self.base.clone(),
-            reason: e.to_string(),
-        })?;
+        let value = self.json(&body.0)?;
         let mut names = if member == "typeList" {
             super::discovery::type_names(&value)
         } else {
@@ -619,11 +618,7 @@ impl Client {
             match status.as_u16() {
                 201 | 204 | 200 => outcome.success.extend(chunk.iter().map(|e| e.id.clone())),
                 207 => {
-                    let v: Value =
-                        serde_json::from_slice(&resp.0).map_err(|e| ClientError::Decode {
-                            url: self.base.clone(),
-                            reason: e.to_string(),
-                        })?;
+                    let v = self.json(&resp.0)?;
                     outcome.success.extend(
                         v.get("success")
                             .and_then(Value::as_array)

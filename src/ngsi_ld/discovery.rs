@@ -29,31 +29,22 @@ fn items(v: &Value) -> Vec<&Value> {
 
 /// Sorted, unique type names from an EntityTypeList, or from EntityType details.
 pub fn type_names(v: &Value) -> Vec<String> {
-    let mut names: Vec<String> = items(v)
-        .into_iter()
-        .flat_map(|i| {
-            let mut n = strings(i.get("typeList"));
-            n.extend(
-                i.get("typeName")
-                    .and_then(Value::as_str)
-                    .map(|s| short_name(s).to_owned()),
-            );
-            n
-        })
-        .collect();
-    names.sort();
-    names.dedup();
-    names
+    names(v, "typeList", "typeName")
 }
 
 /// Sorted, unique attribute names from an AttributeList, or from Attribute details.
 pub fn attribute_names(v: &Value) -> Vec<String> {
+    names(v, "attributeList", "attributeName")
+}
+
+/// The names of a list (`list` member) or of details (`name` member of each item).
+fn names(v: &Value, list: &str, name: &str) -> Vec<String> {
     let mut names: Vec<String> = items(v)
         .into_iter()
         .flat_map(|i| {
-            let mut n = strings(i.get("attributeList"));
+            let mut n = strings(i.get(list));
             n.extend(
-                i.get("attributeName")
+                i.get(name)
                     .and_then(Value::as_str)
                     .map(|s| short_name(s).to_owned()),
             );

@@ -380,43 +380,22 @@ fn apply_live(
         match m {
             LiveMessage::Changed(sensor) => {
                 let sensor = *sensor;
-                let same = index
-                    .by_id
-                    .get(&sensor.id)
-                    .and_then(|e| markers.get(*e).ok())
-                    .is_some_and(|(m, _)| m.sensor == sensor);
-                if same {
+                let existing = index.by_id.get(&sensor.id).copied();
+                match existing.and_then(|e| markers.get_mut(e).ok()) {
                     // The first query after loading repeats what the city brought.
-                    continue;
-                }
-                live.applied += 1;
-                live.last_change = Some(Instant::now());
-                match index.by_id.get(&sensor.id).copied() {
-                    Some(e) => match markers.get_mut(e) {
-                        // A moved sensor, or one whose shape changed: spawn anew.
-                        Ok((marker, _)) if marker.sensor.place != sensor.place => {
+                    Some((marker, _)) if marker.sensor == sensor => continue,
+                    Some((mut marker, _)) if marker.sensor.place == sensor.place => {
+                        marker.sensor = sensor;
+                        marker.updated = Instant::now();
+                        // The colour is brought up to date by `size_and_colour_markers`.
+                        marker.drawn_color = [-1.0; 3];
+                    }
+                    // New, moved, or spawned earlier in this batch and not in the world
+                    // yet: (re)spawn with the latest value.
+                    _ => {
+                        if let Some(e) = existing {
                             commands.entity(e).despawn();
-                            let id = sensor.id.clone();
-                            let e = spawn_marker(
-                                &mut commands,
-                                &mut assets,
-                                &mut materials,
-                                &sensor_layers.0,
-                                sensor,
-                                now,
-                                stale,
-                            );
-                            index.by_id.insert(id, e);
                         }
-                        Ok((mut marker, _)) => {
-                            marker.sensor = sensor;
-                            marker.updated = Instant::now();
-                            // The colour is brought up to date by `size_and_colour_markers`.
-                            marker.drawn_color = [-1.0; 3];
-                        }
-                        Err(_) => {}
-                    },
-                    None => {
                         let id = sensor.id.clone();
                         let e = spawn_marker(
                             &mut commands,
@@ -430,6 +409,8 @@ fn apply_live(
                         index.by_id.insert(id, e);
                     }
                 }
+                live.applied += 1;
+                live.last_change = Some(Instant::now());
             }
             LiveMessage::Removed(id) => {
                 if let Some(e) = index.by_id.remove(&id) {

@@ -419,6 +419,26 @@ fn legend(ui: &mut egui::Ui, layer: &crate::sensors::SensorLayer) {
     }
 }
 
+/// "All attributes (n)": a collapsible two-column table of name and value.
+fn attributes_table(ui: &mut egui::Ui, id: &str, rows: &[(String, String)], width: f32) {
+    egui::CollapsingHeader::new(format!("All attributes ({})", rows.len()))
+        .id_salt(id)
+        .default_open(true)
+        .show(ui, |ui| {
+            egui::Grid::new(id)
+                .num_columns(2)
+                .striped(true)
+                .max_col_width(width)
+                .show(ui, |ui| {
+                    for (name, value) in rows {
+                        ui.add(egui::Label::new(egui::RichText::new(name).small().strong()).wrap());
+                        ui.add(egui::Label::new(egui::RichText::new(value).small()).wrap());
+                        ui.end_row();
+                    }
+                });
+        });
+}
+
 fn sensor_inspector(
     ui: &mut egui::Ui,
     marker: &SensorMarker,
@@ -457,22 +477,7 @@ fn sensor_inspector(
             ui.add(egui::Label::new(egui::RichText::new(&s.id).monospace().small()).wrap());
             ui.end_row();
         });
-    egui::CollapsingHeader::new(format!("All attributes ({})", s.attributes.len()))
-        .id_salt("sensor-attributes")
-        .default_open(true)
-        .show(ui, |ui| {
-            egui::Grid::new("sensor-attributes")
-                .num_columns(2)
-                .striped(true)
-                .max_col_width(value_width - 10.0)
-                .show(ui, |ui| {
-                    for (name, value) in &s.attributes {
-                        ui.add(egui::Label::new(egui::RichText::new(name).small().strong()).wrap());
-                        ui.add(egui::Label::new(egui::RichText::new(value).small()).wrap());
-                        ui.end_row();
-                    }
-                });
-        });
+    attributes_table(ui, "sensor-attributes", &s.attributes, value_width - 10.0);
     if ui.button("Clear selection").clicked() {
         out.sensor.write(SelectSensor(None));
     }
@@ -735,22 +740,7 @@ fn inspector(ui: &mut egui::Ui, b: &Building, out: &mut UiOutbox) {
             wrapped(ui, egui::RichText::new(&b.id).monospace().small());
             ui.end_row();
         });
-    egui::CollapsingHeader::new(format!("All attributes ({})", b.attributes.len()))
-        .id_salt("attributes")
-        .default_open(true)
-        .show(ui, |ui| {
-            egui::Grid::new("attributes")
-                .num_columns(2)
-                .striped(true)
-                .max_col_width(value_width - 10.0)
-                .show(ui, |ui| {
-                    for (name, value) in &b.attributes {
-                        wrapped(ui, egui::RichText::new(name).small().strong());
-                        wrapped(ui, egui::RichText::new(value).small());
-                        ui.end_row();
-                    }
-                });
-        });
+    attributes_table(ui, "attributes", &b.attributes, value_width - 10.0);
     if ui.button("Clear selection").clicked() {
         out.select.write(SelectBuilding(None));
     }
