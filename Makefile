@@ -14,10 +14,11 @@ BIN := $(CARGO_TARGET_DIR)/debug/citytwin
 
 # Debian packages: cmake, g++, sqlite3 and libsqlite3-dev build the bundled PROJ; the X11,
 # xkbcommon and Vulkan loader libraries open the window; Mesa's lavapipe renders on machines
-# without a GPU; Xvfb runs the render tests and screenshots headless.
+# without a GPU; Xvfb runs the render tests and screenshots headless; the live tests start
+# their own Mosquitto (MQTT broker) on a free port.
 PACKAGES := cmake g++ make pkg-config libsqlite3-dev sqlite3 \
 	libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0 \
-	libvulkan1 mesa-vulkan-drivers xvfb xauth
+	libvulkan1 mesa-vulkan-drivers xvfb xauth mosquitto
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Software rendering settings for headless runs (tests, screenshots).

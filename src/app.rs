@@ -114,3 +114,26 @@ pub fn run(config: Config, options: ViewerOptions) -> AppExit {
     }
     app.run()
 }
+
+/// The viewer without a window or renderer: the data side (buildings loaded and meshed,
+/// sensors and their live feed, layers) on Bevy's `MinimalPlugins`. Call `update()` to run
+/// a frame. Used by `citytwin bench live` and by tests that check the ECS.
+pub fn headless(config: Config) -> App {
+    let mut app = App::new();
+    app.add_plugins((
+        MinimalPlugins,
+        bevy::asset::AssetPlugin::default(),
+        bevy::transform::TransformPlugin,
+    ))
+    .init_asset::<Mesh>()
+    .init_asset::<StandardMaterial>()
+    .init_resource::<crate::camera::target::ViewArea>()
+    .add_message::<crate::camera::ViewClicked>()
+    .insert_resource(Settings(Arc::new(config)))
+    .add_plugins((
+        crate::layers::LayersPlugin,
+        BuildingsPlugin,
+        crate::sensors::SensorsPlugin,
+    ));
+    app
+}

@@ -340,6 +340,8 @@ pub struct LocalBrokerConfig {
     pub default_page_size: usize,
     /// Largest body (MB).
     pub max_body_mb: f64,
+    /// Hours of history kept for the temporal API.
+    pub history_hours: f64,
 }
 
 /// `[buildings]`: heights and looks.
@@ -446,6 +448,24 @@ pub struct SensorsConfig {
     pub max_labels: u32,
     /// Seconds between two queries for changes when polling.
     pub poll_interval_s: f64,
+}
+
+/// `[live]`: how sensor changes reach the viewer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveConfig {
+    /// "auto", "mqtt", "http" or "poll".
+    pub mode: String,
+    /// MQTT broker URL for notifications ("" for none).
+    pub mqtt_url: String,
+    /// Address the HTTP notification endpoint listens on.
+    pub http_bind: String,
+    /// URL the broker calls ("" derives it from `http_bind`).
+    pub http_url: String,
+    /// Largest notification accepted (KB).
+    pub max_notification_kb: f64,
+    /// Throttling asked of the broker (s; 0 for none).
+    pub throttling_s: f64,
 }
 
 /// One stop of a colour scale: values from `at` up get `color` (or blend towards the next
@@ -574,6 +594,8 @@ pub struct Config {
     pub sensors: SensorsConfig,
     /// `[sensor_layers.NAME]`
     pub sensor_layers: BTreeMap<String, SensorLayerConfig>,
+    /// `[live]`
+    pub live: LiveConfig,
     /// `[window]`
     pub window: WindowConfig,
     /// `[ui]`
@@ -702,6 +724,12 @@ impl Config {
             l.max_page_size as f64,
         )?;
         range("local_broker.max_body_mb", l.max_body_mb, 0.001, 1024.0)?;
+        range(
+            "local_broker.history_hours",
+            l.history_hours,
+            0.0,
+            24.0 * 366.0,
+        )?;
         if self.data.building_type.trim().is_empty() {
             return Err((
                 "data.building_type".into(),
@@ -795,6 +823,49 @@ impl Config {
         range("sensors.marker_size_px", s.marker_size_px, 2.0, 200.0)?;
         range("sensors.max_labels", f64::from(s.max_labels), 0.0, 1000.0)?;
         range("sensors.poll_interval_s", s.poll_interval_s, 0.2, 3600.0)?;
+        let l = &self.live;
+        if !matches!(l.mode.as_str(), "auto" | "mqtt" | "http" | "poll") {
+            return Err((
+                "live.mode".into(),
+                format!(
+                    "is \"{}\"; use \"auto\", \"mqtt\", \"http\" or \"poll\"",
+                    l.mode
+                ),
+            ));
+        }
+        if !l.mqtt_url.is_empty()
+            && let Err(why) = crate::ngsi_ld::mqtt::MqttEndpoint::parse(&l.mqtt_url)
+        {
+            return Err(("live.mqtt_url".into(), why));
+        }
+        if l.mode == "mqtt" && l.mqtt_url.is_empty() {
+            return Err((
+                "live.mqtt_url".into(),
+                "is empty, but live.mode is \"mqtt\": give the MQTT broker, e.g. \"mqtt://localhost:1883\"".into(),
+            ));
+        }
+        if l.http_bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err((
+                "live.http_bind".into(),
+                format!(
+                    "is \"{}\"; give an address and port such as \"0.0.0.0:8765\" (port 0 picks a free one)",
+                    l.http_bind
+                ),
+            ));
+        }
+        if !l.http_url.is_empty() && !l.http_url.starts_with("http") {
+            return Err((
+                "live.http_url".into(),
+                "must be an http:// or https:// URL the broker can reach".into(),
+            ));
+        }
+        range(
+            "live.max_notification_kb",
+            l.max_notification_kb,
+            1.0,
+            1_048_576.0,
+        )?;
+        range("live.throttling_s", l.throttling_s, 0.0, 3600.0)?;
         for (name, l) in &self.sensor_layers {
             let key = |k: &str| format!("sensor_layers.{name}.{k}");
             for (k, v) in [

@@ -359,6 +359,7 @@ fn broker(
         max_page_size: max_page_size.unwrap_or(local.max_page_size),
         default_page_size: local.default_page_size,
         max_body_bytes: (local.max_body_mb * 1_048_576.0) as usize,
+        history_hours: local.history_hours,
     }) {
         Ok(b) => b,
         Err(e) => return fail(e.to_string()),

@@ -147,6 +147,7 @@ pub fn start_demo_broker(
         bind: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         database: PathBuf::from(":memory:"),
         max_page_size: config.local_broker.max_page_size,
+        history_hours: config.local_broker.history_hours,
         ..BrokerConfig::default()
     })
     .map_err(|e| SourceError::Broker(e.to_string()))?;

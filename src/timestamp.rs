@@ -37,6 +37,43 @@ pub fn format_millis(millis: i64) -> String {
     )
 }
 
+/// Milliseconds in an ISO 8601 duration such as `PT5M`, `PT1H30M`, `P1D` or `PT0.5S`
+/// (years and months, whose length varies, are refused).
+///
+/// ```
+/// use citytwin::timestamp::parse_duration_millis;
+/// assert_eq!(parse_duration_millis("PT5M"), Some(300_000));
+/// assert_eq!(parse_duration_millis("P1DT1H"), Some(90_000_000));
+/// assert_eq!(parse_duration_millis("5 minutes"), None);
+/// ```
+pub fn parse_duration_millis(text: &str) -> Option<i64> {
+    let rest = text.trim().strip_prefix('P')?;
+    let (days, time) = rest.split_once('T').unwrap_or((rest, ""));
+    let mut total = 0.0;
+    let mut number = String::new();
+    for (part, units) in [
+        (days, &[('W', 604_800_000.0), ('D', 86_400_000.0)][..]),
+        (
+            time,
+            &[('H', 3_600_000.0), ('M', 60_000.0), ('S', 1000.0)][..],
+        ),
+    ] {
+        for c in part.chars() {
+            if c.is_ascii_digit() || c == '.' {
+                number.push(c);
+                continue;
+            }
+            let unit = units.iter().find(|(u, _)| *u == c)?.1;
+            total += number.parse::<f64>().ok()? * unit;
+            number.clear();
+        }
+        if !number.is_empty() {
+            return None;
+        }
+    }
+    (total > 0.0).then_some(total.round() as i64)
+}
+
 /// Reads an ISO 8601 date-time such as `2016-03-15T11:00:00`, `2021-01-11T15:51:02+05:30`
 /// or `2024-02-29T23:59:59.005Z` into milliseconds since 1970 (UTC). A time without an offset
 /// is read as UTC; a bare date as its midnight UTC. An interval (`start/end`, as

@@ -13,14 +13,27 @@
 //!   (403 TooManyResults);
 //! * the normalized, concise and simplified representations and `application/geo+json`;
 //! * tenants (`NGSILD-Tenant`), `/types` and `/attributes`;
+//! * subscriptions (`/subscriptions`: create, list, get with delivery status, merge-patch,
+//!   delete) with notifications over HTTP and MQTT ([`notify`]): entity selectors,
+//!   `notificationTrigger`, `watchedAttributes`, `q`, `geoQ`, `throttling`, `expiresAt`,
+//!   `isActive`, `notification.attributes` and `format`;
+//! * the temporal API (`/temporal/entities[/{id}]`): `timerel` before/after/between,
+//!   `timeproperty`, `lastN`, `attrs`, the normalized, `temporalValues` and aggregated
+//!   (`aggrMethods`, `aggrPeriodDuration`) representations; `POST /temporal/entities` adds
+//!   instances (used to load past values);
 //! * an optional bearer token (401 without it), a body size limit (413).
 //!
 //! Simplifications: names are compacted to their last segment instead of being expanded with
 //! the request's @context (the @context is accepted and checked for presence, not fetched);
-//! there are no subscriptions, temporal API, registrations or JSON-LD framing yet.
+//! history keeps Properties and Relationships (not GeoProperties) for `history_hours`;
+//! entities loaded with `--seed` start without history; there are no registrations,
+//! periodic (`timeInterval`) subscriptions, `showChanges` or JSON-LD framing.
 
+pub mod notify;
 pub mod server;
 pub mod store;
+mod subscriptions;
+mod temporal;
 
 pub use server::{Broker, BrokerConfig, BrokerHandle};
 

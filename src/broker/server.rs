@@ -6,8 +6,10 @@
     reason = "error responses are returned early by value"
 )]
 
+use super::notify::{self, Registry};
 use super::now_rfc3339;
-use super::store::{Store, StoreError};
+use super::store::{Change, Store, StoreError};
+use super::{subscriptions, temporal};
 use crate::ngsi_ld::geo_query::geometry_from_geojson;
 use crate::ngsi_ld::problem::{ProblemDetails, ProblemKind};
 use crate::ngsi_ld::render::{Format, render, to_feature_collection};
@@ -23,6 +25,7 @@ use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 /// The API's path prefix.
 pub const PREFIX: &str = "/ngsi-ld/v1";
@@ -44,6 +47,8 @@ pub struct BrokerConfig {
     pub default_page_size: usize,
     /// The largest request body in bytes (413 above).
     pub max_body_bytes: usize,
+    /// Hours of history kept for the temporal API.
+    pub history_hours: f64,
 }
 
 impl Default for BrokerConfig {
@@ -55,15 +60,20 @@ impl Default for BrokerConfig {
             max_page_size: 1000,
             default_page_size: 20,
             max_body_bytes: 16 * 1024 * 1024,
+            history_hours: 48.0,
         }
     }
 }
 
 /// Shared state of the handlers.
 #[derive(Clone)]
-struct Shared {
-    store: Arc<Mutex<Store>>,
-    config: Arc<BrokerConfig>,
+pub(super) struct Shared {
+    pub(super) store: Arc<Mutex<Store>>,
+    pub(super) config: Arc<BrokerConfig>,
+    /// Subscriptions (also in the store, so they survive a restart).
+    pub(super) subscriptions: Arc<Mutex<Registry>>,
+    /// Committed changes, until the notifier starts and takes them.
+    changes: Arc<Mutex<Option<UnboundedReceiver<Vec<Change>>>>>,
 }
 
 /// A broker: its store and configuration, ready to serve.
@@ -110,13 +120,32 @@ pub struct SeedReport {
 impl Broker {
     /// Opens the store.
     pub fn new(config: BrokerConfig) -> Result<Self, StoreError> {
-        let store = Store::open(&config.database)?;
+        let mut store = Store::open(&config.database)?;
+        store.set_history_retention(config.history_hours);
+        let (tx, rx) = notify::channel();
+        store.set_change_sink(Box::new(move |changes| {
+            let _ = tx.send(changes);
+        }));
+        let mut registry = Registry::default();
+        for (tenant, body) in store.subscriptions()? {
+            if let Err(why) = registry.insert(&tenant, body) {
+                tracing::warn!("broker: a stored subscription cannot be used: {why}");
+            }
+        }
         Ok(Self {
             shared: Shared {
                 store: Arc::new(Mutex::new(store)),
                 config: Arc::new(config),
+                subscriptions: Arc::new(Mutex::new(registry)),
+                changes: Arc::new(Mutex::new(Some(rx))),
             },
         })
+    }
+
+    /// The notifier's task; `None` once it was started.
+    fn notifier(&self) -> Option<impl std::future::Future<Output = ()> + Send + 'static> {
+        let rx = self.shared.changes.lock().ok()?.take()?;
+        Some(notify::run(self.shared.subscriptions.clone(), rx))
     }
 
     /// Writes parsed entities into a tenant (replacing entities with the same id).
@@ -127,7 +156,7 @@ impl Broker {
             skipped: parsed.skipped,
         };
         let mut store = self.shared.store.lock().map_err(|_| poisoned())?;
-        store.transaction(|tx| {
+        store.transaction_quiet(|tx| {
             for e in &parsed.entities {
                 if let Err(reason) = validate(e) {
                     report.skipped.push(crate::ngsi_ld::SkippedItem {
@@ -177,6 +206,24 @@ impl Broker {
                 &format!("{PREFIX}/attributes/{{attr}}"),
                 get(attribute_info),
             )
+            .route(
+                &format!("{PREFIX}/subscriptions"),
+                get(subscriptions::list).post(subscriptions::create),
+            )
+            .route(
+                &format!("{PREFIX}/subscriptions/{{id}}"),
+                get(subscriptions::get)
+                    .delete(subscriptions::delete)
+                    .patch(subscriptions::update),
+            )
+            .route(
+                &format!("{PREFIX}/temporal/entities"),
+                get(temporal::query).post(temporal::create),
+            )
+            .route(
+                &format!("{PREFIX}/temporal/entities/{{id}}"),
+                get(temporal::get_one),
+            )
             .route("/version", get(version))
             .fallback(not_found)
             .with_state(self.shared.clone())
@@ -189,6 +236,7 @@ impl Broker {
         let addr = std_listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let router = self.router();
+        let notifier = self.notifier();
         let thread = std::thread::Builder::new()
             .name("citytwin-broker".to_owned())
             .spawn(move || {
@@ -204,6 +252,9 @@ impl Broker {
                     }
                 };
                 runtime.block_on(async move {
+                    if let Some(n) = notifier {
+                        tokio::spawn(n);
+                    }
                     let listener = match tokio::net::TcpListener::from_std(std_listener) {
                         Ok(l) => l,
                         Err(e) => {
@@ -232,8 +283,12 @@ impl Broker {
             .enable_all()
             .build()?;
         let router = self.router();
+        let notifier = self.notifier();
         let bind = self.shared.config.bind;
         runtime.block_on(async move {
+            if let Some(n) = notifier {
+                tokio::spawn(n);
+            }
             let listener = tokio::net::TcpListener::bind(bind).await?;
             axum::serve(listener, router)
                 .with_graceful_shutdown(async {
@@ -251,7 +306,7 @@ fn poisoned() -> StoreError {
 // ---------------------------------------------------------------------------------------
 // Responses
 
-fn problem(kind: ProblemKind, detail: impl Into<String>) -> Response {
+pub(super) fn problem(kind: ProblemKind, detail: impl Into<String>) -> Response {
     let p = ProblemDetails::new(&kind, detail);
     let status = StatusCode::from_u16(kind.status()).unwrap_or(StatusCode::BAD_REQUEST);
     let mut r = (status, axum::Json(p.to_json())).into_response();
@@ -262,16 +317,16 @@ fn problem(kind: ProblemKind, detail: impl Into<String>) -> Response {
     r
 }
 
-fn internal(e: impl std::fmt::Display) -> Response {
+pub(super) fn internal(e: impl std::fmt::Display) -> Response {
     problem(ProblemKind::InternalError, e.to_string())
 }
 
-fn no_content() -> Response {
+pub(super) fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
 /// The request's tenant, after the token check; an error response otherwise.
-fn begin(shared: &Shared, headers: &HeaderMap) -> Result<String, Response> {
+pub(super) fn begin(shared: &Shared, headers: &HeaderMap) -> Result<String, Response> {
     if let Some(token) = &shared.config.token {
         let given = headers
             .get(header::AUTHORIZATION)
@@ -299,7 +354,7 @@ fn begin(shared: &Shared, headers: &HeaderMap) -> Result<String, Response> {
     Ok(tenant)
 }
 
-fn lock(shared: &Shared) -> Result<std::sync::MutexGuard<'_, Store>, Response> {
+pub(super) fn lock(shared: &Shared) -> Result<std::sync::MutexGuard<'_, Store>, Response> {
     shared
         .store
         .lock()
@@ -307,7 +362,7 @@ fn lock(shared: &Shared) -> Result<std::sync::MutexGuard<'_, Store>, Response> {
 }
 
 /// Reads checks that the tenant exists.
-fn existing_tenant(store: &Store, tenant: &str) -> Result<(), Response> {
+pub(super) fn existing_tenant(store: &Store, tenant: &str) -> Result<(), Response> {
     match store.tenant_exists(tenant) {
         Ok(true) => Ok(()),
         Ok(false) => Err(problem(
@@ -318,19 +373,19 @@ fn existing_tenant(store: &Store, tenant: &str) -> Result<(), Response> {
     }
 }
 
-fn params(raw: Option<String>) -> Vec<(String, String)> {
+pub(super) fn params(raw: Option<String>) -> Vec<(String, String)> {
     raw.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default()
 }
 
-fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
+pub(super) fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
     params
         .iter()
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.as_str())
 }
 
-fn has_option(params: &[(String, String)], option: &str) -> bool {
+pub(super) fn has_option(params: &[(String, String)], option: &str) -> bool {
     param(params, "options").is_some_and(|o| o.split(',').any(|x| x.trim() == option))
 }
 
@@ -402,7 +457,10 @@ fn entities_response(
 // Request bodies
 
 /// Reads the body within the size limit and checks the @context rules of the content type.
-async fn read_json(shared: &Shared, req: Request) -> Result<(HeaderMap, Value), Response> {
+pub(super) async fn read_json(
+    shared: &Shared,
+    req: Request,
+) -> Result<(HeaderMap, Value), Response> {
     let (parts, body) = req.into_parts();
     let limit = shared.config.max_body_bytes;
     let bytes: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
@@ -503,7 +561,7 @@ fn fragment(v: &Value, id: &str) -> Result<Entity, String> {
     entity_from(&Value::Object(full))
 }
 
-fn bad(reason: impl Into<String>) -> Response {
+pub(super) fn bad(reason: impl Into<String>) -> Response {
     problem(ProblemKind::BadRequestData, reason)
 }
 
@@ -521,7 +579,7 @@ async fn not_found() -> Response {
     problem(
         ProblemKind::ResourceNotFound,
         format!(
-            "no such endpoint; this broker serves {PREFIX}/entities, /entityOperations, /types and /attributes"
+            "no such endpoint; this broker serves {PREFIX}/entities, /entityOperations, /types, /attributes, /subscriptions and /temporal/entities"
         ),
     )
 }

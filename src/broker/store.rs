@@ -3,6 +3,13 @@
 //! Each row keeps the entity in the normalized representation (JSON), its types, and the
 //! bounding box of its `location` so that geo-queries read only candidates. Writes of a batch
 //! share one transaction. `:memory:` gives a store that lives as long as the process.
+//!
+//! Every write through the API also keeps **history** (one row per attribute instance whose
+//! value changed, at its `observedAt` or else the time of the write) for the temporal API,
+//! and reports what it changed ([`Change`]) to a sink after the commit, which is how
+//! subscriptions are notified. History keeps Properties and Relationships, not
+//! GeoProperties, and is pruned after [`Store::set_history_retention`] (48 h by default).
+//! Subscriptions are stored too, so they survive a restart.
 
 use crate::ngsi_ld::geo_query::geometry_from_geojson;
 use crate::ngsi_ld::query::Query;
@@ -11,8 +18,78 @@ use crate::ngsi_ld::request::EntityQuery;
 use crate::ngsi_ld::{Entity, Representation, parse_entity};
 use geo::BoundingRect;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use serde_json::Value;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::path::Path;
+
+/// What kind of write changed an entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// The entity is new.
+    Created,
+    /// Attributes were added, changed or removed.
+    Updated,
+    /// The entity was deleted.
+    Deleted,
+}
+
+/// What one committed write changed.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// The tenant.
+    pub tenant: String,
+    /// Created, updated or deleted.
+    pub kind: ChangeKind,
+    /// Attributes added or whose value changed (all of them for a new entity).
+    pub attributes: Vec<String>,
+    /// Attributes that were removed.
+    pub removed: Vec<String>,
+    /// The entity after the write (before it, for a deletion).
+    pub entity: Entity,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// Where committed changes go.
+pub type ChangeSink = Box<dyn Fn(Vec<Change>) + Send>;
+
+/// Which time of an instance a temporal query compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimeProperty {
+    /// `observedAt` (the write's time for instances without one).
+    #[default]
+    ObservedAt,
+    /// When the broker stored the instance.
+    ModifiedAt,
+}
+
+/// The time filter of a temporal query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeRel {
+    /// Strictly before the time (ms since the epoch).
+    Before(i64),
+    /// At or after the time.
+    After(i64),
+    /// At or after the first time and strictly before the second.
+    Between(i64, i64),
+}
+
+/// What a temporal query asks of one entity's history.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryQuery {
+    /// Attributes (all when empty).
+    pub attrs: Vec<String>,
+    /// The time filter.
+    pub timerel: Option<TimeRel>,
+    /// Which time is compared.
+    pub time_property: TimeProperty,
+    /// Only the last N instances of each attribute.
+    pub last_n: Option<usize>,
+}
+
+/// One stored instance: its time (ms) and the instance in the normalized form.
+pub type Instance = (i64, Value);
 
 /// A storage failure (the database, not the request).
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +125,9 @@ pub struct TypeInfo {
 /// SQLite storage.
 pub struct Store {
     conn: Connection,
+    sink: Option<ChangeSink>,
+    retention_ms: i64,
+    history_rows: usize,
 }
 
 impl std::fmt::Debug for Store {
@@ -90,9 +170,34 @@ impl Store {
                  PRIMARY KEY (tenant, type, id)
              );
              CREATE INDEX IF NOT EXISTS entity_types_by_id ON entity_types (tenant, id);
+             CREATE TABLE IF NOT EXISTS history (
+                 tenant TEXT NOT NULL, id TEXT NOT NULL, etype TEXT NOT NULL, attr TEXT NOT NULL,
+                 observed_ms INTEGER NOT NULL, modified_ms INTEGER NOT NULL,
+                 instance TEXT NOT NULL
+             );
+             CREATE INDEX IF NOT EXISTS history_by_attr ON history (tenant, id, attr, observed_ms);
+             CREATE TABLE IF NOT EXISTS subscriptions (
+                 tenant TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
+                 PRIMARY KEY (tenant, id)
+             );
              INSERT OR IGNORE INTO tenants (name) VALUES ('');",
         )?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            sink: None,
+            retention_ms: 48 * 3_600_000,
+            history_rows: 0,
+        })
+    }
+
+    /// Sends every committed change to `sink` (the notifier).
+    pub fn set_change_sink(&mut self, sink: ChangeSink) {
+        self.sink = Some(sink);
+    }
+
+    /// How long history is kept (instances observed longer ago are pruned).
+    pub fn set_history_retention(&mut self, hours: f64) {
+        self.retention_ms = (hours * 3_600_000.0) as i64;
     }
 
     /// Whether a tenant exists (the default tenant, `""`, always does).
@@ -108,15 +213,146 @@ impl Store {
             .is_some())
     }
 
-    /// Runs `f` in one transaction (committed when it returns `Ok`).
+    /// Runs `f` in one transaction (committed when it returns `Ok`); keeps history and
+    /// reports the changes to the sink after the commit.
     pub fn transaction<T>(
         &mut self,
         f: impl FnOnce(&Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.run(false, f)
+    }
+
+    /// A transaction that neither keeps history nor notifies: loading a starting state.
+    pub fn transaction_quiet<T>(
+        &mut self,
+        f: impl FnOnce(&Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.run(true, f)
+    }
+
+    fn run<T>(
+        &mut self,
+        quiet: bool,
+        f: impl FnOnce(&Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let tx = self.conn.transaction()?;
-        let out = f(&Tx { tx: &tx })?;
+        let t = Tx {
+            tx: &tx,
+            quiet,
+            changes: RefCell::new(Vec::new()),
+            history_rows: Cell::new(0),
+            now_ms: crate::timestamp::now_millis(),
+        };
+        let out = f(&t)?;
+        let changes = t.changes.take();
+        self.history_rows += t.history_rows.get();
+        drop(t);
         tx.commit()?;
+        if self.history_rows > 20_000 {
+            self.history_rows = 0;
+            let before = crate::timestamp::now_millis() - self.retention_ms;
+            self.conn
+                .execute("DELETE FROM history WHERE observed_ms < ?1", [before])?;
+        }
+        if let Some(sink) = &self.sink
+            && !changes.is_empty()
+        {
+            sink(changes);
+        }
         Ok(out)
+    }
+
+    /// An entity's history: per attribute, its instances in time order.
+    pub fn history(
+        &self,
+        tenant: &str,
+        id: &str,
+        q: &HistoryQuery,
+    ) -> Result<BTreeMap<String, Vec<Instance>>, StoreError> {
+        let column = match q.time_property {
+            TimeProperty::ObservedAt => "observed_ms",
+            TimeProperty::ModifiedAt => "modified_ms",
+        };
+        let mut sql =
+            format!("SELECT attr, {column}, instance FROM history WHERE tenant = ?1 AND id = ?2");
+        match q.timerel {
+            Some(TimeRel::Before(t)) => sql.push_str(&format!(" AND {column} < {t}")),
+            Some(TimeRel::After(t)) => sql.push_str(&format!(" AND {column} >= {t}")),
+            Some(TimeRel::Between(a, b)) => {
+                sql.push_str(&format!(" AND {column} >= {a} AND {column} < {b}"));
+            }
+            None => {}
+        }
+        sql.push_str(&format!(" ORDER BY attr, {column}, rowid"));
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([tenant, id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out: BTreeMap<String, Vec<Instance>> = BTreeMap::new();
+        for row in rows {
+            let (attr, at, instance) = row?;
+            if !q.attrs.is_empty() && !q.attrs.contains(&attr) {
+                continue;
+            }
+            let v: Value =
+                serde_json::from_str(&instance).map_err(|e| StoreError(e.to_string()))?;
+            out.entry(attr).or_default().push((at, v));
+        }
+        if let Some(n) = q.last_n {
+            for instances in out.values_mut() {
+                let cut = instances.len().saturating_sub(n);
+                instances.drain(..cut);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The type an entity had in its history (`None` when it has no history).
+    pub fn history_type(&self, tenant: &str, id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT etype FROM history WHERE tenant = ?1 AND id = ?2 ORDER BY rowid DESC LIMIT 1",
+            )?
+            .query_row([tenant, id], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Stored subscriptions: (tenant, body).
+    pub fn subscriptions(&self) -> Result<Vec<(String, Value)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT tenant, body FROM subscriptions ORDER BY tenant, id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (tenant, body) = row?;
+            let v = serde_json::from_str(&body).map_err(|e| StoreError(e.to_string()))?;
+            out.push((tenant, v));
+        }
+        Ok(out)
+    }
+
+    /// Writes a subscription (replacing one with the same id).
+    pub fn put_subscription(&self, tenant: &str, id: &str, body: &Value) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO subscriptions (tenant, id, body) VALUES (?1, ?2, ?3)
+             ON CONFLICT (tenant, id) DO UPDATE SET body = ?3",
+            params![tenant, id, body.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes a subscription; false when there was none.
+    pub fn delete_subscription(&self, tenant: &str, id: &str) -> Result<bool, StoreError> {
+        Ok(self.conn.execute(
+            "DELETE FROM subscriptions WHERE tenant = ?1 AND id = ?2",
+            [tenant, id],
+        )? > 0)
     }
 
     /// One entity.
@@ -262,6 +498,10 @@ impl Store {
 /// Writes inside a transaction.
 pub struct Tx<'a> {
     tx: &'a rusqlite::Transaction<'a>,
+    quiet: bool,
+    changes: RefCell<Vec<Change>>,
+    history_rows: Cell<usize>,
+    now_ms: i64,
 }
 
 impl Tx<'_> {
@@ -289,13 +529,20 @@ impl Tx<'_> {
     /// Writes an entity, replacing any with the same id. Returns true when it was new.
     pub fn put(&self, tenant: &str, e: &Entity, now: &str) -> Result<bool, StoreError> {
         self.ensure_tenant(tenant)?;
-        let body = render(e, Format::Normalized).to_string();
+        let rendered = render(e, Format::Normalized);
+        let body = rendered.to_string();
         let types = serde_json::to_string(&e.types).map_err(|e| StoreError(e.to_string()))?;
         let b = location_bbox(e);
-        let existed = self
+        let old: Option<String> = self
             .tx
-            .prepare_cached("SELECT 1 FROM entities WHERE tenant = ?1 AND id = ?2")?
-            .exists([tenant, &e.id])?;
+            .prepare_cached("SELECT body FROM entities WHERE tenant = ?1 AND id = ?2")?
+            .query_row([tenant, &e.id], |r| r.get(0))
+            .optional()?;
+        let existed = old.is_some();
+        if old.as_deref() == Some(body.as_str()) {
+            // Nothing changed: no write, no history, no notification.
+            return Ok(false);
+        }
         self.tx.prepare_cached(
             "INSERT INTO entities (tenant, id, types, body, min_lon, min_lat, max_lon, max_lat, created_at, modified_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
@@ -315,19 +562,124 @@ impl Tx<'_> {
         for t in &e.types {
             insert_type.execute([tenant, &e.id, t])?;
         }
+        if !self.quiet {
+            self.record(tenant, e, old.as_deref(), &rendered, now)?;
+        }
         Ok(!existed)
     }
 
-    /// Deletes an entity; false when there was none.
+    /// Keeps the history of the attributes a write changed and reports the change.
+    fn record(
+        &self,
+        tenant: &str,
+        e: &Entity,
+        old: Option<&str>,
+        new: &Value,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        let old: Value = match old {
+            Some(text) => serde_json::from_str(text).map_err(|e| StoreError(e.to_string()))?,
+            None => Value::Null,
+        };
+        let mut changed = Vec::new();
+        for (name, value) in new.as_object().into_iter().flatten() {
+            if matches!(name.as_str(), "id" | "type" | "@context") || old.get(name) == Some(value) {
+                continue;
+            }
+            changed.push(name.clone());
+            let instances: Vec<&Value> = match value {
+                Value::Array(items) => items.iter().collect(),
+                one => vec![one],
+            };
+            for inst in instances {
+                if inst.get("type").and_then(Value::as_str) == Some("GeoProperty") {
+                    continue;
+                }
+                self.add_history(tenant, &e.id, &e.type_label(), name, inst)?;
+            }
+        }
+        let removed: Vec<String> = old
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, _)| k)
+            .filter(|k| {
+                !matches!(k.as_str(), "id" | "type" | "@context") && new.get(k.as_str()).is_none()
+            })
+            .cloned()
+            .collect();
+        self.changes.borrow_mut().push(Change {
+            tenant: tenant.to_owned(),
+            kind: if old.is_null() {
+                ChangeKind::Created
+            } else {
+                ChangeKind::Updated
+            },
+            attributes: changed,
+            removed,
+            entity: e.clone(),
+            at: now.to_owned(),
+        });
+        Ok(())
+    }
+
+    /// Adds one instance to an entity's history, at its `observedAt` or else now.
+    pub fn add_history(
+        &self,
+        tenant: &str,
+        id: &str,
+        entity_type: &str,
+        attr: &str,
+        instance: &Value,
+    ) -> Result<(), StoreError> {
+        let observed = instance
+            .get("observedAt")
+            .and_then(Value::as_str)
+            .and_then(crate::timestamp::parse_millis)
+            .unwrap_or(self.now_ms);
+        self.tx
+            .prepare_cached(
+                "INSERT INTO history (tenant, id, etype, attr, observed_ms, modified_ms, instance)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                tenant,
+                id,
+                entity_type,
+                attr,
+                observed,
+                self.now_ms,
+                instance.to_string()
+            ])?;
+        self.history_rows.set(self.history_rows.get() + 1);
+        Ok(())
+    }
+
+    /// Deletes an entity; false when there was none. Its history stays.
     pub fn delete(&self, tenant: &str, id: &str) -> Result<bool, StoreError> {
+        let old = self.get(tenant, id)?;
         self.tx.execute(
             "DELETE FROM entity_types WHERE tenant = ?1 AND id = ?2",
             [tenant, id],
         )?;
-        Ok(self.tx.execute(
+        self.tx.execute(
             "DELETE FROM entities WHERE tenant = ?1 AND id = ?2",
             [tenant, id],
-        )? > 0)
+        )?;
+        let Some(old) = old else {
+            return Ok(false);
+        };
+        if !self.quiet {
+            self.changes.borrow_mut().push(Change {
+                tenant: tenant.to_owned(),
+                kind: ChangeKind::Deleted,
+                attributes: Vec::new(),
+                removed: old.attributes.keys().cloned().collect(),
+                entity: old,
+                at: crate::timestamp::format_millis(self.now_ms),
+            });
+        }
+        Ok(true)
     }
 }
 

@@ -16,6 +16,8 @@
 use super::problem::{ProblemDetails, ProblemKind};
 use super::render::{Format, render};
 use super::request::EntityQuery;
+use super::subscription::Subscription;
+use super::temporal::{TemporalEntity, TemporalQuery};
 use super::{Entity, ParsedPayload, Representation, SkippedItem, Terms, parse_payload_with};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -570,6 +572,96 @@ impl Client {
                 &[],
                 None,
             )
+            .await?;
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(self.error(status, &resp.0))
+        }
+    }
+
+    /// Creates a subscription; returns its id (the one given, or the broker's from the
+    /// `Location` header).
+    pub async fn subscribe(&self, s: &Subscription) -> Result<String, ClientError> {
+        let body = s.to_json();
+        let (status, headers, resp) = self
+            .send(Method::POST, "/subscriptions", &[], Some(&body))
+            .await?;
+        if !status.is_success() {
+            return Err(self.error(status, &resp.0));
+        }
+        let from_location = headers
+            .get("Location")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|l| l.rsplit('/').next())
+            .map(|id| id.replace("%3A", ":").replace("%3a", ":"));
+        s.id.clone()
+            .or(from_location)
+            .ok_or_else(|| ClientError::Decode {
+                url: self.base.clone(),
+                reason: "the broker created the subscription but did not say its id".to_owned(),
+            })
+    }
+
+    /// A subscription as the broker shows it, or `None` when it has none with this id.
+    pub async fn subscription(&self, id: &str) -> Result<Option<Value>, ClientError> {
+        let path = format!("/subscriptions/{}", encode(id));
+        let (status, _, body) = self.send(Method::GET, &path, &[], None).await?;
+        if status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            return Err(self.error(status, &body.0));
+        }
+        self.json(&body.0).map(Some)
+    }
+
+    /// Deletes a subscription (one already gone is not an error).
+    pub async fn unsubscribe(&self, id: &str) -> Result<(), ClientError> {
+        let path = format!("/subscriptions/{}", encode(id));
+        let (status, _, body) = self.send(Method::DELETE, &path, &[], None).await?;
+        if status.is_success() || status == StatusCode::NOT_FOUND {
+            Ok(())
+        } else {
+            Err(self.error(status, &body.0))
+        }
+    }
+
+    /// The history of the entities a temporal query selects, all pages.
+    pub async fn temporal(&self, q: &TemporalQuery) -> Result<Vec<TemporalEntity>, ClientError> {
+        let mut out = Vec::new();
+        let page_size = q.entities.limit.unwrap_or(100).max(1);
+        let mut offset = q.entities.offset;
+        loop {
+            let mut page = q.clone();
+            page.entities.limit = Some(page_size);
+            page.entities.offset = offset;
+            let params = page.to_params();
+            let (status, _, body) = self
+                .send(Method::GET, "/temporal/entities", &params, None)
+                .await?;
+            if !status.is_success() {
+                return Err(self.error(status, &body.0));
+            }
+            let v = self.json(&body.0)?;
+            let got = TemporalEntity::parse_many(&v).map_err(|reason| ClientError::Decode {
+                url: self.base.clone(),
+                reason,
+            })?;
+            let n = got.len();
+            out.extend(got);
+            if n < page_size {
+                return Ok(out);
+            }
+            offset += n;
+        }
+    }
+
+    /// Adds past instances to an entity's history (`POST /temporal/entities`; the body is a
+    /// temporal entity: attributes as arrays of instances with `observedAt`).
+    pub async fn temporal_create(&self, body: &Value) -> Result<(), ClientError> {
+        let (status, _, resp) = self
+            .send(Method::POST, "/temporal/entities", &[], Some(body))
             .await?;
         if status.is_success() {
             Ok(())

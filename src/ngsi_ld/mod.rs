@@ -27,6 +27,7 @@ pub mod discovery;
 mod fixture_tests;
 pub mod geo_query;
 pub(crate) mod model;
+pub mod mqtt;
 mod parse;
 pub mod problem;
 pub mod query;

@@ -211,3 +211,162 @@ impl TemporalPaging {
         p
     }
 }
+
+/// How a temporal query relates instances to its time(s).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeRel {
+    /// Before `timeAt`.
+    Before(String),
+    /// At or after `timeAt`.
+    After(String),
+    /// From `timeAt` up to `endTimeAt`.
+    Between(String, String),
+}
+
+/// A query of the temporal API (`GET /temporal/entities`): which entities, which times.
+///
+/// ```
+/// use citytwin::ngsi_ld::temporal::{TemporalQuery, TimeRel};
+/// let q = TemporalQuery { timerel: Some(TimeRel::After("2026-11-23T00:00:00Z".into())),
+///     last_n: Some(100), temporal_values: true, ..Default::default() };
+/// assert_eq!(TemporalQuery::from_params(&q.to_params()).unwrap(), q);
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TemporalQuery {
+    /// The entities (type, id, q, geo…); its `attrs` choose the attributes.
+    pub entities: crate::ngsi_ld::request::EntityQuery,
+    /// The time filter.
+    pub timerel: Option<TimeRel>,
+    /// `observedAt` (default), `modifiedAt` or `createdAt`.
+    pub time_property: Option<String>,
+    /// Only the last N instances of each attribute.
+    pub last_n: Option<usize>,
+    /// Ask for the `temporalValues` representation.
+    pub temporal_values: bool,
+    /// Ask for aggregated values: the methods (`avg`, `max`, …) and the period (`PT5M`).
+    pub aggregate: Option<(Vec<String>, String)>,
+}
+
+impl TemporalQuery {
+    /// The request parameters.
+    pub fn to_params(&self) -> Vec<(String, String)> {
+        let mut p = self.entities.to_params();
+        let mut push = |k: &str, v: &str| p.push((k.to_owned(), v.to_owned()));
+        match &self.timerel {
+            Some(TimeRel::Before(t)) => {
+                push("timerel", "before");
+                push("timeAt", t);
+            }
+            Some(TimeRel::After(t)) => {
+                push("timerel", "after");
+                push("timeAt", t);
+            }
+            Some(TimeRel::Between(a, b)) => {
+                push("timerel", "between");
+                push("timeAt", a);
+                push("endTimeAt", b);
+            }
+            None => {}
+        }
+        if let Some(tp) = &self.time_property {
+            push("timeproperty", tp);
+        }
+        if let Some(n) = self.last_n {
+            push("lastN", &n.to_string());
+        }
+        if self.temporal_values {
+            push("options", "temporalValues");
+        }
+        if let Some((methods, period)) = &self.aggregate {
+            push("options", "aggregatedValues");
+            push("aggrMethods", &methods.join(","));
+            push("aggrPeriodDuration", period);
+        }
+        p
+    }
+
+    /// Reads request parameters (`timeAt`/`endTimeAt`, or the older `time`/`endTime`).
+    pub fn from_params(
+        params: &[(String, String)],
+    ) -> Result<Self, crate::ngsi_ld::request::ParamError> {
+        use crate::ngsi_ld::request::ParamError;
+        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let mut temporal_values = false;
+        // temporalValues is not an entity format: take it out before reading the rest.
+        let rest: Vec<(String, String)> = params
+            .iter()
+            .filter_map(|(k, v)| match k.as_str() {
+                "options" => {
+                    let kept: Vec<&str> = v
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|o| {
+                            let tv = *o == "temporalValues";
+                            temporal_values |= tv;
+                            !tv
+                        })
+                        .collect();
+                    (!kept.is_empty()).then(|| (k.clone(), kept.join(",")))
+                }
+                "format" if v == "temporalValues" => {
+                    temporal_values = true;
+                    None
+                }
+                _ => Some((k.clone(), v.clone())),
+            })
+            .collect();
+        let entities = crate::ngsi_ld::request::EntityQuery::from_params(&rest)?;
+        let time = get("timeAt").or_else(|| get("time"));
+        let end = get("endTimeAt").or_else(|| get("endTime"));
+        let check = |t: &Option<String>, name: &str| -> Result<String, ParamError> {
+            let t = t
+                .clone()
+                .ok_or_else(|| ParamError(format!("timerel needs {name}")))?;
+            crate::timestamp::parse_millis(&t)
+                .ok_or_else(|| ParamError(format!("{name} `{t}` is not an ISO 8601 time")))?;
+            Ok(t)
+        };
+        let timerel = match get("timerel").as_deref() {
+            None => None,
+            Some("before") => Some(TimeRel::Before(check(&time, "timeAt")?)),
+            Some("after") => Some(TimeRel::After(check(&time, "timeAt")?)),
+            Some("between") => Some(TimeRel::Between(
+                check(&time, "timeAt")?,
+                check(&end, "endTimeAt")?,
+            )),
+            Some(other) => {
+                return Err(ParamError(format!(
+                    "timerel must be before, after or between, not `{other}`"
+                )));
+            }
+        };
+        let last_n = match get("lastN") {
+            None => None,
+            Some(n) => Some(n.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                ParamError(format!("lastN must be a whole number above 0, not `{n}`"))
+            })?),
+        };
+        let aggregate = get("aggrMethods").map(|m| {
+            (
+                m.split(',').map(|x| x.trim().to_owned()).collect(),
+                get("aggrPeriodDuration").unwrap_or_default(),
+            )
+        });
+        let time_property = get("timeproperty");
+        if let Some(tp) = &time_property
+            && !matches!(tp.as_str(), "observedAt" | "modifiedAt" | "createdAt")
+        {
+            return Err(ParamError(format!(
+                "timeproperty must be observedAt, modifiedAt or createdAt, not `{tp}`"
+            )));
+        }
+        Ok(Self {
+            entities,
+            timerel,
+            time_property,
+            last_n,
+            temporal_values,
+            aggregate,
+        })
+    }
+}

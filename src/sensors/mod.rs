@@ -23,7 +23,7 @@ use crate::city::CityModel;
 use crate::layers::{LayerMember, Layers};
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
-use live::{LiveFeed, LiveMessage, LiveMode, LiveSettings};
+use live::{FeedStats, LiveFeed, LiveMessage, LiveMode, LiveSettings, NotifySettings};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -62,13 +62,23 @@ pub struct LiveState {
     pub mode: LiveMode,
     /// Why, in words.
     pub detail: String,
-    /// Merge counts from the feed.
-    pub stats: MergeStats,
+    /// Counts from the feed.
+    pub stats: FeedStats,
     /// Changes applied to the scene.
     pub applied: u64,
     /// When the last change was applied.
     pub last_change: Option<Instant>,
+    /// When set, the time from each change's arrival to its application (ms) is recorded
+    /// here (`citytwin bench live`).
+    pub latencies_ms: Option<Vec<f64>>,
     feed: Option<LiveFeed>,
+}
+
+impl LiveState {
+    /// Stops the live feed (deleting its subscription).
+    pub fn stop(&mut self) {
+        self.feed = None;
+    }
 }
 
 impl Default for LiveState {
@@ -76,9 +86,10 @@ impl Default for LiveState {
         Self {
             mode: LiveMode::Connecting,
             detail: "waiting for the city".to_owned(),
-            stats: MergeStats::default(),
+            stats: FeedStats::default(),
             applied: 0,
             last_change: None,
+            latencies_ms: None,
             feed: None,
         }
     }
@@ -124,7 +135,15 @@ impl Plugin for SensorsPlugin {
                     apply_sensor_selection.after(pick_sensor),
                 )
                     .after(crate::camera::CameraInputSet),
-            );
+            )
+            .add_systems(Last, stop_on_exit);
+    }
+}
+
+/// Deletes the live feed's subscription when the app exits.
+fn stop_on_exit(mut exit: MessageReader<AppExit>, mut live: ResMut<LiveState>) {
+    if exit.read().next().is_some() {
+        live.stop();
     }
 }
 
@@ -345,6 +364,7 @@ fn follow_city(
         crs: model.crs.clone(),
         max_distance_m: settings.scene.max_distance_km * 1000.0,
         poll_interval: Duration::from_secs_f64(settings.sensors.poll_interval_s),
+        notify: NotifySettings::from_config(&settings.live),
         simulation,
     }));
 }
@@ -378,7 +398,10 @@ fn apply_live(
     let stale = stale_ms(&settings);
     for m in messages {
         match m {
-            LiveMessage::Changed(sensor) => {
+            LiveMessage::Changed(sensor, arrived) => {
+                if let Some(l) = live.latencies_ms.as_mut() {
+                    l.push(arrived.elapsed().as_secs_f64() * 1000.0);
+                }
                 let sensor = *sensor;
                 let existing = index.by_id.get(&sensor.id).copied();
                 match existing.and_then(|e| markers.get_mut(e).ok()) {
@@ -412,7 +435,10 @@ fn apply_live(
                 live.applied += 1;
                 live.last_change = Some(Instant::now());
             }
-            LiveMessage::Removed(id) => {
+            LiveMessage::Removed(id, arrived) => {
+                if let Some(l) = live.latencies_ms.as_mut() {
+                    l.push(arrived.elapsed().as_secs_f64() * 1000.0);
+                }
                 if let Some(e) = index.by_id.remove(&id) {
                     commands.entity(e).despawn();
                     live.applied += 1;

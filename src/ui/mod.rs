@@ -332,7 +332,7 @@ fn sensor_overlay(
     }
     // The live status line, bottom left of the view.
     let dot = match live.mode {
-        LiveMode::Polling => egui::Color32::from_rgb(60, 170, 90),
+        LiveMode::Polling | LiveMode::Mqtt | LiveMode::Http => egui::Color32::from_rgb(60, 170, 90),
         LiveMode::Offline => egui::Color32::from_rgb(210, 60, 50),
         LiveMode::Connecting => egui::Color32::from_rgb(230, 170, 40),
         LiveMode::Off => egui::Color32::GRAY,

@@ -6,8 +6,11 @@ use crate::{citytwin, run, temp_dir};
 use citytwin::config::Config;
 use citytwin::georef::LonLat;
 use citytwin::ngsi_ld::client::{Client, ClientConfig};
+use citytwin::ngsi_ld::mqtt::MqttEndpoint;
 use citytwin::ngsi_ld::{Entity, Representation, parse_entity};
-use citytwin::sensors::live::{self, LiveFeed, LiveMessage, LiveMode, LiveSettings};
+use citytwin::sensors::live::{
+    self, FeedStats, LiveFeed, LiveMessage, LiveMode, LiveSettings, NotifySettings, Transport,
+};
 use citytwin::sensors::{Reading, SensorLayer};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -32,6 +35,16 @@ fn client(url: &str) -> Client {
 }
 
 fn feed(url: &str) -> LiveFeed {
+    feed_with(
+        url,
+        NotifySettings {
+            transport: Transport::Poll,
+            ..NotifySettings::default()
+        },
+    )
+}
+
+fn feed_with(url: &str, notify: NotifySettings) -> LiveFeed {
     live::start(LiveSettings {
         client: ClientConfig {
             retries: 0,
@@ -43,6 +56,7 @@ fn feed(url: &str) -> LiveFeed {
         crs: "EPSG:32618".into(),
         max_distance_m: 50_000.0,
         poll_interval: Duration::from_millis(200),
+        notify,
         simulation: None,
     })
 }
@@ -62,7 +76,7 @@ fn wait_for(feed: &LiveFeed, what: &str, want: impl Fn(&LiveMessage) -> bool) ->
 
 fn value_of(m: &LiveMessage, id: &str) -> Option<f64> {
     match m {
-        LiveMessage::Changed(s) if s.id == id => match s.reading {
+        LiveMessage::Changed(s, _) if s.id == id => match s.reading {
             Reading::Number(v) => Some(v),
             _ => None,
         },
@@ -114,7 +128,7 @@ fn the_live_feed_follows_changes_deletes_and_a_broker_restart() {
     wait_for(
         &f,
         "the removal",
-        |m| matches!(m, LiveMessage::Removed(id) if id == b),
+        |m| matches!(m, LiveMessage::Removed(id, _) if id == b),
     );
 
     // The broker goes away: the feed says so and keeps what it has.
@@ -193,4 +207,394 @@ fn simulate_writes_sensors_that_check_places_and_that_say_they_are_simulated() {
     let no2 = e.attribute("no2").unwrap();
     assert_eq!(no2.unit_code.as_deref(), Some("GQ"));
     assert!(no2.observed_at.is_some());
+}
+
+/// A Mosquitto process on a free loopback port, stopped when dropped.
+struct Mosquitto {
+    child: std::process::Child,
+    port: u16,
+    _dir: std::path::PathBuf,
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn mosquitto(port: u16) -> Mosquitto {
+    let dir = temp_dir(&format!("mosquitto-{port}"));
+    let conf = dir.join("mosquitto.conf");
+    std::fs::write(
+        &conf,
+        format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
+    )
+    .unwrap();
+    let bin = ["/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .unwrap_or("mosquitto");
+    let child = std::process::Command::new(bin)
+        .arg("-c")
+        .arg(&conf)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("mosquitto runs (make test installs it: apt-get install mosquitto)");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "mosquitto did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Mosquitto {
+        child,
+        port,
+        _dir: dir,
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// The latest stats the feed sent, reading messages for `wait`.
+fn stats_after(feed: &LiveFeed, wait: Duration, done: impl Fn(&FeedStats) -> bool) -> FeedStats {
+    let deadline = Instant::now() + wait;
+    let mut last = FeedStats::default();
+    while Instant::now() < deadline {
+        if let Ok(LiveMessage::Stats(s)) = feed.messages.recv_timeout(Duration::from_millis(100)) {
+            last = s;
+            if done(&last) {
+                break;
+            }
+        }
+    }
+    last
+}
+
+/// The notification endpoint the viewer gave the broker (from the broker's subscriptions).
+fn viewer_endpoint(url: &str) -> (String, String) {
+    let rt = runtime();
+    let subs: serde_json::Value = rt.block_on(async {
+        reqwest::get(format!("{url}/ngsi-ld/v1/subscriptions"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    let s = &subs[0];
+    (
+        s["id"].as_str().unwrap().to_owned(),
+        s["notification"]["endpoint"]["uri"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    )
+}
+
+#[test]
+fn http_notifications_reach_the_feed_refuse_strangers_and_survive_a_restart() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = temp_dir("live-http");
+    let db_arg = dir.join("broker.sqlite").display().to_string();
+    let port = free_port();
+    let mut broker = start(&["--db", &db_arg], port);
+    let url = broker.url.clone();
+    let rt = runtime();
+    let c = client(&url);
+    let ids: Vec<String> = (0..40)
+        .map(|i| format!("urn:ngsi-ld:NoiseLevelObserved:n{i:02}"))
+        .collect();
+    let all: Vec<Entity> = ids
+        .iter()
+        .map(|id| noise(id, 50.0, "2026-11-23T10:00:00Z"))
+        .collect();
+    rt.block_on(c.batch_upsert(&all, 100)).unwrap();
+    let f = feed_with(
+        &url,
+        NotifySettings {
+            transport: Transport::Http,
+            ..NotifySettings::default()
+        },
+    );
+    wait_for(&f, "HTTP notification mode", |m| {
+        matches!(m, LiveMessage::Status(LiveMode::Http, _))
+    });
+
+    // A PATCH reaches the feed as a notification; a late, older value does not roll it back.
+    let a = ids[0].as_str();
+    rt.block_on(c.batch_update(&[noise(a, 71.5, "2026-11-23T10:05:00Z")], 10))
+        .unwrap();
+    wait_for(&f, "the notified value", |m| value_of(m, a) == Some(71.5));
+    rt.block_on(c.batch_update(&[noise(a, 40.0, "2026-11-23T10:01:00Z")], 10))
+        .unwrap();
+    // A deleted entity disappears.
+    let gone = ids[39].as_str();
+    rt.block_on(c.delete(gone)).unwrap();
+    wait_for(
+        &f,
+        "the removal",
+        |m| matches!(m, LiveMessage::Removed(id, _) if id == gone),
+    );
+
+    // Another client subscribes with the viewer's endpoint: its notifications are refused.
+    let (ours, endpoint) = viewer_endpoint(&url);
+    let http = reqwest::Client::new();
+    let status = rt.block_on(async {
+        http.post(format!("{url}/ngsi-ld/v1/subscriptions"))
+            .json(
+                &json!({"id": "urn:ngsi-ld:Subscription:stranger", "type": "Subscription",
+                "entities": [{"type": "NoiseLevelObserved"}],
+                "notification": {"endpoint": {"uri": endpoint}}}),
+            )
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(status, 201);
+    rt.block_on(c.batch_update(&[noise(ids[1].as_str(), 66.0, "2026-11-23T10:06:00Z")], 10))
+        .unwrap();
+    let stats = stats_after(&f, Duration::from_secs(10), |s| s.refused >= 1);
+    assert!(stats.refused >= 1, "{stats:?}");
+    let stranger: serde_json::Value = rt.block_on(async {
+        reqwest::get(format!(
+            "{url}/ngsi-ld/v1/subscriptions/urn:ngsi-ld:Subscription:stranger"
+        ))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+    });
+    assert_eq!(stranger["notification"]["status"], "failed", "{stranger}");
+    assert!(
+        stranger["notification"]["lastFailureReason"]
+            .as_str()
+            .unwrap()
+            .contains("403"),
+        "{stranger}"
+    );
+
+    // A stream of updates, one per sensor, with the broker killed and restarted halfway:
+    // every update ends up in the feed.
+    let mut latest = std::collections::HashMap::new();
+    let mut seen = std::collections::HashMap::new();
+    let note = |m: &LiveMessage, seen: &mut std::collections::HashMap<String, f64>| {
+        if let LiveMessage::Changed(s, _) = m
+            && let Reading::Number(v) = s.reading
+        {
+            seen.insert(s.id.clone(), v);
+        }
+    };
+    for (i, id) in ids.iter().take(39).enumerate() {
+        if i == 20 {
+            let _ = broker.child_mut().kill();
+            let _ = broker.child_mut().wait();
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                assert!(Instant::now() < deadline, "no offline status");
+                if let Ok(m) = f.messages.recv_timeout(Duration::from_millis(100)) {
+                    note(&m, &mut seen);
+                    if matches!(m, LiveMessage::Status(LiveMode::Offline, _)) {
+                        break;
+                    }
+                }
+            }
+            broker = start(&["--db", &db_arg], port);
+        }
+        let value = 100.0 + i as f64;
+        let observed = format!("2026-11-23T11:{:02}:00Z", i);
+        // The writer retries until the broker takes the update.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while rt
+            .block_on(c.batch_update(&[noise(id, value, &observed)], 10))
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "the broker took no update");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        latest.insert(id.clone(), value);
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline && latest.iter().any(|(id, v)| seen.get(id) != Some(v)) {
+        if let Ok(m) = f.messages.recv_timeout(Duration::from_millis(100)) {
+            note(&m, &mut seen);
+        }
+    }
+    let lost: Vec<_> = latest
+        .iter()
+        .filter(|(id, v)| seen.get(*id) != Some(v))
+        .collect();
+    assert!(lost.is_empty(), "updates lost across the restart: {lost:?}");
+
+    // Stopping the feed deletes its subscription.
+    drop(f);
+    let subs: serde_json::Value = rt.block_on(async {
+        reqwest::get(format!("{url}/ngsi-ld/v1/subscriptions"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    assert!(
+        subs.as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["id"] != json!(ours)),
+        "the viewer's subscription is gone: {subs}"
+    );
+    drop(broker);
+}
+
+#[test]
+fn a_thousand_malformed_notifications_are_counted_and_the_feed_goes_on() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let broker = start(&["--db", ":memory:"], free_port());
+    let rt = runtime();
+    let c = client(&broker.url);
+    let a = "urn:ngsi-ld:NoiseLevelObserved:m";
+    rt.block_on(c.batch_upsert(&[noise(a, 50.0, "2026-11-23T10:00:00Z")], 10))
+        .unwrap();
+    let f = feed_with(
+        &broker.url,
+        NotifySettings {
+            transport: Transport::Http,
+            max_bytes: 64 * 1024,
+            ..NotifySettings::default()
+        },
+    );
+    wait_for(&f, "HTTP notification mode", |m| {
+        matches!(m, LiveMessage::Status(LiveMode::Http, _))
+    });
+    let (ours, endpoint) = viewer_endpoint(&broker.url);
+    let big = "x".repeat(100 * 1024);
+    let bodies: Vec<String> = (0..1000)
+        .map(|i| match i % 10 {
+            0 => "{".to_owned(),
+            1 => "[1, 2, 3]".to_owned(),
+            2 => "null".to_owned(),
+            3 => json!({"data": []}).to_string(),
+            4 => json!({"subscriptionId": "urn:someone-else", "data": []}).to_string(),
+            5 => json!({"subscriptionId": ours, "data": "not an array"}).to_string(),
+            6 => json!({"subscriptionId": ours}).to_string(),
+            7 => json!({"body": {"subscriptionId": ours, "data": {"id": 1}}}).to_string(),
+            8 => format!("{{\"subscriptionId\": \"{ours}\", \"data\": [\"{big}\"]}}"),
+            _ => "\u{feff}\u{0}garbage".to_owned(),
+        })
+        .collect();
+    let http = reqwest::Client::new();
+    let refused = rt.block_on(async {
+        let mut refused = 0;
+        for b in bodies {
+            let r = http
+                .post(&endpoint)
+                .header("Content-Type", "application/json")
+                .body(b)
+                .send()
+                .await
+                .unwrap();
+            if !r.status().is_success() {
+                refused += 1;
+            }
+        }
+        refused
+    });
+    // Bodies with our id and an unreadable `data` are taken (204) and counted when read.
+    assert_eq!(
+        refused, 700,
+        "invalid JSON, strangers and oversized bodies get 4xx"
+    );
+    let stats = stats_after(&f, Duration::from_secs(10), |s| {
+        s.malformed + s.refused + s.too_large >= 1000
+    });
+    assert_eq!(stats.malformed, 800, "{stats:?}");
+    assert_eq!(stats.refused, 100, "{stats:?}");
+    assert_eq!(stats.too_large, 100, "{stats:?}");
+    // Still alive: a real change arrives.
+    rt.block_on(c.batch_update(&[noise(a, 77.0, "2026-11-23T10:05:00Z")], 10))
+        .unwrap();
+    wait_for(&f, "a real change after the junk", |m| {
+        value_of(m, a) == Some(77.0)
+    });
+}
+
+#[test]
+fn mqtt_notifications_through_mosquitto_and_polling_while_it_is_down() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mqtt_port = free_port();
+    let mut mq = mosquitto(mqtt_port);
+    let broker = start(&["--db", ":memory:"], free_port());
+    let rt = runtime();
+    let c = client(&broker.url);
+    let (a, b) = (
+        "urn:ngsi-ld:NoiseLevelObserved:qa",
+        "urn:ngsi-ld:NoiseLevelObserved:qb",
+    );
+    rt.block_on(c.batch_upsert(
+        &[
+            noise(a, 50.0, "2026-11-23T10:00:00Z"),
+            noise(b, 50.0, "2026-11-23T10:00:00Z"),
+        ],
+        10,
+    ))
+    .unwrap();
+    let f = feed_with(
+        &broker.url,
+        NotifySettings {
+            transport: Transport::Mqtt,
+            mqtt: Some(MqttEndpoint::parse(&format!("mqtt://127.0.0.1:{}", mq.port)).unwrap()),
+            ..NotifySettings::default()
+        },
+    );
+    wait_for(&f, "MQTT notification mode", |m| {
+        matches!(m, LiveMessage::Status(LiveMode::Mqtt, _))
+    });
+    let (_, endpoint) = viewer_endpoint(&broker.url);
+    assert!(endpoint.starts_with("mqtt://127.0.0.1:"), "{endpoint}");
+    rt.block_on(c.batch_update(&[noise(a, 61.0, "2026-11-23T10:05:00Z")], 10))
+        .unwrap();
+    wait_for(&f, "the value through MQTT", |m| {
+        value_of(m, a) == Some(61.0)
+    });
+    let stats = stats_after(&f, Duration::from_secs(5), |s| s.notifications >= 1);
+    assert!(
+        stats.notifications >= 1,
+        "it came as a notification: {stats:?}"
+    );
+    rt.block_on(c.delete(b)).unwrap();
+    wait_for(
+        &f,
+        "the removal",
+        |m| matches!(m, LiveMessage::Removed(id, _) if id == b),
+    );
+
+    // Mosquitto stops: the feed polls and says why; a change still arrives.
+    drop(mq);
+    let m = wait_for(
+        &f,
+        "polling while MQTT is down",
+        |m| matches!(m, LiveMessage::Status(LiveMode::Polling, why) if why.contains("MQTT")),
+    );
+    eprintln!("{m:?}");
+    rt.block_on(c.batch_update(&[noise(a, 62.0, "2026-11-23T10:06:00Z")], 10))
+        .unwrap();
+    wait_for(&f, "a value by polling", |m| value_of(m, a) == Some(62.0));
+    // It comes back: notifications again.
+    mq = mosquitto(mqtt_port);
+    wait_for(&f, "MQTT mode again", |m| {
+        matches!(m, LiveMessage::Status(LiveMode::Mqtt, _))
+    });
+    rt.block_on(c.batch_update(&[noise(a, 63.0, "2026-11-23T10:07:00Z")], 10))
+        .unwrap();
+    wait_for(&f, "the value through MQTT again", |m| {
+        value_of(m, a) == Some(63.0)
+    });
+    drop(mq);
 }

@@ -1,0 +1,701 @@
+//! The local broker's subscriptions and their notifications.
+//!
+//! Every committed write reaches the [`Registry`] as a [`Change`]. Each active subscription
+//! whose entity selectors, `notificationTrigger`, `watchedAttributes`, `q` and `geoQ` match
+//! queues the entity (the latest state of an entity replaces an earlier one still queued);
+//! a subscription's queue is sent as one notification as soon as its `throttling` allows.
+//! Delivery runs on one task per subscription, so a slow endpoint delays only its own
+//! notifications: HTTP(S) POSTs the notification, `mqtt://` publishes the Orion-LD envelope
+//! `{"metadata": {...}, "body": notification}` to the URL's topic. Deleted entities are
+//! notified (trigger `entityDeleted`) as `{"id", "type", "deletedAt"}`.
+//!
+//! Not supported: `timeInterval` (periodic) subscriptions, `showChanges`, `mqtts://`.
+
+use super::server::CORE_CONTEXT;
+use super::store::{Change, ChangeKind};
+use crate::ngsi_ld::mqtt::{self, MqttEndpoint};
+use crate::ngsi_ld::query::Query;
+use crate::ngsi_ld::render::{Format, render};
+use crate::ngsi_ld::subscription::Subscription;
+use crate::timestamp::{format_millis, now_millis, now_rfc3339, parse_millis};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+/// The most entities one notification carries; more are sent in several.
+const MAX_ENTITIES_PER_NOTIFICATION: usize = 1000;
+
+/// A fresh id: the kind, then 16 random hex digits.
+pub fn new_id(kind: &str) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    h.write_i64(now_millis());
+    format!("urn:ngsi-ld:{kind}:{:016x}", h.finish())
+}
+
+/// How a subscription's notifications fared.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryStatus {
+    /// Notifications delivered.
+    pub times_sent: u64,
+    /// Notifications that failed.
+    pub times_failed: u64,
+    /// When the last one was attempted.
+    pub last_notification: Option<String>,
+    /// When the last one was delivered.
+    pub last_success: Option<String>,
+    /// When the last one failed, and why.
+    pub last_failure: Option<(String, String)>,
+}
+
+/// One subscription and what is queued for it.
+#[derive(Debug)]
+struct Entry {
+    raw: Value,
+    sub: Subscription,
+    patterns: Vec<Option<regex::Regex>>,
+    q: Option<Query>,
+    status: DeliveryStatus,
+    queued: BTreeMap<String, Value>,
+    last_sent: Option<Instant>,
+}
+
+impl Entry {
+    fn new(raw: Value) -> Result<Self, String> {
+        let sub = Subscription::parse(&raw)?;
+        let patterns = sub
+            .entities
+            .iter()
+            .map(|s| {
+                s.id_pattern
+                    .as_deref()
+                    .map(regex::Regex::new)
+                    .transpose()
+                    .map_err(|e| format!("idPattern: {e}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let q = sub
+            .q
+            .as_deref()
+            .map(Query::parse)
+            .transpose()
+            .map_err(|e| format!("q: {e}"))?;
+        if sub.endpoint.starts_with("mqtt") {
+            MqttEndpoint::parse(&sub.endpoint)?;
+        } else if !sub.endpoint.starts_with("http://") && !sub.endpoint.starts_with("https://") {
+            return Err(format!(
+                "notification.endpoint.uri `{}` must be an http(s):// or mqtt:// URL",
+                sub.endpoint
+            ));
+        }
+        if raw.get("timeInterval").is_some() {
+            return Err("timeInterval (periodic) subscriptions are not supported by this broker; use watchedAttributes or throttling".to_owned());
+        }
+        Ok(Self {
+            raw,
+            sub,
+            patterns,
+            q,
+            status: DeliveryStatus::default(),
+            queued: BTreeMap::new(),
+            last_sent: None,
+        })
+    }
+
+    fn active(&self, now_ms: i64) -> bool {
+        self.sub.is_active
+            && self
+                .sub
+                .expires_at
+                .as_deref()
+                .and_then(parse_millis)
+                .is_none_or(|t| t > now_ms)
+    }
+
+    fn triggered(&self, c: &Change) -> bool {
+        let triggers: Vec<&str> = if self.sub.triggers.is_empty() {
+            vec!["attributeCreated", "attributeUpdated"]
+        } else {
+            self.sub.triggers.iter().map(String::as_str).collect()
+        };
+        let has = |t: &str| triggers.contains(&t);
+        match c.kind {
+            ChangeKind::Created => has("entityCreated") || has("attributeCreated"),
+            ChangeKind::Updated => {
+                has("entityUpdated")
+                    || has("attributeUpdated")
+                    || has("attributeCreated")
+                    || (has("attributeDeleted") && !c.removed.is_empty())
+            }
+            ChangeKind::Deleted => has("entityDeleted"),
+        }
+    }
+
+    fn matches(&self, c: &Change) -> bool {
+        let e = &c.entity;
+        if !self.sub.entities.is_empty() {
+            let selected = self.sub.entities.iter().zip(&self.patterns).any(|(s, p)| {
+                s.entity_type.as_ref().is_none_or(|t| e.has_type(t))
+                    && s.id.as_ref().is_none_or(|id| *id == e.id)
+                    && p.as_ref().is_none_or(|p| p.is_match(&e.id))
+            });
+            if !selected {
+                return false;
+            }
+        }
+        if !self.sub.watched_attributes.is_empty() && c.kind != ChangeKind::Deleted {
+            let touched = c.attributes.iter().chain(&c.removed);
+            if !touched
+                .into_iter()
+                .any(|a| self.sub.watched_attributes.contains(a))
+            {
+                return false;
+            }
+        }
+        self.triggered(c)
+            && self.q.as_ref().is_none_or(|q| q.matches(e))
+            && self.sub.geo_q.as_ref().is_none_or(|g| g.matches(e))
+    }
+
+    /// The entity as this subscription wants it.
+    fn data(&self, c: &Change) -> Value {
+        let e = &c.entity;
+        if c.kind == ChangeKind::Deleted {
+            return json!({"id": e.id, "type": e.type_label(), "deletedAt": c.at});
+        }
+        let format = self
+            .sub
+            .format
+            .as_deref()
+            .and_then(Format::parse)
+            .unwrap_or(Format::Normalized);
+        let mut v = render(e, format);
+        if let (false, Some(o)) = (
+            self.sub.notification_attributes.is_empty(),
+            v.as_object_mut(),
+        ) {
+            o.retain(|k, _| {
+                matches!(k.as_str(), "id" | "type")
+                    || self.sub.notification_attributes.iter().any(|a| a == k)
+            });
+        }
+        v
+    }
+
+    /// The subscription as GET shows it, with its delivery status.
+    fn to_json(&self, now_ms: i64) -> Value {
+        let mut v = self.raw.clone();
+        let s = &self.status;
+        let n = &mut v["notification"];
+        n["timesSent"] = json!(s.times_sent);
+        if s.times_failed > 0 {
+            n["timesFailed"] = json!(s.times_failed);
+        }
+        if let Some(t) = &s.last_notification {
+            n["lastNotification"] = json!(t);
+        }
+        if let Some(t) = &s.last_success {
+            n["lastSuccess"] = json!(t);
+        }
+        if let Some((t, why)) = &s.last_failure {
+            n["lastFailure"] = json!(t);
+            n["lastFailureReason"] = json!(why);
+        }
+        let failing = match (&s.last_failure, &s.last_success) {
+            (Some((f, _)), Some(ok)) => f > ok,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        n["status"] = json!(if failing { "failed" } else { "ok" });
+        v["status"] = json!(if !self.sub.is_active {
+            "paused"
+        } else if self.active(now_ms) {
+            "active"
+        } else {
+            "expired"
+        });
+        v
+    }
+}
+
+/// A notification ready to deliver.
+#[derive(Debug, Clone)]
+struct Outgoing {
+    endpoint: String,
+    tenant: String,
+    ld: bool,
+    qos: u8,
+    receiver_info: Vec<(String, String)>,
+    body: Value,
+}
+
+/// The broker's subscriptions (tenant, id) → subscription, shared by the handlers and the
+/// notifier.
+#[derive(Debug, Default)]
+pub struct Registry {
+    entries: BTreeMap<(String, String), Entry>,
+}
+
+impl Registry {
+    /// Adds (or replaces) a subscription from its JSON body, which must carry its id.
+    pub fn insert(&mut self, tenant: &str, raw: Value) -> Result<(), String> {
+        let id = raw
+            .get("id")
+            .and_then(Value::as_str)
+            .ok_or("a subscription needs an id")?
+            .to_owned();
+        let mut entry = Entry::new(raw)?;
+        if let Some(old) = self.entries.remove(&(tenant.to_owned(), id.clone())) {
+            entry.status = old.status;
+        }
+        self.entries.insert((tenant.to_owned(), id), entry);
+        Ok(())
+    }
+
+    /// Removes one; false when there was none.
+    pub fn remove(&mut self, tenant: &str, id: &str) -> bool {
+        self.entries
+            .remove(&(tenant.to_owned(), id.to_owned()))
+            .is_some()
+    }
+
+    /// Whether one exists.
+    pub fn contains(&self, tenant: &str, id: &str) -> bool {
+        self.entries
+            .contains_key(&(tenant.to_owned(), id.to_owned()))
+    }
+
+    /// The stored body of one (without status).
+    pub fn raw(&self, tenant: &str, id: &str) -> Option<&Value> {
+        self.entries
+            .get(&(tenant.to_owned(), id.to_owned()))
+            .map(|e| &e.raw)
+    }
+
+    /// One subscription as GET shows it.
+    pub fn get(&self, tenant: &str, id: &str) -> Option<Value> {
+        let now = now_millis();
+        self.entries
+            .get(&(tenant.to_owned(), id.to_owned()))
+            .map(|e| e.to_json(now))
+    }
+
+    /// A tenant's subscriptions as GET shows them.
+    pub fn list(&self, tenant: &str) -> Vec<Value> {
+        let now = now_millis();
+        self.entries
+            .iter()
+            .filter(|((t, _), _)| t == tenant)
+            .map(|(_, e)| e.to_json(now))
+            .collect()
+    }
+
+    /// How one subscription's deliveries went.
+    pub fn status(&self, tenant: &str, id: &str) -> Option<DeliveryStatus> {
+        self.entries
+            .get(&(tenant.to_owned(), id.to_owned()))
+            .map(|e| e.status.clone())
+    }
+
+    /// Queues the changes for the subscriptions they match.
+    fn enqueue(&mut self, changes: &[Change]) {
+        if self.entries.is_empty() {
+            return;
+        }
+        let now = now_millis();
+        for ((tenant, _), entry) in &mut self.entries {
+            if !entry.active(now) {
+                continue;
+            }
+            for c in changes {
+                if c.tenant == *tenant && entry.matches(c) {
+                    let data = entry.data(c);
+                    entry.queued.insert(c.entity.id.clone(), data);
+                }
+            }
+        }
+    }
+
+    /// Takes the notifications whose throttling allows sending now.
+    fn take_due(&mut self, now: Instant) -> Vec<((String, String), Outgoing)> {
+        let mut out = Vec::new();
+        for (key, entry) in &mut self.entries {
+            if entry.queued.is_empty() {
+                continue;
+            }
+            let wait = Duration::from_secs_f64(entry.sub.throttling.unwrap_or(0.0).max(0.0));
+            if entry
+                .last_sent
+                .is_some_and(|t| now.duration_since(t) < wait)
+            {
+                continue;
+            }
+            entry.last_sent = Some(now);
+            let data: Vec<Value> = std::mem::take(&mut entry.queued).into_values().collect();
+            let qos = notifier_info(&entry.raw, "MQTT-QoS")
+                .and_then(|q| q.parse().ok())
+                .unwrap_or(0);
+            let receiver_info = info_pairs(&entry.raw, "receiverInfo");
+            let ld = entry
+                .sub
+                .accept
+                .as_deref()
+                .is_some_and(|a| a.contains("ld+json"));
+            for chunk in data.chunks(MAX_ENTITIES_PER_NOTIFICATION) {
+                let mut body = json!({
+                    "id": new_id("Notification"),
+                    "type": "Notification",
+                    "subscriptionId": key.1,
+                    "notifiedAt": now_rfc3339(),
+                    "data": chunk,
+                });
+                if ld {
+                    body["@context"] = json!(CORE_CONTEXT);
+                }
+                out.push((
+                    key.clone(),
+                    Outgoing {
+                        endpoint: entry.sub.endpoint.clone(),
+                        tenant: key.0.clone(),
+                        ld,
+                        qos,
+                        receiver_info: receiver_info.clone(),
+                        body,
+                    },
+                ));
+            }
+        }
+        out
+    }
+
+    fn record(&mut self, key: &(String, String), result: Result<(), String>) {
+        let Some(e) = self.entries.get_mut(key) else {
+            return;
+        };
+        let now = format_millis(now_millis());
+        e.status.last_notification = Some(now.clone());
+        match result {
+            Ok(()) => {
+                e.status.times_sent += 1;
+                e.status.last_success = Some(now);
+            }
+            Err(why) => {
+                e.status.times_failed += 1;
+                e.status.last_failure = Some((now, why));
+            }
+        }
+    }
+}
+
+fn info_pairs(raw: &Value, member: &str) -> Vec<(String, String)> {
+    raw.pointer(&format!("/notification/endpoint/{member}"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|kv| {
+            Some((
+                kv.get("key")?.as_str()?.to_owned(),
+                kv.get("value")?.as_str()?.to_owned(),
+            ))
+        })
+        .collect()
+}
+
+fn notifier_info(raw: &Value, key: &str) -> Option<String> {
+    info_pairs(raw, "notifierInfo")
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
+}
+
+/// The sending side of the change channel (given to the store as its sink).
+pub type ChangeSender = UnboundedSender<Vec<Change>>;
+
+/// Makes the change channel.
+pub fn channel() -> (ChangeSender, UnboundedReceiver<Vec<Change>>) {
+    unbounded_channel()
+}
+
+/// Runs the notifier until the change channel closes. Call inside a tokio runtime.
+pub async fn run(registry: Arc<Mutex<Registry>>, mut changes: UnboundedReceiver<Vec<Change>>) {
+    // HTTPS endpoints through rustls with the ring provider (as the client).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("broker: notifications are off, no HTTP client: {e}");
+            return;
+        }
+    };
+    let mut senders: HashMap<(String, String), UnboundedSender<Outgoing>> = HashMap::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(50));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            got = changes.recv() => {
+                let Some(first) = got else { return };
+                let Ok(mut reg) = registry.lock() else { return };
+                reg.enqueue(&first);
+                while let Ok(more) = changes.try_recv() {
+                    reg.enqueue(&more);
+                }
+            }
+            _ = tick.tick() => {}
+        }
+        let due = match registry.lock() {
+            Ok(mut reg) => {
+                senders.retain(|k, _| reg.entries.contains_key(k));
+                reg.take_due(Instant::now())
+            }
+            Err(_) => return,
+        };
+        for (key, out) in due {
+            let tx = senders.entry(key.clone()).or_insert_with(|| {
+                let (tx, rx) = unbounded_channel();
+                tokio::spawn(deliver(key.clone(), rx, registry.clone(), http.clone()));
+                tx
+            });
+            let _ = tx.send(out);
+        }
+    }
+}
+
+/// Sends one subscription's notifications in order.
+async fn deliver(
+    key: (String, String),
+    mut queue: UnboundedReceiver<Outgoing>,
+    registry: Arc<Mutex<Registry>>,
+    http: reqwest::Client,
+) {
+    let mut mqtt: Option<(MqttEndpoint, rumqttc::AsyncClient)> = None;
+    while let Some(out) = queue.recv().await {
+        let result = if out.endpoint.starts_with("mqtt") {
+            publish(&mut mqtt, &key.1, &out).await
+        } else {
+            post(&http, &out).await
+        };
+        if let Err(why) = &result {
+            tracing::warn!("broker: notification for {} failed: {why}", key.1);
+        }
+        match registry.lock() {
+            Ok(mut reg) => reg.record(&key, result),
+            Err(_) => return,
+        }
+    }
+}
+
+fn link_header() -> String {
+    format!(
+        "<{CORE_CONTEXT}>; rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\""
+    )
+}
+
+async fn post(http: &reqwest::Client, out: &Outgoing) -> Result<(), String> {
+    let mut req = http.post(&out.endpoint).body(out.body.to_string());
+    req = if out.ld {
+        req.header("Content-Type", "application/ld+json")
+    } else {
+        req.header("Content-Type", "application/json")
+            .header("Link", link_header())
+    };
+    if !out.tenant.is_empty() {
+        req = req.header("NGSILD-Tenant", &out.tenant);
+    }
+    for (k, v) in &out.receiver_info {
+        req = req.header(k, v);
+    }
+    let resp = req.send().await.map_err(|e| {
+        let e = e.without_url();
+        format!("{}: {e}", endpoint_for_log(&out.endpoint))
+    })?;
+    if resp.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} answered {}",
+            endpoint_for_log(&out.endpoint),
+            resp.status()
+        ))
+    }
+}
+
+/// The endpoint without any query string (which may hold a token).
+fn endpoint_for_log(url: &str) -> &str {
+    url.split('?').next().unwrap_or(url)
+}
+
+async fn publish(
+    conn: &mut Option<(MqttEndpoint, rumqttc::AsyncClient)>,
+    subscription: &str,
+    out: &Outgoing,
+) -> Result<(), String> {
+    let endpoint = MqttEndpoint::parse(&out.endpoint)?;
+    let reuse = conn.as_ref().is_some_and(|(e, _)| {
+        e.host == endpoint.host && e.port == endpoint.port && e.credentials == endpoint.credentials
+    });
+    if !reuse {
+        let id = format!(
+            "citytwin-broker-{}",
+            subscription.rsplit(':').next().unwrap_or("sub")
+        );
+        let (client, mut events) =
+            rumqttc::AsyncClient::new(endpoint.options(&id, 16 * 1024 * 1024), 1000);
+        let shown = endpoint.to_string();
+        tokio::spawn(async move {
+            // The event loop connects, reconnects and sends; it ends when the client is dropped.
+            loop {
+                match events.poll().await {
+                    Ok(_) => {}
+                    Err(rumqttc::ConnectionError::RequestsDone) => return,
+                    Err(e) => {
+                        tracing::debug!("broker: MQTT {shown}: {e}");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                }
+            }
+        });
+        *conn = Some((endpoint.clone(), client));
+    }
+    let Some((_, client)) = conn.as_ref() else {
+        return Err("no MQTT connection".to_owned());
+    };
+    let mut metadata =
+        json!({"Content-Type": if out.ld { "application/ld+json" } else { "application/json" }});
+    if !out.ld {
+        metadata["Link"] = json!(link_header());
+    }
+    if !out.tenant.is_empty() {
+        metadata["NGSILD-Tenant"] = json!(out.tenant);
+    }
+    for (k, v) in &out.receiver_info {
+        metadata[k] = json!(v);
+    }
+    let payload = json!({"metadata": metadata, "body": out.body}).to_string();
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        client.publish(
+            endpoint.topic.clone(),
+            mqtt::qos(out.qos),
+            false,
+            payload.into_bytes(),
+        ),
+    )
+    .await
+    .map_err(|_| format!("{endpoint}: the MQTT broker does not take messages"))?
+    .map_err(|e| format!("{endpoint}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ngsi_ld::{Representation, parse_entity};
+
+    fn change(kind: ChangeKind, attrs: &[&str], no2: f64) -> Change {
+        let e = parse_entity(
+            &json!({"id": "urn:ngsi-ld:AirQualityObserved:1", "type": "AirQualityObserved",
+                    "no2": no2, "location": {"type": "Point", "coordinates": [18.07, 59.33]}}),
+            Representation::Concise,
+        )
+        .unwrap()
+        .0;
+        Change {
+            tenant: String::new(),
+            kind,
+            attributes: attrs.iter().map(|s| (*s).to_owned()).collect(),
+            removed: vec![],
+            entity: e,
+            at: "2026-11-23T10:00:00Z".into(),
+        }
+    }
+
+    fn registry(sub: Value) -> Registry {
+        let mut r = Registry::default();
+        r.insert("", sub).unwrap();
+        r
+    }
+
+    fn base() -> Value {
+        json!({"id": "urn:s:1", "type": "Subscription",
+               "entities": [{"type": "AirQualityObserved"}],
+               "notification": {"endpoint": {"uri": "http://127.0.0.1:1/n"}}})
+    }
+
+    #[test]
+    fn watched_attributes_q_and_geo_filter() {
+        let mut s = base();
+        s["watchedAttributes"] = json!(["no2"]);
+        s["q"] = json!("no2>40");
+        s["geoQ"] = json!({"georel": "near;maxDistance==1000", "geometry": "Point", "coordinates": [18.07, 59.33]});
+        let mut r = registry(s);
+        r.enqueue(&[change(ChangeKind::Updated, &["temperature"], 50.0)]);
+        assert!(
+            r.take_due(Instant::now()).is_empty(),
+            "not a watched attribute"
+        );
+        r.enqueue(&[change(ChangeKind::Updated, &["no2"], 30.0)]);
+        assert!(r.take_due(Instant::now()).is_empty(), "q does not hold");
+        r.enqueue(&[change(ChangeKind::Updated, &["no2"], 50.0)]);
+        let due = r.take_due(Instant::now());
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].1.body["data"][0]["no2"]["value"], 50.0);
+        assert_eq!(due[0].1.body["subscriptionId"], "urn:s:1");
+        let mut s = base();
+        s["geoQ"] = json!({"georel": "near;maxDistance==1000", "geometry": "Point", "coordinates": [11.0, 48.0]});
+        let mut r = registry(s);
+        r.enqueue(&[change(ChangeKind::Updated, &["no2"], 50.0)]);
+        assert!(r.take_due(Instant::now()).is_empty(), "outside the geoQ");
+    }
+
+    #[test]
+    fn throttling_coalesces_and_deletions_need_their_trigger() {
+        let mut s = base();
+        s["throttling"] = json!(10);
+        let mut r = registry(s);
+        let t0 = Instant::now();
+        r.enqueue(&[change(ChangeKind::Updated, &["no2"], 1.0)]);
+        assert_eq!(r.take_due(t0).len(), 1);
+        r.enqueue(&[change(ChangeKind::Updated, &["no2"], 2.0)]);
+        r.enqueue(&[change(ChangeKind::Updated, &["no2"], 3.0)]);
+        assert!(r.take_due(t0 + Duration::from_secs(5)).is_empty());
+        let due = r.take_due(t0 + Duration::from_secs(11));
+        assert_eq!(due.len(), 1, "queued while throttled, sent once");
+        assert_eq!(due[0].1.body["data"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            due[0].1.body["data"][0]["no2"]["value"], 3.0,
+            "the latest state"
+        );
+        r.enqueue(&[change(ChangeKind::Deleted, &[], 3.0)]);
+        assert!(r.take_due(t0 + Duration::from_secs(30)).is_empty());
+        let mut s = base();
+        s["notificationTrigger"] = json!(["entityDeleted"]);
+        let mut r = registry(s);
+        r.enqueue(&[change(ChangeKind::Deleted, &[], 3.0)]);
+        let due = r.take_due(Instant::now());
+        assert_eq!(
+            due[0].1.body["data"][0]["deletedAt"],
+            "2026-11-23T10:00:00Z"
+        );
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_do() {
+        let mut s = base();
+        s["notification"]["endpoint"]["uri"] = json!("ftp://x");
+        assert!(Registry::default().insert("", s).is_err());
+        let mut s = base();
+        s["timeInterval"] = json!(60);
+        assert!(
+            Registry::default()
+                .insert("", s)
+                .unwrap_err()
+                .contains("timeInterval")
+        );
+    }
+}

@@ -1,0 +1,183 @@
+//! `/subscriptions`: create, list, get (with delivery status), merge-patch, delete.
+
+#![allow(
+    clippy::result_large_err,
+    reason = "error responses are returned early by value"
+)]
+
+use super::notify::new_id;
+use super::server::{PREFIX, Shared, bad, begin, internal, lock, no_content, problem, read_json};
+use crate::ngsi_ld::problem::ProblemKind;
+use axum::extract::{Path as UrlPath, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+fn registry(
+    shared: &Shared,
+) -> Result<std::sync::MutexGuard<'_, super::notify::Registry>, Response> {
+    shared
+        .subscriptions
+        .lock()
+        .map_err(|_| internal("the subscriptions are unavailable"))
+}
+
+fn missing(id: &str) -> Response {
+    problem(
+        ProblemKind::ResourceNotFound,
+        format!("no subscription {id}"),
+    )
+}
+
+/// Stores a checked subscription body.
+fn save(shared: &Shared, tenant: &str, id: &str, body: &Value) -> Result<(), Response> {
+    let store = lock(shared)?;
+    store.put_subscription(tenant, id, body).map_err(internal)
+}
+
+pub(super) async fn create(State(shared): State<Shared>, req: Request) -> Response {
+    let tenant = match begin(&shared, req.headers()) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let (_, mut body) = match read_json(&shared, req).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !body.is_object() {
+        return bad("a subscription is a JSON object");
+    }
+    if body.get("id").is_none() {
+        body["id"] = json!(new_id("Subscription"));
+    }
+    let Some(id) = body["id"].as_str().map(str::to_owned) else {
+        return bad("a subscription's id is a string");
+    };
+    if !id.contains(':') {
+        return bad(format!(
+            "the subscription id `{id}` is not a URI (such as urn:ngsi-ld:Subscription:1)"
+        ));
+    }
+    if let Some(o) = body.as_object_mut() {
+        o.remove("@context");
+    }
+    {
+        let mut reg = match registry(&shared) {
+            Ok(r) => r,
+            Err(r) => return r,
+        };
+        if reg.contains(&tenant, &id) {
+            return problem(
+                ProblemKind::AlreadyExists,
+                format!("subscription {id} exists already"),
+            );
+        }
+        if let Err(why) = reg.insert(&tenant, body.clone()) {
+            return bad(why);
+        }
+    }
+    if let Err(r) = save(&shared, &tenant, &id, &body) {
+        return r;
+    }
+    let location = format!("{PREFIX}/subscriptions/{id}");
+    (StatusCode::CREATED, [(header::LOCATION, location)]).into_response()
+}
+
+pub(super) async fn list(State(shared): State<Shared>, headers: HeaderMap) -> Response {
+    let tenant = match begin(&shared, &headers) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    match registry(&shared) {
+        Ok(reg) => axum::Json(Value::Array(reg.list(&tenant))).into_response(),
+        Err(r) => r,
+    }
+}
+
+pub(super) async fn get(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+) -> Response {
+    let tenant = match begin(&shared, &headers) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    match registry(&shared) {
+        Ok(reg) => match reg.get(&tenant, &id) {
+            Some(v) => axum::Json(v).into_response(),
+            None => missing(&id),
+        },
+        Err(r) => r,
+    }
+}
+
+pub(super) async fn delete(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+) -> Response {
+    let tenant = match begin(&shared, &headers) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let removed = match registry(&shared) {
+        Ok(mut reg) => reg.remove(&tenant, &id),
+        Err(r) => return r,
+    };
+    if !removed {
+        return missing(&id);
+    }
+    match lock(&shared).map(|s| s.delete_subscription(&tenant, &id)) {
+        Ok(Ok(_)) => no_content(),
+        Ok(Err(e)) => internal(e),
+        Err(r) => r,
+    }
+}
+
+/// Merges the members given into the subscription (`notification` one level deep).
+pub(super) async fn update(
+    State(shared): State<Shared>,
+    UrlPath(id): UrlPath<String>,
+    req: Request,
+) -> Response {
+    let tenant = match begin(&shared, req.headers()) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let (_, patch) = match read_json(&shared, req).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Value::Object(patch) = patch else {
+        return bad("a subscription update is a JSON object of members");
+    };
+    let body = {
+        let mut reg = match registry(&shared) {
+            Ok(r) => r,
+            Err(r) => return r,
+        };
+        let Some(mut body) = reg.raw(&tenant, &id).cloned() else {
+            return missing(&id);
+        };
+        for (k, v) in patch {
+            match (k.as_str(), v) {
+                ("id" | "type" | "@context", _) => {}
+                ("notification", Value::Object(n)) => {
+                    for (nk, nv) in n {
+                        body["notification"][nk] = nv;
+                    }
+                }
+                (_, v) => body[k] = v,
+            }
+        }
+        if let Err(why) = reg.insert(&tenant, body.clone()) {
+            return bad(why);
+        }
+        body
+    };
+    match save(&shared, &tenant, &id, &body) {
+        Ok(()) => no_content(),
+        Err(r) => r,
+    }
+}

@@ -1,0 +1,373 @@
+//! The temporal API: `GET /temporal/entities[/{id}]` and `POST /temporal/entities`.
+
+#![allow(
+    clippy::result_large_err,
+    reason = "error responses are returned early by value"
+)]
+
+use super::server::{
+    PREFIX, Shared, bad, begin, existing_tenant, internal, lock, params, problem, read_json,
+};
+use super::store::{HistoryQuery, Instance, TimeProperty, TimeRel};
+use crate::ngsi_ld::problem::ProblemKind;
+use crate::ngsi_ld::temporal::{self, TemporalQuery};
+use crate::timestamp::{format_millis, parse_duration_millis, parse_millis};
+use axum::extract::{Path as UrlPath, RawQuery, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+/// The aggregation methods this broker computes.
+const METHODS: &[&str] = &[
+    "totalCount",
+    "distinctCount",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "stddev",
+    "sumsq",
+];
+
+/// How instances are written out.
+enum Shape {
+    Normalized,
+    TemporalValues,
+    Aggregated {
+        methods: Vec<String>,
+        period_ms: i64,
+    },
+}
+
+struct TemporalRequest {
+    history: HistoryQuery,
+    shape: Shape,
+    /// Where aggregation periods start.
+    origin: Option<i64>,
+}
+
+fn read_request(params: &[(String, String)]) -> Result<(TemporalQuery, TemporalRequest), String> {
+    let tq = TemporalQuery::from_params(params).map_err(|e| e.0)?;
+    let ms = |t: &str| parse_millis(t).ok_or_else(|| format!("`{t}` is not an ISO 8601 time"));
+    let timerel = match &tq.timerel {
+        None => None,
+        Some(temporal::TimeRel::Before(t)) => Some(TimeRel::Before(ms(t)?)),
+        Some(temporal::TimeRel::After(t)) => Some(TimeRel::After(ms(t)?)),
+        Some(temporal::TimeRel::Between(a, b)) => Some(TimeRel::Between(ms(a)?, ms(b)?)),
+    };
+    let time_property = match tq.time_property.as_deref() {
+        Some("modifiedAt" | "createdAt") => TimeProperty::ModifiedAt,
+        _ => TimeProperty::ObservedAt,
+    };
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let aggregated = get("options").is_some_and(|o| o.split(',').any(|x| x == "aggregatedValues"))
+        || get("format") == Some("aggregatedValues")
+        || get("aggrMethods").is_some();
+    let shape = if aggregated {
+        let methods: Vec<String> = get("aggrMethods")
+            .ok_or("aggregated values need aggrMethods (e.g. avg,max)")?
+            .split(',')
+            .map(|m| m.trim().to_owned())
+            .collect();
+        if let Some(m) = methods.iter().find(|m| !METHODS.contains(&m.as_str())) {
+            return Err(format!(
+                "aggrMethods: `{m}` is not one of {}",
+                METHODS.join(", ")
+            ));
+        }
+        let period_ms = match get("aggrPeriodDuration") {
+            None => i64::MAX / 4,
+            Some(d) => parse_duration_millis(d).ok_or_else(|| {
+                format!("aggrPeriodDuration `{d}` is not an ISO 8601 duration such as PT1H")
+            })?,
+        };
+        Shape::Aggregated { methods, period_ms }
+    } else if tq.temporal_values {
+        Shape::TemporalValues
+    } else {
+        Shape::Normalized
+    };
+    let origin = match timerel {
+        Some(TimeRel::After(t) | TimeRel::Between(t, _)) => Some(t),
+        _ => None,
+    };
+    Ok((
+        tq.clone(),
+        TemporalRequest {
+            history: HistoryQuery {
+                attrs: tq.entities.attrs.clone(),
+                timerel,
+                time_property,
+                last_n: tq.last_n,
+            },
+            shape,
+            origin,
+        },
+    ))
+}
+
+/// The time written for an instance: its `observedAt`, else when it was stored.
+fn time_of(at: i64, instance: &Value) -> String {
+    instance
+        .get("observedAt")
+        .and_then(Value::as_str)
+        .map_or_else(|| format_millis(at), str::to_owned)
+}
+
+fn aggregate(instances: &[Instance], methods: &[String], period: i64, origin: i64) -> Value {
+    let mut buckets: BTreeMap<i64, Vec<&Value>> = BTreeMap::new();
+    for (at, inst) in instances {
+        let k = (at - origin).div_euclid(period);
+        buckets.entry(k).or_default().push(
+            inst.get("value")
+                .or_else(|| inst.get("object"))
+                .unwrap_or(&Value::Null),
+        );
+    }
+    let mut out = Map::new();
+    out.insert("type".to_owned(), json!("Property"));
+    for m in methods {
+        let rows: Vec<Value> = buckets
+            .iter()
+            .filter_map(|(k, values)| {
+                let start = format_millis(origin + k * period);
+                let end = format_millis(origin.saturating_add((k + 1).saturating_mul(period)));
+                let nums: Vec<f64> = values.iter().filter_map(|v| v.as_f64()).collect();
+                let n = nums.len() as f64;
+                let sum: f64 = nums.iter().sum();
+                let v = match m.as_str() {
+                    "totalCount" => json!(values.len()),
+                    "distinctCount" => {
+                        let mut seen: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+                        seen.sort();
+                        seen.dedup();
+                        json!(seen.len())
+                    }
+                    _ if nums.is_empty() => return None,
+                    "sum" => json!(sum),
+                    "avg" => json!(sum / n),
+                    "min" => json!(nums.iter().copied().fold(f64::INFINITY, f64::min)),
+                    "max" => json!(nums.iter().copied().fold(f64::NEG_INFINITY, f64::max)),
+                    "sumsq" => json!(nums.iter().map(|x| x * x).sum::<f64>()),
+                    _ => {
+                        let mean = sum / n;
+                        json!((nums.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt())
+                    }
+                };
+                Some(json!([v, start, end]))
+            })
+            .collect();
+        out.insert(m.clone(), Value::Array(rows));
+    }
+    Value::Object(out)
+}
+
+/// One entity's temporal representation.
+fn render(
+    id: &str,
+    entity_type: &str,
+    history: BTreeMap<String, Vec<Instance>>,
+    r: &TemporalRequest,
+) -> Value {
+    let mut out = Map::new();
+    out.insert("id".to_owned(), json!(id));
+    out.insert("type".to_owned(), json!(entity_type));
+    for (attr, instances) in history {
+        let v = match &r.shape {
+            Shape::Normalized => Value::Array(instances.into_iter().map(|(_, i)| i).collect()),
+            Shape::TemporalValues => {
+                let kind = instances
+                    .first()
+                    .and_then(|(_, i)| i.get("type"))
+                    .cloned()
+                    .unwrap_or(json!("Property"));
+                let (member, content) = match kind.as_str() {
+                    Some("Relationship") => ("objects", "object"),
+                    Some("LanguageProperty") => ("languageMaps", "languageMap"),
+                    _ => ("values", "value"),
+                };
+                let pairs: Vec<Value> = instances
+                    .iter()
+                    .map(|(at, i)| {
+                        json!([
+                            i.get(content).cloned().unwrap_or(Value::Null),
+                            time_of(*at, i)
+                        ])
+                    })
+                    .collect();
+                json!({"type": kind, member: pairs})
+            }
+            Shape::Aggregated { methods, period_ms } => {
+                let origin = r
+                    .origin
+                    .or_else(|| instances.first().map(|(at, _)| *at))
+                    .unwrap_or(0);
+                aggregate(&instances, methods, *period_ms, origin)
+            }
+        };
+        out.insert(attr, v);
+    }
+    Value::Object(out)
+}
+
+pub(super) async fn get_one(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let tenant = match begin(&shared, &headers) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let (_, r) = match read_request(&params(raw)) {
+        Ok(x) => x,
+        Err(why) => return bad(why),
+    };
+    let store = match lock(&shared) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = existing_tenant(&store, &tenant) {
+        return r;
+    }
+    let entity_type = match store.get(&tenant, &id) {
+        Ok(Some(e)) => Some(e.type_label()),
+        Ok(None) => match store.history_type(&tenant, &id) {
+            Ok(t) => t,
+            Err(e) => return internal(e),
+        },
+        Err(e) => return internal(e),
+    };
+    let Some(entity_type) = entity_type else {
+        return problem(
+            ProblemKind::ResourceNotFound,
+            format!("no entity {id} and no history of it"),
+        );
+    };
+    match store.history(&tenant, &id, &r.history) {
+        Ok(h) => axum::Json(render(&id, &entity_type, h, &r)).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+pub(super) async fn query(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let tenant = match begin(&shared, &headers) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let (tq, r) = match read_request(&params(raw)) {
+        Ok(x) => x,
+        Err(why) => return bad(why),
+    };
+    let mut q = tq.entities.clone();
+    if !q.is_narrowed() {
+        return bad(
+            "the temporal query is too broad: give at least one of type, id, idPattern, attrs, q or a geo-query",
+        );
+    }
+    let limit = q.limit.unwrap_or(shared.config.default_page_size);
+    if limit > shared.config.max_page_size {
+        return problem(
+            ProblemKind::TooManyResults,
+            format!(
+                "limit {limit} is larger than this broker's maximum page size {}",
+                shared.config.max_page_size
+            ),
+        );
+    }
+    // Entities are selected on their current state; attrs choose the history.
+    q.attrs.clear();
+    let store = match lock(&shared) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = existing_tenant(&store, &tenant) {
+        return r;
+    }
+    let page = match store.query(&tenant, &q, limit) {
+        Ok(p) => p,
+        Err(e) => return internal(e),
+    };
+    let mut out = Vec::with_capacity(page.entities.len());
+    for e in &page.entities {
+        match store.history(&tenant, &e.id, &r.history) {
+            Ok(h) => out.push(render(&e.id, &e.type_label(), h, &r)),
+            Err(err) => return internal(err),
+        }
+    }
+    drop(store);
+    let mut resp = axum::Json(Value::Array(out)).into_response();
+    if q.count {
+        resp.headers_mut()
+            .insert("NGSILD-Results-Count", page.total.into());
+    }
+    resp
+}
+
+/// Adds instances to an entity's history: a temporal entity whose attributes are arrays of
+/// instances with `observedAt` (201 when the entity had no history, else 204).
+pub(super) async fn create(State(shared): State<Shared>, req: Request) -> Response {
+    let tenant = match begin(&shared, req.headers()) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let (_, body) = match read_json(&shared, req).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let (Some(id), Some(entity_type)) = (
+        body.get("id").and_then(Value::as_str),
+        body.get("type").and_then(Value::as_str),
+    ) else {
+        return bad("a temporal entity needs an id and a type");
+    };
+    let entity_type = crate::ngsi_ld::short_name(entity_type).to_owned();
+    let mut instances = Vec::new();
+    for (name, v) in body.as_object().into_iter().flatten() {
+        if matches!(name.as_str(), "id" | "type" | "@context") {
+            continue;
+        }
+        let list: Vec<&Value> = match v {
+            Value::Array(items) => items.iter().collect(),
+            one => vec![one],
+        };
+        for inst in list {
+            if !inst.is_object() || inst.get("type").is_none() {
+                return bad(format!(
+                    "attribute `{name}`: each instance is an object with a type (normalized form)"
+                ));
+            }
+            instances.push((crate::ngsi_ld::short_name(name).to_owned(), inst.clone()));
+        }
+    }
+    let mut store = match lock(&shared) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let existed = match store.history_type(&tenant, id) {
+        Ok(t) => t.is_some(),
+        Err(e) => return internal(e),
+    };
+    let result = store.transaction_quiet(|tx| {
+        tx.ensure_tenant(&tenant)?;
+        for (name, inst) in &instances {
+            tx.add_history(&tenant, id, &entity_type, name, inst)?;
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) if existed => StatusCode::NO_CONTENT.into_response(),
+        Ok(()) => (
+            StatusCode::CREATED,
+            [(header::LOCATION, format!("{PREFIX}/temporal/entities/{id}"))],
+        )
+            .into_response(),
+        Err(e) => internal(e),
+    }
+}
