@@ -129,6 +129,7 @@ pub fn headless(config: Config) -> App {
     .init_asset::<StandardMaterial>()
     .init_resource::<crate::camera::target::ViewArea>()
     .add_message::<crate::camera::ViewClicked>()
+    .add_message::<bevy::window::RequestRedraw>()
     .insert_resource(Settings(Arc::new(config)))
     .add_plugins((
         crate::layers::LayersPlugin,

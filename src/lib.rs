@@ -14,6 +14,7 @@
 #![deny(unsafe_code)]
 
 pub mod app;
+pub mod bench;
 pub mod broker;
 pub mod buildings;
 pub mod camera;

@@ -132,6 +132,34 @@ enum Command {
         #[arg(long, value_name = "SECONDS")]
         duration: Option<f64>,
     },
+    /// Benchmarks that print JSON.
+    Bench {
+        #[command(subcommand)]
+        what: Bench,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum Bench {
+    /// Drive updates through a local broker to a headless viewer and measure how fast they
+    /// reach the scene (latency percentiles, updates applied and lost, frame times).
+    Live {
+        /// Print the JSON report only (progress goes to standard error either way).
+        #[arg(long)]
+        json: bool,
+        /// Updates per second.
+        #[arg(long, value_name = "N", default_value_t = 10_000.0)]
+        rate: f64,
+        /// Seconds of updates.
+        #[arg(long, value_name = "S", default_value_t = 10.0)]
+        seconds: f64,
+        /// Simulated sensors the updates go to, in turn.
+        #[arg(long, value_name = "N", default_value_t = 2000)]
+        sensors: usize,
+        /// Notify through this MQTT broker (e.g. mqtt://localhost:1883) instead of HTTP.
+        #[arg(long, value_name = "URL")]
+        mqtt: Option<String>,
+    },
 }
 
 fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
@@ -254,6 +282,24 @@ fn main() -> ExitCode {
             seed,
             duration,
         }) => simulate(&config, rate, bbox, seed, duration),
+        Some(Command::Bench {
+            what:
+                Bench::Live {
+                    json,
+                    rate,
+                    seconds,
+                    sensors,
+                    mqtt,
+                },
+        }) => bench_live(
+            &citytwin::bench::LiveBench {
+                rate,
+                seconds,
+                sensors,
+                mqtt,
+            },
+            json,
+        ),
         None => {
             install_gpu_hint();
             let options = ViewerOptions {
@@ -392,6 +438,31 @@ fn broker(
     match broker.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(format!("cannot listen on {bind}: {e}")),
+    }
+}
+
+fn bench_live(b: &citytwin::bench::LiveBench, json: bool) -> ExitCode {
+    init_logs("warn");
+    if !(b.rate > 0.0 && b.seconds > 0.0 && b.sensors > 0) {
+        eprintln!("error: --rate, --seconds and --sensors must be above 0");
+        return ExitCode::from(2);
+    }
+    match citytwin::bench::live(b, &mut |line| eprintln!("bench live: {line}")) {
+        Ok(report) => {
+            if json {
+                println!("{report}");
+            } else {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
     }
 }
 

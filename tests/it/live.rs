@@ -598,3 +598,192 @@ fn mqtt_notifications_through_mosquitto_and_polling_while_it_is_down() {
     });
     drop(mq);
 }
+
+#[test]
+fn temporal_queries_return_the_instances_of_each_timerel() {
+    use citytwin::ngsi_ld::request::EntityQuery;
+    use citytwin::ngsi_ld::temporal::{TemporalQuery, TimeRel};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let broker = start(&["--db", ":memory:"], free_port());
+    let rt = runtime();
+    let c = client(&broker.url);
+    let id = "urn:ngsi-ld:NoiseLevelObserved:t";
+    let at = |m: u32| format!("2026-11-23T10:{m:02}:00Z");
+    rt.block_on(c.batch_upsert(&[noise(id, 1.0, &at(0))], 10))
+        .unwrap();
+    for (i, m) in [10, 20, 30, 40].into_iter().enumerate() {
+        let mut e = noise(id, 2.0 + i as f64, &at(m));
+        e.attributes.remove("location");
+        rt.block_on(c.batch_update(&[e], 10)).unwrap();
+    }
+    let query = |timerel: Option<TimeRel>, last_n: Option<usize>| TemporalQuery {
+        entities: EntityQuery {
+            ids: vec![id.to_owned()],
+            attrs: vec!["LAeq".to_owned()],
+            ..EntityQuery::default()
+        },
+        timerel,
+        last_n,
+        ..TemporalQuery::default()
+    };
+    let values = |q: TemporalQuery| -> Vec<(f64, String)> {
+        let got = rt.block_on(c.temporal(&q)).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].entity_type, "NoiseLevelObserved");
+        assert!(
+            got[0].series.keys().all(|k| k == "LAeq"),
+            "attrs picks the attribute: {:?}",
+            got[0].series.keys()
+        );
+        got[0].series["LAeq"]
+            .iter()
+            .map(|s| (s.value.as_f64().unwrap(), s.at.clone()))
+            .collect()
+    };
+    let all = values(query(None, None));
+    assert_eq!(
+        all.iter().map(|v| v.0).collect::<Vec<_>>(),
+        [1.0, 2.0, 3.0, 4.0, 5.0]
+    );
+    assert_eq!(all[1].1, at(10));
+    let before = values(query(Some(TimeRel::Before(at(20))), None));
+    assert_eq!(before.iter().map(|v| v.0).collect::<Vec<_>>(), [1.0, 2.0]);
+    let after = values(query(Some(TimeRel::After(at(20))), None));
+    assert_eq!(
+        after.iter().map(|v| v.0).collect::<Vec<_>>(),
+        [3.0, 4.0, 5.0]
+    );
+    let between = values(query(Some(TimeRel::Between(at(10), at(30))), None));
+    assert_eq!(between.iter().map(|v| v.0).collect::<Vec<_>>(), [2.0, 3.0]);
+    let last = values(query(None, Some(2)));
+    assert_eq!(last.iter().map(|v| v.0).collect::<Vec<_>>(), [4.0, 5.0]);
+    // The temporalValues form carries the same instances.
+    let mut tv = query(Some(TimeRel::After(at(20))), None);
+    tv.temporal_values = true;
+    assert_eq!(values(tv), after);
+
+    // Aggregated: averages over 20-minute periods from 10:00.
+    let mut agg = query(
+        Some(TimeRel::Between(at(0), "2026-11-23T11:00:00Z".into())),
+        None,
+    );
+    agg.aggregate = Some((vec!["avg".into(), "max".into()], "PT20M".into()));
+    let got = rt.block_on(c.temporal(&agg)).unwrap();
+    let ms = |t: &str| citytwin::timestamp::parse_millis(t).unwrap();
+    let avg: Vec<(f64, i64)> = got[0].aggregates["LAeq"]["avg"]
+        .iter()
+        .map(|s| (s.value.as_f64().unwrap(), ms(&s.at)))
+        .collect();
+    assert_eq!(
+        avg,
+        [(1.5, ms(&at(0))), (3.5, ms(&at(20))), (5.0, ms(&at(40)))],
+        "{:?}",
+        got[0].aggregates
+    );
+    assert_eq!(got[0].aggregates["LAeq"]["max"][1].value, json!(4.0));
+
+    // Past instances can be added (POST /temporal/entities) and are found by time.
+    rt.block_on(
+        c.temporal_create(&json!({"id": id, "type": "NoiseLevelObserved",
+        "LAeq": [{"type": "Property", "value": 0.5, "observedAt": "2026-11-23T09:00:00Z"}]})),
+    )
+    .unwrap();
+    let early = values(query(Some(TimeRel::Before(at(0))), None));
+    assert_eq!(early, [(0.5, "2026-11-23T09:00:00Z".to_owned())]);
+
+    // A time that is not a time is refused with a reason.
+    let status = rt.block_on(async {
+        reqwest::get(format!(
+            "{}/ngsi-ld/v1/temporal/entities/{id}?timerel=after&timeAt=yesterday",
+            broker.url
+        ))
+        .await
+        .unwrap()
+        .status()
+    });
+    assert_eq!(status, 400);
+}
+
+#[test]
+fn a_patch_to_the_broker_changes_the_value_in_a_headless_apps_ecs() {
+    use citytwin::sensors::SensorMarker;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let buildings = crate::fixture("delft_3dbag_buildings.ngsild.json.gz");
+    let broker = start(
+        &[
+            "--db",
+            ":memory:",
+            "--seed",
+            &buildings.display().to_string(),
+        ],
+        free_port(),
+    );
+    let rt = runtime();
+    let c = client(&broker.url);
+    let id = "urn:ngsi-ld:NoiseLevelObserved:delft";
+    let near_delft = |laeq: f64, observed: &str| {
+        parse_entity(
+            &json!({"id": id, "type": "NoiseLevelObserved",
+                "LAeq": {"type": "Property", "value": laeq, "observedAt": observed},
+                "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [4.3695, 52.0022]}}}),
+            Representation::Normalized,
+        )
+        .unwrap()
+        .0
+    };
+    rt.block_on(c.batch_upsert(&[near_delft(48.0, "2026-11-23T10:00:00Z")], 10))
+        .unwrap();
+    let config = Config::from_layers(vec![
+        citytwin::config::Layer::parse(
+            "test",
+            &format!(
+                "[data]\nsource = \"broker\"\n[broker]\nurl = \"{}\"\n[live]\nmode = \"http\"\n",
+                broker.url
+            ),
+        )
+        .unwrap(),
+    ])
+    .unwrap();
+    let mut app = citytwin::app::headless(config);
+    let value_in_ecs = |app: &mut bevy::app::App| -> Option<f64> {
+        let world = app.world_mut();
+        let mut q = world.query::<&SensorMarker>();
+        q.iter(world)
+            .find(|m| m.sensor.id == id)
+            .map(|m| match m.sensor.reading {
+                Reading::Number(v) => v,
+                _ => f64::NAN,
+            })
+    };
+    let run_until = |app: &mut bevy::app::App, what: &str, want: &dyn Fn(Option<f64>) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            app.update();
+            if want(value_in_ecs(app)) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {what} in the ECS within 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    };
+    run_until(&mut app, "first value", &|v| v == Some(48.0));
+    let mode = |app: &bevy::app::App| app.world().resource::<citytwin::sensors::LiveState>().mode;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while mode(&app) != LiveMode::Http {
+        assert!(
+            Instant::now() < deadline,
+            "not live by HTTP: {:?}",
+            mode(&app)
+        );
+        app.update();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    rt.block_on(c.batch_update(&[near_delft(63.5, "2026-11-23T10:05:00Z")], 10))
+        .unwrap();
+    run_until(&mut app, "patched value", &|v| v == Some(63.5));
+    rt.block_on(c.delete(id)).unwrap();
+    run_until(&mut app, "deletion", &|v| v.is_none());
+}
