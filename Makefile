@@ -2,7 +2,8 @@
 #   make run    install what is missing, build, open the demo city
 #   make test   install what is missing, build, run every test (unit, integration, render)
 # Other targets: make check (citytwin check on the demo), make screenshot (the README picture),
-# make lint (rustfmt + clippy), make bench-load (timed load of the demo).
+# make lint (rustfmt + clippy), make bench-load (timed load of the demo), make bench-live
+# (10,000 sensor updates per second through the local broker to a headless viewer).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
@@ -24,7 +25,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Software rendering settings for headless runs (tests, screenshots).
 HEADLESS := WGPU_FORCE_FALLBACK_ADAPTER=1 xvfb-run -a -s "-screen 0 1920x1200x24"
 
-.PHONY: run test deps toolchain build check screenshot lint fmt bench-load clean-cache
+.PHONY: run test deps toolchain build check screenshot lint fmt bench-load bench-live clean-cache
 
 toolchain:
 	@command -v $(CARGO) >/dev/null || { echo "citytwin needs Rust 1.95 or newer: install it with rustup (https://rustup.rs), then run make again." >&2; exit 1; }
@@ -75,6 +76,9 @@ fmt:
 
 bench-load: build
 	$(BIN) check --json | python3 -c 'import json,sys; r=json.load(sys.stdin); print(json.dumps({k: r[k] for k in ("entities","buildings","triangles","tiles","seconds")}))'
+
+bench-live: build
+	$(BIN) bench live --json
 
 clean-cache:
 	rm -rf $(HOME)/.cache/citytwin
