@@ -574,6 +574,40 @@ pub async fn run(
     stats
 }
 
+/// A sensor's past values as a temporal entity (attributes as arrays of instances with
+/// `observedAt`), every `step_ms` over the `hours` before `now`, for `POST /temporal/entities`.
+/// Outages are not simulated in the past.
+pub fn history(sensor: &SimSensor, now: i64, hours: f64, step_ms: i64, seed: u64) -> Value {
+    let mut rng = Rng::new(seed ^ 0x0415_7041);
+    let mut out = serde_json::Map::new();
+    out.insert("id".to_owned(), json!(sensor.id));
+    out.insert("type".to_owned(), json!(sensor.kind.entity_type()));
+    let start = now - (hours * 3_600_000.0) as i64;
+    let mut t = start - start.rem_euclid(step_ms.max(1)) + step_ms;
+    while t < now {
+        let e = sensor.values(t, &mut rng);
+        for (name, v) in
+            crate::ngsi_ld::render::render(&e, crate::ngsi_ld::render::Format::Normalized)
+                .as_object()
+                .into_iter()
+                .flatten()
+        {
+            if matches!(name.as_str(), "id" | "type") || v.get("observedAt").is_none() {
+                continue;
+            }
+            if let Some(list) = out
+                .entry(name.clone())
+                .or_insert_with(|| json!([]))
+                .as_array_mut()
+            {
+                list.push(v.clone());
+            }
+        }
+        t += step_ms.max(1);
+    }
+    Value::Object(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -667,5 +701,26 @@ mod tests {
             a.attribute("no2").unwrap().observed_at.as_deref(),
             Some("2026-11-23T00:00:00.000Z")
         );
+    }
+
+    #[test]
+    fn history_covers_the_hours_asked_at_the_step_asked() {
+        let sensors = place([-73.99, 40.75, -73.98, 40.76], obstacles_of(&[]), 7);
+        let now = 1_795_000_000_000;
+        let h = history(&sensors[0], now, 24.0, 10 * 60_000, 1);
+        let attr = h
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(k, _)| !matches!(k.as_str(), "id" | "type"))
+            .map(|(_, v)| v.as_array().unwrap().clone())
+            .unwrap();
+        assert_eq!(attr.len(), 144);
+        let times: Vec<i64> = attr
+            .iter()
+            .map(|i| crate::timestamp::parse_millis(i["observedAt"].as_str().unwrap()).unwrap())
+            .collect();
+        assert!(times.windows(2).all(|w| w[1] - w[0] == 600_000));
+        assert!(times[0] > now - 24 * 3_600_000 && *times.last().unwrap() < now);
     }
 }

@@ -507,6 +507,8 @@ fn select_initial(
             select.write(SelectBuilding(Some(i)));
             focus.write(FocusBuilding(i));
         }
+        // A sensor: the sensors plugin selects it once its marker is in.
+        None if model.sensors.iter().any(|s| s.id == initial.0) => return,
         None => warn!(
             "--select: no building with the id {:?} was loaded",
             initial.0

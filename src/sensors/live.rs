@@ -97,6 +97,26 @@ pub enum LiveMessage {
     Status(LiveMode, String),
     /// Running counts.
     Stats(FeedStats),
+    /// A sensor's recent history, asked for with [`LiveFeed::history`]: (time in ms since the
+    /// epoch, value) in time order, or why there is none.
+    History {
+        /// The sensor.
+        id: String,
+        /// The attribute.
+        attribute: String,
+        /// The samples, or why they could not be read.
+        points: Result<Vec<(i64, f64)>, String>,
+    },
+}
+
+/// What the scene asks of the feed.
+#[derive(Debug, Clone)]
+enum FeedRequest {
+    History {
+        id: String,
+        attribute: String,
+        hours: f64,
+    },
 }
 
 /// Which way notifications should come (`live.mode`).
@@ -194,8 +214,21 @@ pub struct LiveSettings {
 pub struct LiveFeed {
     /// Messages for the scene.
     pub messages: Receiver<LiveMessage>,
+    requests: UnboundedSender<FeedRequest>,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl LiveFeed {
+    /// Asks for a sensor attribute's values over the last `hours` from the broker's temporal
+    /// API; the answer comes as [`LiveMessage::History`].
+    pub fn history(&self, id: &str, attribute: &str, hours: f64) {
+        let _ = self.requests.send(FeedRequest::History {
+            id: id.to_owned(),
+            attribute: attribute.to_owned(),
+            hours,
+        });
+    }
 }
 
 impl Drop for LiveFeed {
@@ -216,11 +249,12 @@ impl Drop for LiveFeed {
 /// Starts the live feed on a thread of its own.
 pub fn start(settings: LiveSettings) -> LiveFeed {
     let (tx, rx) = crossbeam_channel::unbounded();
+    let (req_tx, req_rx) = unbounded_channel();
     let stop = Arc::new(AtomicBool::new(false));
     let thread_stop = stop.clone();
     let spawned = std::thread::Builder::new()
         .name("citytwin-live".to_owned())
-        .spawn(move || run(settings, &tx, thread_stop));
+        .spawn(move || run(settings, &tx, req_rx, thread_stop));
     let thread = match spawned {
         Ok(t) => Some(t),
         Err(e) => {
@@ -230,6 +264,7 @@ pub fn start(settings: LiveSettings) -> LiveFeed {
     };
     LiveFeed {
         messages: rx,
+        requests: req_tx,
         stop,
         thread,
     }
@@ -600,7 +635,12 @@ fn subscription(types: &[String], endpoint: String, throttling: f64) -> Subscrip
     }
 }
 
-fn run(settings: LiveSettings, tx: &Sender<LiveMessage>, stop: Arc<AtomicBool>) {
+fn run(
+    settings: LiveSettings,
+    tx: &Sender<LiveMessage>,
+    requests: UnboundedReceiver<FeedRequest>,
+    stop: Arc<AtomicBool>,
+) {
     let status = |mode: LiveMode, why: String| {
         let _ = tx.send(LiveMessage::Status(mode, why));
     };
@@ -637,6 +677,15 @@ fn run(settings: LiveSettings, tx: &Sender<LiveMessage>, stop: Arc<AtomicBool>) 
         {
             let stop = stop.clone();
             tokio::spawn(async move {
+                // The last 24 hours, so that the history chart has something to show.
+                let now = crate::timestamp::now_millis();
+                for s in &sensors {
+                    let past = simulate::history(s, now, 24.0, 10 * 60_000, 1);
+                    if let Err(e) = client.temporal_create(&past).await {
+                        tracing::info!("simulator: no past values written: {e}");
+                        break;
+                    }
+                }
                 simulate::run(&client, &mut sensors, rate, 1, stop, |_, e| {
                     if let Some(e) = e {
                         tracing::warn!("simulator: {e}");
@@ -658,7 +707,7 @@ fn run(settings: LiveSettings, tx: &Sender<LiveMessage>, stop: Arc<AtomicBool>) 
             stats: FeedStats::default(),
             last_stats: Instant::now(),
         };
-        follow(feed, &settings, &types, &stop).await;
+        follow(feed, &settings, &types, requests, &stop).await;
     });
 }
 
@@ -705,7 +754,58 @@ async fn open_channel(
     Err(why.join("; "))
 }
 
-async fn follow(mut feed: Feed<'_>, settings: &LiveSettings, types: &[String], stop: &AtomicBool) {
+/// Reads a sensor's history in a task of its own and sends it to the scene.
+fn answer(settings: &LiveSettings, tx: &Sender<LiveMessage>, request: FeedRequest) {
+    use crate::ngsi_ld::temporal::{TemporalQuery, TimeRel};
+    let FeedRequest::History {
+        id,
+        attribute,
+        hours,
+    } = request;
+    let config = settings.client.clone();
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let since = crate::timestamp::now_millis() - (hours * 3_600_000.0) as i64;
+        let q = TemporalQuery {
+            entities: EntityQuery {
+                ids: vec![id.clone()],
+                attrs: vec![attribute.clone()],
+                ..EntityQuery::default()
+            },
+            timerel: Some(TimeRel::After(crate::timestamp::format_millis(since))),
+            last_n: Some(5000),
+            temporal_values: true,
+            ..TemporalQuery::default()
+        };
+        let points = match Client::new(config) {
+            Err(e) => Err(e.to_string()),
+            Ok(c) => match c.temporal(&q).await {
+                Err(e) => Err(format!("no history from the broker: {e}")),
+                Ok(found) => Ok(found
+                    .iter()
+                    .filter_map(|t| t.series.get(&attribute))
+                    .flatten()
+                    .filter_map(|s| {
+                        Some((crate::timestamp::parse_millis(&s.at)?, s.value.as_f64()?))
+                    })
+                    .collect()),
+            },
+        };
+        let _ = tx.send(LiveMessage::History {
+            id,
+            attribute,
+            points,
+        });
+    });
+}
+
+async fn follow(
+    mut feed: Feed<'_>,
+    settings: &LiveSettings,
+    types: &[String],
+    mut requests: UnboundedReceiver<FeedRequest>,
+    stop: &AtomicBool,
+) {
     let every = settings.poll_interval;
     let (in_tx, mut inbound): (UnboundedSender<Inbound>, UnboundedReceiver<Inbound>) =
         unbounded_channel();
@@ -859,6 +959,7 @@ async fn follow(mut feed: Feed<'_>, settings: &LiveSettings, types: &[String], s
                 }
                 feed.send_stats(true);
             },
+            Some(r) = requests.recv() => answer(settings, feed.tx, r),
             _ = tick.tick() => {}
         }
     }

@@ -95,6 +95,37 @@ impl Default for LiveState {
     }
 }
 
+/// Whether the selected sensor's history is in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum HistoryStatus {
+    /// Nothing asked.
+    #[default]
+    None,
+    /// Asked of the broker.
+    Loading,
+    /// In `points`.
+    Ready,
+    /// The broker gave none; why.
+    Failed(String),
+}
+
+/// The selected sensor's values over the last [`HISTORY_HOURS`] hours (the layer's factor
+/// applied), for the inspector's chart; live changes are appended.
+#[derive(Resource, Debug, Default, Clone, PartialEq)]
+pub struct SensorHistory {
+    /// The sensor.
+    pub id: Option<String>,
+    /// The attribute charted.
+    pub attribute: String,
+    /// (ms since the epoch, value) in time order.
+    pub points: Vec<(i64, f64)>,
+    /// Loading, ready or failed.
+    pub status: HistoryStatus,
+}
+
+/// Hours of history charted in the inspector.
+pub const HISTORY_HOURS: f64 = 24.0;
+
 /// The sensor shown in the inspector.
 #[derive(Resource, Debug, Default, Clone, PartialEq, Eq)]
 pub struct SelectedSensor(pub Option<String>);
@@ -124,6 +155,7 @@ impl Plugin for SensorsPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<LiveState>()
             .init_resource::<SelectedSensor>()
+            .init_resource::<SensorHistory>()
             .init_resource::<SensorIndex>()
             .add_message::<SelectSensor>()
             .add_systems(Startup, setup)
@@ -133,10 +165,61 @@ impl Plugin for SensorsPlugin {
                     (follow_city, apply_live, size_and_colour_markers).chain(),
                     pick_sensor.after(PickSet).before(ApplySelectionSet),
                     apply_sensor_selection.after(pick_sensor),
+                    request_history.after(apply_sensor_selection),
+                    select_initial_sensor.before(apply_sensor_selection),
                 )
                     .after(crate::camera::CameraInputSet),
             )
             .add_systems(Last, stop_on_exit);
+    }
+}
+
+/// `--select ID` naming a sensor: select it once its marker is in.
+fn select_initial_sensor(
+    initial: Option<Res<crate::buildings::InitialSelection>>,
+    index: Res<SensorIndex>,
+    mut select: MessageWriter<SelectSensor>,
+    mut commands: Commands,
+) {
+    if let Some(initial) = initial
+        && index.by_id.contains_key(&initial.0)
+    {
+        select.write(SelectSensor(Some(initial.0.clone())));
+        commands.remove_resource::<crate::buildings::InitialSelection>();
+    }
+}
+
+/// Asks the broker for the history of a newly selected sensor.
+fn request_history(
+    selected: Res<SelectedSensor>,
+    live: Res<LiveState>,
+    index: Res<SensorIndex>,
+    markers: Query<&SensorMarker>,
+    sensor_layers: Res<SensorLayers>,
+    mut history: ResMut<SensorHistory>,
+) {
+    if !selected.is_changed() || selected.0 == history.id {
+        return;
+    }
+    *history = SensorHistory::default();
+    let Some(id) = selected.0.clone() else {
+        return;
+    };
+    let Some(marker) = index.by_id.get(&id).and_then(|e| markers.get(*e).ok()) else {
+        return;
+    };
+    let attribute = sensor_layers.0[marker.sensor.layer].attribute.clone();
+    history.id = Some(id.clone());
+    history.attribute = attribute.clone();
+    match live.feed.as_ref() {
+        Some(feed) => {
+            feed.history(&id, &attribute, HISTORY_HOURS);
+            history.status = HistoryStatus::Loading;
+        }
+        None => {
+            history.status =
+                HistoryStatus::Failed("the data come from a file, which has no history".into());
+        }
     }
 }
 
@@ -385,6 +468,7 @@ fn apply_live(
     mut markers: Query<(&mut SensorMarker, &mut Transform)>,
     mut commands: Commands,
     mut redraw: MessageWriter<RequestRedraw>,
+    mut history: ResMut<SensorHistory>,
 ) {
     let Some(feed) = live.feed.as_ref() else {
         return;
@@ -403,6 +487,12 @@ fn apply_live(
                     l.push(arrived.elapsed().as_secs_f64() * 1000.0);
                 }
                 let sensor = *sensor;
+                if history.id.as_deref() == Some(sensor.id.as_str())
+                    && let (Reading::Number(v), Some(t)) = (&sensor.reading, sensor.observed_at)
+                    && history.points.last().is_none_or(|p| p.0 < t)
+                {
+                    history.points.push((t, *v));
+                }
                 let existing = index.by_id.get(&sensor.id).copied();
                 match existing.and_then(|e| markers.get_mut(e).ok()) {
                     // The first query after loading repeats what the city brought.
@@ -449,6 +539,32 @@ fn apply_live(
                 live.detail = detail;
             }
             LiveMessage::Stats(stats) => live.stats = stats,
+            LiveMessage::History {
+                id,
+                attribute,
+                points,
+            } => {
+                if history.id.as_deref() == Some(id.as_str()) && history.attribute == attribute {
+                    let factor = index
+                        .by_id
+                        .get(&id)
+                        .and_then(|e| markers.get(*e).ok())
+                        .map_or(1.0, |(m, _)| sensor_layers.0[m.sensor.layer].factor);
+                    match points {
+                        Ok(p) => {
+                            // Live values that arrived meanwhile stay after the history.
+                            let newer: Vec<(i64, f64)> = std::mem::take(&mut history.points);
+                            history.points = p.into_iter().map(|(t, v)| (t, v * factor)).collect();
+                            let last = history.points.last().map_or(i64::MIN, |p| p.0);
+                            history
+                                .points
+                                .extend(newer.into_iter().filter(|p| p.0 > last));
+                            history.status = HistoryStatus::Ready;
+                        }
+                        Err(why) => history.status = HistoryStatus::Failed(why),
+                    }
+                }
+            }
         }
     }
 }

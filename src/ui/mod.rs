@@ -90,6 +90,7 @@ struct SensorView<'w, 's> {
     layers: Option<Res<'w, SensorLayers>>,
     live: Option<Res<'w, LiveState>>,
     selected: Option<Res<'w, SelectedSensor>>,
+    history: Option<Res<'w, crate::sensors::SensorHistory>>,
     markers: Query<
         'w,
         's,
@@ -443,6 +444,7 @@ fn sensor_inspector(
     ui: &mut egui::Ui,
     marker: &SensorMarker,
     layer_name: &str,
+    history: Option<&crate::sensors::SensorHistory>,
     out: &mut UiOutbox,
 ) {
     let s = &marker.sensor;
@@ -477,9 +479,68 @@ fn sensor_inspector(
             ui.add(egui::Label::new(egui::RichText::new(&s.id).monospace().small()).wrap());
             ui.end_row();
         });
+    if let Some(h) = history.filter(|h| h.id.as_deref() == Some(s.id.as_str())) {
+        history_chart(ui, h, &s.unit);
+    }
     attributes_table(ui, "sensor-attributes", &s.attributes, value_width - 10.0);
     if ui.button("Clear selection").clicked() {
         out.sensor.write(SelectSensor(None));
+    }
+}
+
+/// The last hours of a sensor's main value: x in hours before now.
+fn history_chart(ui: &mut egui::Ui, h: &crate::sensors::SensorHistory, unit: &str) {
+    use crate::sensors::HistoryStatus;
+    ui.add_space(4.0);
+    ui.label(
+        egui::RichText::new(format!(
+            "{} over the last {} hours",
+            h.attribute,
+            crate::sensors::HISTORY_HOURS
+        ))
+        .strong(),
+    );
+    match &h.status {
+        HistoryStatus::Loading => {
+            ui.label(egui::RichText::new("Loading history from the broker…").weak());
+        }
+        HistoryStatus::Failed(why) => {
+            ui.label(egui::RichText::new(why).weak().small());
+        }
+        HistoryStatus::None => {}
+        HistoryStatus::Ready if h.points.is_empty() => {
+            ui.label(egui::RichText::new("The broker has no past values of it.").weak());
+        }
+        HistoryStatus::Ready => {
+            let now = crate::timestamp::now_millis();
+            let points: egui_plot::PlotPoints = h
+                .points
+                .iter()
+                .map(|(t, v)| [(*t - now) as f64 / 3_600_000.0, *v])
+                .collect();
+            let unit = unit.to_owned();
+            egui_plot::Plot::new("sensor-history")
+                .height(130.0)
+                .allow_drag(false)
+                .allow_zoom(false)
+                .allow_scroll(false)
+                .allow_boxed_zoom(false)
+                .include_x(-crate::sensors::HISTORY_HOURS)
+                .include_x(0.0)
+                .x_axis_formatter(|m, _| format!("{:.0} h", m.value))
+                .label_formatter(move |pos| match pos {
+                    egui_plot::HoverPosition::NearDataPoint { position: p, .. } => {
+                        Some(format!("{:.1} {unit}\n{:.1} h ago", p.y, -p.x))
+                    }
+                    _ => None,
+                })
+                .show(ui, |plot| {
+                    plot.line(
+                        egui_plot::Line::new("value", points)
+                            .color(egui::Color32::from_rgb(40, 120, 200)),
+                    );
+                });
+        }
     }
 }
 
@@ -587,7 +648,7 @@ fn side_panel(
                         .and_then(|l| l.0.get(m.sensor.layer))
                         .map(|l| l.name.clone())
                         .unwrap_or_default();
-                    sensor_inspector(ui, m, &layer, out);
+                    sensor_inspector(ui, m, &layer, sensors.history.as_deref(), out);
                 }
                 (Some(b), None) => inspector(ui, b, out),
                 (None, None) => {
