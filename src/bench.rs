@@ -268,8 +268,8 @@ pub fn live(b: &LiveBench, progress: &mut dyn FnMut(&str)) -> Result<Value, Stri
                 let mut lat = latencies;
                 lat.sort_by(f64::total_cmp);
                 e2e.sort_by(f64::total_cmp);
-                let mut fr = frames.clone();
-                fr.sort_by(f64::total_cmp);
+                let frame_count = frames.len();
+                let (frame_p50, frame_max) = crate::diagnostics::summarize(&mut frames);
                 // The viewer first (it deletes its subscription), then the broker.
                 drop(app);
                 handle.stop();
@@ -287,9 +287,9 @@ pub fn live(b: &LiveBench, progress: &mut dyn FnMut(&str)) -> Result<Value, Stri
                     "p99_ms": round2(percentile(&lat, 0.99)),
                     "write_to_scene_p50_ms": round2(percentile(&e2e, 0.5)),
                     "write_to_scene_p99_ms": round2(percentile(&e2e, 0.99)),
-                    "frames": fr.len(),
-                    "frame_p50_ms": round2(percentile(&fr, 0.5)),
-                    "frame_max_ms": round2(fr.last().copied().unwrap_or(f64::NAN)),
+                    "frames": frame_count,
+                    "frame_p50_ms": round2(frame_p50),
+                    "frame_max_ms": round2(frame_max),
                     "ready_s": round2(ready_s),
                 }));
             }

@@ -456,11 +456,17 @@ fn entities_response(
 // ---------------------------------------------------------------------------------------
 // Request bodies
 
-/// Reads the body within the size limit and checks the @context rules of the content type.
-pub(super) async fn read_json(
+/// The request's tenant (after the token check), then its body as [`read_json`] reads it.
+pub(super) async fn begin_with_body(
     shared: &Shared,
     req: Request,
-) -> Result<(HeaderMap, Value), Response> {
+) -> Result<(String, Value), Response> {
+    let tenant = begin(shared, req.headers())?;
+    Ok((tenant, read_json(shared, req).await?))
+}
+
+/// Reads the body within the size limit and checks the @context rules of the content type.
+pub(super) async fn read_json(shared: &Shared, req: Request) -> Result<Value, Response> {
     let (parts, body) = req.into_parts();
     let limit = shared.config.max_body_bytes;
     let bytes: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
@@ -517,7 +523,7 @@ pub(super) async fn read_json(
         )
             .into_response());
     }
-    Ok((parts.headers, value))
+    Ok(value)
 }
 
 /// Checks an entity for writing: a URI id, and GeoProperties that are geometries.
@@ -597,6 +603,27 @@ async fn query_entities(
     run_query(&shared, &headers, &tenant, &params).await
 }
 
+/// The page size of a query, after checking that it is narrowed (`what` names it in the
+/// error) and within the maximum page size.
+pub(super) fn page_limit(shared: &Shared, q: &EntityQuery, what: &str) -> Result<usize, Response> {
+    if !q.is_narrowed() {
+        return Err(bad(format!(
+            "the {what} is too broad: give at least one of type, id, idPattern, attrs, q or a geo-query"
+        )));
+    }
+    let limit = q.limit.unwrap_or(shared.config.default_page_size);
+    if limit > shared.config.max_page_size {
+        return Err(problem(
+            ProblemKind::TooManyResults,
+            format!(
+                "limit {limit} is larger than this broker's maximum page size {}",
+                shared.config.max_page_size
+            ),
+        ));
+    }
+    Ok(limit)
+}
+
 async fn run_query(
     shared: &Shared,
     headers: &HeaderMap,
@@ -607,21 +634,10 @@ async fn run_query(
         Ok(q) => q,
         Err(e) => return bad(e.to_string()),
     };
-    if !q.is_narrowed() {
-        return bad(
-            "the query is too broad: give at least one of type, id, idPattern, attrs, q or a geo-query",
-        );
-    }
-    let limit = q.limit.unwrap_or(shared.config.default_page_size);
-    if limit > shared.config.max_page_size {
-        return problem(
-            ProblemKind::TooManyResults,
-            format!(
-                "limit {limit} is larger than this broker's maximum page size {}",
-                shared.config.max_page_size
-            ),
-        );
-    }
+    let limit = match page_limit(shared, &q, "query") {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
     if limit == 0 && !q.count {
         return bad("limit=0 is only allowed with count=true");
     }
@@ -646,11 +662,7 @@ async fn run_query(
 }
 
 async fn create_entity(State(shared): State<Shared>, req: Request) -> Response {
-    let tenant = match begin(&shared, req.headers()) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    let (_, body) = match read_json(&shared, req).await {
+    let (tenant, body) = match begin_with_body(&shared, req).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -786,11 +798,7 @@ async fn modify(
     how: Combine,
     report_missing: bool,
 ) -> Response {
-    let tenant = match begin(&shared, req.headers()) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    let (_, body) = match read_json(&shared, req).await {
+    let (tenant, body) = match begin_with_body(&shared, req).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -864,11 +872,7 @@ async fn replace_entity(
     UrlPath(id): UrlPath<String>,
     req: Request,
 ) -> Response {
-    let tenant = match begin(&shared, req.headers()) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    let (_, body) = match read_json(&shared, req).await {
+    let (tenant, body) = match begin_with_body(&shared, req).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -915,7 +919,7 @@ async fn one_attr(
     let new = if method == "DELETE" {
         None
     } else {
-        let (_, body) = match read_json(&shared, req).await {
+        let body = match read_json(&shared, req).await {
             Ok(x) => x,
             Err(r) => return r,
         };
@@ -1003,7 +1007,7 @@ async fn batch(
     };
     let params = params(raw);
     let headers = req.headers().clone();
-    let (_, body) = match read_json(&shared, req).await {
+    let body = match read_json(&shared, req).await {
         Ok(x) => x,
         Err(r) => return r,
     };

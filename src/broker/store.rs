@@ -357,15 +357,7 @@ impl Store {
 
     /// One entity.
     pub fn get(&self, tenant: &str, id: &str) -> Result<Option<Entity>, StoreError> {
-        let body: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT body FROM entities WHERE tenant = ?1 AND id = ?2",
-                [tenant, id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        body.map(|b| decode(&b)).transpose()
+        read_entity(&self.conn, tenant, id)
     }
 
     /// Entities matching a query: one page (limit/offset) and the total.
@@ -515,15 +507,7 @@ impl Tx<'_> {
 
     /// One entity, for read-modify-write.
     pub fn get(&self, tenant: &str, id: &str) -> Result<Option<Entity>, StoreError> {
-        let body: Option<String> = self
-            .tx
-            .query_row(
-                "SELECT body FROM entities WHERE tenant = ?1 AND id = ?2",
-                [tenant, id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        body.map(|b| decode(&b)).transpose()
+        read_entity(self.tx, tenant, id)
     }
 
     /// Writes an entity, replacing any with the same id. Returns true when it was new.
@@ -681,6 +665,15 @@ impl Tx<'_> {
         }
         Ok(true)
     }
+}
+
+/// One entity, read through a connection or a transaction.
+fn read_entity(conn: &Connection, tenant: &str, id: &str) -> Result<Option<Entity>, StoreError> {
+    let body: Option<String> = conn
+        .prepare_cached("SELECT body FROM entities WHERE tenant = ?1 AND id = ?2")?
+        .query_row([tenant, id], |r| r.get(0))
+        .optional()?;
+    body.map(|b| decode(&b)).transpose()
 }
 
 fn decode(body: &str) -> Result<Entity, StoreError> {

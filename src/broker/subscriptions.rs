@@ -6,7 +6,9 @@
 )]
 
 use super::notify::new_id;
-use super::server::{PREFIX, Shared, bad, begin, internal, lock, no_content, problem, read_json};
+use super::server::{
+    PREFIX, Shared, bad, begin, begin_with_body, internal, lock, no_content, problem,
+};
 use crate::ngsi_ld::problem::ProblemKind;
 use axum::extract::{Path as UrlPath, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -36,11 +38,7 @@ fn save(shared: &Shared, tenant: &str, id: &str, body: &Value) -> Result<(), Res
 }
 
 pub(super) async fn create(State(shared): State<Shared>, req: Request) -> Response {
-    let tenant = match begin(&shared, req.headers()) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    let (_, mut body) = match read_json(&shared, req).await {
+    let (tenant, mut body) = match begin_with_body(&shared, req).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -141,11 +139,7 @@ pub(super) async fn update(
     UrlPath(id): UrlPath<String>,
     req: Request,
 ) -> Response {
-    let tenant = match begin(&shared, req.headers()) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    let (_, patch) = match read_json(&shared, req).await {
+    let (tenant, patch) = match begin_with_body(&shared, req).await {
         Ok(x) => x,
         Err(r) => return r,
     };

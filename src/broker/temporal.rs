@@ -6,7 +6,8 @@
 )]
 
 use super::server::{
-    PREFIX, Shared, bad, begin, existing_tenant, internal, lock, params, problem, read_json,
+    PREFIX, Shared, bad, begin, begin_with_body, existing_tenant, internal, lock, page_limit,
+    params, problem,
 };
 use super::store::{HistoryQuery, Instance, TimeProperty, TimeRel};
 use crate::ngsi_ld::problem::ProblemKind;
@@ -18,17 +19,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
-/// The aggregation methods this broker computes.
-const METHODS: &[&str] = &[
-    "totalCount",
-    "distinctCount",
-    "sum",
-    "avg",
-    "min",
-    "max",
-    "stddev",
-    "sumsq",
-];
+/// The aggregation methods this broker computes: all of the API's.
+const METHODS: &[&str] = temporal::AGGREGATION_METHODS;
 
 /// How instances are written out.
 enum Shape {
@@ -266,21 +258,10 @@ pub(super) async fn query(
         Err(why) => return bad(why),
     };
     let mut q = tq.entities.clone();
-    if !q.is_narrowed() {
-        return bad(
-            "the temporal query is too broad: give at least one of type, id, idPattern, attrs, q or a geo-query",
-        );
-    }
-    let limit = q.limit.unwrap_or(shared.config.default_page_size);
-    if limit > shared.config.max_page_size {
-        return problem(
-            ProblemKind::TooManyResults,
-            format!(
-                "limit {limit} is larger than this broker's maximum page size {}",
-                shared.config.max_page_size
-            ),
-        );
-    }
+    let limit = match page_limit(&shared, &q, "temporal query") {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
     // Entities are selected on their current state; attrs choose the history.
     q.attrs.clear();
     let store = match lock(&shared) {
@@ -313,11 +294,7 @@ pub(super) async fn query(
 /// Adds instances to an entity's history: a temporal entity whose attributes are arrays of
 /// instances with `observedAt` (201 when the entity had no history, else 204).
 pub(super) async fn create(State(shared): State<Shared>, req: Request) -> Response {
-    let tenant = match begin(&shared, req.headers()) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    let (_, body) = match read_json(&shared, req).await {
+    let (tenant, body) = match begin_with_body(&shared, req).await {
         Ok(x) => x,
         Err(r) => return r,
     };

@@ -40,7 +40,8 @@ pub struct TemporalEntity {
     pub aggregates: BTreeMap<String, BTreeMap<String, Vec<Sample>>>,
 }
 
-const AGGREGATION_METHODS: &[&str] = &[
+/// The aggregation methods of the temporal API (`aggrMethods`).
+pub const AGGREGATION_METHODS: &[&str] = &[
     "totalCount",
     "distinctCount",
     "sum",

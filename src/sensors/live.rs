@@ -528,6 +528,17 @@ impl Feed<'_> {
         let _ = self.tx.send(LiveMessage::Status(mode, why.into()));
     }
 
+    /// The broker cannot be reached: say so, and that the last values stay.
+    fn offline(&self, why: &dyn std::fmt::Display, every: Duration) {
+        self.status(
+            LiveMode::Offline,
+            format!(
+                "{why}; showing the last known values, retrying every {} s",
+                every.as_secs_f64()
+            ),
+        );
+    }
+
     fn send_stats(&mut self, force: bool) {
         if !force && self.last_stats.elapsed() < Duration::from_millis(250) {
             return;
@@ -821,13 +832,7 @@ async fn follow(
         if resync {
             if let Err(e) = feed.query_all().await {
                 had_outage = true;
-                feed.status(
-                    LiveMode::Offline,
-                    format!(
-                        "{e}; showing the last known values, retrying every {} s",
-                        every.as_secs_f64()
-                    ),
-                );
+                feed.offline(&e, every);
                 sleep_unless_stopped(every, stop).await;
                 continue;
             }
@@ -938,10 +943,7 @@ async fn follow(
                             Err(e) => {
                                 had_outage = true;
                                 resync = true;
-                                feed.status(LiveMode::Offline, format!(
-                                    "{e}; showing the last known values, retrying every {} s",
-                                    every.as_secs_f64()
-                                ));
+                                feed.offline(&e, every);
                             }
                         }
                     }
@@ -950,10 +952,7 @@ async fn follow(
                         if let Err(e) = feed.query_all().await {
                             had_outage = true;
                             resync = true;
-                            feed.status(LiveMode::Offline, format!(
-                                "{e}; showing the last known values, retrying every {} s",
-                                every.as_secs_f64()
-                            ));
+                            feed.offline(&e, every);
                         }
                     }
                 }

@@ -276,17 +276,14 @@ fn stats_after(feed: &LiveFeed, wait: Duration, done: impl Fn(&FeedStats) -> boo
     last
 }
 
+/// A GET answered with JSON.
+fn get_json(url: &str) -> serde_json::Value {
+    runtime().block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
+}
+
 /// The notification endpoint the viewer gave the broker (from the broker's subscriptions).
 fn viewer_endpoint(url: &str) -> (String, String) {
-    let rt = runtime();
-    let subs: serde_json::Value = rt.block_on(async {
-        reqwest::get(format!("{url}/ngsi-ld/v1/subscriptions"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    });
+    let subs = get_json(&format!("{url}/ngsi-ld/v1/subscriptions"));
     let s = &subs[0];
     (
         s["id"].as_str().unwrap().to_owned(),
@@ -362,16 +359,9 @@ fn http_notifications_reach_the_feed_refuse_strangers_and_survive_a_restart() {
         .unwrap();
     let stats = stats_after(&f, Duration::from_secs(10), |s| s.refused >= 1);
     assert!(stats.refused >= 1, "{stats:?}");
-    let stranger: serde_json::Value = rt.block_on(async {
-        reqwest::get(format!(
-            "{url}/ngsi-ld/v1/subscriptions/urn:ngsi-ld:Subscription:stranger"
-        ))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-    });
+    let stranger = get_json(&format!(
+        "{url}/ngsi-ld/v1/subscriptions/urn:ngsi-ld:Subscription:stranger"
+    ));
     assert_eq!(stranger["notification"]["status"], "failed", "{stranger}");
     assert!(
         stranger["notification"]["lastFailureReason"]
@@ -435,14 +425,7 @@ fn http_notifications_reach_the_feed_refuse_strangers_and_survive_a_restart() {
 
     // Stopping the feed deletes its subscription.
     drop(f);
-    let subs: serde_json::Value = rt.block_on(async {
-        reqwest::get(format!("{url}/ngsi-ld/v1/subscriptions"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    });
+    let subs = get_json(&format!("{url}/ngsi-ld/v1/subscriptions"));
     assert!(
         subs.as_array()
             .unwrap()
