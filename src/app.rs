@@ -33,6 +33,7 @@ pub struct CityTwinPlugins;
 impl PluginGroup for CityTwinPlugins {
     fn build(self) -> PluginGroupBuilder {
         PluginGroupBuilder::start::<Self>()
+            .add(crate::clock::ClockPlugin)
             .add(LayersPlugin)
             .add(EnvironmentPlugin)
             .add(BuildingsPlugin)
@@ -55,6 +56,8 @@ pub struct ViewerOptions {
     /// Print frame statistics as JSON lines on standard output (and draw continuously, so
     /// that they measure drawing rather than waiting for input).
     pub frame_stats: bool,
+    /// Start the time panel at this time (see [`crate::clock::parse_at`]) instead of live.
+    pub at: Option<String>,
 }
 
 /// Runs the viewer until its window closes (or the screenshot is written).
@@ -99,6 +102,20 @@ pub fn run(config: Config, options: ViewerOptions) -> AppExit {
     if options.frame_stats {
         app.add_plugins(crate::diagnostics::FrameStatsPlugin);
     }
+    if let Some(text) = &options.at {
+        let now = crate::timestamp::now_millis();
+        match crate::clock::parse_at(text, now) {
+            Some(t) => {
+                let mut clock = crate::clock::SceneClock::default();
+                clock.seek(t, now);
+                app.insert_resource(clock);
+            }
+            None => warn!(
+                "--at {text:?} is neither a time such as 2026-11-23T08:00:00Z nor a duration \
+                 such as PT6H; starting live"
+            ),
+        }
+    }
     if let Some(id) = options.select {
         app.insert_resource(crate::buildings::InitialSelection(id));
     }
@@ -132,6 +149,7 @@ pub fn headless(config: Config) -> App {
     .add_message::<bevy::window::RequestRedraw>()
     .insert_resource(Settings(Arc::new(config)))
     .add_plugins((
+        crate::clock::ClockPlugin,
         crate::layers::LayersPlugin,
         BuildingsPlugin,
         crate::sensors::SensorsPlugin,

@@ -8,7 +8,8 @@
 //!
 //! The pure cores (`ngsi_ld`, `georef`, `geometry`, `city`, `config`, `source`, `check`) have
 //! no Bevy in them and are tested alone. Each concern that touches the ECS is one plugin:
-//! [`buildings`], [`camera`], [`environment`], [`layers`], [`ui`], [`capture`].
+//! [`clock`], [`buildings`], [`sensors`], [`camera`], [`environment`], [`layers`], [`ui`],
+//! [`capture`].
 
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
@@ -21,6 +22,7 @@ pub mod camera;
 pub mod capture;
 pub mod check;
 pub mod city;
+pub mod clock;
 pub mod config;
 pub mod diagnostics;
 pub mod environment;

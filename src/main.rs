@@ -67,6 +67,11 @@ struct Cli {
     #[arg(long)]
     fullscreen: bool,
 
+    /// Start the time panel at this time instead of live: an RFC 3339 time
+    /// (2026-11-23T08:00:00+01:00) or how long ago as an ISO 8601 duration (PT6H).
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+
     /// Print frame statistics (frames drawn, median and longest frame time) every two
     /// seconds as JSON lines on standard output, and when all buildings are in the scene.
     /// The window then redraws continuously instead of on demand.
@@ -307,6 +312,7 @@ fn main() -> ExitCode {
                 size: cli.size,
                 select: cli.select,
                 frame_stats: cli.frame_stats,
+                at: cli.at,
             };
             let exit = app::run(config, options);
             if exit.is_success() {

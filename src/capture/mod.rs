@@ -131,8 +131,18 @@ fn drive(
     mut commands: Commands,
     mut request: ResMut<CaptureRequest>,
     city: Res<CityState>,
+    clock: Option<Res<crate::clock::SceneClock>>,
+    replay: Option<Res<crate::sensors::SensorReplay>>,
     mut exit: MessageWriter<AppExit>,
 ) {
+    // When replaying, the sensors' past values belong to the picture.
+    let replay_pending = clock.is_some_and(|c| !c.is_live())
+        && replay.is_some_and(|r| {
+            matches!(
+                r.status,
+                crate::sensors::HistoryStatus::None | crate::sensors::HistoryStatus::Loading
+            )
+        });
     if let LoadStatus::Failed(message) = &city.status {
         error!("no screenshot: {message}");
         eprintln!("error: no screenshot written: {message}");
@@ -150,7 +160,9 @@ fn drive(
         return;
     }
     match request.stage {
-        Stage::WaitingForData if city.is_ready() => request.stage = Stage::Settling(0),
+        Stage::WaitingForData if city.is_ready() && !replay_pending => {
+            request.stage = Stage::Settling(0)
+        }
         Stage::Settling(n) if n >= SETTLE_FRAMES => {
             let path = request.path.clone();
             commands.spawn(Screenshot::primary_window()).observe(

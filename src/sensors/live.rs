@@ -21,7 +21,8 @@
 //! demo it also runs the simulator ([`crate::simulate`]) against the local broker.
 
 use super::Sensor;
-use super::model::{Decoder, Merge, MergeStats, SensorLayer, SensorStore};
+use super::model::{Colors, Decoder, Merge, MergeStats, SensorLayer, SensorStore};
+use super::replay::{self, Point};
 use crate::georef::{Georef, LonLat};
 use crate::ngsi_ld::client::{Client, ClientConfig};
 use crate::ngsi_ld::mqtt::MqttEndpoint;
@@ -107,6 +108,17 @@ pub enum LiveMessage {
         /// The samples, or why they could not be read.
         points: Result<Vec<(i64, f64)>, String>,
     },
+    /// The sensors' values over a span, asked for with [`LiveFeed::replay`].
+    Replay {
+        /// Start of the span (ms since 1970, UTC).
+        from_ms: i64,
+        /// End of the span.
+        to_ms: i64,
+        /// Per sensor, its values in time order; or why none could be read.
+        series: Result<Vec<(String, Vec<Point>)>, String>,
+        /// Layers read raw because the broker could not average them, with its reason.
+        notes: Vec<String>,
+    },
 }
 
 /// What the scene asks of the feed.
@@ -116,6 +128,10 @@ enum FeedRequest {
         id: String,
         attribute: String,
         hours: f64,
+    },
+    Replay {
+        from_ms: i64,
+        to_ms: i64,
     },
 }
 
@@ -228,6 +244,13 @@ impl LiveFeed {
             attribute: attribute.to_owned(),
             hours,
         });
+    }
+
+    /// Asks for every sensor's values between two times (ms since 1970, UTC) for the time
+    /// panel: averages over [`replay::PERIOD`] for numbers, each change for text values; the
+    /// answer comes as [`LiveMessage::Replay`].
+    pub fn replay(&self, from_ms: i64, to_ms: i64) {
+        let _ = self.requests.send(FeedRequest::Replay { from_ms, to_ms });
     }
 }
 
@@ -521,6 +544,9 @@ struct Feed<'a> {
     gate: Arc<Gate>,
     stats: FeedStats,
     last_stats: Instant,
+    /// Turns true once the simulator has written its past values (at once without one), so
+    /// that questions about the past wait for them.
+    past_written: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Feed<'_> {
@@ -683,12 +709,15 @@ fn run(
         return status(LiveMode::Off, "no sensor layers are configured".to_owned());
     }
     runtime.block_on(async {
+        let (past_tx, past_written) = tokio::sync::watch::channel(true);
         if let Some((mut sensors, rate)) = settings.simulation.clone()
             && let Ok(client) = Client::new(settings.client.clone())
         {
             let stop = stop.clone();
+            past_tx.send_replace(false);
             tokio::spawn(async move {
-                // The last 24 hours, so that the history chart has something to show.
+                // The last 24 hours, so that the history chart and the time panel have
+                // something to show.
                 let now = crate::timestamp::now_millis();
                 for s in &sensors {
                     let past = simulate::history(s, now, 24.0, 10 * 60_000, 1);
@@ -697,6 +726,7 @@ fn run(
                         break;
                     }
                 }
+                past_tx.send_replace(true);
                 simulate::run(&client, &mut sensors, rate, 1, stop, |_, e| {
                     if let Some(e) = e {
                         tracing::warn!("simulator: {e}");
@@ -717,6 +747,7 @@ fn run(
             gate: Arc::new(Gate::default()),
             stats: FeedStats::default(),
             last_stats: Instant::now(),
+            past_written,
         };
         follow(feed, &settings, &types, requests, &stop).await;
     });
@@ -765,49 +796,179 @@ async fn open_channel(
     Err(why.join("; "))
 }
 
-/// Reads a sensor's history in a task of its own and sends it to the scene.
-fn answer(settings: &LiveSettings, tx: &Sender<LiveMessage>, request: FeedRequest) {
-    use crate::ngsi_ld::temporal::{TemporalQuery, TimeRel};
-    let FeedRequest::History {
-        id,
-        attribute,
-        hours,
-    } = request;
+/// Answers a request of the scene in a task of its own.
+fn answer(
+    settings: &LiveSettings,
+    tx: &Sender<LiveMessage>,
+    mut past_written: tokio::sync::watch::Receiver<bool>,
+    request: FeedRequest,
+) {
     let config = settings.client.clone();
+    let layers = settings.layers.clone();
     let tx = tx.clone();
     tokio::spawn(async move {
-        let since = crate::timestamp::now_millis() - (hours * 3_600_000.0) as i64;
-        let q = TemporalQuery {
+        // The simulator's past values first (a minute at most: they are only the demo's).
+        let _ = tokio::time::timeout(
+            Duration::from_secs(60),
+            past_written.wait_for(|written| *written),
+        )
+        .await;
+        let client = Client::new(config).map_err(|e| e.to_string());
+        let message = match request {
+            FeedRequest::History {
+                id,
+                attribute,
+                hours,
+            } => {
+                let points = match client {
+                    Err(e) => Err(e),
+                    Ok(c) => read_history(&c, &id, &attribute, hours).await,
+                };
+                LiveMessage::History {
+                    id,
+                    attribute,
+                    points,
+                }
+            }
+            FeedRequest::Replay { from_ms, to_ms } => {
+                let mut notes = Vec::new();
+                let series = match client {
+                    Err(e) => Err(e),
+                    Ok(c) => read_replay(&c, &layers, from_ms, to_ms, &mut notes).await,
+                };
+                LiveMessage::Replay {
+                    from_ms,
+                    to_ms,
+                    series,
+                    notes,
+                }
+            }
+        };
+        let _ = tx.send(message);
+    });
+}
+
+/// A sensor attribute's values over the last `hours` (at most 5,000), oldest first.
+async fn read_history(
+    client: &Client,
+    id: &str,
+    attribute: &str,
+    hours: f64,
+) -> Result<Vec<(i64, f64)>, String> {
+    use crate::ngsi_ld::temporal::{TemporalQuery, TimeRel};
+    let since = crate::timestamp::now_millis() - (hours * 3_600_000.0) as i64;
+    let q = TemporalQuery {
+        entities: EntityQuery {
+            ids: vec![id.to_owned()],
+            attrs: vec![attribute.to_owned()],
+            ..EntityQuery::default()
+        },
+        timerel: Some(TimeRel::After(crate::timestamp::format_millis(since))),
+        last_n: Some(5000),
+        temporal_values: true,
+        ..TemporalQuery::default()
+    };
+    let found = client
+        .temporal(&q)
+        .await
+        .map_err(|e| format!("no history from the broker: {e}"))?;
+    Ok(found
+        .iter()
+        .filter_map(|t| t.series.get(attribute))
+        .flatten()
+        .filter_map(|s| Some((crate::timestamp::parse_millis(&s.at)?, s.value.as_f64()?)))
+        .collect())
+}
+
+/// Every sensor's values between two times, layer by layer: numbers as averages over
+/// [`replay::PERIOD`] (each instance when the broker cannot aggregate; `notes` says so), text
+/// values as each instance.
+async fn read_replay(
+    client: &Client,
+    layers: &[SensorLayer],
+    from_ms: i64,
+    to_ms: i64,
+    notes: &mut Vec<String>,
+) -> Result<Vec<(String, Vec<Point>)>, String> {
+    use crate::ngsi_ld::temporal::{TemporalQuery, TimeRel};
+    use crate::timestamp::{format_millis, parse_millis};
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for layer in layers {
+        if !seen.insert((layer.entity_type.as_str(), layer.attribute.as_str())) {
+            continue;
+        }
+        let raw = TemporalQuery {
             entities: EntityQuery {
-                ids: vec![id.clone()],
-                attrs: vec![attribute.clone()],
+                types: vec![layer.entity_type.clone()],
+                attrs: vec![layer.attribute.clone()],
                 ..EntityQuery::default()
             },
-            timerel: Some(TimeRel::After(crate::timestamp::format_millis(since))),
-            last_n: Some(5000),
+            timerel: Some(TimeRel::Between(
+                format_millis(from_ms),
+                format_millis(to_ms),
+            )),
             temporal_values: true,
             ..TemporalQuery::default()
         };
-        let points = match Client::new(config) {
-            Err(e) => Err(e.to_string()),
-            Ok(c) => match c.temporal(&q).await {
-                Err(e) => Err(format!("no history from the broker: {e}")),
-                Ok(found) => Ok(found
-                    .iter()
-                    .filter_map(|t| t.series.get(&attribute))
-                    .flatten()
-                    .filter_map(|s| {
-                        Some((crate::timestamp::parse_millis(&s.at)?, s.value.as_f64()?))
-                    })
-                    .collect()),
-            },
+        let averaged = TemporalQuery {
+            temporal_values: false,
+            aggregate: Some((vec!["avg".to_owned()], replay::PERIOD.to_owned())),
+            ..raw.clone()
         };
-        let _ = tx.send(LiveMessage::History {
-            id,
-            attribute,
-            points,
-        });
-    });
+        let numeric = matches!(layer.colors, Colors::Stops { .. });
+        let mut found = None;
+        if numeric {
+            match client.temporal(&averaged).await {
+                Ok(f) => found = Some((f, true)),
+                Err(e) => notes.push(format!(
+                    "{}: each value, as the broker did not average them ({e})",
+                    layer.name
+                )),
+            }
+        }
+        let (found, is_averaged) = match found {
+            Some(f) => f,
+            None => (
+                client
+                    .temporal(&raw)
+                    .await
+                    .map_err(|e| format!("no history from the broker for {}: {e}", layer.name))?,
+                false,
+            ),
+        };
+        for t in found {
+            let samples = if is_averaged {
+                t.aggregates
+                    .get(&layer.attribute)
+                    .and_then(|m| m.get("avg"))
+            } else {
+                t.series.get(&layer.attribute)
+            };
+            let points: Vec<Point> = samples
+                .into_iter()
+                .flatten()
+                .filter_map(|s| {
+                    let from = parse_millis(&s.at)?;
+                    let until = s.until.as_deref().and_then(parse_millis).unwrap_or(from);
+                    let reading = super::model::reading_of_value(&s.value, layer.factor);
+                    // Some brokers give empty periods as null.
+                    if is_averaged && reading == super::Reading::Missing {
+                        return None;
+                    }
+                    Some(Point {
+                        from,
+                        until,
+                        reading,
+                    })
+                })
+                .collect();
+            if !points.is_empty() {
+                out.push((t.id, points));
+            }
+        }
+    }
+    Ok(out)
 }
 
 async fn follow(
@@ -958,7 +1119,7 @@ async fn follow(
                 }
                 feed.send_stats(true);
             },
-            Some(r) = requests.recv() => answer(settings, feed.tx, r),
+            Some(r) = requests.recv() => answer(settings, feed.tx, feed.past_written.clone(), r),
             _ = tick.tick() => {}
         }
     }

@@ -9,6 +9,7 @@
 
 pub mod live;
 pub mod model;
+pub mod replay;
 
 pub use model::{
     Colors, Decoder, LegendEntry, MarkerShape, Merge, MergeStats, Place, Reading, Sensor,
@@ -20,6 +21,7 @@ use crate::buildings::{ApplySelectionSet, CityState, LocalBroker, PickSet, Selec
 use crate::camera::target::ViewArea;
 use crate::camera::{MainCamera, ViewClicked, ViewMapping};
 use crate::city::CityModel;
+use crate::clock::{ClockPlugin, SceneClock};
 use crate::layers::{LayerMember, Layers};
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
@@ -47,6 +49,46 @@ pub struct SensorMarker {
     pub drawn_color: [f32; 3],
     /// When the last change arrived.
     pub updated: Instant,
+    /// What it shows while the time panel replays the past (`None` when live).
+    pub shown: Option<replay::Shown>,
+}
+
+impl SensorMarker {
+    /// The colour to draw: the past value's while replaying, else the reading's at `now`
+    /// (grey when older than `stale_ms`).
+    pub fn color(&self, now: i64, stale_ms: i64) -> [f32; 3] {
+        match &self.shown {
+            Some(s) => s.color,
+            None => self.sensor.color_at(now, stale_ms),
+        }
+    }
+
+    /// The label to show, with the value's age when it is stale: at the replayed time while
+    /// replaying, else at `now`.
+    pub fn label(&self, now: i64, stale_ms: i64) -> String {
+        let (text, observed, at) = match &self.shown {
+            Some(s) => (&s.label, s.observed, s.at),
+            None => (&self.sensor.label, self.sensor.observed_at, now),
+        };
+        match observed {
+            Some(t) if at - t > stale_ms => {
+                format!("{text} ({})", crate::timestamp::age_text(t, at))
+            }
+            _ => text.clone(),
+        }
+    }
+}
+
+/// The sensors' past values for the time panel (see [`replay`]).
+#[derive(Resource, Debug, Default)]
+pub struct SensorReplay {
+    /// The values read, extended by live changes.
+    pub data: replay::Replay,
+    /// Loading, ready or failed.
+    pub status: HistoryStatus,
+    /// Remarks on how they were read (layers the broker could not average).
+    pub notes: Vec<String>,
+    asked: Option<Instant>,
 }
 
 /// One piece of a line marker (a lane segment), sized with the markers.
@@ -153,16 +195,28 @@ pub struct SensorsPlugin;
 
 impl Plugin for SensorsPlugin {
     fn build(&self, app: &mut App) {
+        // Markers show the values at the scene's time.
+        if !app.is_plugin_added::<ClockPlugin>() {
+            app.add_plugins(ClockPlugin);
+        }
         app.init_resource::<LiveState>()
             .init_resource::<SelectedSensor>()
             .init_resource::<SensorHistory>()
+            .init_resource::<SensorReplay>()
             .init_resource::<SensorIndex>()
             .add_message::<SelectSensor>()
             .add_systems(Startup, setup)
             .add_systems(
                 Update,
                 (
-                    (follow_city, apply_live, size_and_colour_markers).chain(),
+                    (
+                        follow_city,
+                        request_replay,
+                        apply_live,
+                        show_replay,
+                        size_and_colour_markers,
+                    )
+                        .chain(),
                     pick_sensor.after(PickSet).before(ApplySelectionSet),
                     apply_sensor_selection.after(pick_sensor),
                     request_history.after(apply_sensor_selection),
@@ -219,6 +273,89 @@ fn request_history(
         None => {
             history.status =
                 HistoryStatus::Failed("the data come from a file, which has no history".into());
+        }
+    }
+}
+
+/// Time before a failed read of the past is tried again.
+const REPLAY_RETRY: Duration = Duration::from_secs(30);
+
+/// Past values older than this are read again when the clock next leaves the present (live
+/// changes extend them meanwhile, but not across an outage).
+const REPLAY_REFRESH: Duration = Duration::from_secs(600);
+
+/// Asks the broker for the sensors' past values when the clock leaves the present: the first
+/// time, after a failure (every [`REPLAY_RETRY`]), and when they are older than
+/// [`REPLAY_REFRESH`]. The values read before stay shown until the new ones are in.
+fn request_replay(
+    clock: Res<SceneClock>,
+    live: Res<LiveState>,
+    mut replay: ResMut<SensorReplay>,
+    mut was_live: Local<bool>,
+) {
+    let left_live = std::mem::replace(&mut *was_live, clock.is_live()) && !clock.is_live();
+    // Before the city is in, there is no feed to ask yet.
+    if clock.is_live() || (live.feed.is_none() && live.mode != LiveMode::Off) {
+        return;
+    }
+    let asked_ago = replay.asked.map(|t| t.elapsed());
+    let wanted = match &replay.status {
+        HistoryStatus::None => true,
+        HistoryStatus::Loading => false,
+        HistoryStatus::Failed(_) => asked_ago.is_some_and(|a| a > REPLAY_RETRY),
+        HistoryStatus::Ready => left_live && asked_ago.is_some_and(|a| a > REPLAY_REFRESH),
+    };
+    if !wanted {
+        return;
+    }
+    replay.asked = Some(Instant::now());
+    match live.feed.as_ref() {
+        Some(feed) if live.mode != LiveMode::Off => {
+            let now = crate::timestamp::now_millis();
+            feed.replay(clock.earliest(now), now);
+            replay.status = HistoryStatus::Loading;
+        }
+        _ => replay.status = HistoryStatus::Failed(format!("no past values: {}", live.detail)),
+    }
+}
+
+/// While replaying, gives each marker its value at the scene's time; back live, the current
+/// ones.
+fn show_replay(
+    clock: Res<SceneClock>,
+    replay: Res<SensorReplay>,
+    live: Res<LiveState>,
+    settings: Res<Settings>,
+    sensor_layers: Res<SensorLayers>,
+    mut markers: Query<&mut SensorMarker>,
+    mut last_applied: Local<u64>,
+) {
+    let changes = live.applied != *last_applied;
+    *last_applied = live.applied;
+    if clock.is_live() {
+        if clock.is_changed() || changes {
+            for mut m in &mut markers {
+                if m.shown.is_some() {
+                    m.shown = None;
+                    m.drawn_color = [-1.0; 3];
+                }
+            }
+        }
+        return;
+    }
+    if !(clock.is_changed() || replay.is_changed() || changes) {
+        return;
+    }
+    let stale = stale_ms(&settings);
+    let t = clock.at();
+    for mut m in &mut markers {
+        let layer = &sensor_layers.0[m.sensor.layer];
+        let shown = replay::shown_at(&m.sensor, layer, &replay.data, t, stale);
+        if m.shown.as_ref() != Some(&shown) {
+            if m.shown.as_ref().is_none_or(|s| s.color != shown.color) {
+                m.drawn_color = [-1.0; 3];
+            }
+            m.shown = Some(shown);
         }
     }
 }
@@ -364,6 +501,7 @@ fn spawn_marker(
             sensor,
             drawn_color: color,
             updated: Instant::now(),
+            shown: None,
         },
     ));
     entity.id()
@@ -381,6 +519,7 @@ fn follow_city(
     mut assets: ResMut<SensorAssets>,
     mut materials: ResMut<Assets<StandardMaterial>>,
     mut layers: ResMut<Layers>,
+    mut replay: ResMut<SensorReplay>,
     mut commands: Commands,
 ) {
     let Some(model) = city.model.as_ref() else {
@@ -395,6 +534,7 @@ fn follow_city(
         return;
     }
     index.city = Some(model.clone());
+    *replay = SensorReplay::default();
     for (_, e) in index.by_id.drain() {
         commands.entity(e).despawn();
     }
@@ -469,6 +609,7 @@ fn apply_live(
     mut commands: Commands,
     mut redraw: MessageWriter<RequestRedraw>,
     mut history: ResMut<SensorHistory>,
+    mut replay: ResMut<SensorReplay>,
 ) {
     let Some(feed) = live.feed.as_ref() else {
         return;
@@ -492,6 +633,11 @@ fn apply_live(
                     && history.points.last().is_none_or(|p| p.0 < t)
                 {
                     history.points.push((t, *v));
+                }
+                if replay.status == HistoryStatus::Ready
+                    && let Some(t) = sensor.observed_at
+                {
+                    replay.data.push(&sensor.id, t, sensor.reading.clone());
                 }
                 let existing = index.by_id.get(&sensor.id).copied();
                 match existing.and_then(|e| markers.get_mut(e).ok()) {
@@ -539,6 +685,25 @@ fn apply_live(
                 live.detail = detail;
             }
             LiveMessage::Stats(stats) => live.stats = stats,
+            LiveMessage::Replay {
+                from_ms,
+                to_ms,
+                series,
+                notes,
+            } => {
+                replay.notes = notes;
+                match series {
+                    Ok(series) => {
+                        let mut data = replay::Replay::new(from_ms, to_ms);
+                        for (id, points) in series {
+                            data.insert(id, points);
+                        }
+                        replay.data = data;
+                        replay.status = HistoryStatus::Ready;
+                    }
+                    Err(why) => replay.status = HistoryStatus::Failed(why),
+                }
+            }
             LiveMessage::History {
                 id,
                 attribute,
@@ -620,7 +785,7 @@ fn size_and_colour_markers(
         let scale = (ground.distance(cam_pos) * per_metre * px).clamp(1.0, 400.0);
         let shape = sensor_layers.0[marker.sensor.layer].marker;
         let colour = if check_colours || marker.drawn_color[0] < 0.0 {
-            let c = marker.sensor.color_at(now, stale);
+            let c = marker.color(now, stale);
             (c != marker.drawn_color).then_some(c)
         } else {
             None

@@ -274,6 +274,9 @@ pub struct Sensor {
     pub observed_at: Option<i64>,
     /// The label text.
     pub label: String,
+    /// The label with [`VALUE_SLOT`] where the value goes, for other values of the same
+    /// sensor (the time panel's replay).
+    pub label_template: String,
     /// Colour from the layer's scale; `None` for no data.
     pub color: Option<[f32; 3]>,
     /// Every attribute as text, for the inspector.
@@ -283,6 +286,12 @@ pub struct Sensor {
 }
 
 impl Sensor {
+    /// The label this sensor would have with another reading of its main value.
+    pub fn label_for(&self, layer: &SensorLayer, reading: &Reading) -> String {
+        self.label_template
+            .replace(VALUE_SLOT, &value_text(layer, reading))
+    }
+
     /// Whether the reading is older than `stale_ms` at `now` (a reading without a time is
     /// never stale: nothing says it is old).
     pub fn is_stale(&self, now: i64, stale_ms: i64) -> bool {
@@ -379,7 +388,8 @@ impl Decoder {
             .attribute("name")
             .and_then(|a| a.as_str())
             .map(str::to_owned);
-        let label = fill_label(layer, e, &reading, &unit, name.as_deref());
+        let label_template = fill_label(layer, e, VALUE_SLOT, &unit, name.as_deref());
+        let label = label_template.replace(VALUE_SLOT, &value_text(layer, &reading));
         let simulated = ["dataProvider", "source"].iter().any(|n| {
             e.attribute(n)
                 .and_then(Attribute::as_str)
@@ -395,6 +405,7 @@ impl Decoder {
             unit,
             observed_at: observed_at(e, &layer.attribute),
             label,
+            label_template,
             attributes: crate::city::decode::inspector_attributes(e),
             simulated,
         })
@@ -465,7 +476,13 @@ impl Decoder {
 }
 
 fn reading_of(a: &Attribute, factor: f64) -> Reading {
-    match a.plain_value() {
+    reading_of_value(a.plain_value(), factor)
+}
+
+/// A main value as the scene reads it: numbers (also in text) times `factor`, other values as
+/// text, null as missing.
+pub fn reading_of_value(v: &Value, factor: f64) -> Reading {
+    match v {
         Value::Null => Reading::Missing,
         Value::Bool(b) => Reading::Text(b.to_string()),
         Value::Number(n) => n
@@ -479,19 +496,26 @@ fn reading_of(a: &Attribute, factor: f64) -> Reading {
     }
 }
 
+/// Stands for the value in [`Sensor::label_template`].
+pub const VALUE_SLOT: &str = "\u{1}";
+
+/// A reading as labels show it.
+fn value_text(layer: &SensorLayer, reading: &Reading) -> String {
+    match reading {
+        Reading::Number(v) => format!("{v:.*}", layer.decimals),
+        Reading::Text(t) => t.clone(),
+        Reading::Missing => "no data".to_owned(),
+    }
+}
+
 /// Fills a label template: `{value}`, `{unit}`, `{name}`, or `{attribute}`.
 fn fill_label(
     layer: &SensorLayer,
     e: &Entity,
-    reading: &Reading,
+    value: &str,
     unit: &str,
     name: Option<&str>,
 ) -> String {
-    let value = match reading {
-        Reading::Number(v) => format!("{v:.*}", layer.decimals),
-        Reading::Text(t) => t.clone(),
-        Reading::Missing => "no data".to_owned(),
-    };
     let mut out = String::new();
     let mut rest = layer.label.as_str();
     while let Some(open) = rest.find('{') {
@@ -501,7 +525,7 @@ fn fill_label(
         };
         let key = &rest[open + 1..open + close];
         match key {
-            "value" => out.push_str(&value),
+            "value" => out.push_str(value),
             "unit" => out.push_str(unit),
             "name" => out.push_str(name.unwrap_or(&e.id)),
             other => match e.attribute(other) {
@@ -692,12 +716,12 @@ impl SensorStore {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::ngsi_ld::{Representation, parse_payload};
     use serde_json::json;
 
-    fn fixture(name: &str) -> Entity {
+    pub(crate) fn fixture(name: &str) -> Entity {
         let path = format!(
             "{}/tests/fixtures/ngsi-ld/{name}",
             env!("CARGO_MANIFEST_DIR")
@@ -707,7 +731,7 @@ mod tests {
         parse_payload(&v, Representation::Auto).entities.remove(0)
     }
 
-    fn decoder_at(lon: f64, lat: f64) -> Decoder {
+    pub(crate) fn decoder_at(lon: f64, lat: f64) -> Decoder {
         let config = Config::default();
         let georef = Georef::new(LonLat::new(lon, lat), None).unwrap();
         Decoder::new(SensorLayer::all(&config), georef, 50_000.0)

@@ -11,10 +11,13 @@ use crate::camera::{GoToView, MainCamera, Views};
 use crate::capture::{LastPicture, SavePicture};
 use crate::check::thousands;
 use crate::city::Building;
+use crate::clock::{ClockCommand, SceneClock};
 use crate::environment::SetShadows;
 use crate::layers::{Layers, SetLayerVisible};
 use crate::sensors::live::LiveMode;
-use crate::sensors::{LiveState, SelectSensor, SelectedSensor, SensorLayers, SensorMarker};
+use crate::sensors::{
+    LiveState, SelectSensor, SelectedSensor, SensorLayers, SensorMarker, SensorReplay,
+};
 use bevy::camera::visibility::RenderLayers;
 use bevy::prelude::*;
 use bevy_egui::{
@@ -82,6 +85,7 @@ struct UiOutbox<'w> {
     picture: MessageWriter<'w, SavePicture>,
     reload: MessageWriter<'w, ReloadCity>,
     sensor: MessageWriter<'w, SelectSensor>,
+    clock: MessageWriter<'w, ClockCommand>,
 }
 
 /// What the UI shows of the sensors.
@@ -91,6 +95,8 @@ struct SensorView<'w, 's> {
     live: Option<Res<'w, LiveState>>,
     selected: Option<Res<'w, SelectedSensor>>,
     history: Option<Res<'w, crate::sensors::SensorHistory>>,
+    replay: Option<Res<'w, SensorReplay>>,
+    clock: Option<Res<'w, SceneClock>>,
     markers: Query<
         'w,
         's,
@@ -172,9 +178,22 @@ fn ui(
                 }
             });
     }
+    // The time panel runs under the 3D view.
+    let mut bottom = 0.0;
+    if let Some(clock) = sensors.clock.as_deref() {
+        let response = egui::Panel::bottom("time")
+            .resizable(false)
+            .show(&mut root, |ui| {
+                time_panel(ui, clock, sensors.replay.as_deref(), &mut out);
+            });
+        bottom = response.response.rect.height();
+    }
     // The 3D view fills the rest of the window.
     let screen = ctx.viewport_rect();
-    let view = egui::Rect::from_min_max(egui::pos2(screen.min.x + left, screen.min.y), screen.max);
+    let view = egui::Rect::from_min_max(
+        egui::pos2(screen.min.x + left, screen.min.y),
+        egui::pos2(screen.max.x, screen.max.y - bottom),
+    );
     if let Some(texture) = texture {
         ctx.layer_painter(egui::LayerId::background()).image(
             texture,
@@ -254,13 +273,7 @@ fn sensor_overlay(
             if placed.len() >= max && !is_selected {
                 continue;
             }
-            let s = &marker.sensor;
-            let mut text = s.label.clone();
-            if s.is_stale(now, stale_ms)
-                && let Some(t) = s.observed_at
-            {
-                text = format!("{text} ({})", crate::timestamp::age_text(t, now));
-            }
+            let text = marker.label(now, stale_ms);
             let galley = painter.layout_no_wrap(text, font.clone(), egui::Color32::WHITE);
             let size = galley.size() + egui::vec2(8.0, 4.0);
             let rect =
@@ -444,9 +457,10 @@ fn sensor_inspector(
     ui: &mut egui::Ui,
     marker: &SensorMarker,
     layer_name: &str,
-    history: Option<&crate::sensors::SensorHistory>,
+    sensors: &SensorView,
     out: &mut UiOutbox,
 ) {
+    let history = sensors.history.as_deref();
     let s = &marker.sensor;
     ui.label(egui::RichText::new(s.name.as_deref().unwrap_or(&s.id)).heading());
     ui.label(egui::RichText::new(layer_name).weak());
@@ -463,9 +477,18 @@ fn sensor_inspector(
         .striped(true)
         .max_col_width(value_width)
         .show(ui, |ui| {
-            ui.label("Value");
-            ui.label(egui::RichText::new(&s.label).strong());
-            ui.end_row();
+            if let Some(shown) = &marker.shown {
+                ui.label(crate::clock::local_time_text(shown.at));
+                ui.label(egui::RichText::new(&shown.label).strong());
+                ui.end_row();
+                ui.label("Now");
+                ui.label(&s.label);
+                ui.end_row();
+            } else {
+                ui.label("Value");
+                ui.label(egui::RichText::new(&s.label).strong());
+                ui.end_row();
+            }
             if let Some(t) = s.observed_at {
                 ui.label("Observed");
                 ui.label(format!(
@@ -480,7 +503,12 @@ fn sensor_inspector(
             ui.end_row();
         });
     if let Some(h) = history.filter(|h| h.id.as_deref() == Some(s.id.as_str())) {
-        history_chart(ui, h, &s.unit);
+        let at = sensors
+            .clock
+            .as_deref()
+            .filter(|c| !c.is_live())
+            .map(|c| c.at());
+        history_chart(ui, h, &s.unit, at, out);
     }
     attributes_table(ui, "sensor-attributes", &s.attributes, value_width - 10.0);
     if ui.button("Clear selection").clicked() {
@@ -488,8 +516,15 @@ fn sensor_inspector(
     }
 }
 
-/// The last hours of a sensor's main value: x in hours before now.
-fn history_chart(ui: &mut egui::Ui, h: &crate::sensors::SensorHistory, unit: &str) {
+/// The last hours of a sensor's main value: x in hours before now; the time panel's time as a
+/// line while replaying; a click goes to that time.
+fn history_chart(
+    ui: &mut egui::Ui,
+    h: &crate::sensors::SensorHistory,
+    unit: &str,
+    replayed: Option<i64>,
+    out: &mut UiOutbox,
+) {
     use crate::sensors::HistoryStatus;
     ui.add_space(4.0);
     ui.label(
@@ -539,8 +574,242 @@ fn history_chart(ui: &mut egui::Ui, h: &crate::sensors::SensorHistory, unit: &st
                         egui_plot::Line::new("value", points)
                             .color(egui::Color32::from_rgb(40, 120, 200)),
                     );
+                    if let Some(t) = replayed {
+                        plot.vline(
+                            egui_plot::VLine::new("time shown", (t - now) as f64 / 3_600_000.0)
+                                .color(TIME_COLOR)
+                                .width(1.5),
+                        );
+                    }
+                    if plot.response().clicked()
+                        && let Some(p) = plot.pointer_coordinate()
+                    {
+                        out.clock
+                            .write(ClockCommand::Seek(now + (p.x * 3_600_000.0) as i64));
+                    }
                 });
         }
+    }
+}
+
+/// The colour of the scene's time on the timeline and charts.
+const TIME_COLOR: egui::Color32 = egui::Color32::from_rgb(230, 120, 30);
+
+/// The colour of live mode.
+const LIVE_COLOR: egui::Color32 = egui::Color32::from_rgb(220, 50, 40);
+
+/// The time panel: live, or a replay of the last hours, like a video player's controls.
+fn time_panel(
+    ui: &mut egui::Ui,
+    clock: &crate::clock::Clock,
+    replay: Option<&SensorReplay>,
+    out: &mut UiOutbox,
+) {
+    use crate::clock::{SPEEDS, local_time_text};
+    use crate::sensors::HistoryStatus;
+    let now = crate::timestamp::now_millis();
+    let live = clock.is_live();
+    ui.add_space(4.0);
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 8.0;
+        let live_button = ui
+            .add(
+                egui::Button::new(egui::RichText::new("     Live").strong())
+                    .selected(live)
+                    .min_size(egui::vec2(70.0, 30.0)),
+            )
+            .on_hover_text("Show the present");
+        // A dot of our own: the default fonts have no record symbol.
+        ui.painter().circle_filled(
+            live_button.rect.left_center() + egui::vec2(14.0, 0.0),
+            5.0,
+            if live {
+                LIVE_COLOR
+            } else {
+                ui.visuals().weak_text_color()
+            },
+        );
+        if live_button.clicked() {
+            out.clock.write(ClockCommand::Live);
+        }
+        let playing = clock.is_playing();
+        let (icon, tip) = match (playing, live) {
+            (true, _) => ("⏸", "Pause"),
+            (false, true) => ("▶", "Play the last 24 hours"),
+            (false, false) => ("▶", "Play from here"),
+        };
+        if ui
+            .add(
+                egui::Button::new(egui::RichText::new(icon).size(16.0))
+                    .min_size(egui::vec2(40.0, 30.0)),
+            )
+            .on_hover_text(tip)
+            .clicked()
+        {
+            out.clock.write(if playing {
+                ClockCommand::Pause
+            } else {
+                ClockCommand::Play
+            });
+        }
+        let speed_name = SPEEDS
+            .iter()
+            .find(|(s, _)| *s == clock.speed())
+            .map_or_else(|| format!("{}×", clock.speed()), |(_, n)| (*n).to_owned());
+        egui::ComboBox::from_id_salt("speed")
+            .selected_text(speed_name)
+            .width(84.0)
+            .show_ui(ui, |ui| {
+                for (speed, name) in SPEEDS {
+                    if ui
+                        .selectable_label(clock.speed() == *speed, *name)
+                        .clicked()
+                    {
+                        out.clock.write(ClockCommand::Speed(*speed));
+                    }
+                }
+            })
+            .response
+            .on_hover_text("Playback speed: scene time per second");
+        let when = if live {
+            format!("{}  now", local_time_text(now))
+        } else {
+            format!(
+                "{}  {}",
+                local_time_text(clock.at()),
+                crate::timestamp::age_text(clock.at(), now)
+            )
+        };
+        let (r, _) = ui.allocate_exact_size(egui::vec2(200.0, 30.0), egui::Sense::hover());
+        ui.painter().text(
+            r.left_center(),
+            egui::Align2::LEFT_CENTER,
+            when,
+            egui::FontId::monospace(13.0),
+            if live {
+                ui.visuals().text_color()
+            } else {
+                TIME_COLOR
+            },
+        );
+        timeline(ui, clock, now, out);
+    });
+    let status = match (live, replay.map(|r| (&r.status, r))) {
+        (_, Some((HistoryStatus::Loading, _))) => {
+            "Loading the sensors' last 24 hours from the broker…".to_owned()
+        }
+        (false, Some((HistoryStatus::Ready, r))) => {
+            let mut text = format!(
+                "Sensors show their values at this time: 5-minute averages from the broker's \
+                 history ({} sensors, {} values).",
+                thousands(r.data.len()),
+                thousands(r.data.points())
+            );
+            for note in &r.notes {
+                text.push_str(&format!(" {note}."));
+            }
+            text
+        }
+        (false, Some((HistoryStatus::Failed(why), _))) => {
+            format!("Sensors show their latest values ({why}).")
+        }
+        _ if live => {
+            "Live: sensors show their latest values. Drag the timeline or press ▶ to replay the \
+             last 24 hours."
+                .to_owned()
+        }
+        _ => "Paused.".to_owned(),
+    };
+    ui.label(egui::RichText::new(status).small().weak());
+    ui.add_space(2.0);
+}
+
+/// The timeline: the last hours with the local hours marked, the time shown as a handle;
+/// click or drag to go to a time (the right end is live).
+fn timeline(ui: &mut egui::Ui, clock: &crate::clock::Clock, now: i64, out: &mut UiOutbox) {
+    // Room at the ends for the handle.
+    let width = (ui.available_width() - 12.0).max(120.0);
+    let (rect, response) =
+        ui.allocate_exact_size(egui::vec2(width, 30.0), egui::Sense::click_and_drag());
+    let start = clock.earliest(now);
+    let span = (now - start).max(1) as f32;
+    let x_of = |t: i64| rect.left() + (t - start) as f32 / span * rect.width();
+    let t_of = |x: f32| start + ((x - rect.left()) / rect.width() * span) as i64;
+    let painter = ui.painter_at(rect.expand(10.0));
+    let y = rect.top() + 10.0;
+    let track = egui::Rect::from_min_max(
+        egui::pos2(rect.left(), y - 3.0),
+        egui::pos2(rect.right(), y + 3.0),
+    );
+    painter.rect_filled(track, 3.0, ui.visuals().widgets.inactive.bg_fill);
+    let x = x_of(clock.at());
+    painter.rect_filled(
+        egui::Rect::from_min_max(track.min, egui::pos2(x, track.max.y)),
+        3.0,
+        TIME_COLOR.gamma_multiply(0.6),
+    );
+    // Hours on this machine's clock: a tick each hour, a label every 3 (6 when narrow).
+    let every = if rect.width() < 500.0 { 6 } else { 3 };
+    let hour = crate::clock::local_hour(start);
+    let mut t = start + ((hour.ceil() - hour) * 3_600_000.0) as i64;
+    let weak = ui.visuals().weak_text_color();
+    while t <= now {
+        let h = crate::clock::local_hour(t).round() as i64 % 24;
+        let tx = x_of(t);
+        let long = h % every == 0;
+        painter.line_segment(
+            [
+                egui::pos2(tx, y + 4.0),
+                egui::pos2(tx, y + if long { 9.0 } else { 6.0 }),
+            ],
+            egui::Stroke::new(1.0, weak),
+        );
+        if long {
+            let text = if h == 0 {
+                crate::clock::local_format(t, "%a")
+            } else {
+                format!("{h:02}:00")
+            };
+            painter.text(
+                egui::pos2(tx, y + 10.0),
+                egui::Align2::CENTER_TOP,
+                text,
+                egui::FontId::proportional(10.0),
+                weak,
+            );
+        }
+        t += 3_600_000;
+    }
+    painter.circle(
+        egui::pos2(x, y),
+        if response.hovered() || response.dragged() {
+            8.0
+        } else {
+            7.0
+        },
+        if clock.is_live() {
+            LIVE_COLOR
+        } else {
+            TIME_COLOR
+        },
+        egui::Stroke::new(1.5, egui::Color32::WHITE),
+    );
+    if let Some(p) = response.interact_pointer_pos()
+        && (response.clicked() || response.dragged())
+    {
+        out.clock.write(ClockCommand::Seek(t_of(p.x)));
+    }
+    if let Some(p) = response.hover_pos() {
+        let t = t_of(p.x);
+        response.on_hover_text_at_pointer(if t >= now - 60_000 {
+            "Live".to_owned()
+        } else {
+            format!(
+                "{} ({})",
+                crate::clock::local_time_text(t),
+                crate::timestamp::age_text(t, now)
+            )
+        });
     }
 }
 
@@ -648,7 +917,7 @@ fn side_panel(
                         .and_then(|l| l.0.get(m.sensor.layer))
                         .map(|l| l.name.clone())
                         .unwrap_or_default();
-                    sensor_inspector(ui, m, &layer, sensors.history.as_deref(), out);
+                    sensor_inspector(ui, m, &layer, sensors, out);
                 }
                 (Some(b), None) => inspector(ui, b, out),
                 (None, None) => {

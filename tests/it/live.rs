@@ -687,12 +687,10 @@ fn temporal_queries_return_the_instances_of_each_timerel() {
     assert_eq!(status, 400);
 }
 
-#[test]
-fn a_patch_to_the_broker_changes_the_value_in_a_headless_apps_ecs() {
-    use citytwin::sensors::SensorMarker;
-    let _ = rustls::crypto::ring::default_provider().install_default();
+/// A local broker holding the real Delft district (3D BAG buildings), as a process.
+fn delft_broker() -> BrokerProcess {
     let buildings = crate::fixture("delft_3dbag_buildings.ngsild.json.gz");
-    let broker = start(
+    start(
         &[
             "--db",
             ":memory:",
@@ -700,73 +698,219 @@ fn a_patch_to_the_broker_changes_the_value_in_a_headless_apps_ecs() {
             &buildings.display().to_string(),
         ],
         free_port(),
-    );
-    let rt = runtime();
-    let c = client(&broker.url);
-    let id = "urn:ngsi-ld:NoiseLevelObserved:delft";
-    let near_delft = |laeq: f64, observed: &str| {
-        parse_entity(
-            &json!({"id": id, "type": "NoiseLevelObserved",
-                "LAeq": {"type": "Property", "value": laeq, "observedAt": observed},
-                "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [4.3695, 52.0022]}}}),
-            Representation::Normalized,
-        )
-        .unwrap()
-        .0
-    };
-    rt.block_on(c.batch_upsert(&[near_delft(48.0, "2026-11-23T10:00:00Z")], 10))
-        .unwrap();
+    )
+}
+
+/// A sensor in the middle of the Delft district.
+fn in_delft(
+    id: &str,
+    etype: &str,
+    attribute: &str,
+    value: serde_json::Value,
+    observed: &str,
+) -> Entity {
+    parse_entity(
+        &json!({"id": id, "type": etype,
+            attribute: {"type": "Property", "value": value, "observedAt": observed},
+            "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [4.3695, 52.0022]}}}),
+        Representation::Normalized,
+    )
+    .unwrap()
+    .0
+}
+
+/// A headless viewer of the broker at `url`, live by HTTP notifications.
+fn headless_viewer(url: &str) -> bevy::app::App {
     let config = Config::from_layers(vec![
         citytwin::config::Layer::parse(
             "test",
             &format!(
-                "[data]\nsource = \"broker\"\n[broker]\nurl = \"{}\"\n[live]\nmode = \"http\"\n",
-                broker.url
+                "[data]\nsource = \"broker\"\n[broker]\nurl = \"{url}\"\n[live]\nmode = \"http\"\n"
             ),
         )
         .unwrap(),
     ])
     .unwrap();
-    let mut app = citytwin::app::headless(config);
-    let value_in_ecs = |app: &mut bevy::app::App| -> Option<f64> {
-        let world = app.world_mut();
-        let mut q = world.query::<&SensorMarker>();
-        q.iter(world)
-            .find(|m| m.sensor.id == id)
-            .map(|m| match m.sensor.reading {
-                Reading::Number(v) => v,
-                _ => f64::NAN,
-            })
-    };
-    let run_until = |app: &mut bevy::app::App, what: &str, want: &dyn Fn(Option<f64>) -> bool| {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            app.update();
-            if want(value_in_ecs(app)) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no {what} in the ECS within 60 s"
-            );
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    };
-    run_until(&mut app, "first value", &|v| v == Some(48.0));
-    let mode = |app: &bevy::app::App| app.world().resource::<citytwin::sensors::LiveState>().mode;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while mode(&app) != LiveMode::Http {
-        assert!(
-            Instant::now() < deadline,
-            "not live by HTTP: {:?}",
-            mode(&app)
-        );
+    citytwin::app::headless(config)
+}
+
+/// Runs frames until `done` says so, for up to 60 s.
+fn run_app_until(app: &mut bevy::app::App, what: &str, done: impl Fn(&mut bevy::app::App) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
         app.update();
+        if done(app) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no {what} within 60 s");
         std::thread::sleep(Duration::from_millis(5));
     }
-    rt.block_on(c.batch_update(&[near_delft(63.5, "2026-11-23T10:05:00Z")], 10))
+}
+
+fn marker(app: &mut bevy::app::App, id: &str) -> Option<citytwin::sensors::SensorMarker> {
+    let world = app.world_mut();
+    let mut q = world.query::<&citytwin::sensors::SensorMarker>();
+    q.iter(world).find(|m| m.sensor.id == id).cloned()
+}
+
+#[test]
+fn a_patch_to_the_broker_changes_the_value_in_a_headless_apps_ecs() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let broker = delft_broker();
+    let rt = runtime();
+    let c = client(&broker.url);
+    let id = "urn:ngsi-ld:NoiseLevelObserved:delft";
+    let noise = |laeq: f64, observed: &str| {
+        in_delft(id, "NoiseLevelObserved", "LAeq", json!(laeq), observed)
+    };
+    rt.block_on(c.batch_upsert(&[noise(48.0, "2026-11-23T10:00:00Z")], 10))
         .unwrap();
-    run_until(&mut app, "patched value", &|v| v == Some(63.5));
+    let mut app = headless_viewer(&broker.url);
+    let value_in_ecs = |app: &mut bevy::app::App| -> Option<f64> {
+        marker(app, id).map(|m| match m.sensor.reading {
+            Reading::Number(v) => v,
+            _ => f64::NAN,
+        })
+    };
+    run_app_until(&mut app, "first value", |app| {
+        value_in_ecs(app) == Some(48.0)
+    });
+    let mode = |app: &bevy::app::App| app.world().resource::<citytwin::sensors::LiveState>().mode;
+    run_app_until(&mut app, "live mode by HTTP", |app| {
+        mode(app) == LiveMode::Http
+    });
+    rt.block_on(c.batch_update(&[noise(63.5, "2026-11-23T10:05:00Z")], 10))
+        .unwrap();
+    run_app_until(&mut app, "patched value", |app| {
+        value_in_ecs(app) == Some(63.5)
+    });
     rt.block_on(c.delete(id)).unwrap();
-    run_until(&mut app, "deletion", &|v| v.is_none());
+    run_app_until(&mut app, "deletion", |app| value_in_ecs(app).is_none());
+}
+
+#[test]
+fn the_time_panel_replays_the_sensors_past_values_in_a_headless_app() {
+    use citytwin::clock::{ClockCommand, SceneClock};
+    use citytwin::sensors::model::STALE_COLOR;
+    use citytwin::sensors::{HistoryStatus, SensorReplay};
+    use citytwin::timestamp::{format_millis, now_millis};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let broker = delft_broker();
+    let rt = runtime();
+    let c = client(&broker.url);
+    let hour = 3_600_000;
+    let now = now_millis();
+    let at = |t: i64| format_millis(t);
+    let noise_id = "urn:ngsi-ld:NoiseLevelObserved:delft-markt";
+    let light_id = "urn:ngsi-ld:Streetlight:delft-markt";
+    rt.block_on(c.batch_upsert(
+        &[
+            in_delft(
+                noise_id,
+                "NoiseLevelObserved",
+                "LAeq",
+                json!(55.0),
+                &at(now - 60_000),
+            ),
+            in_delft(
+                light_id,
+                "Streetlight",
+                "powerState",
+                json!("on"),
+                &at(now - 60_000),
+            ),
+        ],
+        10,
+    ))
+    .unwrap();
+    // Their past: numbers are read as 5-minute averages, text values as each change.
+    for (id, etype, attribute, values) in [
+        (
+            noise_id,
+            "NoiseLevelObserved",
+            "LAeq",
+            [json!(40.0), json!(70.0)],
+        ),
+        (
+            light_id,
+            "Streetlight",
+            "powerState",
+            [json!("off"), json!("low")],
+        ),
+    ] {
+        rt.block_on(
+            c.temporal_create(&json!({"id": id, "type": etype, attribute: [
+                {"type": "Property", "value": values[0], "observedAt": at(now - 6 * hour)},
+                {"type": "Property", "value": values[1], "observedAt": at(now - 4 * hour)},
+            ]})),
+        )
+        .unwrap();
+    }
+    let mut app = headless_viewer(&broker.url);
+    run_app_until(&mut app, "the markers", |app| {
+        marker(app, noise_id).is_some() && marker(app, light_id).is_some()
+    });
+    // Live: the current values.
+    assert!(marker(&mut app, noise_id).unwrap().shown.is_none());
+
+    // Ten minutes before the second value: the first, by then well over the hour after which
+    // a value is drawn stale.
+    app.world_mut()
+        .write_message(ClockCommand::Seek(now - 4 * hour - 10 * 60_000));
+    run_app_until(&mut app, "the past values", |app| {
+        app.world().resource::<SensorReplay>().status == HistoryStatus::Ready
+            && marker(app, noise_id).is_some_and(|m| m.shown.is_some())
+    });
+    let replay = app.world().resource::<SensorReplay>();
+    assert!(replay.notes.is_empty(), "{:?}", replay.notes);
+    let noise = marker(&mut app, noise_id).unwrap();
+    let shown = noise.shown.clone().unwrap();
+    assert_eq!(shown.reading, Reading::Number(40.0));
+    assert!(shown.label.contains("40"), "{}", shown.label);
+    assert_eq!(shown.color, STALE_COLOR);
+    assert!(
+        noise.label(now, 60 * 60_000).contains("ago"),
+        "stale labels say how old"
+    );
+    let light = marker(&mut app, light_id).unwrap().shown.unwrap();
+    assert_eq!(light.reading, Reading::Text("off".into()));
+    assert!(light.label.starts_with("off"), "{}", light.label);
+
+    // Just after the second instance: its value, fresh.
+    app.world_mut()
+        .write_message(ClockCommand::Seek(now - 4 * hour + 60_000));
+    run_app_until(&mut app, "the value at four hours ago", |app| {
+        marker(app, noise_id)
+            .and_then(|m| m.shown)
+            .is_some_and(|s| s.reading == Reading::Number(70.0))
+    });
+    let noise = marker(&mut app, noise_id).unwrap();
+    let layers = app.world().resource::<citytwin::sensors::SensorLayers>();
+    let expected = layers.0[noise.sensor.layer].color(&Reading::Number(70.0));
+    assert_eq!(Some(noise.shown.unwrap().color), expected);
+    assert_eq!(
+        marker(&mut app, light_id).unwrap().shown.unwrap().reading,
+        Reading::Text("low".into())
+    );
+
+    // Ten hours ago nothing was known yet.
+    app.world_mut()
+        .write_message(ClockCommand::Seek(now - 10 * hour));
+    run_app_until(&mut app, "no data ten hours ago", |app| {
+        marker(app, noise_id)
+            .and_then(|m| m.shown)
+            .is_some_and(|s| s.reading == Reading::Missing)
+    });
+
+    // Playing at an hour a second reaches the present and goes live.
+    app.world_mut().write_message(ClockCommand::Speed(3600.0));
+    app.world_mut().write_message(ClockCommand::Play);
+    run_app_until(&mut app, "live again after playing", |app| {
+        app.world().resource::<SceneClock>().is_live()
+            && marker(app, noise_id).is_some_and(|m| m.shown.is_none())
+    });
+    assert_eq!(
+        marker(&mut app, noise_id).unwrap().sensor.reading,
+        Reading::Number(55.0)
+    );
 }
