@@ -124,6 +124,15 @@ pub enum LiveMessage {
 /// What the scene asks of the feed.
 #[derive(Debug, Clone)]
 enum FeedRequest {
+    /// Follow these entity types (those of the visible layers) from now on.
+    Follow(Vec<String>),
+    /// A question answered by a message of its own.
+    Ask(Question),
+}
+
+/// A question about the past.
+#[derive(Debug, Clone)]
+enum Question {
     History {
         id: String,
         attribute: String,
@@ -239,18 +248,27 @@ impl LiveFeed {
     /// Asks for a sensor attribute's values over the last `hours` from the broker's temporal
     /// API; the answer comes as [`LiveMessage::History`].
     pub fn history(&self, id: &str, attribute: &str, hours: f64) {
-        let _ = self.requests.send(FeedRequest::History {
+        let _ = self.requests.send(FeedRequest::Ask(Question::History {
             id: id.to_owned(),
             attribute: attribute.to_owned(),
             hours,
-        });
+        }));
     }
 
     /// Asks for every sensor's values between two times (ms since 1970, UTC) for the time
     /// panel: averages over [`replay::PERIOD`] for numbers, each change for text values; the
     /// answer comes as [`LiveMessage::Replay`].
     pub fn replay(&self, from_ms: i64, to_ms: i64) {
-        let _ = self.requests.send(FeedRequest::Replay { from_ms, to_ms });
+        let _ = self
+            .requests
+            .send(FeedRequest::Ask(Question::Replay { from_ms, to_ms }));
+    }
+
+    /// Follows these entity types from now on (the visible layers'): subscribes for them
+    /// instead, and queries them again so that a layer shown again is up to date. Sensors of
+    /// types no longer followed keep their last values.
+    pub fn follow_types(&self, types: &[String]) {
+        let _ = self.requests.send(FeedRequest::Follow(types.to_vec()));
     }
 }
 
@@ -577,8 +595,12 @@ impl Feed<'_> {
         let _ = self.tx.send(LiveMessage::Stats(self.stats));
     }
 
-    /// Reads every sensor and sends what changed, and which disappeared.
+    /// Reads every sensor of the followed types and sends what changed, and which
+    /// disappeared.
     async fn query_all(&mut self) -> Result<(), String> {
+        if self.query.types.is_empty() {
+            return Ok(());
+        }
         let page = self
             .client
             .query_all(&self.query, &mut |_, _| {})
@@ -591,7 +613,7 @@ impl Feed<'_> {
             present.insert(e.id.clone());
             self.merge(e, now);
         }
-        for id in self.store.retain_only(&present) {
+        for id in self.store.retain_only(&present, &self.query.types) {
             let _ = self.tx.send(LiveMessage::Removed(id, now));
         }
         self.send_stats(true);
@@ -698,16 +720,10 @@ fn run(
         Ok(c) => c,
         Err(e) => return status(LiveMode::Off, e.to_string()),
     };
-    let mut types: Vec<String> = settings
-        .layers
-        .iter()
-        .map(|l| l.entity_type.clone())
-        .collect();
-    types.sort();
-    types.dedup();
-    if types.is_empty() {
+    if settings.layers.is_empty() {
         return status(LiveMode::Off, "no sensor layers are configured".to_owned());
     }
+    let types = followed_types(&settings.layers);
     runtime.block_on(async {
         let (past_tx, past_written) = tokio::sync::watch::channel(true);
         if let Some((mut sensors, rate)) = settings.simulation.clone()
@@ -749,7 +765,7 @@ fn run(
             last_stats: Instant::now(),
             past_written,
         };
-        follow(feed, &settings, &types, requests, &stop).await;
+        follow(feed, &settings, types, requests, &stop).await;
     });
 }
 
@@ -801,7 +817,7 @@ fn answer(
     settings: &LiveSettings,
     tx: &Sender<LiveMessage>,
     mut past_written: tokio::sync::watch::Receiver<bool>,
-    request: FeedRequest,
+    question: Question,
 ) {
     let config = settings.client.clone();
     let layers = settings.layers.clone();
@@ -814,8 +830,8 @@ fn answer(
         )
         .await;
         let client = Client::new(config).map_err(|e| e.to_string());
-        let message = match request {
-            FeedRequest::History {
+        let message = match question {
+            Question::History {
                 id,
                 attribute,
                 hours,
@@ -830,7 +846,7 @@ fn answer(
                     points,
                 }
             }
-            FeedRequest::Replay { from_ms, to_ms } => {
+            Question::Replay { from_ms, to_ms } => {
                 let mut notes = Vec::new();
                 let series = match client {
                     Err(e) => Err(e),
@@ -971,10 +987,22 @@ async fn read_replay(
     Ok(out)
 }
 
+/// The entity types of the visible layers, sorted, once each.
+pub fn followed_types(layers: &[SensorLayer]) -> Vec<String> {
+    let mut types: Vec<String> = layers
+        .iter()
+        .filter(|l| l.visible)
+        .map(|l| l.entity_type.clone())
+        .collect();
+    types.sort();
+    types.dedup();
+    types
+}
+
 async fn follow(
     mut feed: Feed<'_>,
     settings: &LiveSettings,
-    types: &[String],
+    mut types: Vec<String>,
     mut requests: UnboundedReceiver<FeedRequest>,
     stop: &AtomicBool,
 ) {
@@ -990,6 +1018,14 @@ async fn follow(
     let mut next_check = tokio::time::Instant::now();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     while !stop.load(Ordering::Relaxed) {
+        if resync && types.is_empty() {
+            resync = false;
+            let mode = match (&channel, &interrupted) {
+                (Ok((mode, _)), None) => *mode,
+                _ => LiveMode::Polling,
+            };
+            feed.status(mode, "no sensor layer is shown, so none is followed");
+        }
         if resync {
             if let Err(e) = feed.query_all().await {
                 had_outage = true;
@@ -999,7 +1035,7 @@ async fn follow(
             }
             resync = false;
             if let (Ok((_, uri)), None) = (&channel, &subscription_id) {
-                let s = subscription(types, uri.clone(), settings.notify.throttling);
+                let s = subscription(&types, uri.clone(), settings.notify.throttling);
                 match feed.client.subscribe(&s).await {
                     Ok(id) => {
                         if let Ok(mut ours) = feed.gate.ours.lock() {
@@ -1119,7 +1155,26 @@ async fn follow(
                 }
                 feed.send_stats(true);
             },
-            Some(r) = requests.recv() => answer(settings, feed.tx, feed.past_written.clone(), r),
+            Some(r) = requests.recv() => match r {
+                FeedRequest::Ask(q) => answer(settings, feed.tx, feed.past_written.clone(), q),
+                FeedRequest::Follow(mut wanted) => {
+                    wanted.sort();
+                    wanted.dedup();
+                    if wanted != types {
+                        types = wanted;
+                        feed.query.types = types.clone();
+                        if let Some(id) = subscription_id.take() {
+                            if let Err(e) = feed.client.unsubscribe(&id).await {
+                                tracing::info!("could not delete the subscription {id}: {e}");
+                            }
+                            if let Ok(mut ours) = feed.gate.ours.lock() {
+                                ours.remove(&id);
+                            }
+                        }
+                        resync = true;
+                    }
+                }
+            },
             _ = tick.tick() => {}
         }
     }

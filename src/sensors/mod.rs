@@ -113,6 +113,8 @@ pub struct LiveState {
     /// When set, the time from each change's arrival to its application (ms) is recorded
     /// here (`citytwin bench live`).
     pub latencies_ms: Option<Vec<f64>>,
+    /// The entity types followed: those of the visible sensor layers.
+    pub followed: Vec<String>,
     feed: Option<LiveFeed>,
 }
 
@@ -132,6 +134,7 @@ impl Default for LiveState {
             applied: 0,
             last_change: None,
             latencies_ms: None,
+            followed: Vec::new(),
             feed: None,
         }
     }
@@ -221,6 +224,7 @@ impl Plugin for SensorsPlugin {
                     apply_sensor_selection.after(pick_sensor),
                     request_history.after(apply_sensor_selection),
                     select_initial_sensor.before(apply_sensor_selection),
+                    follow_visible_layers.after(follow_city),
                 )
                     .after(crate::camera::CameraInputSet),
             )
@@ -274,6 +278,29 @@ fn request_history(
             history.status =
                 HistoryStatus::Failed("the data come from a file, which has no history".into());
         }
+    }
+}
+
+/// When a sensor layer is shown or hidden, has the live feed follow the visible layers' types
+/// (one subscription for those; a layer shown again is queried afresh).
+fn follow_visible_layers(
+    layers: Res<Layers>,
+    sensor_layers: Res<SensorLayers>,
+    mut live: ResMut<LiveState>,
+) {
+    if !layers.is_changed() || live.feed.is_none() {
+        return;
+    }
+    let mut wanted = sensor_layers.0.clone();
+    for l in &mut wanted {
+        l.visible = layers.is_visible(&l.id);
+    }
+    let types = live::followed_types(&wanted);
+    if types != live.followed
+        && let Some(feed) = live.feed.as_ref()
+    {
+        feed.follow_types(&types);
+        live.followed = types;
     }
 }
 
@@ -580,9 +607,15 @@ fn follow_city(
     });
     live.mode = LiveMode::Connecting;
     live.detail = "connecting to the broker".to_owned();
+    // The feed follows the visible layers (see `follow_visible_layers`).
+    let mut feed_layers = sensor_layers.0.clone();
+    for l in &mut feed_layers {
+        l.visible = layers.is_visible(&l.id);
+    }
+    live.followed = live::followed_types(&feed_layers);
     live.feed = Some(live::start(LiveSettings {
         client,
-        layers: sensor_layers.0.clone(),
+        layers: feed_layers,
         origin: model.origin,
         crs: model.crs.clone(),
         max_distance_m: settings.scene.max_distance_km * 1000.0,

@@ -699,14 +699,19 @@ impl SensorStore {
         }
     }
 
-    /// Keeps only the ids in `present` (after a fresh query): the others were deleted while
-    /// the viewer was not listening. Returns the ids removed.
-    pub fn retain_only(&mut self, present: &std::collections::HashSet<String>) -> Vec<String> {
+    /// Keeps only the ids in `present` among the entities of `types` (after a fresh query of
+    /// those types): the others were deleted while the viewer was not listening. Entities of
+    /// other types stay. Returns the ids removed.
+    pub fn retain_only(
+        &mut self,
+        present: &std::collections::HashSet<String>,
+        types: &[String],
+    ) -> Vec<String> {
         let gone: Vec<String> = self
             .entities
-            .keys()
-            .filter(|id| !present.contains(*id))
-            .cloned()
+            .iter()
+            .filter(|(id, e)| !present.contains(*id) && e.types.iter().any(|t| types.contains(t)))
+            .map(|(id, _)| id.clone())
             .collect();
         for id in &gone {
             self.remove(id);

@@ -784,6 +784,63 @@ fn a_patch_to_the_broker_changes_the_value_in_a_headless_apps_ecs() {
     run_app_until(&mut app, "patched value", |app| {
         value_in_ecs(app) == Some(63.5)
     });
+
+    // The subscription follows the visible layers: hiding the noise layer drops its type;
+    // showing it again brings the value written meanwhile (a fresh query).
+    let subscribed_types = |url: &str| -> Vec<String> {
+        let subs = get_json(&format!("{url}/ngsi-ld/v1/subscriptions"));
+        let subs = subs.as_array().unwrap();
+        assert_eq!(subs.len(), 1, "one subscription: {subs:?}");
+        let mut types: Vec<String> = subs[0]["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["type"].as_str().unwrap().to_owned())
+            .collect();
+        types.sort();
+        types
+    };
+    assert_eq!(
+        subscribed_types(&broker.url),
+        [
+            "AirQualityObserved",
+            "NoiseLevelObserved",
+            "TrafficFlowObserved",
+            "WeatherObserved"
+        ],
+        "the layers shown at start"
+    );
+    let show_noise = |app: &mut bevy::app::App, visible: bool| {
+        app.world_mut()
+            .write_message(citytwin::layers::SetLayerVisible {
+                layer: "noise".into(),
+                visible,
+            });
+    };
+    show_noise(&mut app, false);
+    let url = broker.url.clone();
+    run_app_until(&mut app, "a subscription without the hidden layer", |_| {
+        std::thread::sleep(Duration::from_millis(50));
+        let subs = get_json(&format!("{url}/ngsi-ld/v1/subscriptions"));
+        subs.as_array()
+            .is_some_and(|a| a.len() == 1 && !a[0].to_string().contains("NoiseLevelObserved"))
+    });
+    assert_eq!(
+        subscribed_types(&broker.url),
+        [
+            "AirQualityObserved",
+            "TrafficFlowObserved",
+            "WeatherObserved"
+        ]
+    );
+    rt.block_on(c.batch_update(&[noise(70.0, "2026-11-23T10:10:00Z")], 10))
+        .unwrap();
+    show_noise(&mut app, true);
+    run_app_until(&mut app, "the value written while hidden", |app| {
+        value_in_ecs(app) == Some(70.0)
+    });
+    assert!(subscribed_types(&broker.url).contains(&"NoiseLevelObserved".to_owned()));
+
     rt.block_on(c.delete(id)).unwrap();
     run_app_until(&mut app, "deletion", |app| value_in_ecs(app).is_none());
 }
