@@ -7,6 +7,7 @@
 //! ([`tiles::build_tiles`]). Every entity that cannot become a building is listed in
 //! [`CityModel::skipped`] with the reason.
 
+pub mod cityjson;
 pub mod decode;
 pub mod tiles;
 
