@@ -296,6 +296,10 @@ pub struct DataConfig {
     pub source: String,
     /// Entity type drawn as buildings.
     pub building_type: String,
+    /// CityJSON: the level of detail to draw ("2.2"); "" for each building's highest.
+    pub lod: String,
+    /// CRS of a file that declares none (`EPSG:7415`); "" to use the file's.
+    pub crs: String,
 }
 
 /// `[broker]`: the NGSI-LD broker to read from.

@@ -282,22 +282,35 @@ fn read_broker(
     Ok(runtime.block_on(client.query_all(&query, progress))?)
 }
 
+/// Bytes as stored, or unzipped when they are gzip-compressed; `path` names them in errors.
+pub fn gunzip<'a>(bytes: &'a [u8], path: &Path) -> Result<std::borrow::Cow<'a, [u8]>, SourceError> {
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(std::borrow::Cow::Borrowed(bytes));
+    }
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .map_err(|source| SourceError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+    Ok(std::borrow::Cow::Owned(out))
+}
+
+/// Whether (unzipped) bytes look like CityJSON or CityJSONSeq: their first object says
+/// `"type": "CityJSON"` near its start.
+pub fn is_cityjson(bytes: &[u8]) -> bool {
+    let head: String = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)])
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    head.contains("\"type\":\"CityJSON\"")
+}
+
 /// Parses JSON bytes (optionally gzip-compressed) named `path` for messages.
 pub fn parse_bytes(bytes: &[u8], path: &Path) -> Result<ParsedPayload, SourceError> {
-    let unzipped;
-    let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(bytes)
-            .read_to_end(&mut out)
-            .map_err(|source| SourceError::Read {
-                path: path.to_owned(),
-                source,
-            })?;
-        unzipped = out;
-        &unzipped[..]
-    } else {
-        bytes
-    };
+    let bytes = gunzip(bytes, path)?;
+    let bytes = &bytes[..];
     // A UTF-8 byte-order mark is not JSON, but editors write it; accept it.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {

@@ -11,7 +11,7 @@ use crate::city::tiles::{Tile, TileStats, build_tiles};
 use crate::city::{self, CityModel, Progress};
 use crate::config::Config;
 use crate::environment::color;
-use crate::geometry::extrude::{MeshBuffers, Palette, extrude_into};
+use crate::geometry::extrude::{MeshBuffers, Palette};
 use crate::geometry::pick::Ray;
 use crate::layers::{LayerMember, Layers};
 use crate::simulate::SimSensor;
@@ -580,11 +580,8 @@ fn apply_selection(
     let center = b.footprint.center();
     let mut buffers = MeshBuffers::default();
     let white = [1.0, 1.0, 1.0, 1.0];
-    extrude_into(
+    b.mesh_into(
         &mut buffers,
-        &b.footprint,
-        b.base,
-        b.height,
         center,
         &Palette {
             wall: white,

@@ -139,9 +139,18 @@ impl Surface {
         if raw.vertices.len() != points.len() {
             return Vec::new();
         }
+        // Each triangle wound like the surface (counter-clockwise seen from where it faces).
         raw.triangle_indices
             .chunks_exact(3)
-            .map(|t| [points[t[0]], points[t[1]], points[t[2]]])
+            .map(|t| {
+                let (a, b, c) = (points[t[0]], points[t[1]], points[t[2]]);
+                let tn = cross(sub(b, a), sub(c, a));
+                if dot(tn, n) < 0.0 {
+                    [a, c, b]
+                } else {
+                    [a, b, c]
+                }
+            })
             .collect()
     }
 }
@@ -163,6 +172,10 @@ fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
         a[2] * b[0] - a[0] * b[2],
         a[0] * b[1] - a[1] * b[0],
     ]
+}
+
+fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
 }
 
 fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {

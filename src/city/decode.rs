@@ -58,6 +58,7 @@ pub fn building(e: &Entity, georef: &Georef, s: &Settings) -> Result<Building, S
         height_source,
         footprint,
         attributes: inspector_attributes(e),
+        shell: None,
     })
 }
 

@@ -37,6 +37,13 @@ pub enum HeightSource {
     },
     /// No height in the data; the configured default.
     Default,
+    /// A 3D model: the height of its highest vertex above its lowest.
+    Model {
+        /// The format (`CityJSON`).
+        format: String,
+        /// The level of detail drawn.
+        lod: String,
+    },
 }
 
 impl HeightSource {
@@ -62,6 +69,9 @@ impl HeightSource {
                 storey_height,
             } => format!("estimated: {floors} floors × {storey_height} m"),
             Self::Default => "a default: the data has no height or number of floors".to_owned(),
+            Self::Model { format, lod } => {
+                format!("the {format} model (LoD {lod}): its highest point above its lowest")
+            }
         }
     }
 
@@ -71,6 +81,7 @@ impl HeightSource {
             Self::Attribute { .. } => "data",
             Self::Floors { .. } => "floors",
             Self::Default => "default",
+            Self::Model { .. } => "model",
         }
     }
 }
@@ -94,9 +105,60 @@ pub struct Building {
     pub footprint: Footprint,
     /// All attributes as (name, value) text for the inspector, sorted by name.
     pub attributes: Vec<(String, String)>,
+    /// Its surfaces when the data model it in 3D (CityJSON); `None` for an extruded footprint.
+    pub shell: Option<std::sync::Arc<Shell>>,
+}
+
+/// A building modelled in 3D: triangles in scene metres as `[east, height above its ground,
+/// north]`, each with what surface it belongs to; counter-clockwise seen from outside.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Shell {
+    /// The triangles and their surface kinds.
+    pub triangles: Vec<([[f64; 3]; 3], cityjson::SurfaceKind)>,
+}
+
+impl Shell {
+    /// Area of the triangles of one kind (m²).
+    pub fn area(&self, kind: cityjson::SurfaceKind) -> f64 {
+        self.triangles
+            .iter()
+            .filter(|(_, k)| *k == kind)
+            .map(|(t, _)| crate::geometry::triangle_area(t))
+            .sum()
+    }
 }
 
 impl Building {
+    /// Appends its mesh to `out` (positions relative to `offset`, `[east, north]`): its
+    /// shell when it has one (roofs in the roof colour, the rest in the wall colour), else its
+    /// footprint extruded from `base` to `height`. Returns the triangles written.
+    pub fn mesh_into(
+        &self,
+        out: &mut crate::geometry::extrude::MeshBuffers,
+        offset: [f64; 2],
+        palette: &crate::geometry::extrude::Palette,
+    ) -> usize {
+        match &self.shell {
+            Some(shell) => crate::geometry::extrude::triangles_into(
+                out,
+                shell.triangles.iter().map(|(t, k)| {
+                    let roof = *k == cityjson::SurfaceKind::Roof;
+                    (t, if roof { palette.roof } else { palette.wall })
+                }),
+                offset,
+            ),
+            None => crate::geometry::extrude::extrude_into(
+                out,
+                &self.footprint,
+                self.base,
+                self.height,
+                offset,
+                palette,
+            )
+            .triangles(),
+        }
+    }
+
     /// A title for lists and the inspector: the name, else the address, else "Building".
     pub fn title(&self) -> &str {
         self.name
@@ -115,6 +177,10 @@ pub enum LoadError {
     /// The georeference could not be set up (a bad CRS in the configuration, say).
     #[error(transparent)]
     Georef(#[from] GeorefError),
+    /// The data cannot be used as a whole (a CityJSON file that is not CityJSON, or says no
+    /// CRS); the message says what to do.
+    #[error("{0}")]
+    Data(String),
 }
 
 /// Seconds spent in each stage of loading.
@@ -183,6 +249,31 @@ pub fn load_with_progress(
         done: 0,
         total: 0,
     });
+    if let Source::File(path) = source {
+        let bytes = std::fs::read(path).map_err(|e| SourceError::Read {
+            path: path.clone(),
+            source: e,
+        })?;
+        let bytes = crate::source::gunzip(&bytes, path)?;
+        let named = path.to_string_lossy().to_ascii_lowercase();
+        if named.contains(".city.json") || crate::source::is_cityjson(&bytes) {
+            let text = std::str::from_utf8(&bytes).map_err(|e| {
+                LoadError::Data(format!("{} is not UTF-8 text: {e}", path.display()))
+            })?;
+            let lod = (!config.data.lod.is_empty()).then_some(config.data.lod.as_str());
+            let doc = cityjson::read(text, lod)
+                .map_err(|e| LoadError::Data(format!("{}: {e}", path.display())))?;
+            let read_s = started.elapsed().as_secs_f64();
+            let decoding = Instant::now();
+            let mut model = from_cityjson(doc, config, progress)?;
+            model.source_label = source.label();
+            model.timings = Timings {
+                read_s,
+                decode_s: decoding.elapsed().as_secs_f64(),
+            };
+            return Ok(model);
+        }
+    }
     let parsed = crate::source::read(source, &mut |done, total| {
         progress(Progress {
             stage: "receiving entities",
@@ -282,8 +373,33 @@ pub fn from_entities(
         }
     }
     let georef = decoder.georef();
+    let (bounds, view_points) = frame(&buildings, &sensors, georef, config);
+    Ok(CityModel {
+        source_label: String::new(),
+        attribution: None,
+        entities_read: entities.len(),
+        entities_by_type,
+        buildings,
+        skipped,
+        origin,
+        crs: georef.projected_crs().to_owned(),
+        bounds,
+        timings: Timings::default(),
+        view_points,
+        sensors,
+    })
+}
+
+/// The bounds of buildings and sensors `[min_east, min_north, max_east, max_north]`, and the
+/// configured views that look at (or near) them.
+fn frame(
+    buildings: &[Building],
+    sensors: &[Sensor],
+    georef: &Georef,
+    config: &Config,
+) -> ([f64; 4], BTreeMap<String, [f64; 2]>) {
     let mut bounds = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-    for b in &buildings {
+    for b in buildings {
         let bb = b.footprint.bbox();
         bounds = [
             bounds[0].min(bb[0]),
@@ -292,7 +408,7 @@ pub fn from_entities(
             bounds[3].max(bb[3]),
         ];
     }
-    for s in &sensors {
+    for s in sensors {
         let p = s.place.anchor();
         let (east, north) = (p[0], -p[2]);
         bounds = [
@@ -322,10 +438,98 @@ pub fn from_entities(
             view_points.insert(name.clone(), [east, north]);
         }
     }
+    (bounds, view_points)
+}
+
+/// Builds the city from a CityJSON document: each building's surfaces reprojected from the
+/// file's CRS (or `data.crs`) into the scene, standing on its lowest point; its footprint from
+/// LoD 0, else the outline of its vertices.
+pub fn from_cityjson(
+    doc: cityjson::Document,
+    config: &Config,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<CityModel, LoadError> {
+    use crate::georef::Transformer;
+    let crs = if config.data.crs.is_empty() {
+        doc.crs.clone().ok_or_else(|| {
+            LoadError::Data(
+                "the CityJSON file declares no CRS (metadata.referenceSystem): set data.crs, e.g. \"EPSG:7415\""
+                    .to_owned(),
+            )
+        })?
+    } else {
+        config.data.crs.clone()
+    };
+    let to_wgs84 = Transformer::new(&crs, "EPSG:4326")?;
+    // Each building's anchor: the middle of its vertices' bounding box.
+    let anchors: Vec<[f64; 2]> = doc
+        .buildings
+        .iter()
+        .map(|b| {
+            let mut bb = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+            for p in b.surfaces.iter().flat_map(|s| s.rings.iter().flatten()) {
+                bb = [
+                    bb[0].min(p[0]),
+                    bb[1].min(p[1]),
+                    bb[2].max(p[0]),
+                    bb[3].max(p[1]),
+                ];
+            }
+            [(bb[0] + bb[2]) / 2.0, (bb[1] + bb[3]) / 2.0]
+        })
+        .collect();
+    let origin = match config.scene.origin {
+        OriginSetting::At([lon, lat]) => LonLat::new(lon, lat),
+        OriginSetting::Auto => {
+            let mut lons = Vec::new();
+            let mut lats = Vec::new();
+            for a in &anchors {
+                if let Ok((lon, lat)) = to_wgs84.convert(a[0], a[1]) {
+                    lons.push(lon);
+                    lats.push(lat);
+                }
+            }
+            lons.sort_by(f64::total_cmp);
+            lats.sort_by(f64::total_cmp);
+            match (lons.get(lons.len() / 2), lats.get(lats.len() / 2)) {
+                (Some(lon), Some(lat)) => LonLat::new(*lon, *lat),
+                _ => LonLat::new(0.0, 0.0),
+            }
+        }
+    };
+    let scene_crs = (config.scene.crs != "auto").then_some(config.scene.crs.as_str());
+    let georef = Georef::new(origin, scene_crs)?;
+    let to_scene = georef.transformer_from(&crs)?;
+    let (oe, on) = georef.origin_projected();
+    let mut buildings = Vec::with_capacity(doc.buildings.len());
+    let mut skipped = doc.skipped.clone();
+    let total = doc.buildings.len();
+    for (i, (b, anchor)) in doc.buildings.iter().zip(&anchors).enumerate() {
+        if i % 500 == 0 {
+            progress(Progress {
+                stage: "georeferencing buildings",
+                done: i,
+                total,
+            });
+        }
+        match model_building(b, *anchor, &to_scene, [oe, on]) {
+            Ok(building) => buildings.push(building),
+            Err(reason) => skipped.push(SkippedItem {
+                id: b.id.clone(),
+                reason,
+            }),
+        }
+    }
+    let mut entities_by_type = doc.others.clone();
+    entities_by_type.insert(
+        "Building".to_owned(),
+        doc.buildings.len() + doc.skipped.len(),
+    );
+    let (bounds, view_points) = frame(&buildings, &[], &georef, config);
     Ok(CityModel {
         source_label: String::new(),
         attribution: None,
-        entities_read: entities.len(),
+        entities_read: entities_by_type.values().sum(),
         entities_by_type,
         buildings,
         skipped,
@@ -334,6 +538,253 @@ pub fn from_entities(
         bounds,
         timings: Timings::default(),
         view_points,
-        sensors,
+        sensors: Vec::new(),
     })
+}
+
+/// One CityJSON building in the scene. Around its anchor the reprojection is affine to well
+/// under a millimetre over a building's size, so PROJ is asked three points per building and
+/// the vertices follow by the local Jacobian.
+fn model_building(
+    b: &cityjson::CityBuilding,
+    anchor: [f64; 2],
+    to_scene: &crate::georef::Transformer,
+    origin: [f64; 2],
+) -> Result<Building, String> {
+    let convert = |x: f64, y: f64| to_scene.convert(x, y).map_err(|e| e.to_string());
+    let p0 = convert(anchor[0], anchor[1])?;
+    let px = convert(anchor[0] + 1.0, anchor[1])?;
+    let py = convert(anchor[0], anchor[1] + 1.0)?;
+    let (jx, jy) = ([px.0 - p0.0, px.1 - p0.1], [py.0 - p0.0, py.1 - p0.1]);
+    let place = |x: f64, y: f64| -> [f64; 2] {
+        let (dx, dy) = (x - anchor[0], y - anchor[1]);
+        [
+            p0.0 + dx * jx[0] + dy * jy[0] - origin[0],
+            p0.1 + dx * jx[1] + dy * jy[1] - origin[1],
+        ]
+    };
+    let (ground, top) = b.z_range().ok_or("it has no vertices")?;
+    let height = top - ground;
+    crate::geometry::check_height(height, 0.0).map_err(|e| e.to_string())?;
+    let mut shell = Shell::default();
+    for s in &b.surfaces {
+        for t in s.triangulate() {
+            let corner = |p: [f64; 3]| {
+                let q = place(p[0], p[1]);
+                [q[0], p[2] - ground, q[1]]
+            };
+            shell.triangles.push((t.map(corner), s.kind));
+        }
+    }
+    if shell.triangles.is_empty() {
+        return Err(format!("none of its LoD {} surfaces has an area", b.lod));
+    }
+    let close = |ring: Vec<[f64; 2]>| {
+        let mut ring = ring;
+        if ring.first() != ring.last()
+            && let Some(first) = ring.first().copied()
+        {
+            ring.push(first);
+        }
+        ring
+    };
+    let from_lod0 = b.footprint.as_ref().and_then(|rings| {
+        let rings: Vec<Vec<[f64; 2]>> = rings
+            .iter()
+            .map(|r| close(r.iter().map(|p| place(p[0], p[1])).collect()))
+            .collect();
+        Footprint::new(vec![rings]).ok()
+    });
+    let footprint = match from_lod0 {
+        Some(f) => f,
+        None => {
+            use geo::ConvexHull;
+            let points: geo::MultiPoint<f64> = shell
+                .triangles
+                .iter()
+                .flat_map(|(t, _)| t.iter().map(|p| geo::point!(x: p[0], y: p[2])))
+                .collect();
+            let hull = points.convex_hull();
+            let ring: Vec<[f64; 2]> = hull.exterior().coords().map(|c| [c.x, c.y]).collect();
+            Footprint::new(vec![vec![ring]])
+                .map_err(|e| format!("its outline cannot be drawn: {e}"))?
+        }
+    };
+    let mut attributes: Vec<(String, String)> = b
+        .attributes
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| (k.clone(), crate::ngsi_ld::model::display_json(v)))
+        .collect();
+    attributes.push(("lod".to_owned(), b.lod.clone()));
+    if b.parts > 0 {
+        attributes.push(("parts".to_owned(), b.parts.to_string()));
+    }
+    attributes.sort();
+    let text = |key: &str| {
+        b.attributes
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    Ok(Building {
+        id: b.id.clone(),
+        name: text("name"),
+        address: None,
+        height,
+        base: 0.0,
+        height_source: HeightSource::Model {
+            format: "CityJSON".to_owned(),
+            lod: b.lod.clone(),
+        },
+        footprint,
+        attributes,
+        shell: Some(std::sync::Arc::new(shell)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cityjson::SurfaceKind;
+
+    fn gunzipped(name: &str) -> String {
+        use std::io::Read;
+        let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap())
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    }
+
+    /// The default configuration with the scene origin in Delft.
+    fn delft_config() -> Config {
+        let mut config = Config::default();
+        config.scene.origin = OriginSetting::At([4.369, 52.0017]);
+        config
+    }
+
+    #[test]
+    fn cityjson_buildings_land_where_the_same_buildings_footprints_do() {
+        // The 3DBAG tile as CityJSONSeq (EPSG:7415, reprojected here through PROJ) and as
+        // GeoJSON footprints (converted to WGS84 by pyproj, about 1 m accuracy): the same
+        // buildings, so their outlines must coincide in the scene.
+        let config = delft_config();
+        let doc =
+            cityjson::read(&gunzipped("city/3dbag_delft_v20240420.city.jsonl.gz"), None).unwrap();
+        let model = from_cityjson(doc, &config, &mut |_| {}).unwrap();
+        assert_eq!(model.buildings.len(), 1115);
+        let geojson = crate::source::parse_bytes(
+            gunzipped("delft_3dbag_buildings.geojson.gz").as_bytes(),
+            std::path::Path::new("delft.geojson"),
+        )
+        .unwrap();
+        let footprints = from_entities(geojson.entities, &config, &mut |_| {}).unwrap();
+        let by_id: std::collections::HashMap<&str, &Building> = footprints
+            .buildings
+            .iter()
+            .map(|b| (b.id.rsplit(':').next().unwrap_or(&b.id), b))
+            .collect();
+        let mut compared = 0;
+        let mut worst: f64 = 0.0;
+        for b in &model.buildings {
+            let Some(f) = by_id.get(b.id.as_str()) else {
+                continue;
+            };
+            let (c, d) = (b.footprint.center(), f.footprint.center());
+            worst = worst.max((c[0] - d[0]).hypot(c[1] - d[1]));
+            // LoD 0 footprints: the same area (the projections' scale differs by < 0.1%).
+            assert!(
+                (b.footprint.area() - f.footprint.area()).abs() < 0.01 * f.footprint.area() + 0.5,
+                "{}: {} vs {}",
+                b.id,
+                b.footprint.area(),
+                f.footprint.area()
+            );
+            compared += 1;
+        }
+        assert!(compared > 1000, "{compared}");
+        assert!(worst < 2.0, "outlines {worst:.2} m apart");
+    }
+
+    #[test]
+    fn cityjson_roofs_and_walls_keep_their_areas_and_colours_in_the_scene() {
+        let doc = cityjson::read(&gunzipped("city/zurich_subset_lod2.city.json.gz"), None).unwrap();
+        let mut config = Config::default();
+        config.scene.origin = OriginSetting::At([8.54, 47.37]);
+        let roof_in_file: f64 = doc
+            .buildings
+            .iter()
+            .flat_map(|b| &b.surfaces)
+            .filter(|s| s.kind == SurfaceKind::Roof)
+            .map(cityjson::Surface::area)
+            .sum();
+        let model = from_cityjson(doc, &config, &mut |_| {}).unwrap();
+        let roof_in_scene: f64 = model
+            .buildings
+            .iter()
+            .filter_map(|b| b.shell.as_ref())
+            .map(|s| s.area(SurfaceKind::Roof))
+            .sum();
+        // LV95 to UTM 32N changes lengths by well under 0.1% in Zürich.
+        assert!(
+            (roof_in_scene / roof_in_file - 1.0).abs() < 0.002,
+            "{roof_in_scene} vs {roof_in_file}"
+        );
+        // Every building stands on the ground and is drawn with roofs and walls apart.
+        let palette = crate::geometry::extrude::Palette {
+            wall: [0.5, 0.5, 0.5, 1.0],
+            roof: [0.8, 0.3, 0.2, 1.0],
+        };
+        for b in &model.buildings {
+            let shell = b.shell.as_ref().unwrap();
+            let lowest = shell
+                .triangles
+                .iter()
+                .flat_map(|(t, _)| t.iter().map(|p| p[1]))
+                .fold(f64::MAX, f64::min);
+            assert!(lowest.abs() < 1e-9, "{}: {lowest}", b.id);
+            let mut mesh = crate::geometry::extrude::MeshBuffers::default();
+            let written = b.mesh_into(&mut mesh, b.footprint.center(), &palette);
+            assert_eq!(written, mesh.triangle_count());
+            let roofs = mesh.colors.iter().filter(|c| **c == palette.roof).count();
+            let walls = mesh.colors.iter().filter(|c| **c == palette.wall).count();
+            assert!(
+                roofs > 0 && walls > 0,
+                "{}: {roofs} roof, {walls} wall",
+                b.id
+            );
+            // Its roofs face up as a whole (steep, non-planar roof faces may lean past
+            // vertical in places, so this sums the normals, weighted by area).
+            let up: f64 = shell
+                .triangles
+                .iter()
+                .filter(|(_, k)| *k == SurfaceKind::Roof)
+                .map(|(t, _)| {
+                    let scene = |p: [f64; 3]| [p[0], p[1], -p[2]];
+                    let (a, b, c) = (scene(t[0]), scene(t[1]), scene(t[2]));
+                    let (u, v) = (
+                        [b[0] - a[0], b[1] - a[1], b[2] - a[2]],
+                        [c[0] - a[0], c[1] - a[1], c[2] - a[2]],
+                    );
+                    // The y component of u × v: twice the area times the normal's y.
+                    u[2] * v[0] - u[0] * v[2]
+                })
+                .sum();
+            assert!(up > 0.0, "{}: roofs face down ({up})", b.id);
+        }
+    }
+
+    #[test]
+    fn a_cityjson_file_without_a_crs_asks_for_one() {
+        let doc = cityjson::read(
+            r#"{"type": "CityJSON", "version": "2.0", "CityObjects": {}, "vertices": []}"#,
+            None,
+        )
+        .unwrap();
+        let e = from_cityjson(doc, &Config::default(), &mut |_| {}).unwrap_err();
+        assert!(e.to_string().contains("set data.crs"), "{e}");
+    }
 }

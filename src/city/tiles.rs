@@ -3,7 +3,7 @@
 //! picking is exact per building ([`crate::geometry::pick`]), independent of the batching.
 
 use super::Building;
-use crate::geometry::extrude::{MeshBuffers, Palette, extrude_into};
+use crate::geometry::extrude::{MeshBuffers, Palette};
 use std::collections::BTreeMap;
 
 /// One tile: its mesh (positions relative to `center`) and the buildings in it.
@@ -59,8 +59,7 @@ pub fn build_tiles(
             ];
             let mut mesh = MeshBuffers::default();
             for &i in &members {
-                let b = &buildings[i];
-                extrude_into(&mut mesh, &b.footprint, b.base, b.height, center, palette);
+                buildings[i].mesh_into(&mut mesh, center, palette);
             }
             stats.tiles += 1;
             stats.triangles += mesh.triangle_count();
@@ -101,6 +100,7 @@ mod tests {
             height_source: HeightSource::Default,
             footprint: Footprint::new(vec![vec![ring]]).unwrap(),
             attributes: Vec::new(),
+            shell: None,
         }
     }
 

@@ -89,6 +89,40 @@ impl ExtrudeStats {
     }
 }
 
+/// Appends triangles given as `[east, height, north]` corners (counter-clockwise seen from
+/// the side they face) with their colours, each flat-shaded; degenerate ones are left out.
+/// Returns the triangles written.
+pub fn triangles_into<'a>(
+    out: &mut MeshBuffers,
+    triangles: impl IntoIterator<Item = (&'a [[f64; 3]; 3], [f32; 4])>,
+    offset: [f64; 2],
+) -> usize {
+    let mut written = 0;
+    for (t, color) in triangles {
+        // The normal in scene axes (x = east, y = up, z = −north).
+        let scene = |p: [f64; 3]| [p[0], p[1], -p[2]];
+        let (a, b, c) = (scene(t[0]), scene(t[1]), scene(t[2]));
+        let u = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
+        let v = [c[0] - a[0], c[1] - a[1], c[2] - a[2]];
+        let n = [
+            u[1] * v[2] - u[2] * v[1],
+            u[2] * v[0] - u[0] * v[2],
+            u[0] * v[1] - u[1] * v[0],
+        ];
+        let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
+        if len < 1e-9 {
+            continue;
+        }
+        let normal = n.map(|x| (x / len) as f32);
+        let first = out.vertex(t[0], offset, normal, color);
+        out.vertex(t[1], offset, normal, color);
+        out.vertex(t[2], offset, normal, color);
+        out.indices.extend([first, first + 1, first + 2]);
+        written += 1;
+    }
+    written
+}
+
 /// Appends the prism of `footprint` between heights `base` and `top` (metres) to `out`.
 /// Positions are written relative to `offset` (`[east, north]` in scene metres).
 pub fn extrude_into(

@@ -218,6 +218,22 @@ fn clean_ring(ring: Ring, polygon: usize, ri: usize) -> Result<LineString<f64>, 
     Ok(LineString::new(coords))
 }
 
+/// The area of a triangle in 3D (m²).
+///
+/// ```
+/// assert_eq!(citytwin::geometry::triangle_area(&[[0.0, 0.0, 0.0], [4.0, 0.0, 0.0], [0.0, 3.0, 0.0]]), 6.0);
+/// ```
+pub fn triangle_area(t: &[[f64; 3]; 3]) -> f64 {
+    let u = [t[1][0] - t[0][0], t[1][1] - t[0][1], t[1][2] - t[0][2]];
+    let v = [t[2][0] - t[0][0], t[2][1] - t[0][1], t[2][2] - t[0][2]];
+    let n = [
+        u[1] * v[2] - u[2] * v[1],
+        u[2] * v[0] - u[0] * v[2],
+        u[0] * v[1] - u[1] * v[0],
+    ];
+    (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt() / 2.0
+}
+
 /// Checks a building's height and the height of its base (both metres above ground).
 ///
 /// ```

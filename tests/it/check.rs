@@ -197,3 +197,59 @@ fn proj_database_is_found_without_a_system_proj() {
     assert!(String::from_utf8_lossy(&feet.stderr).contains("does not measure in metres"));
     let _ = std::fs::remove_dir_all(&home);
 }
+
+#[test]
+fn cityjson_files_and_streams_load_with_their_buildings() {
+    // SOURCES.md: the 3DBAG tile has 1,115 buildings (each a Building with one part); the
+    // Zürich file 49 buildings with 161 parts; the Delft LoD1 file 160 buildings among 570
+    // objects.
+    for (file, buildings, objects, crs) in [
+        (
+            "city/3dbag_delft_v20240420.city.jsonl.gz",
+            1_115,
+            1_115,
+            "EPSG:32631",
+        ),
+        ("city/zurich_subset_lod2.city.json.gz", 49, 49, "EPSG:32632"),
+        ("city/delft_lod1_bgt.city.json.gz", 160, 570, "EPSG:32631"),
+    ] {
+        let (r, out) = check_json(&["--file", fixture(file).to_str().unwrap()]);
+        assert!(out.status.success(), "{file}");
+        assert_eq!(r["buildings"], buildings, "{file}");
+        assert_eq!(r["entities"], objects, "{file}");
+        assert_eq!(
+            r["skipped"].as_array().unwrap().len(),
+            0,
+            "{file}: {}",
+            r["skipped"]
+        );
+        assert_eq!(r["height_sources"]["model"], buildings, "{file}");
+        assert_eq!(r["crs"], crs, "{file}");
+        assert!(r["triangles"].as_u64().unwrap() > 4 * buildings, "{file}");
+    }
+    // LoD 1.2 of the 3DBAG: flat roofs, far fewer triangles than LoD 2.2.
+    let (lod22, _) = check_json(&[
+        "--file",
+        fixture("city/3dbag_delft_v20240420.city.jsonl.gz")
+            .to_str()
+            .unwrap(),
+    ]);
+    let dir = crate::temp_dir("cityjson-lod");
+    let config = dir.join("lod.toml");
+    std::fs::write(&config, "[data]\nlod = \"1.2\"\n").unwrap();
+    let (lod12, out) = check_json(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--file",
+        fixture("city/3dbag_delft_v20240420.city.jsonl.gz")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert!(
+        lod12["triangles"].as_u64().unwrap() * 2 < lod22["triangles"].as_u64().unwrap(),
+        "{} vs {}",
+        lod12["triangles"],
+        lod22["triangles"]
+    );
+}

@@ -123,3 +123,36 @@ fn the_demo_renders_buildings_in_the_middle_of_the_view() {
     assert!(!is_sky(panel_px), "the side panel is missing: {panel_px:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_cityjson_district_renders_with_roofs_and_walls_apart() {
+    if !headless_available() {
+        return;
+    }
+    let dir = temp_dir("render-cityjson");
+    // Roofs red, walls blue: the 3DBAG's LoD 2.2 surfaces must show both.
+    let config = dir.join("roofs.toml");
+    std::fs::write(
+        &config,
+        "[buildings]\nwall_color = \"#2040ff\"\nroof_color = \"#ff2020\"\n",
+    )
+    .unwrap();
+    let file = crate::fixture("city/3dbag_delft_v20240420.city.jsonl.gz");
+    let img = screenshot(
+        &dir.join("delft.png"),
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--file",
+            file.to_str().unwrap(),
+        ],
+    );
+    let red = share_in_middle(&img, |[r, g, b]| {
+        i32::from(r) > i32::from(g) + 60 && i32::from(r) > i32::from(b) + 60
+    });
+    let blue = share_in_middle(&img, |[r, g, b]| {
+        i32::from(b) > i32::from(r) + 60 && i32::from(b) > i32::from(g) + 30
+    });
+    assert!(red > 0.03, "roofs: {:.1}% of the middle", red * 100.0);
+    assert!(blue > 0.01, "walls: {:.1}% of the middle", blue * 100.0);
+}
