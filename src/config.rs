@@ -426,6 +426,40 @@ pub struct CameraConfig {
     pub zoom_speed: f64,
 }
 
+/// `[models.NAME]`: a glTF/GLB model placed in the city (a proposal, a landmark).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    /// The `.gltf` (with its buffers beside it) or `.glb` file.
+    pub file: String,
+    /// Longitude of the model's origin (degrees).
+    pub longitude: f64,
+    /// Latitude of the model's origin (degrees).
+    pub latitude: f64,
+    /// Height of the model's origin above the ground (m).
+    #[serde(default)]
+    pub altitude: f64,
+    /// Compass heading of the model's north (or −Z for Y-up models), degrees clockwise.
+    #[serde(default)]
+    pub heading: f64,
+    /// Model units per metre inverted: 0.001 for millimetres, 1 for metres.
+    #[serde(default = "one")]
+    pub scale: f64,
+    /// The model's up axis: "y" (glTF's convention) or "z" (models converted from GIS data).
+    #[serde(default = "y_up")]
+    pub up: String,
+    /// Name shown in the inspector; "" for the table's name.
+    #[serde(default)]
+    pub name: String,
+}
+
+fn y_up() -> String {
+    "y".to_owned()
+}
+
+/// The keys a `[models.NAME]` table may use (there is no default model to take them from).
+const MODEL_KEYS: &str = "file = \"\"\nlongitude = 0.0\nlatitude = 0.0\naltitude = 0.0\nheading = 0.0\nscale = 1.0\nup = \"y\"\nname = \"\"\n";
+
 /// `[views.NAME]`: a named camera view.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -598,6 +632,9 @@ pub struct Config {
     pub sensors: SensorsConfig,
     /// `[sensor_layers.NAME]`
     pub sensor_layers: BTreeMap<String, SensorLayerConfig>,
+    /// `[models.NAME]`
+    #[serde(default)]
+    pub models: BTreeMap<String, ModelConfig>,
     /// `[live]`
     pub live: LiveConfig,
     /// `[window]`
@@ -615,7 +652,7 @@ impl Default for Config {
 }
 
 /// Tables whose keys are names chosen by the user; their entries all follow one shape.
-const NAMED_TABLES: &[&str] = &["views", "sensor_layers"];
+const NAMED_TABLES: &[&str] = &["views", "sensor_layers", "models"];
 /// Tables whose keys are chosen by the user and whose values are strings.
 const STRING_MAPS: &[&str] = &["broker.terms"];
 
@@ -811,6 +848,20 @@ impl Config {
             range(&key("distance"), v.distance, 1.0, 200_000.0)?;
             range(&key("heading"), v.heading, -360.0, 360.0)?;
             range(&key("tilt"), v.tilt, 1.0, 89.0)?;
+        }
+        for (name, m) in &self.models {
+            let key = |k: &str| format!("models.{name}.{k}");
+            if m.file.is_empty() {
+                return Err((key("file"), "is empty: give the .gltf or .glb file".into()));
+            }
+            range(&key("longitude"), m.longitude, -180.0, 180.0)?;
+            range(&key("latitude"), m.latitude, -90.0, 90.0)?;
+            range(&key("altitude"), m.altitude, -1_000.0, 10_000.0)?;
+            range(&key("heading"), m.heading, -360.0, 360.0)?;
+            range(&key("scale"), m.scale, 1e-6, 1e6)?;
+            if !matches!(m.up.as_str(), "y" | "z") {
+                return Err((key("up"), format!("is \"{}\"; use \"y\" or \"z\"", m.up)));
+            }
         }
         if c.start_view != OVERVIEW && !self.views.contains_key(&c.start_view) {
             return Err((
@@ -1022,6 +1073,11 @@ fn check_keys(
                         shape.extend(t.clone());
                     }
                 }
+                if dotted == "models"
+                    && let Ok(t) = MODEL_KEYS.parse::<Table>()
+                {
+                    shape.extend(t);
+                }
                 for (name, entry) in u {
                     let Value::Table(entry) = entry else {
                         return Err(ConfigError::BadValue {
@@ -1098,6 +1154,29 @@ mod tests {
 
     fn user(text: &str) -> Result<Config, ConfigError> {
         Config::from_layers(vec![Layer::parse("user.toml", text)?])
+    }
+
+    #[test]
+    fn models_take_their_keys_and_defaults() {
+        let c = user("[models.hall]\nfile = \"hall.glb\"\nlongitude = 4.35\nlatitude = 52.0\n")
+            .unwrap();
+        let m = &c.models["hall"];
+        assert_eq!((m.scale, m.up.as_str(), m.heading), (1.0, "y", 0.0));
+        let e = user(
+            "[models.hall]\nfile = \"h.glb\"\nlongitude = 4.35\nlatitude = 52.0\nupp = \"z\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("models.hall.upp") && e.contains("did you mean `up`"),
+            "{e}"
+        );
+        let e = user(
+            "[models.hall]\nfile = \"h.glb\"\nlongitude = 4.35\nlatitude = 52.0\nup = \"x\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("models.hall.up"), "{e}");
     }
 
     #[test]

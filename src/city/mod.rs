@@ -9,6 +9,7 @@
 
 pub mod cityjson;
 pub mod decode;
+pub mod gltf;
 pub mod tiles;
 
 use crate::config::{Config, OriginSetting};
@@ -69,6 +70,9 @@ impl HeightSource {
                 storey_height,
             } => format!("estimated: {floors} floors × {storey_height} m"),
             Self::Default => "a default: the data has no height or number of floors".to_owned(),
+            Self::Model { format, lod } if lod.is_empty() => {
+                format!("the {format} model: its highest point")
+            }
             Self::Model { format, lod } => {
                 format!("the {format} model (LoD {lod}): its highest point above its lowest")
             }
@@ -266,6 +270,7 @@ pub fn load_with_progress(
             let read_s = started.elapsed().as_secs_f64();
             let decoding = Instant::now();
             let mut model = from_cityjson(doc, config, progress)?;
+            add_models(&mut model, config)?;
             model.source_label = source.label();
             model.timings = Timings {
                 read_s,
@@ -284,6 +289,7 @@ pub fn load_with_progress(
     let read_s = started.elapsed().as_secs_f64();
     let decoding = Instant::now();
     let mut model = from_entities(parsed.entities, config, progress)?;
+    add_models(&mut model, config)?;
     let mut skipped = parsed.skipped;
     skipped.append(&mut model.skipped);
     model.skipped = skipped;
@@ -328,6 +334,14 @@ pub fn from_entities(
                     .filter(|e| types.iter().any(|t| e.has_type(t)))
                     .collect();
                 decode::median_location(&sensors)
+            })
+            // Nothing but models: the first model's anchor.
+            .or_else(|| {
+                config
+                    .models
+                    .values()
+                    .next()
+                    .map(|m| LonLat::new(m.longitude, m.latitude))
             })
             .unwrap_or(LonLat::new(0.0, 0.0)),
     };
@@ -539,6 +553,114 @@ pub fn from_cityjson(
         timings: Timings::default(),
         view_points,
         sensors: Vec::new(),
+    })
+}
+
+/// Adds the configured glTF models (`[models.NAME]`): each mesh a building, placed at its
+/// anchor; a model that cannot be read is skipped with the reason. The bounds then include
+/// them.
+pub fn add_models(model: &mut CityModel, config: &Config) -> Result<(), LoadError> {
+    if config.models.is_empty() {
+        return Ok(());
+    }
+    let georef = Georef::new(model.origin, Some(&model.crs))?;
+    for (key, m) in &config.models {
+        let name = if m.name.is_empty() { key } else { &m.name };
+        let placement = gltf::Placement {
+            scale: m.scale,
+            up: if m.up == "z" {
+                gltf::UpAxis::Z
+            } else {
+                gltf::UpAxis::Y
+            },
+            heading_deg: m.heading,
+        };
+        let anchor = georef.lonlat_to_scene(LonLat::new(m.longitude, m.latitude), 0.0)?;
+        let (east0, north0) = (anchor[0], -anchor[2]);
+        let meshes = match gltf::read(std::path::Path::new(&m.file)) {
+            Ok(meshes) => meshes,
+            Err(reason) => {
+                model.skipped.push(SkippedItem {
+                    id: format!("model {key}"),
+                    reason,
+                });
+                continue;
+            }
+        };
+        *model
+            .entities_by_type
+            .entry("glTF mesh".to_owned())
+            .or_default() += meshes.len();
+        model.entities_read += meshes.len();
+        for mesh in meshes {
+            let id = format!("{key}/{}", mesh.name);
+            let mut shell = Shell::default();
+            for t in &mesh.triangles {
+                let corner = |p: [f64; 3]| {
+                    let q = placement.place(p);
+                    [east0 + q[0], m.altitude + q[2], north0 + q[1]]
+                };
+                let t = t.map(corner);
+                // No semantics in glTF: what faces up is roof, the rest wall.
+                let n = crate::geometry::triangle_normal(&[
+                    [t[0][0], t[0][2], t[0][1]],
+                    [t[1][0], t[1][2], t[1][1]],
+                    [t[2][0], t[2][2], t[2][1]],
+                ]);
+                shell
+                    .triangles
+                    .push((t, cityjson::SurfaceKind::from_normal(n)));
+            }
+            match model_mesh_building(&id, name, shell) {
+                Ok(b) => model.buildings.push(b),
+                Err(reason) => model.skipped.push(SkippedItem { id, reason }),
+            }
+        }
+    }
+    let (bounds, view_points) = frame(&model.buildings, &model.sensors, &georef, config);
+    model.bounds = bounds;
+    model.view_points = view_points;
+    Ok(())
+}
+
+/// A building from a model's mesh: its outline the hull of its triangles, its height from
+/// its lowest to its highest point.
+fn model_mesh_building(id: &str, model_name: &str, shell: Shell) -> Result<Building, String> {
+    use geo::ConvexHull;
+    let ups = shell
+        .triangles
+        .iter()
+        .flat_map(|(t, _)| t.iter().map(|p| p[1]));
+    let (lo, hi) = ups.fold((f64::MAX, f64::MIN), |(lo, hi), y| (lo.min(y), hi.max(y)));
+    if shell.triangles.is_empty() || hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
+        return Err("the mesh has no triangles with a height".to_owned());
+    }
+    let points: geo::MultiPoint<f64> = shell
+        .triangles
+        .iter()
+        .flat_map(|(t, _)| t.iter().map(|p| geo::point!(x: p[0], y: p[2])))
+        .collect();
+    let ring: Vec<[f64; 2]> = points
+        .convex_hull()
+        .exterior()
+        .coords()
+        .map(|c| [c.x, c.y])
+        .collect();
+    let footprint = Footprint::new(vec![vec![ring]])
+        .map_err(|e| format!("its outline cannot be drawn: {e}"))?;
+    Ok(Building {
+        id: id.to_owned(),
+        name: Some(model_name.to_owned()),
+        address: None,
+        height: hi,
+        base: lo.max(0.0),
+        height_source: HeightSource::Model {
+            format: "glTF".to_owned(),
+            lod: String::new(),
+        },
+        footprint,
+        attributes: vec![("model".to_owned(), model_name.to_owned())],
+        shell: Some(std::sync::Arc::new(shell)),
     })
 }
 
@@ -786,5 +908,96 @@ mod tests {
         .unwrap();
         let e = from_cityjson(doc, &Config::default(), &mut |_| {}).unwrap_err();
         assert!(e.to_string().contains("set data.crs"), "{e}");
+    }
+
+    #[test]
+    fn a_gltf_model_stands_at_its_anchor_with_its_size_and_heading() {
+        let file = gltf::tests::den_haag();
+        let anchor = [4.369, 52.0017];
+        let bbox = |heading: f64| -> ([f64; 3], [f64; 3], usize, [f64; 2]) {
+            let mut config = delft_config();
+            config.models.insert(
+                "den-haag".into(),
+                crate::config::ModelConfig {
+                    file: file.display().to_string(),
+                    longitude: anchor[0],
+                    latitude: anchor[1],
+                    altitude: 0.0,
+                    heading,
+                    scale: 0.001,
+                    up: "z".into(),
+                    name: "Den Haag tile 01".into(),
+                },
+            );
+            let mut model = from_entities(Vec::new(), &config, &mut |_| {}).unwrap();
+            add_models(&mut model, &config).unwrap();
+            let georef = Georef::new(model.origin, Some(&model.crs)).unwrap();
+            let a = georef
+                .lonlat_to_scene(LonLat::new(anchor[0], anchor[1]), 0.0)
+                .unwrap();
+            let mut lo = [f64::MAX; 3];
+            let mut hi = [f64::MIN; 3];
+            for b in &model.buildings {
+                for (t, _) in &b.shell.as_ref().unwrap().triangles {
+                    for p in t {
+                        for i in 0..3 {
+                            lo[i] = lo[i].min(p[i]);
+                            hi[i] = hi[i].max(p[i]);
+                        }
+                    }
+                }
+            }
+            (lo, hi, model.buildings.len(), [a[0], -a[2]])
+        };
+        // [east, height, north]: 787 m east, 672 m north, 35 m high, from the anchor.
+        let (lo, hi, n, a) = bbox(0.0);
+        assert_eq!(n, 1991, "one building per mesh");
+        let near = |x: f64, y: f64| (x - y).abs() < 1e-6;
+        assert!(
+            near(lo[0], a[0]) && near(hi[0], a[0] + 787.364),
+            "{lo:?} {hi:?} {a:?}"
+        );
+        assert!(
+            near(lo[2], a[1]) && near(hi[2], a[1] + 671.848),
+            "{lo:?} {hi:?} {a:?}"
+        );
+        assert!(near(lo[1], 0.0) && near(hi[1], 35.018), "{lo:?} {hi:?}");
+        // Turned to heading 90°: its north runs east, its east runs south.
+        let (lo, hi, _, a) = bbox(90.0);
+        assert!(
+            near(lo[0], a[0]) && near(hi[0], a[0] + 671.848),
+            "{lo:?} {hi:?} {a:?}"
+        );
+        assert!(
+            near(hi[2], a[1]) && near(lo[2], a[1] - 787.364),
+            "{lo:?} {hi:?} {a:?}"
+        );
+    }
+
+    #[test]
+    fn a_model_that_cannot_be_read_is_skipped_with_the_reason() {
+        let mut config = delft_config();
+        config.models.insert(
+            "missing".into(),
+            crate::config::ModelConfig {
+                file: "/nonexistent/model.glb".into(),
+                longitude: 4.369,
+                latitude: 52.0017,
+                altitude: 0.0,
+                heading: 0.0,
+                scale: 1.0,
+                up: "y".into(),
+                name: String::new(),
+            },
+        );
+        let mut model = from_entities(Vec::new(), &config, &mut |_| {}).unwrap();
+        add_models(&mut model, &config).unwrap();
+        assert_eq!(model.skipped.len(), 1);
+        assert_eq!(model.skipped[0].id, "model missing");
+        assert!(
+            model.skipped[0]
+                .reason
+                .contains("cannot read /nonexistent/model.glb")
+        );
     }
 }

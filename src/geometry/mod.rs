@@ -218,6 +218,24 @@ fn clean_ring(ring: Ring, polygon: usize, ri: usize) -> Result<LineString<f64>, 
     Ok(LineString::new(coords))
 }
 
+/// The unit normal of a triangle (counter-clockwise seen from its front); zero when it is
+/// degenerate.
+pub fn triangle_normal(t: &[[f64; 3]; 3]) -> [f64; 3] {
+    let u = [t[1][0] - t[0][0], t[1][1] - t[0][1], t[1][2] - t[0][2]];
+    let v = [t[2][0] - t[0][0], t[2][1] - t[0][1], t[2][2] - t[0][2]];
+    let n = [
+        u[1] * v[2] - u[2] * v[1],
+        u[2] * v[0] - u[0] * v[2],
+        u[0] * v[1] - u[1] * v[0],
+    ];
+    let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
+    if len > 0.0 {
+        n.map(|c| c / len)
+    } else {
+        [0.0; 3]
+    }
+}
+
 /// The area of a triangle in 3D (m²).
 ///
 /// ```

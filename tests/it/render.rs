@@ -156,3 +156,53 @@ fn a_cityjson_district_renders_with_roofs_and_walls_apart() {
     assert!(red > 0.03, "roofs: {:.1}% of the middle", red * 100.0);
     assert!(blue > 0.01, "walls: {:.1}% of the middle", blue * 100.0);
 }
+
+#[test]
+fn a_gltf_model_renders_at_its_anchor() {
+    if !headless_available() {
+        return;
+    }
+    use std::io::Read;
+    let dir = temp_dir("render-gltf");
+    for name in ["DenHaag_01.gltf", "DenHaag_01_bin.bin"] {
+        let mut bytes = Vec::new();
+        flate2::read::GzDecoder::new(
+            std::fs::File::open(crate::fixture(&format!("city/{name}.gz"))).unwrap(),
+        )
+        .read_to_end(&mut bytes)
+        .unwrap();
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+    // The Den Haag tile (millimetres, Z up) at its own place, and no other data: the view
+    // frames it, drawn in red.
+    let empty = dir.join("empty.geojson");
+    std::fs::write(&empty, r#"{"type": "FeatureCollection", "features": []}"#).unwrap();
+    let config = dir.join("model.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[buildings]\nwall_color = \"#ff2020\"\nroof_color = \"#ff2020\"\n\
+             [models.den-haag]\nfile = \"{}\"\nlongitude = 4.26684\nlatitude = 52.10136\n\
+             scale = 0.001\nup = \"z\"\n",
+            dir.join("DenHaag_01.gltf").display()
+        ),
+    )
+    .unwrap();
+    let img = screenshot(
+        &dir.join("model.png"),
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--file",
+            empty.to_str().unwrap(),
+        ],
+    );
+    let red = share_in_middle(&img, |[r, g, b]| {
+        i32::from(r) > i32::from(g) + 60 && i32::from(r) > i32::from(b) + 60
+    });
+    assert!(
+        red > 0.08,
+        "the model covers {:.1}% of the middle",
+        red * 100.0
+    );
+}

@@ -1,0 +1,257 @@
+//! glTF 2.0 models (`.gltf` with its buffers, or `.glb`) read as triangles and placed in the
+//! city by configuration: anchor, altitude, heading, scale and up axis. No Bevy here.
+//!
+//! Each node with a mesh becomes a [`ModelMesh`] (node transforms applied, scene 0 or the
+//! default scene), so a city tile exported one mesh per building is picked per building.
+//! Materials and textures are not read: models take the buildings' style.
+
+use std::path::Path;
+
+/// A model's up axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpAxis {
+    /// glTF's convention: +Y up, +Z towards the viewer (south), +X east.
+    Y,
+    /// GIS exports: +Z up, +Y north, +X east.
+    Z,
+}
+
+/// Where and how a model stands.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Placement {
+    /// Metres per model unit (0.001 for millimetres).
+    pub scale: f64,
+    /// The up axis.
+    pub up: UpAxis,
+    /// Compass heading of the model's north, degrees clockwise.
+    pub heading_deg: f64,
+}
+
+/// One mesh of a model, as triangles in model units with its node's transforms applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelMesh {
+    /// The node's name (else the mesh's, else its index).
+    pub name: String,
+    /// Triangles, counter-clockwise seen from their front.
+    pub triangles: Vec<[[f64; 3]; 3]>,
+}
+
+/// Reads every mesh of a model's default scene (scene 0 when it names none).
+pub fn read(path: &Path) -> Result<Vec<ModelMesh>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let gltf = gltf::Gltf::from_slice(&bytes)
+        .map_err(|e| format!("{} is not a glTF 2.0 model: {e}", path.display()))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut buffers = Vec::new();
+    for buffer in gltf.buffers() {
+        let data = match buffer.source() {
+            gltf::buffer::Source::Bin => gltf
+                .blob
+                .clone()
+                .ok_or("the GLB has no binary chunk for its buffer")?,
+            gltf::buffer::Source::Uri(uri) if uri.starts_with("data:") => {
+                return Err(
+                    "buffers embedded as data: URIs are not read; export a .glb or a .gltf with a .bin"
+                        .to_owned(),
+                );
+            }
+            gltf::buffer::Source::Uri(uri) => {
+                let file = base.join(uri);
+                std::fs::read(&file)
+                    .map_err(|e| format!("cannot read its buffer {}: {e}", file.display()))?
+            }
+        };
+        if data.len() < buffer.length() {
+            return Err(format!(
+                "buffer {} holds {} bytes where the model says {}",
+                buffer.index(),
+                data.len(),
+                buffer.length()
+            ));
+        }
+        buffers.push(data);
+    }
+    let scene = gltf
+        .default_scene()
+        .or_else(|| gltf.scenes().next())
+        .ok_or("the model has no scene")?;
+    let mut out = Vec::new();
+    for node in scene.nodes() {
+        visit(&node, IDENTITY, &buffers, &mut out);
+    }
+    Ok(out)
+}
+
+type Matrix = [[f64; 4]; 4];
+
+const IDENTITY: Matrix = [
+    [1.0, 0.0, 0.0, 0.0],
+    [0.0, 1.0, 0.0, 0.0],
+    [0.0, 0.0, 1.0, 0.0],
+    [0.0, 0.0, 0.0, 1.0],
+];
+
+/// `a × b` for column-major matrices (glTF's layout: `m[column][row]`).
+fn multiply(a: &Matrix, b: &Matrix) -> Matrix {
+    let mut m = [[0.0; 4]; 4];
+    for (c, column) in m.iter_mut().enumerate() {
+        for (r, cell) in column.iter_mut().enumerate() {
+            *cell = (0..4).map(|k| a[k][r] * b[c][k]).sum();
+        }
+    }
+    m
+}
+
+fn apply(m: &Matrix, p: [f32; 3]) -> [f64; 3] {
+    let p = p.map(f64::from);
+    [0, 1, 2].map(|r| m[0][r] * p[0] + m[1][r] * p[1] + m[2][r] * p[2] + m[3][r])
+}
+
+fn visit(node: &gltf::Node, parent: Matrix, buffers: &[Vec<u8>], out: &mut Vec<ModelMesh>) {
+    let local = node.transform().matrix().map(|c| c.map(f64::from));
+    let world = multiply(&parent, &local);
+    if let Some(mesh) = node.mesh() {
+        let mut triangles = Vec::new();
+        for primitive in mesh.primitives() {
+            if primitive.mode() != gltf::mesh::Mode::Triangles {
+                continue;
+            }
+            let reader = primitive.reader(|b| buffers.get(b.index()).map(Vec::as_slice));
+            let Some(positions) = reader.read_positions() else {
+                continue;
+            };
+            let positions: Vec<[f64; 3]> = positions.map(|p| apply(&world, p)).collect();
+            let indices: Vec<u32> = match reader.read_indices() {
+                Some(ix) => ix.into_u32().collect(),
+                None => (0..positions.len() as u32).collect(),
+            };
+            for t in indices.chunks_exact(3) {
+                if let (Some(a), Some(b), Some(c)) = (
+                    positions.get(t[0] as usize),
+                    positions.get(t[1] as usize),
+                    positions.get(t[2] as usize),
+                ) {
+                    triangles.push([*a, *b, *c]);
+                }
+            }
+        }
+        let name = node
+            .name()
+            .or(mesh.name())
+            .map_or_else(|| format!("mesh {}", node.index()), str::to_owned);
+        out.push(ModelMesh { name, triangles });
+    }
+    for child in node.children() {
+        visit(&child, world, buffers, out);
+    }
+}
+
+impl Placement {
+    /// A point of the model in metres `[east, north, up]` from its anchor.
+    ///
+    /// ```
+    /// use citytwin::city::gltf::{Placement, UpAxis};
+    /// let p = Placement { scale: 0.001, up: UpAxis::Z, heading_deg: 90.0 };
+    /// // 10 m along the model's north, turned to face east.
+    /// let q = p.place([0.0, 10_000.0, 0.0]);
+    /// assert!((q[0] - 10.0).abs() < 1e-9 && q[1].abs() < 1e-9);
+    /// ```
+    pub fn place(&self, p: [f64; 3]) -> [f64; 3] {
+        let [east, north, up] = match self.up {
+            UpAxis::Y => [p[0], -p[2], p[1]],
+            UpAxis::Z => [p[0], p[1], p[2]],
+        }
+        .map(|c| c * self.scale);
+        let (sin, cos) = self.heading_deg.to_radians().sin_cos();
+        [east * cos + north * sin, -east * sin + north * cos, up]
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// The Den Haag tile (and its buffer) unzipped into a folder of their own.
+    pub(crate) fn den_haag() -> std::path::PathBuf {
+        use std::io::Read;
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("citytwin-gltf-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in ["DenHaag_01.gltf", "DenHaag_01_bin.bin"] {
+            let path = format!(
+                "{}/tests/fixtures/city/{name}.gz",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let mut bytes = Vec::new();
+            flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap())
+                .read_to_end(&mut bytes)
+                .unwrap();
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+        dir.join("DenHaag_01.gltf")
+    }
+
+    #[test]
+    fn the_den_haag_tile_reads_every_mesh() {
+        // SOURCES.md: 1,991 nodes and meshes, 41,183 triangles, all sharing one POSITION
+        // accessor; a `scenes` array but no `scene`.
+        let meshes = read(&den_haag()).unwrap();
+        assert_eq!(meshes.len(), 1991);
+        assert_eq!(
+            meshes.iter().map(|m| m.triangles.len()).sum::<usize>(),
+            41_183
+        );
+        assert!(meshes[0].name.starts_with("GUID_"), "{}", meshes[0].name);
+        // Millimetres, Z up: the tile is 787 m × 672 m and 35 m high.
+        let mut hi = [f64::MIN; 3];
+        let mut lo = [f64::MAX; 3];
+        for p in meshes.iter().flat_map(|m| m.triangles.iter().flatten()) {
+            for i in 0..3 {
+                hi[i] = hi[i].max(p[i]);
+                lo[i] = lo[i].min(p[i]);
+            }
+        }
+        assert_eq!((lo, hi), ([0.0; 3], [787_364.0, 671_848.0, 35_018.0]));
+    }
+
+    #[test]
+    fn placement_turns_and_scales_the_model() {
+        let z = Placement {
+            scale: 0.001,
+            up: UpAxis::Z,
+            heading_deg: 0.0,
+        };
+        let p = z.place([787_364.0, 671_848.0, 35_018.0]);
+        for (got, want) in p.iter().zip([787.364, 671.848, 35.018]) {
+            assert!((got - want).abs() < 1e-9, "{p:?}");
+        }
+        // glTF's own convention: Y up, −Z north.
+        let y = Placement {
+            scale: 1.0,
+            up: UpAxis::Y,
+            heading_deg: 0.0,
+        };
+        assert_eq!(y.place([1.0, 2.0, -3.0]), [1.0, 3.0, 2.0]);
+        // Heading 90°: the model's north points east, its east points south.
+        let turned = Placement {
+            heading_deg: 90.0,
+            ..z
+        };
+        let e = turned.place([1000.0, 0.0, 0.0]);
+        assert!((e[0]).abs() < 1e-9 && (e[1] + 1.0).abs() < 1e-9, "{e:?}");
+    }
+
+    #[test]
+    fn a_missing_buffer_or_a_file_that_is_not_gltf_is_refused_with_a_reason() {
+        let dir = std::env::temp_dir().join(format!("citytwin-gltf-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let lonely = dir.join("lonely.gltf");
+        std::fs::copy(den_haag(), &lonely).unwrap();
+        let e = read(&lonely).unwrap_err();
+        assert!(e.contains("cannot read its buffer"), "{e}");
+        let text = dir.join("not.gltf");
+        std::fs::write(&text, "{\"type\": \"FeatureCollection\"}").unwrap();
+        assert!(read(&text).unwrap_err().contains("not a glTF 2.0 model"));
+    }
+}
