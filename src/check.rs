@@ -68,11 +68,8 @@ pub fn run_configured(config: &Config, types: &[String]) -> Result<CheckReport, 
 pub fn run(source: &Source, config: &Config) -> Result<CheckReport, LoadError> {
     let started = Instant::now();
     let model = city::load(source, config)?;
-    let (_, stats) = city::tiles::build_tiles(
-        &model.buildings,
-        config.buildings.tile_size,
-        &Palette::default(),
-    );
+    let (_, stats) =
+        city::tiles::build_configured(&model.buildings, &config.buildings, &Palette::default());
     let mut height_sources = BTreeMap::new();
     for b in &model.buildings {
         *height_sources

@@ -358,6 +358,10 @@ pub struct BuildingsConfig {
     pub storey_height: f64,
     /// Tile edge (m).
     pub tile_size: f64,
+    /// Batch buildings into tiles (false: one mesh and entity per building, for comparison).
+    pub batch: bool,
+    /// Most tiles (draw calls) for the buildings: tiles grow beyond `tile_size` to fit.
+    pub max_tiles: usize,
     /// Wall colour "#rrggbb".
     pub wall_color: String,
     /// Roof colour "#rrggbb".
@@ -781,6 +785,7 @@ impl Config {
         range("buildings.default_height", b.default_height, 0.5, 1000.0)?;
         range("buildings.storey_height", b.storey_height, 1.0, 10.0)?;
         range("buildings.tile_size", b.tile_size, 50.0, 5000.0)?;
+        range("buildings.max_tiles", b.max_tiles as f64, 1.0, 100_000.0)?;
         color("buildings.wall_color", &b.wall_color)?;
         color("buildings.roof_color", &b.roof_color)?;
         color("buildings.selected_color", &b.selected_color)?;

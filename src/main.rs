@@ -165,6 +165,23 @@ enum Bench {
         #[arg(long, value_name = "URL")]
         mqtt: Option<String>,
     },
+    /// The demo district replicated to N buildings: parse, georeference and mesh times,
+    /// triangles, draw calls, bytes per building and the viewer's first complete frame, for
+    /// tiles and for a naive scene with one mesh per building.
+    Buildings {
+        /// Print the JSON report only (progress goes to standard error either way).
+        #[arg(long)]
+        json: bool,
+        /// Buildings in the replicated city.
+        #[arg(long, value_name = "N", default_value_t = 10_000)]
+        count: usize,
+        /// Skip starting the viewer (no first-frame times).
+        #[arg(long)]
+        no_frame: bool,
+        /// Longest wait for the viewer's first complete frame, in seconds.
+        #[arg(long, value_name = "S", default_value_t = 300.0)]
+        timeout: f64,
+    },
 }
 
 fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
@@ -302,6 +319,22 @@ fn main() -> ExitCode {
                 seconds,
                 sensors,
                 mqtt,
+            },
+            json,
+        ),
+        Some(Command::Bench {
+            what:
+                Bench::Buildings {
+                    json,
+                    count,
+                    no_frame,
+                    timeout,
+                },
+        }) => bench_buildings(
+            &citytwin::bench::buildings::BuildingsBench {
+                count,
+                first_frame: !no_frame,
+                timeout_s: timeout,
             },
             json,
         ),
@@ -444,6 +477,31 @@ fn broker(
     match broker.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(format!("cannot listen on {bind}: {e}")),
+    }
+}
+
+fn bench_buildings(b: &citytwin::bench::buildings::BuildingsBench, json: bool) -> ExitCode {
+    init_logs("warn");
+    if b.count == 0 || b.timeout_s.is_nan() || b.timeout_s <= 0.0 {
+        eprintln!("error: --count and --timeout must be above 0");
+        return ExitCode::from(2);
+    }
+    match citytwin::bench::buildings::run(b, &mut |line| eprintln!("bench buildings: {line}")) {
+        Ok(report) => {
+            if json {
+                println!("{report}");
+            } else {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
     }
 }
 

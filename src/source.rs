@@ -22,6 +22,15 @@ use std::time::Duration;
 /// entities (normalized), gzip-compressed. © OpenStreetMap contributors, ODbL 1.0.
 static DEMO_GZ: &[u8] = include_bytes!("../assets/demo/manhattan_midtown_buildings.ngsild.json.gz");
 
+/// The demo district's NGSI-LD JSON (a JSON array of Building entities), unzipped.
+pub fn demo_json() -> Result<Vec<u8>, SourceError> {
+    let mut text = Vec::with_capacity(8 << 20);
+    flate2::read::GzDecoder::new(DEMO_GZ)
+        .read_to_end(&mut text)
+        .map_err(|e| SourceError::Demo(e.to_string()))?;
+    Ok(text)
+}
+
 /// Attribution that must accompany the demo data wherever it is shown.
 pub const DEMO_ATTRIBUTION: &str = "Buildings: © OpenStreetMap contributors, available under \
     the Open Database License (https://www.openstreetmap.org/copyright)";
@@ -248,13 +257,7 @@ pub fn read(
 ) -> Result<ParsedPayload, SourceError> {
     let (bytes, path) = match source {
         Source::Broker(b) => return read_broker(b, progress),
-        Source::Demo => {
-            let mut text = Vec::with_capacity(8 << 20);
-            flate2::read::GzDecoder::new(DEMO_GZ)
-                .read_to_end(&mut text)
-                .map_err(|e| SourceError::Demo(e.to_string()))?;
-            (text, PathBuf::from("demo"))
-        }
+        Source::Demo => (demo_json()?, PathBuf::from("demo")),
         Source::File(path) => {
             let bytes = std::fs::read(path).map_err(|source| SourceError::Read {
                 path: path.clone(),

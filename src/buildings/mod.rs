@@ -7,7 +7,7 @@
 use crate::app::Settings;
 use crate::broker::BrokerHandle;
 use crate::camera::{MainCamera, ViewClicked, ViewMapping};
-use crate::city::tiles::{Tile, TileStats, build_tiles};
+use crate::city::tiles::{Tile, TileStats};
 use crate::city::{self, CityModel, Progress};
 use crate::config::Config;
 use crate::environment::color;
@@ -307,8 +307,11 @@ fn spawn_loader(
                         done: 0,
                         total: model.buildings.len(),
                     }));
-                    let (tiles, stats) =
-                        build_tiles(&model.buildings, config.buildings.tile_size, &palette);
+                    let (tiles, stats) = crate::city::tiles::build_configured(
+                        &model.buildings,
+                        &config.buildings,
+                        &palette,
+                    );
                     let tiles = tiles
                         .into_iter()
                         .map(|mut t| {

@@ -39,6 +39,27 @@ pub fn cell_of(b: &Building, tile_size: f64) -> (i32, i32) {
     )
 }
 
+/// The tile size to use: `wanted` metres, grown by a quarter at a time until the buildings
+/// occupy at most `max_tiles` tiles (each tile is one draw call, so a city of 100,000
+/// buildings spread over 170 km² still draws in at most `max_tiles` calls).
+///
+/// ```
+/// use citytwin::city::tiles::fit_tile_size;
+/// assert_eq!(fit_tile_size(&[], 400.0, 100), 400.0);
+/// ```
+pub fn fit_tile_size(buildings: &[Building], wanted: f64, max_tiles: usize) -> f64 {
+    let mut size = wanted.max(1.0);
+    for _ in 0..64 {
+        let cells: std::collections::HashSet<(i32, i32)> =
+            buildings.iter().map(|b| cell_of(b, size)).collect();
+        if cells.len() <= max_tiles.max(1) {
+            break;
+        }
+        size *= 1.25;
+    }
+    size
+}
+
 /// Groups buildings into tiles of `tile_size` metres and meshes each tile.
 pub fn build_tiles(
     buildings: &[Building],
@@ -69,6 +90,46 @@ pub fn build_tiles(
                 center,
                 mesh,
                 buildings: members,
+            }
+        })
+        .collect();
+    (tiles, stats)
+}
+
+/// Meshes buildings as `[buildings]` says: tiles of `tile_size` grown to fit `max_tiles`, or
+/// one mesh per building when `batch` is false.
+pub fn build_configured(
+    buildings: &[Building],
+    c: &crate::config::BuildingsConfig,
+    palette: &Palette,
+) -> (Vec<Tile>, TileStats) {
+    if c.batch {
+        let size = fit_tile_size(buildings, c.tile_size, c.max_tiles);
+        build_tiles(buildings, size, palette)
+    } else {
+        build_single(buildings, palette)
+    }
+}
+
+/// One "tile" per building, each its own mesh around its own centre: the naive scene that
+/// `citytwin bench buildings` compares batching with (and `buildings.batch = false`).
+pub fn build_single(buildings: &[Building], palette: &Palette) -> (Vec<Tile>, TileStats) {
+    let mut stats = TileStats::default();
+    let tiles = buildings
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let center = b.footprint.center();
+            let mut mesh = MeshBuffers::default();
+            b.mesh_into(&mut mesh, center, palette);
+            stats.tiles += 1;
+            stats.triangles += mesh.triangle_count();
+            stats.bytes += mesh.byte_size();
+            Tile {
+                cell: (i32::try_from(i).unwrap_or(i32::MAX), i32::MIN),
+                center,
+                mesh,
+                buildings: vec![i],
             }
         })
         .collect();
@@ -133,6 +194,28 @@ mod tests {
                     .all(|p| p[0].abs() <= 110.0 && p[2].abs() <= 110.0)
             );
         }
+    }
+
+    #[test]
+    fn tiles_grow_until_the_buildings_fit_in_the_most_tiles_allowed() {
+        // 400 buildings on a 20 × 20 grid 100 m apart: 2 km across.
+        let buildings: Vec<Building> = (0..400)
+            .map(|i| building(i, (i % 20) as f64 * 100.0, (i / 20) as f64 * 100.0))
+            .collect();
+        assert_eq!(
+            fit_tile_size(&buildings, 100.0, 1000),
+            100.0,
+            "400 tiles are allowed"
+        );
+        let size = fit_tile_size(&buildings, 100.0, 16);
+        let (tiles, stats) = build_tiles(&buildings, size, &Palette::default());
+        assert!(
+            tiles.len() <= 16 && tiles.len() > 4,
+            "{} tiles of {size} m",
+            tiles.len()
+        );
+        assert_eq!(stats.tiles, tiles.len());
+        assert_eq!(tiles.iter().map(|t| t.buildings.len()).sum::<usize>(), 400);
     }
 
     #[test]

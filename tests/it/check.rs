@@ -253,3 +253,49 @@ fn cityjson_files_and_streams_load_with_their_buildings() {
         lod22["triangles"]
     );
 }
+
+#[test]
+fn bench_buildings_reports_every_figure_for_tiles_and_the_naive_scene() {
+    let out = run(citytwin().args([
+        "bench",
+        "buildings",
+        "--count",
+        "9000",
+        "--no-frame",
+        "--json",
+    ]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for scene in [&r, &r["naive"]] {
+        for key in [
+            "count",
+            "parse_s",
+            "georef_s",
+            "mesh_s",
+            "first_frame_s",
+            "triangles",
+            "draw_calls",
+            "bytes_per_building",
+        ] {
+            assert!(scene.get(key).is_some(), "{key} missing in {scene}");
+        }
+        assert_eq!(scene["count"], 9000, "every replicated building is drawn");
+        assert!(scene["first_frame_s"].is_null());
+    }
+    assert_eq!(r["naive"]["draw_calls"], 9000, "one mesh per building");
+    assert!(
+        r["draw_calls"].as_u64().unwrap() <= 100,
+        "{}",
+        r["draw_calls"]
+    );
+    assert_eq!(r["triangles"], r["naive"]["triangles"]);
+    assert!(
+        r["data"].as_str().unwrap().contains("copied 2 times"),
+        "{}",
+        r["data"]
+    );
+}

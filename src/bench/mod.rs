@@ -1,3 +1,6 @@
+//! Benchmarks that print JSON: `citytwin bench live` (below) and `citytwin bench buildings`
+//! ([`buildings`]).
+//!
 //! `citytwin bench live`: how fast changes in the broker reach the scene.
 //!
 //! A local broker (in this process, in memory) holds the demo district and `sensors`
@@ -13,6 +16,8 @@
 //!   value in the ECS is not the last one written);
 //! * `frame_p50_ms`, `frame_max_ms`: the headless app's frame times while the stream runs
 //!   (ECS work only: nothing is drawn).
+
+pub mod buildings;
 
 use crate::app::headless;
 use crate::broker::{Broker, BrokerConfig};
