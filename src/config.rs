@@ -362,6 +362,8 @@ pub struct BuildingsConfig {
     pub batch: bool,
     /// Most tiles (draw calls) for the buildings: tiles grow beyond `tile_size` to fit.
     pub max_tiles: usize,
+    /// Attribute to colour buildings by at start ("" for the neutral style).
+    pub color_by: String,
     /// Wall colour "#rrggbb".
     pub wall_color: String,
     /// Roof colour "#rrggbb".

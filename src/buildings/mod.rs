@@ -2,7 +2,10 @@
 //! picks the building under a click or tap, and highlights the selected one.
 //!
 //! Loading runs on its own thread (reading, parsing, georeferencing, meshing) and reaches the
-//! ECS through a channel; [`CityState`] tells the UI how far it has got.
+//! ECS through a channel; [`CityState`] tells the UI how far it has got. [`style`] colours
+//! the buildings by an attribute.
+
+pub mod style;
 
 use crate::app::Settings;
 use crate::broker::BrokerHandle;
@@ -200,6 +203,7 @@ impl Plugin for BuildingsPlugin {
                     .chain()
                     .after(crate::camera::CameraInputSet),
             );
+        style::build(app);
     }
 }
 
@@ -216,7 +220,7 @@ pub fn to_mesh(buffers: MeshBuffers) -> Mesh {
     .with_inserted_indices(Indices::U32(buffers.indices))
 }
 
-fn palette(settings: &Settings) -> Palette {
+pub(crate) fn palette(settings: &Settings) -> Palette {
     let lin = |hex: &str| {
         let c = color(hex).to_linear();
         [c.red, c.green, c.blue, 1.0]

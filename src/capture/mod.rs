@@ -133,8 +133,18 @@ fn drive(
     city: Res<CityState>,
     clock: Option<Res<crate::clock::SceneClock>>,
     replay: Option<Res<crate::sensors::SensorReplay>>,
+    style: Option<Res<crate::buildings::style::BuildingStyle>>,
+    settings: Res<crate::app::Settings>,
     mut exit: MessageWriter<AppExit>,
 ) {
+    // A style asked for by `buildings.color_by` belongs to the picture too.
+    let wanted = &settings.buildings.color_by;
+    let style_pending = style.is_some_and(|s| {
+        s.busy
+            || (!wanted.is_empty()
+                && s.theme.is_none()
+                && (s.choices.is_empty() || s.choices.iter().any(|c| &c.attribute == wanted)))
+    });
     // When replaying, the sensors' past values belong to the picture.
     let replay_pending = clock.is_some_and(|c| !c.is_live())
         && replay.is_some_and(|r| {
@@ -160,7 +170,7 @@ fn drive(
         return;
     }
     match request.stage {
-        Stage::WaitingForData if city.is_ready() && !replay_pending => {
+        Stage::WaitingForData if city.is_ready() && !replay_pending && !style_pending => {
             request.stage = Stage::Settling(0)
         }
         Stage::Settling(n) if n >= SETTLE_FRAMES => {

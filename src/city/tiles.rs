@@ -66,6 +66,14 @@ pub fn build_tiles(
     tile_size: f64,
     palette: &Palette,
 ) -> (Vec<Tile>, TileStats) {
+    build_tiles_with(buildings, tile_size, &|_| *palette)
+}
+
+fn build_tiles_with(
+    buildings: &[Building],
+    tile_size: f64,
+    palette_of: &dyn Fn(usize) -> Palette,
+) -> (Vec<Tile>, TileStats) {
     let mut cells: BTreeMap<(i32, i32), Vec<usize>> = BTreeMap::new();
     for (i, b) in buildings.iter().enumerate() {
         cells.entry(cell_of(b, tile_size)).or_default().push(i);
@@ -80,7 +88,7 @@ pub fn build_tiles(
             ];
             let mut mesh = MeshBuffers::default();
             for &i in &members {
-                buildings[i].mesh_into(&mut mesh, center, palette);
+                buildings[i].mesh_into(&mut mesh, center, &palette_of(i));
             }
             stats.tiles += 1;
             stats.triangles += mesh.triangle_count();
@@ -103,17 +111,34 @@ pub fn build_configured(
     c: &crate::config::BuildingsConfig,
     palette: &Palette,
 ) -> (Vec<Tile>, TileStats) {
+    build_configured_with(buildings, c, &|_| *palette)
+}
+
+/// [`build_configured`] with each building's colours from `palette_of(index)` (a thematic
+/// style).
+pub fn build_configured_with(
+    buildings: &[Building],
+    c: &crate::config::BuildingsConfig,
+    palette_of: &dyn Fn(usize) -> Palette,
+) -> (Vec<Tile>, TileStats) {
     if c.batch {
         let size = fit_tile_size(buildings, c.tile_size, c.max_tiles);
-        build_tiles(buildings, size, palette)
+        build_tiles_with(buildings, size, palette_of)
     } else {
-        build_single(buildings, palette)
+        build_single_with(buildings, palette_of)
     }
 }
 
 /// One "tile" per building, each its own mesh around its own centre: the naive scene that
 /// `citytwin bench buildings` compares batching with (and `buildings.batch = false`).
 pub fn build_single(buildings: &[Building], palette: &Palette) -> (Vec<Tile>, TileStats) {
+    build_single_with(buildings, &|_| *palette)
+}
+
+fn build_single_with(
+    buildings: &[Building],
+    palette_of: &dyn Fn(usize) -> Palette,
+) -> (Vec<Tile>, TileStats) {
     let mut stats = TileStats::default();
     let tiles = buildings
         .iter()
@@ -121,7 +146,7 @@ pub fn build_single(buildings: &[Building], palette: &Palette) -> (Vec<Tile>, Ti
         .map(|(i, b)| {
             let center = b.footprint.center();
             let mut mesh = MeshBuffers::default();
-            b.mesh_into(&mut mesh, center, palette);
+            b.mesh_into(&mut mesh, center, &palette_of(i));
             stats.tiles += 1;
             stats.triangles += mesh.triangle_count();
             stats.bytes += mesh.byte_size();

@@ -86,6 +86,7 @@ struct UiOutbox<'w> {
     reload: MessageWriter<'w, ReloadCity>,
     sensor: MessageWriter<'w, SelectSensor>,
     clock: MessageWriter<'w, ClockCommand>,
+    style: MessageWriter<'w, crate::buildings::style::SetBuildingStyle>,
 }
 
 /// What the UI shows of the sensors.
@@ -119,6 +120,7 @@ struct Shown<'w> {
     last_picture: Res<'w, LastPicture>,
     view_image: Option<Res<'w, ViewImage>>,
     local_broker: Option<Res<'w, LocalBroker>>,
+    style: Option<Res<'w, crate::buildings::style::BuildingStyle>>,
 }
 
 fn ui(
@@ -138,6 +140,7 @@ fn ui(
         last_picture,
         view_image,
         local_broker,
+        style,
     } = shown;
     let texture = view_image
         .as_ref()
@@ -165,6 +168,7 @@ fn ui(
                     &views,
                     &last_picture,
                     &sensors,
+                    style.as_deref(),
                     &mut out,
                 );
             });
@@ -592,6 +596,59 @@ fn history_chart(
     }
 }
 
+/// "Colour buildings by": the neutral style or an attribute, with the theme's legend.
+fn building_style(
+    ui: &mut egui::Ui,
+    style: &crate::buildings::style::BuildingStyle,
+    out: &mut UiOutbox,
+) {
+    use crate::city::style::Kind;
+    let current = style.theme.as_ref().map(|t| t.attribute.clone());
+    ui.horizontal(|ui| {
+        ui.label("Colour by");
+        egui::ComboBox::from_id_salt("building-style")
+            .selected_text(current.as_deref().unwrap_or("nothing (neutral)"))
+            .width(170.0)
+            .show_ui(ui, |ui| {
+                if ui
+                    .selectable_label(current.is_none(), "nothing (neutral)")
+                    .clicked()
+                {
+                    out.style
+                        .write(crate::buildings::style::SetBuildingStyle(None));
+                }
+                for c in &style.choices {
+                    let kind = match c.kind {
+                        Kind::Numeric => "number",
+                        Kind::Categories => "category",
+                    };
+                    let text = format!("{} · {kind}, {}", c.attribute, thousands(c.count));
+                    if ui
+                        .selectable_label(current.as_deref() == Some(c.attribute.as_str()), text)
+                        .clicked()
+                    {
+                        out.style
+                            .write(crate::buildings::style::SetBuildingStyle(Some(
+                                c.attribute.clone(),
+                            )));
+                    }
+                }
+            });
+        if style.busy {
+            ui.spinner();
+        }
+    });
+    if let Some(theme) = &style.theme {
+        for (color, text) in theme.legend() {
+            ui.horizontal(|ui| {
+                let (r, _) = ui.allocate_exact_size(egui::vec2(14.0, 10.0), egui::Sense::hover());
+                ui.painter().rect_filled(r, 2.0, egui_color(color));
+                ui.label(egui::RichText::new(text).small());
+            });
+        }
+    }
+}
+
 /// The colour of the scene's time on the timeline and charts.
 const TIME_COLOR: egui::Color32 = egui::Color32::from_rgb(230, 120, 30);
 
@@ -822,6 +879,7 @@ fn side_panel(
     views: &Views,
     last_picture: &LastPicture,
     sensors: &SensorView,
+    style: Option<&crate::buildings::style::BuildingStyle>,
     out: &mut UiOutbox,
 ) {
     ui.add_space(6.0);
@@ -861,6 +919,9 @@ fn side_panel(
             }
             if ui.checkbox(&mut state.shadows, "Shadows").changed() {
                 out.shadows.write(SetShadows(state.shadows));
+            }
+            if let Some(style) = style.filter(|s| !s.choices.is_empty()) {
+                building_style(ui, style, out);
             }
             if !views.views.is_empty() {
                 ui.separator();

@@ -2,6 +2,7 @@
 //! linked once.
 
 mod broker;
+mod buildings;
 mod check;
 mod config;
 mod live;

@@ -1,0 +1,174 @@
+//! Thematic styles in the scene: when a city is in, the attributes worth colouring by are
+//! found off the main thread ([`crate::city::style::choices`]); [`SetBuildingStyle`] re-meshes
+//! the tiles with the theme's colours off the main thread and swaps the meshes in, so the
+//! camera keeps moving meanwhile. `None` returns to the neutral style.
+
+use super::{BuildingTile, CityState, palette, to_mesh};
+use crate::app::Settings;
+use crate::city::CityModel;
+use crate::city::style::{Choice, Theme};
+use crate::geometry::extrude::Palette;
+use bevy::prelude::*;
+use bevy::window::RequestRedraw;
+use crossbeam_channel::{Receiver, Sender};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// What buildings are coloured by.
+#[derive(Resource, Debug, Default, Clone)]
+pub struct BuildingStyle {
+    /// The attributes offered (empty until the city is in and analysed).
+    pub choices: Vec<Choice>,
+    /// The theme drawn; `None` for the neutral style.
+    pub theme: Option<Theme>,
+    /// A restyle is being meshed.
+    pub busy: bool,
+}
+
+/// Colours buildings by an attribute (`None`: the neutral style).
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+pub struct SetBuildingStyle(pub Option<String>);
+
+enum Done {
+    Choices(Arc<CityModel>, Vec<Choice>),
+    Meshes(Arc<CityModel>, Option<Theme>, Vec<((i32, i32), Mesh)>),
+}
+
+#[derive(Resource)]
+struct StyleWork {
+    tx: Sender<Done>,
+    rx: Receiver<Done>,
+    city: Option<Arc<CityModel>>,
+}
+
+impl Default for StyleWork {
+    fn default() -> Self {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        Self { tx, rx, city: None }
+    }
+}
+
+/// Registers the style systems (added by the buildings plugin).
+pub(super) fn build(app: &mut App) {
+    app.init_resource::<BuildingStyle>()
+        .init_resource::<StyleWork>()
+        .add_message::<SetBuildingStyle>()
+        .add_systems(Update, (analyse_city, restyle, receive).chain());
+}
+
+/// sRGB to the linear colours vertex colours use.
+fn linear(c: [f32; 3]) -> [f32; 4] {
+    let l = Color::srgb(c[0], c[1], c[2]).to_linear();
+    [l.red, l.green, l.blue, 1.0]
+}
+
+/// A building's palette in a theme: the roof in the theme's colour, walls a little darker so
+/// that the massing stays readable.
+pub fn themed_palette(c: [f32; 3]) -> Palette {
+    Palette {
+        roof: linear(c),
+        wall: linear(c.map(|x| x * 0.8)),
+    }
+}
+
+fn analyse_city(
+    state: Res<CityState>,
+    mut work: ResMut<StyleWork>,
+    mut style: ResMut<BuildingStyle>,
+) {
+    let Some(model) = state.model.as_ref() else {
+        return;
+    };
+    if !state.is_ready() || work.city.as_ref().is_some_and(|c| Arc::ptr_eq(c, model)) {
+        return;
+    }
+    work.city = Some(model.clone());
+    *style = BuildingStyle::default();
+    let (model, tx) = (model.clone(), work.tx.clone());
+    std::thread::spawn(move || {
+        let choices = crate::city::style::choices(&model.buildings);
+        let _ = tx.send(Done::Choices(model, choices));
+    });
+}
+
+fn restyle(
+    mut messages: MessageReader<SetBuildingStyle>,
+    state: Res<CityState>,
+    settings: Res<Settings>,
+    work: Res<StyleWork>,
+    mut style: ResMut<BuildingStyle>,
+) {
+    let Some(SetBuildingStyle(wanted)) = messages.read().last().cloned() else {
+        return;
+    };
+    let (Some(model), true) = (state.model.clone(), state.is_ready()) else {
+        return;
+    };
+    let choice = wanted.and_then(|w| style.choices.iter().find(|c| c.attribute == w).cloned());
+    if choice.as_ref().map(|c| &c.attribute) == style.theme.as_ref().map(|t| &t.attribute) {
+        return;
+    }
+    style.busy = true;
+    let neutral = palette(&settings);
+    let config = settings.buildings.clone();
+    let tx = work.tx.clone();
+    std::thread::spawn(move || {
+        let theme = choice.map(|c| Theme::of(&c, &model.buildings));
+        let palettes: Option<Vec<Palette>> = theme.as_ref().map(|t| {
+            model
+                .buildings
+                .iter()
+                .map(|b| themed_palette(t.color(b)))
+                .collect()
+        });
+        let palette_of = |i: usize| palettes.as_ref().map_or(neutral, |p| p[i]);
+        let (tiles, _) =
+            crate::city::tiles::build_configured_with(&model.buildings, &config, &palette_of);
+        let meshes = tiles
+            .into_iter()
+            .map(|mut t| (t.cell, to_mesh(std::mem::take(&mut t.mesh))))
+            .collect();
+        let _ = tx.send(Done::Meshes(model, theme, meshes));
+    });
+}
+
+fn receive(
+    work: Res<StyleWork>,
+    settings: Res<Settings>,
+    mut set: MessageWriter<SetBuildingStyle>,
+    mut style: ResMut<BuildingStyle>,
+    mut tiles: Query<(&BuildingTile, &mut Mesh3d)>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut redraw: MessageWriter<RequestRedraw>,
+) {
+    for done in work.rx.try_iter() {
+        let current = |m: &Arc<CityModel>| work.city.as_ref().is_some_and(|c| Arc::ptr_eq(c, m));
+        match done {
+            Done::Choices(model, choices) if current(&model) => {
+                // `buildings.color_by`, once the attribute is known to be there.
+                let wanted = &settings.buildings.color_by;
+                if !wanted.is_empty() {
+                    if choices.iter().any(|c| &c.attribute == wanted) {
+                        set.write(SetBuildingStyle(Some(wanted.clone())));
+                    } else {
+                        warn!("buildings.color_by: no attribute {wanted:?} in these buildings");
+                    }
+                }
+                style.choices = choices;
+            }
+            Done::Meshes(model, theme, new) if current(&model) => {
+                let mut by_cell: HashMap<(i32, i32), Mesh> = new.into_iter().collect();
+                for (tile, mut mesh) in &mut tiles {
+                    if let Some(m) = by_cell.remove(&tile.cell) {
+                        mesh.0 = meshes.add(m);
+                    }
+                }
+                style.theme = theme;
+                style.busy = false;
+                redraw.write(RequestRedraw);
+            }
+            // For a city since replaced.
+            _ => {}
+        }
+    }
+}
