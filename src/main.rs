@@ -480,13 +480,9 @@ fn broker(
     }
 }
 
-fn bench_buildings(b: &citytwin::bench::buildings::BuildingsBench, json: bool) -> ExitCode {
-    init_logs("warn");
-    if b.count == 0 || b.timeout_s.is_nan() || b.timeout_s <= 0.0 {
-        eprintln!("error: --count and --timeout must be above 0");
-        return ExitCode::from(2);
-    }
-    match citytwin::bench::buildings::run(b, &mut |line| eprintln!("bench buildings: {line}")) {
+/// Prints a benchmark's JSON report (one line with `--json`, else indented), or its error.
+fn report<E: std::fmt::Display>(result: Result<serde_json::Value, E>, json: bool) -> ExitCode {
+    match result {
         Ok(report) => {
             if json {
                 println!("{report}");
@@ -505,29 +501,28 @@ fn bench_buildings(b: &citytwin::bench::buildings::BuildingsBench, json: bool) -
     }
 }
 
+fn bench_buildings(b: &citytwin::bench::buildings::BuildingsBench, json: bool) -> ExitCode {
+    init_logs("warn");
+    if b.count == 0 || b.timeout_s.is_nan() || b.timeout_s <= 0.0 {
+        eprintln!("error: --count and --timeout must be above 0");
+        return ExitCode::from(2);
+    }
+    report(
+        citytwin::bench::buildings::run(b, &mut |line| eprintln!("bench buildings: {line}")),
+        json,
+    )
+}
+
 fn bench_live(b: &citytwin::bench::LiveBench, json: bool) -> ExitCode {
     init_logs("warn");
     if !(b.rate > 0.0 && b.seconds > 0.0 && b.sensors > 0) {
         eprintln!("error: --rate, --seconds and --sensors must be above 0");
         return ExitCode::from(2);
     }
-    match citytwin::bench::live(b, &mut |line| eprintln!("bench live: {line}")) {
-        Ok(report) => {
-            if json {
-                println!("{report}");
-            } else {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report).unwrap_or_default()
-                );
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
-    }
+    report(
+        citytwin::bench::live(b, &mut |line| eprintln!("bench live: {line}")),
+        json,
+    )
 }
 
 fn simulate(

@@ -730,15 +730,7 @@ mod tests {
         let true_area = (10.0 * 8.0 - 2.0 * 2.0) * (1.0f64 + 0.25).sqrt();
         assert!((roof.area() - true_area).abs() < 1e-9, "{}", roof.area());
         let triangles = roof.triangulate();
-        let area: f64 = triangles
-            .iter()
-            .map(|t| {
-                let a = [t[1][0] - t[0][0], t[1][1] - t[0][1], t[1][2] - t[0][2]];
-                let b = [t[2][0] - t[0][0], t[2][1] - t[0][1], t[2][2] - t[0][2]];
-                let c = cross(a, b);
-                dot(c, c).sqrt() / 2.0
-            })
-            .sum();
+        let area: f64 = triangles.iter().map(crate::geometry::triangle_area).sum();
         assert!((area - true_area).abs() < 1e-6, "{area} vs {true_area}");
         assert_eq!(
             triangles.len(),
@@ -758,12 +750,7 @@ mod tests {
             let area: f64 = s
                 .triangulate()
                 .iter()
-                .map(|t| {
-                    let a = [t[1][0] - t[0][0], t[1][1] - t[0][1], t[1][2] - t[0][2]];
-                    let b = [t[2][0] - t[0][0], t[2][1] - t[0][1], t[2][2] - t[0][2]];
-                    let c = cross(a, b);
-                    dot(c, c).sqrt() / 2.0
-                })
+                .map(crate::geometry::triangle_area)
                 .sum();
             assert!(
                 (area - s.area()).abs() < 1e-3 * s.area().max(1.0),

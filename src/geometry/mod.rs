@@ -221,13 +221,7 @@ fn clean_ring(ring: Ring, polygon: usize, ri: usize) -> Result<LineString<f64>, 
 /// The unit normal of a triangle (counter-clockwise seen from its front); zero when it is
 /// degenerate.
 pub fn triangle_normal(t: &[[f64; 3]; 3]) -> [f64; 3] {
-    let u = [t[1][0] - t[0][0], t[1][1] - t[0][1], t[1][2] - t[0][2]];
-    let v = [t[2][0] - t[0][0], t[2][1] - t[0][1], t[2][2] - t[0][2]];
-    let n = [
-        u[1] * v[2] - u[2] * v[1],
-        u[2] * v[0] - u[0] * v[2],
-        u[0] * v[1] - u[1] * v[0],
-    ];
+    let n = doubled_area_vector(t);
     let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
     if len > 0.0 {
         n.map(|c| c / len)
@@ -236,19 +230,24 @@ pub fn triangle_normal(t: &[[f64; 3]; 3]) -> [f64; 3] {
     }
 }
 
+/// (b − a) × (c − a): normal to the triangle, as long as twice its area.
+fn doubled_area_vector(t: &[[f64; 3]; 3]) -> [f64; 3] {
+    let u = [t[1][0] - t[0][0], t[1][1] - t[0][1], t[1][2] - t[0][2]];
+    let v = [t[2][0] - t[0][0], t[2][1] - t[0][1], t[2][2] - t[0][2]];
+    [
+        u[1] * v[2] - u[2] * v[1],
+        u[2] * v[0] - u[0] * v[2],
+        u[0] * v[1] - u[1] * v[0],
+    ]
+}
+
 /// The area of a triangle in 3D (m²).
 ///
 /// ```
 /// assert_eq!(citytwin::geometry::triangle_area(&[[0.0, 0.0, 0.0], [4.0, 0.0, 0.0], [0.0, 3.0, 0.0]]), 6.0);
 /// ```
 pub fn triangle_area(t: &[[f64; 3]; 3]) -> f64 {
-    let u = [t[1][0] - t[0][0], t[1][1] - t[0][1], t[1][2] - t[0][2]];
-    let v = [t[2][0] - t[0][0], t[2][1] - t[0][1], t[2][2] - t[0][2]];
-    let n = [
-        u[1] * v[2] - u[2] * v[1],
-        u[2] * v[0] - u[0] * v[2],
-        u[0] * v[1] - u[1] * v[0],
-    ];
+    let n = doubled_area_vector(t);
     (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt() / 2.0
 }
 
