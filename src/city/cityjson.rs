@@ -230,6 +230,8 @@ pub struct Document {
     pub skipped: Vec<SkippedItem>,
     /// Whether it was a CityJSONSeq stream.
     pub sequence: bool,
+    /// Who made it, from `metadata` (title, point of contact, website), for the About window.
+    pub attribution: Option<String>,
 }
 
 /// `https://www.opengis.net/def/crs/EPSG/0/7415` (or `urn:ogc:def:crs:EPSG::7415`) as
@@ -345,9 +347,26 @@ fn start(header: &Value) -> Result<Document, String> {
         .pointer("/metadata/referenceSystem")
         .and_then(Value::as_str)
         .and_then(crs_code);
+    let text = |pointer: &str| {
+        header
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    let parts: Vec<&str> = [
+        text("/metadata/title"),
+        text("/metadata/pointOfContact/contactName")
+            .or(text("/metadata/pointOfContact/organisationName")),
+        text("/metadata/pointOfContact/website"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     Ok(Document {
         version,
         crs,
+        attribution: (!parts.is_empty()).then(|| parts.join(" · ")),
         ..Document::default()
     })
 }
@@ -610,6 +629,10 @@ mod tests {
         assert!(doc.sequence);
         assert_eq!(doc.version, "2.0");
         assert_eq!(doc.crs.as_deref(), Some("EPSG:7415"));
+        assert_eq!(
+            doc.attribution.as_deref(),
+            Some("3DBAG · 3DBAG Team · https://3dbag.nl")
+        );
         assert_eq!(
             doc.buildings.len(),
             1115,

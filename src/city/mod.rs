@@ -543,7 +543,7 @@ pub fn from_cityjson(
     let (bounds, view_points) = frame(&buildings, &[], &georef, config);
     Ok(CityModel {
         source_label: String::new(),
-        attribution: None,
+        attribution: doc.attribution.clone(),
         entities_read: entities_by_type.values().sum(),
         entities_by_type,
         buildings,
