@@ -254,53 +254,67 @@ pub fn load_with_progress(
         done: 0,
         total: 0,
     });
-    if let Source::File(path) = source {
-        let bytes = std::fs::read(path).map_err(|e| SourceError::Read {
-            path: path.clone(),
-            source: e,
-        })?;
-        let bytes = crate::source::gunzip(&bytes, path)?;
-        let named = path.to_string_lossy().to_ascii_lowercase();
-        if named.contains(".city.json") || crate::source::is_cityjson(&bytes) {
-            let text = std::str::from_utf8(&bytes).map_err(|e| {
-                LoadError::Data(format!("{} is not UTF-8 text: {e}", path.display()))
-            })?;
-            let lod = (!config.data.lod.is_empty()).then_some(config.data.lod.as_str());
-            let doc = cityjson::read(text, lod)
-                .map_err(|e| LoadError::Data(format!("{}: {e}", path.display())))?;
-            let read_s = started.elapsed().as_secs_f64();
-            let decoding = Instant::now();
-            let mut model = from_cityjson(doc, config, progress)?;
-            add_models(&mut model, config)?;
-            model.source_label = source.label();
-            model.timings = Timings {
-                read_s,
-                decode_s: decoding.elapsed().as_secs_f64(),
-            };
-            return Ok(model);
-        }
-    }
-    let parsed = crate::source::read(source, &mut |done, total| {
-        progress(Progress {
-            stage: "receiving entities",
-            done,
-            total: total.unwrap_or(0),
-        });
-    })?;
+    let read = read(source, config, progress)?;
     let read_s = started.elapsed().as_secs_f64();
     let decoding = Instant::now();
-    let mut model = from_entities(parsed.entities, config, progress)?;
+    let mut model = match read {
+        Read::CityJson(doc) => from_cityjson(doc, config, progress)?,
+        Read::Entities(parsed) => {
+            let mut model = from_entities(parsed.entities, config, progress)?;
+            let mut skipped = parsed.skipped;
+            skipped.append(&mut model.skipped);
+            model.skipped = skipped;
+            model.attribution = source.attribution();
+            model
+        }
+    };
     add_models(&mut model, config)?;
-    let mut skipped = parsed.skipped;
-    skipped.append(&mut model.skipped);
-    model.skipped = skipped;
     model.source_label = source.label();
-    model.attribution = source.attribution();
     model.timings = Timings {
         read_s,
         decode_s: decoding.elapsed().as_secs_f64(),
     };
     Ok(model)
+}
+
+/// What a source holds: NGSI-LD entities, or a CityJSON document.
+enum Read {
+    Entities(crate::ngsi_ld::ParsedPayload),
+    CityJson(cityjson::Document),
+}
+
+/// Reads a source once: a file is CityJSON by its name (`.city.json`, `.city.jsonl`) or its
+/// first object, else NGSI-LD or GeoJSON.
+fn read(
+    source: &Source,
+    config: &Config,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Read, LoadError> {
+    let Source::File(path) = source else {
+        let parsed = crate::source::read(source, &mut |done, total| {
+            progress(Progress {
+                stage: "receiving entities",
+                done,
+                total: total.unwrap_or(0),
+            });
+        })?;
+        return Ok(Read::Entities(parsed));
+    };
+    let bytes = std::fs::read(path).map_err(|e| SourceError::Read {
+        path: path.clone(),
+        source: e,
+    })?;
+    let bytes = crate::source::gunzip(&bytes, path)?;
+    let named = path.to_string_lossy().to_ascii_lowercase();
+    if !(named.contains(".city.json") || crate::source::is_cityjson(&bytes)) {
+        return Ok(Read::Entities(crate::source::parse_bytes(&bytes, path)?));
+    }
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|e| LoadError::Data(format!("{} is not UTF-8 text: {e}", path.display())))?;
+    let lod = (!config.data.lod.is_empty()).then_some(config.data.lod.as_str());
+    let doc = cityjson::read(text, lod)
+        .map_err(|e| LoadError::Data(format!("{}: {e}", path.display())))?;
+    Ok(Read::CityJson(doc))
 }
 
 /// Builds the city from entities already parsed (from any source).

@@ -281,6 +281,15 @@ fn request_history(
     }
 }
 
+/// The sensor layers with `visible` as the layer list has them now.
+fn as_shown(sensor_layers: &SensorLayers, layers: &Layers) -> Vec<SensorLayer> {
+    let mut out = sensor_layers.0.clone();
+    for l in &mut out {
+        l.visible = layers.is_visible(&l.id);
+    }
+    out
+}
+
 /// When a sensor layer is shown or hidden, has the live feed follow the visible layers' types
 /// (one subscription for those; a layer shown again is queried afresh).
 fn follow_visible_layers(
@@ -291,11 +300,7 @@ fn follow_visible_layers(
     if !layers.is_changed() || live.feed.is_none() {
         return;
     }
-    let mut wanted = sensor_layers.0.clone();
-    for l in &mut wanted {
-        l.visible = layers.is_visible(&l.id);
-    }
-    let types = live::followed_types(&wanted);
+    let types = live::followed_types(&as_shown(&sensor_layers, &layers));
     if types != live.followed
         && let Some(feed) = live.feed.as_ref()
     {
@@ -608,10 +613,7 @@ fn follow_city(
     live.mode = LiveMode::Connecting;
     live.detail = "connecting to the broker".to_owned();
     // The feed follows the visible layers (see `follow_visible_layers`).
-    let mut feed_layers = sensor_layers.0.clone();
-    for l in &mut feed_layers {
-        l.visible = layers.is_visible(&l.id);
-    }
+    let feed_layers = as_shown(&sensor_layers, &layers);
     live.followed = live::followed_types(&feed_layers);
     live.feed = Some(live::start(LiveSettings {
         client,
