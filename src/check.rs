@@ -23,6 +23,8 @@ pub struct CheckReport {
     pub buildings: usize,
     /// Triangles in all building meshes.
     pub triangles: usize,
+    /// Triangles in the simpler meshes drawn from afar (`buildings.simple_beyond`).
+    pub far_triangles: usize,
     /// Tiles (meshes, and so draw calls for buildings).
     pub tiles: usize,
     /// Sensors placed.
@@ -91,6 +93,7 @@ pub fn run(source: &Source, config: &Config) -> Result<CheckReport, LoadError> {
         entities_by_type: model.entities_by_type,
         buildings: model.buildings.len(),
         triangles: stats.triangles,
+        far_triangles: stats.far_triangles,
         tiles: stats.tiles,
         height_sources,
         skipped: model.skipped,
@@ -136,10 +139,11 @@ impl CheckReport {
         );
         let _ = writeln!(
             t,
-            "  buildings meshed  {} in {} tiles, {} triangles",
+            "  buildings meshed  {} in {} tiles, {} triangles ({} from afar)",
             thousands(self.buildings),
             self.tiles,
-            thousands(self.triangles)
+            thousands(self.triangles),
+            thousands(self.far_triangles)
         );
         if !heights.is_empty() {
             let _ = writeln!(t, "  heights           {}", heights.join(", "));

@@ -362,6 +362,8 @@ pub struct BuildingsConfig {
     pub batch: bool,
     /// Most tiles (draw calls) for the buildings: tiles grow beyond `tile_size` to fit.
     pub max_tiles: usize,
+    /// Beyond this distance (m) from the camera, tiles are drawn simpler (0: always in full).
+    pub simple_beyond: f64,
     /// Attribute to colour buildings by at start ("" for the neutral style).
     pub color_by: String,
     /// Wall colour "#rrggbb".
@@ -788,6 +790,7 @@ impl Config {
         range("buildings.storey_height", b.storey_height, 1.0, 10.0)?;
         range("buildings.tile_size", b.tile_size, 50.0, 5000.0)?;
         range("buildings.max_tiles", b.max_tiles as f64, 1.0, 100_000.0)?;
+        range("buildings.simple_beyond", b.simple_beyond, 0.0, 100_000.0)?;
         color("buildings.wall_color", &b.wall_color)?;
         color("buildings.roof_color", &b.roof_color)?;
         color("buildings.selected_color", &b.selected_color)?;

@@ -20,6 +20,7 @@ use crate::layers::{LayerMember, Layers};
 use crate::simulate::SimSensor;
 use crate::source::{BrokerSource, Source, start_demo_broker};
 use bevy::asset::RenderAssetUsages;
+use bevy::camera::visibility::VisibilityRange;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
@@ -127,6 +128,14 @@ pub struct BuildingTile {
     pub buildings: Vec<usize>,
 }
 
+/// A tile's simpler mesh for distant views (a child of its [`BuildingTile`]); the camera's
+/// distance decides which of the two is drawn.
+#[derive(Component, Debug)]
+pub struct FarTile {
+    /// Grid cell of its tile.
+    pub cell: (i32, i32),
+}
+
 /// The parent of all building tiles (the layer's root).
 #[derive(Component, Debug)]
 pub struct BuildingsRoot;
@@ -138,7 +147,7 @@ pub struct SelectionHighlight;
 enum LoaderMessage {
     Progress(Progress),
     LocalBroker(BrokerHandle, Box<BrokerSource>, Vec<SimSensor>),
-    Done(Box<CityModel>, Vec<(Tile, Mesh)>, TileStats),
+    Done(Box<CityModel>, Vec<TileMeshes>, TileStats),
     Failed(String),
 }
 
@@ -170,7 +179,27 @@ pub struct ReloadCity;
 struct Loader(Receiver<LoaderMessage>);
 
 #[derive(Resource, Default)]
-struct PendingTiles(Vec<(Tile, Mesh)>);
+struct PendingTiles(Vec<TileMeshes>);
+
+/// A tile with its meshes ready for the GPU: the full one, and the one for distant views with
+/// the camera distance it takes over from.
+pub(crate) struct TileMeshes {
+    tile: Tile,
+    near: Mesh,
+    far: Option<(Mesh, f32)>,
+}
+
+impl TileMeshes {
+    /// Turns a tile's buffers into meshes (off the main thread).
+    pub(crate) fn of(mut tile: Tile) -> Self {
+        let near = to_mesh(std::mem::take(&mut tile.mesh));
+        let far = tile
+            .far
+            .take()
+            .map(|f| (to_mesh(f.mesh), f.from_distance as f32));
+        Self { tile, near, far }
+    }
+}
 
 #[derive(Resource)]
 struct BuildingMaterials {
@@ -316,13 +345,7 @@ fn spawn_loader(
                         &config.buildings,
                         &palette,
                     );
-                    let tiles = tiles
-                        .into_iter()
-                        .map(|mut t| {
-                            let mesh = to_mesh(std::mem::take(&mut t.mesh));
-                            (t, mesh)
-                        })
-                        .collect();
+                    let tiles = tiles.into_iter().map(TileMeshes::of).collect();
                     LoaderMessage::Done(Box::new(model), tiles, stats)
                 }
                 Err(e) => LoaderMessage::Failed(e.to_string()),
@@ -466,21 +489,32 @@ fn spawn_tiles(
     redraw.write(RequestRedraw);
     let mut budget = TRIANGLES_PER_FRAME;
     while budget > 0 {
-        let Some((tile, mesh)) = pending.0.pop() else {
+        let Some(TileMeshes { tile, near, far }) = pending.0.pop() else {
             break;
         };
-        budget = budget.saturating_sub(mesh.indices().map_or(0, |i| i.len() / 3).max(1));
+        budget = budget.saturating_sub(near.indices().map_or(0, |i| i.len() / 3).max(1));
         let translation = Vec3::new(tile.center[0] as f32, 0.0, -tile.center[1] as f32);
-        commands.spawn((
+        let mut spawned = commands.spawn((
             BuildingTile {
                 cell: tile.cell,
                 buildings: tile.buildings,
             },
-            Mesh3d(meshes.add(mesh)),
+            Mesh3d(meshes.add(near)),
             MeshMaterial3d(materials.tiles.clone()),
             Transform::from_translation(translation),
             ChildOf(*root),
         ));
+        if let Some((far, from)) = far {
+            // One of the two is drawn, by the camera's distance to the tile's centre.
+            spawned.insert(VisibilityRange::abrupt(0.0, from));
+            spawned.with_child((
+                FarTile { cell: tile.cell },
+                Mesh3d(meshes.add(far)),
+                MeshMaterial3d(materials.tiles.clone()),
+                Transform::IDENTITY,
+                VisibilityRange::abrupt(from, f32::MAX),
+            ));
+        }
         state.tiles_spawned += 1;
     }
     if pending.0.is_empty() {

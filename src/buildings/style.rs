@@ -3,7 +3,7 @@
 //! the tiles with the theme's colours off the main thread and swaps the meshes in, so the
 //! camera keeps moving meanwhile. `None` returns to the neutral style.
 
-use super::{BuildingTile, CityState, palette, to_mesh};
+use super::{BuildingTile, CityState, FarTile, TileMeshes, palette};
 use crate::app::Settings;
 use crate::city::CityModel;
 use crate::city::style::{Choice, Theme};
@@ -31,7 +31,7 @@ pub struct SetBuildingStyle(pub Option<String>);
 
 enum Done {
     Choices(Arc<CityModel>, Vec<Choice>),
-    Meshes(Arc<CityModel>, Option<Theme>, Vec<((i32, i32), Mesh)>),
+    Meshes(Arc<CityModel>, Option<Theme>, Vec<TileMeshes>),
 }
 
 #[derive(Resource)]
@@ -124,10 +124,7 @@ fn restyle(
         let palette_of = |i: usize| palettes.as_ref().map_or(neutral, |p| p[i]);
         let (tiles, _) =
             crate::city::tiles::build_configured_with(&model.buildings, &config, &palette_of);
-        let meshes = tiles
-            .into_iter()
-            .map(|mut t| (t.cell, to_mesh(std::mem::take(&mut t.mesh))))
-            .collect();
+        let meshes = tiles.into_iter().map(TileMeshes::of).collect();
         let _ = tx.send(Done::Meshes(model, theme, meshes));
     });
 }
@@ -137,7 +134,8 @@ fn receive(
     settings: Res<Settings>,
     mut set: MessageWriter<SetBuildingStyle>,
     mut style: ResMut<BuildingStyle>,
-    mut tiles: Query<(&BuildingTile, &mut Mesh3d)>,
+    mut tiles: Query<(&BuildingTile, &mut Mesh3d), Without<FarTile>>,
+    mut far_tiles: Query<(&FarTile, &mut Mesh3d), Without<BuildingTile>>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut redraw: MessageWriter<RequestRedraw>,
 ) {
@@ -157,9 +155,21 @@ fn receive(
                 style.choices = choices;
             }
             Done::Meshes(model, theme, new) if current(&model) => {
-                let mut by_cell: HashMap<(i32, i32), Mesh> = new.into_iter().collect();
+                let mut near = HashMap::new();
+                let mut far = HashMap::new();
+                for t in new {
+                    near.insert(t.tile.cell, t.near);
+                    if let Some((m, _)) = t.far {
+                        far.insert(t.tile.cell, m);
+                    }
+                }
                 for (tile, mut mesh) in &mut tiles {
-                    if let Some(m) = by_cell.remove(&tile.cell) {
+                    if let Some(m) = near.remove(&tile.cell) {
+                        mesh.0 = meshes.add(m);
+                    }
+                }
+                for (tile, mut mesh) in &mut far_tiles {
+                    if let Some(m) = far.remove(&tile.cell) {
                         mesh.0 = meshes.add(m);
                     }
                 }

@@ -164,6 +164,35 @@ impl Building {
         }
     }
 
+    /// Appends the building as seen from afar: its footprint simplified to within `tolerance`
+    /// metres, extruded from its base to its top (a model's roof shapes become one flat roof).
+    /// A building whose footprint spans less than three tolerances is left out (a few pixels
+    /// at the distance it is meant for). Returns the triangles written.
+    pub fn far_into(
+        &self,
+        out: &mut crate::geometry::extrude::MeshBuffers,
+        offset: [f64; 2],
+        palette: &crate::geometry::extrude::Palette,
+        tolerance: f64,
+    ) -> usize {
+        let [w, s, e, n] = self.footprint.bbox();
+        if (e - w).hypot(n - s) < 3.0 * tolerance {
+            return 0;
+        }
+        let Some(simple) = self.footprint.simplified(tolerance) else {
+            return 0;
+        };
+        crate::geometry::extrude::extrude_into(
+            out,
+            &simple,
+            self.base,
+            self.height,
+            offset,
+            palette,
+        )
+        .triangles()
+    }
+
     /// A title for lists and the inspector: the name, else the address, else "Building".
     pub fn title(&self) -> &str {
         self.name

@@ -1,6 +1,10 @@
 //! Batching buildings into square tiles: one mesh per tile, so a district of thousands of
 //! buildings draws in tens of draw calls. Each tile remembers which buildings it holds;
 //! picking is exact per building ([`crate::geometry::pick`]), independent of the batching.
+//!
+//! Each tile also has a simpler mesh for distant views ([`FarMesh`]): outlines smoothed, flat
+//! roofs, tiny buildings left out. The viewer shows one or the other by the camera's distance
+//! to the tile, so a tile is still one draw call.
 
 use super::Building;
 use crate::geometry::extrude::{MeshBuffers, Palette};
@@ -17,6 +21,25 @@ pub struct Tile {
     pub mesh: MeshBuffers,
     /// Indices into the building list.
     pub buildings: Vec<usize>,
+    /// The simpler mesh shown from afar (`None`: the tile is always drawn in full).
+    pub far: Option<FarMesh>,
+}
+
+/// A tile's mesh for distant views.
+#[derive(Debug, Clone)]
+pub struct FarMesh {
+    /// The simpler mesh, relative to the tile's centre like the full one.
+    pub mesh: MeshBuffers,
+    /// Camera distance to the tile's centre (m) from which it replaces the full mesh: the
+    /// configured distance plus half the tile's diagonal, so that no building of the tile
+    /// is nearer than the configured distance when it is drawn simpler.
+    pub from_distance: f64,
+}
+
+/// How far outlines may move in a mesh for views from `distance` metres or more: 1/500 of it
+/// (2 m at 1 km, about two pixels of a 1280×800 view with a 45° field of view).
+pub fn far_tolerance(distance: f64) -> f64 {
+    distance / 500.0
 }
 
 /// Totals over all tiles.
@@ -26,6 +49,8 @@ pub struct TileStats {
     pub tiles: usize,
     /// Triangles in all tiles.
     pub triangles: usize,
+    /// Triangles in all tiles' meshes for distant views.
+    pub far_triangles: usize,
     /// Bytes of vertex and index data.
     pub bytes: usize,
 }
@@ -61,17 +86,20 @@ pub fn fit_tile_size(buildings: &[Building], wanted: f64, max_tiles: usize) -> f
 }
 
 /// Groups buildings into tiles of `tile_size` metres and meshes each tile.
+/// With `simple_beyond` > 0, each tile also gets its [`FarMesh`] for views from that far.
 pub fn build_tiles(
     buildings: &[Building],
     tile_size: f64,
+    simple_beyond: f64,
     palette: &Palette,
 ) -> (Vec<Tile>, TileStats) {
-    build_tiles_with(buildings, tile_size, &|_| *palette)
+    build_tiles_with(buildings, tile_size, simple_beyond, &|_| *palette)
 }
 
 fn build_tiles_with(
     buildings: &[Building],
     tile_size: f64,
+    simple_beyond: f64,
     palette_of: &dyn Fn(usize) -> Palette,
 ) -> (Vec<Tile>, TileStats) {
     let mut cells: BTreeMap<(i32, i32), Vec<usize>> = BTreeMap::new();
@@ -93,11 +121,25 @@ fn build_tiles_with(
             stats.tiles += 1;
             stats.triangles += mesh.triangle_count();
             stats.bytes += mesh.byte_size();
+            let far = (simple_beyond > 0.0).then(|| {
+                let tolerance = far_tolerance(simple_beyond);
+                let mut far = MeshBuffers::default();
+                for &i in &members {
+                    buildings[i].far_into(&mut far, center, &palette_of(i), tolerance);
+                }
+                stats.far_triangles += far.triangle_count();
+                stats.bytes += far.byte_size();
+                FarMesh {
+                    mesh: far,
+                    from_distance: simple_beyond + tile_size * std::f64::consts::FRAC_1_SQRT_2,
+                }
+            });
             Tile {
                 cell,
                 center,
                 mesh,
                 buildings: members,
+                far,
             }
         })
         .collect();
@@ -123,7 +165,7 @@ pub fn build_configured_with(
 ) -> (Vec<Tile>, TileStats) {
     if c.batch {
         let size = fit_tile_size(buildings, c.tile_size, c.max_tiles);
-        build_tiles_with(buildings, size, palette_of)
+        build_tiles_with(buildings, size, c.simple_beyond, palette_of)
     } else {
         build_single_with(buildings, palette_of)
     }
@@ -155,6 +197,7 @@ fn build_single_with(
                 center,
                 mesh,
                 buildings: vec![i],
+                far: None,
             }
         })
         .collect();
@@ -201,7 +244,7 @@ mod tests {
                 )
             })
             .collect();
-        let (tiles, stats) = build_tiles(&buildings, 200.0, &Palette::default());
+        let (tiles, stats) = build_tiles(&buildings, 200.0, 0.0, &Palette::default());
         let mut seen: Vec<usize> = tiles.iter().flat_map(|t| t.buildings.clone()).collect();
         seen.sort_unstable();
         assert_eq!(seen, (0..60).collect::<Vec<_>>());
@@ -233,7 +276,7 @@ mod tests {
             "400 tiles are allowed"
         );
         let size = fit_tile_size(&buildings, 100.0, 16);
-        let (tiles, stats) = build_tiles(&buildings, size, &Palette::default());
+        let (tiles, stats) = build_tiles(&buildings, size, 0.0, &Palette::default());
         assert!(
             tiles.len() <= 16 && tiles.len() > 4,
             "{} tiles of {size} m",
@@ -248,7 +291,7 @@ mod tests {
         let buildings: Vec<Building> = (0..25)
             .map(|i| building(i, (i % 5) as f64 * 20.0, (i / 5) as f64 * 20.0))
             .collect();
-        let (tiles, _) = build_tiles(&buildings, 1000.0, &Palette::default());
+        let (tiles, _) = build_tiles(&buildings, 1000.0, 0.0, &Palette::default());
         assert_eq!(tiles.len(), 1, "one tile holds all 25");
         let prisms: Vec<Prism> = buildings
             .iter()
@@ -271,5 +314,46 @@ mod tests {
             ids.insert(buildings[i].id.clone());
         }
         assert_eq!(ids.len(), 25);
+    }
+
+    #[test]
+    fn distant_tiles_get_simpler_meshes_that_leave_out_only_tiny_buildings() {
+        // A 30 × 20 m building with a 0.5 m step in its south side, and a 2 × 2 m kiosk.
+        let stepped = Building {
+            footprint: Footprint::new(vec![vec![vec![
+                [0.0, 0.0],
+                [15.0, 0.0],
+                [15.0, 0.5],
+                [30.0, 0.5],
+                [30.0, 20.0],
+                [0.0, 20.0],
+                [0.0, 0.0],
+            ]]])
+            .unwrap(),
+            ..building(0, 0.0, 0.0)
+        };
+        let kiosk = Building {
+            footprint: Footprint::new(vec![vec![vec![
+                [50.0, 0.0],
+                [52.0, 0.0],
+                [52.0, 2.0],
+                [50.0, 2.0],
+                [50.0, 0.0],
+            ]]])
+            .unwrap(),
+            ..building(1, 0.0, 0.0)
+        };
+        let buildings = [stepped, kiosk];
+        let (near, _) = build_tiles(&buildings, 400.0, 0.0, &Palette::default());
+        assert!(near[0].far.is_none(), "0 draws everything in full");
+        let (tiles, stats) = build_tiles(&buildings, 400.0, 1000.0, &Palette::default());
+        let far = tiles[0].far.as_ref().unwrap();
+        // Full: 6 walls + 4 roof triangles, and the kiosk's 4 walls + 2 roof triangles.
+        assert_eq!(stats.triangles, (12 + 4) + (8 + 2));
+        // From afar (2 m tolerance): the step is smoothed away (a box: 8 + 2), the kiosk left out.
+        assert_eq!(far.mesh.triangle_count(), 10);
+        assert_eq!(stats.far_triangles, 10);
+        // It takes over when no building of the tile is nearer than 1 km.
+        assert!((far.from_distance - (1000.0 + 400.0 / 2f64.sqrt())).abs() < 1e-9);
     }
 }

@@ -170,6 +170,47 @@ impl Footprint {
         self.polygons.iter().any(|poly| poly.contains(&c))
     }
 
+    /// A simpler footprint for distant views: every ring simplified with Douglas–Peucker so
+    /// that no point moves more than `tolerance` metres; polygons and holes that collapse are
+    /// dropped. `None` when nothing is left. The result is not validated again (a simplified
+    /// ring may touch itself); it is meant for drawing, not for measuring.
+    ///
+    /// ```
+    /// use citytwin::geometry::Footprint;
+    /// // A square with a 0.3 m notch in one side.
+    /// let ring = vec![[0.0, 0.0], [5.0, 0.0], [5.0, 0.3], [6.0, 0.3], [6.0, 0.0],
+    ///                 [10.0, 0.0], [10.0, 10.0], [0.0, 10.0], [0.0, 0.0]];
+    /// let f = Footprint::new(vec![vec![ring]]).unwrap();
+    /// assert_eq!(f.edge_count(), 8);
+    /// assert_eq!(f.simplified(0.5).unwrap().edge_count(), 4);
+    /// ```
+    pub fn simplified(&self, tolerance: f64) -> Option<Footprint> {
+        use geo::Simplify;
+        let polygons: Vec<Polygon<f64>> = self
+            .polygons
+            .iter()
+            .map(|p| p.simplify(tolerance))
+            .filter(|p| p.exterior().0.len() >= 4 && p.unsigned_area() > 1e-6)
+            .map(|p| {
+                let (exterior, holes) = p.into_inner();
+                let holes = holes
+                    .into_iter()
+                    .filter(|h| {
+                        h.0.len() >= 4 && Polygon::new(h.clone(), vec![]).unsigned_area() > 1e-6
+                    })
+                    .collect();
+                Polygon::new(exterior, holes)
+            })
+            .collect();
+        if polygons.is_empty() {
+            return None;
+        }
+        Some(Self {
+            polygons,
+            bbox: self.bbox,
+        })
+    }
+
     /// Number of wall faces: one per edge of every ring.
     pub fn edge_count(&self) -> usize {
         self.polygons
