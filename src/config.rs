@@ -300,6 +300,10 @@ pub struct DataConfig {
     pub lod: String,
     /// CRS of a file that declares none (`EPSG:7415`); "" to use the file's.
     pub crs: String,
+    /// A broker holding more buildings than this is loaded by viewport (0: always).
+    pub stream_above: usize,
+    /// When loading by viewport: buildings within this distance (m) of the point looked at.
+    pub stream_radius: f64,
 }
 
 /// `[broker]`: the NGSI-LD broker to read from.
@@ -785,6 +789,12 @@ impl Config {
                 "must be an entity type such as \"Building\"".into(),
             ));
         }
+        range(
+            "data.stream_radius",
+            self.data.stream_radius,
+            200.0,
+            50_000.0,
+        )?;
         let b = &self.buildings;
         range("buildings.default_height", b.default_height, 0.5, 1000.0)?;
         range("buildings.storey_height", b.storey_height, 1.0, 10.0)?;

@@ -5,7 +5,11 @@
 //! ECS through a channel; [`CityState`] tells the UI how far it has got. [`style`] colours
 //! the buildings by an attribute.
 
+mod stream;
 pub mod style;
+
+use crate::city::stream::Streamer;
+pub use stream::Streaming;
 
 use crate::app::Settings;
 use crate::broker::BrokerHandle;
@@ -71,6 +75,9 @@ pub struct CityState {
     pub progress: Option<Progress>,
     /// Why the last reload failed (the city shown is the one loaded before).
     pub last_error: Option<String>,
+    /// Counts the loads: a new number for each city loaded (or reloaded), the same while
+    /// buildings come and go by viewport (then `model` changes, the load does not).
+    pub load_id: u64,
 }
 
 impl Default for CityState {
@@ -89,6 +96,7 @@ impl Default for CityState {
             ready_after: None,
             progress: None,
             last_error: None,
+            load_id: 0,
         }
     }
 }
@@ -148,6 +156,7 @@ enum LoaderMessage {
     Progress(Progress),
     LocalBroker(BrokerHandle, Box<BrokerSource>, Vec<SimSensor>),
     Done(Box<CityModel>, Vec<TileMeshes>, TileStats),
+    Streaming(Streaming),
     Failed(String),
 }
 
@@ -225,6 +234,8 @@ impl Plugin for BuildingsPlugin {
                     reload,
                     receive,
                     spawn_tiles,
+                    stream::follow_view,
+                    stream::apply.run_if(|s: Res<CityState>| s.is_ready()),
                     select_initial,
                     pick.in_set(PickSet),
                     apply_selection.in_set(ApplySelectionSet),
@@ -327,6 +338,25 @@ fn spawn_loader(
                 }
                 (None, _) => Source::from_config(&config),
             };
+            // A broker holding more than fits is loaded by viewport.
+            if let Ok(Source::Broker(b)) = &source {
+                let progress_tx = tx.clone();
+                let opened = Streamer::open(b, &config, &mut |done, total| {
+                    let _ = progress_tx.send(LoaderMessage::Progress(Progress {
+                        stage: "receiving sensors",
+                        done,
+                        total: total.unwrap_or(0),
+                    }));
+                });
+                match opened {
+                    Ok(Some(streamer)) => return stream::run(streamer, palette, &tx),
+                    Ok(None) => {}
+                    Err(e) => {
+                        let _ = tx.send(LoaderMessage::Failed(e.to_string()));
+                        return;
+                    }
+                }
+            }
             let progress_tx = tx.clone();
             let result = source.map_err(city::LoadError::from).and_then(|source| {
                 city::load_with_progress(&source, &config, &mut |p| {
@@ -358,6 +388,38 @@ fn spawn_loader(
     rx
 }
 
+/// Spawns a tile: its full mesh, and its simpler mesh for distant views as a child; the
+/// camera's distance to the tile's centre decides which of the two is drawn.
+fn spawn_tile(
+    commands: &mut Commands,
+    meshes: &mut Assets<Mesh>,
+    materials: &BuildingMaterials,
+    root: Entity,
+    TileMeshes { tile, near, far }: TileMeshes,
+) {
+    let translation = Vec3::new(tile.center[0] as f32, 0.0, -tile.center[1] as f32);
+    let mut spawned = commands.spawn((
+        BuildingTile {
+            cell: tile.cell,
+            buildings: tile.buildings,
+        },
+        Mesh3d(meshes.add(near)),
+        MeshMaterial3d(materials.tiles.clone()),
+        Transform::from_translation(translation),
+        ChildOf(root),
+    ));
+    if let Some((far, from)) = far {
+        spawned.insert(VisibilityRange::abrupt(0.0, from));
+        spawned.with_child((
+            FarTile { cell: tile.cell },
+            Mesh3d(meshes.add(far)),
+            MeshMaterial3d(materials.tiles.clone()),
+            Transform::IDENTITY,
+            VisibilityRange::abrupt(from, f32::MAX),
+        ));
+    }
+}
+
 /// Starts a new load when asked and none is running.
 fn reload(
     mut messages: MessageReader<ReloadCity>,
@@ -372,6 +434,8 @@ fn reload(
     }
     state.started = Instant::now();
     state.last_error = None;
+    // The streamer of the city shown stops when its channel closes.
+    commands.remove_resource::<Streaming>();
     let local = local.map(|l| l.source.clone());
     commands.insert_resource(Loader(spawn_loader(
         settings.0.clone(),
@@ -417,6 +481,9 @@ fn receive(
                     simulation,
                 });
             }
+            Ok(LoaderMessage::Streaming(streaming)) => {
+                commands.insert_resource(streaming);
+            }
             Ok(LoaderMessage::Done(model, tiles, stats)) => {
                 info!(
                     "loaded {}: {} entities, {} buildings, {} skipped, {} tiles in {:.2} s",
@@ -440,6 +507,7 @@ fn receive(
                 state.tiles_total = tiles.len();
                 state.triangles = stats.triangles;
                 state.model = Some(Arc::new(*model));
+                state.load_id += 1;
                 state.status = LoadStatus::Loading {
                     stage: "adding tiles to the scene".to_owned(),
                     done: 0,
@@ -489,32 +557,11 @@ fn spawn_tiles(
     redraw.write(RequestRedraw);
     let mut budget = TRIANGLES_PER_FRAME;
     while budget > 0 {
-        let Some(TileMeshes { tile, near, far }) = pending.0.pop() else {
+        let Some(t) = pending.0.pop() else {
             break;
         };
-        budget = budget.saturating_sub(near.indices().map_or(0, |i| i.len() / 3).max(1));
-        let translation = Vec3::new(tile.center[0] as f32, 0.0, -tile.center[1] as f32);
-        let mut spawned = commands.spawn((
-            BuildingTile {
-                cell: tile.cell,
-                buildings: tile.buildings,
-            },
-            Mesh3d(meshes.add(near)),
-            MeshMaterial3d(materials.tiles.clone()),
-            Transform::from_translation(translation),
-            ChildOf(*root),
-        ));
-        if let Some((far, from)) = far {
-            // One of the two is drawn, by the camera's distance to the tile's centre.
-            spawned.insert(VisibilityRange::abrupt(0.0, from));
-            spawned.with_child((
-                FarTile { cell: tile.cell },
-                Mesh3d(meshes.add(far)),
-                MeshMaterial3d(materials.tiles.clone()),
-                Transform::IDENTITY,
-                VisibilityRange::abrupt(from, f32::MAX),
-            ));
-        }
+        budget = budget.saturating_sub(t.near.indices().map_or(0, |i| i.len() / 3).max(1));
+        spawn_tile(&mut commands, &mut meshes, &materials, *root, t);
         state.tiles_spawned += 1;
     }
     if pending.0.is_empty() {

@@ -39,12 +39,22 @@ struct StyleWork {
     tx: Sender<Done>,
     rx: Receiver<Done>,
     city: Option<Arc<CityModel>>,
+    /// The load the city belongs to; buildings coming by viewport keep the theme.
+    load: Option<u64>,
+    /// The theme to draw again once the new buildings are analysed.
+    reapply: Option<String>,
 }
 
 impl Default for StyleWork {
     fn default() -> Self {
         let (tx, rx) = crossbeam_channel::unbounded();
-        Self { tx, rx, city: None }
+        Self {
+            tx,
+            rx,
+            city: None,
+            load: None,
+            reapply: None,
+        }
     }
 }
 
@@ -83,6 +93,13 @@ fn analyse_city(
         return;
     }
     work.city = Some(model.clone());
+    // Buildings loaded by viewport: the same theme over the new set.
+    work.reapply = if work.load == Some(state.load_id) {
+        style.theme.as_ref().map(|t| t.attribute.clone())
+    } else {
+        None
+    };
+    work.load = Some(state.load_id);
     *style = BuildingStyle::default();
     let (model, tx) = (model.clone(), work.tx.clone());
     std::thread::spawn(move || {
@@ -130,7 +147,7 @@ fn restyle(
 }
 
 fn receive(
-    work: Res<StyleWork>,
+    mut work: ResMut<StyleWork>,
     settings: Res<Settings>,
     mut set: MessageWriter<SetBuildingStyle>,
     mut style: ResMut<BuildingStyle>,
@@ -139,12 +156,17 @@ fn receive(
     mut meshes: ResMut<Assets<Mesh>>,
     mut redraw: MessageWriter<RequestRedraw>,
 ) {
-    for done in work.rx.try_iter() {
+    let done: Vec<Done> = work.rx.try_iter().collect();
+    for done in done {
         let current = |m: &Arc<CityModel>| work.city.as_ref().is_some_and(|c| Arc::ptr_eq(c, m));
         match done {
             Done::Choices(model, choices) if current(&model) => {
-                // `buildings.color_by`, once the attribute is known to be there.
-                let wanted = &settings.buildings.color_by;
+                // The theme drawn before new buildings came, else `buildings.color_by`, once
+                // the attribute is known to be there.
+                let wanted = &work
+                    .reapply
+                    .take()
+                    .unwrap_or(settings.buildings.color_by.clone());
                 if !wanted.is_empty() {
                     if choices.iter().any(|c| &c.attribute == wanted) {
                         set.write(SetBuildingStyle(Some(wanted.clone())));

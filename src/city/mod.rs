@@ -10,6 +10,7 @@
 pub mod cityjson;
 pub mod decode;
 pub mod gltf;
+pub mod stream;
 pub mod style;
 pub mod tiles;
 

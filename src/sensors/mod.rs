@@ -20,14 +20,12 @@ use crate::app::Settings;
 use crate::buildings::{ApplySelectionSet, CityState, LocalBroker, PickSet, SelectBuilding};
 use crate::camera::target::ViewArea;
 use crate::camera::{MainCamera, ViewClicked, ViewMapping};
-use crate::city::CityModel;
 use crate::clock::{ClockPlugin, SceneClock};
 use crate::layers::{LayerMember, Layers};
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
 use live::{FeedStats, LiveFeed, LiveMessage, LiveMode, LiveSettings, NotifySettings};
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Live messages applied per frame at most, so a burst never stalls a frame.
@@ -190,7 +188,8 @@ struct SensorAssets {
 #[derive(Resource, Default)]
 struct SensorIndex {
     by_id: HashMap<String, Entity>,
-    city: Option<Arc<CityModel>>,
+    /// The load (`CityState::load_id`) the markers were made for.
+    load: Option<u64>,
 }
 
 /// The sensor layers.
@@ -562,10 +561,11 @@ fn follow_city(
     if !city.is_ready() {
         return;
     }
-    if index.city.as_ref().is_some_and(|c| Arc::ptr_eq(c, model)) {
+    // A new load (not buildings coming and going by viewport) starts the sensors afresh.
+    if index.load == Some(city.load_id) {
         return;
     }
-    index.city = Some(model.clone());
+    index.load = Some(city.load_id);
     *replay = SensorReplay::default();
     for (_, e) in index.by_id.drain() {
         commands.entity(e).despawn();

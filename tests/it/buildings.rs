@@ -99,3 +99,127 @@ fn a_thematic_style_recolours_the_tiles_and_the_neutral_style_returns() {
     });
     assert_eq!(tile_colors(&mut app), neutral);
 }
+
+#[test]
+fn a_broker_holding_more_than_fits_is_loaded_by_viewport_as_the_camera_moves() {
+    use citytwin::camera::OrbitCamera;
+    use citytwin::camera::orbit::OrbitState;
+    use citytwin::city::stream::Grid;
+    // The demo's local broker (7,981 buildings) counts as big: cells of 200 m within 600 m.
+    let layer = "[data]\nstream_above = 0\nstream_radius = 600.0\n[buildings]\ntile_size = 100.0\n";
+    let config = Config::from_layers(vec![Layer::parse("test", layer).unwrap()]).unwrap();
+    let grid = Grid::new(600.0, 100.0);
+    assert_eq!(grid.size, 200.0);
+    let mut app = citytwin::app::headless(config.clone());
+    let at = |focus: Vec3| OrbitState {
+        focus,
+        heading: 0.0,
+        tilt: 0.6,
+        distance: 800.0,
+    };
+    let camera = app
+        .world_mut()
+        .spawn(OrbitCamera {
+            current: at(Vec3::ZERO),
+            target: at(Vec3::ZERO),
+        })
+        .id();
+    run_until(&mut app, "the buildings around the view", |app| {
+        app.world().resource::<CityState>().is_ready()
+    });
+    let first = app.world().resource::<CityState>().model.clone().unwrap();
+    let n = first.buildings.len();
+    assert!(
+        n > 200 && n < 7_981,
+        "{n} of the 7,981 buildings around the view"
+    );
+    let ids: HashSet<&str> = first.buildings.iter().map(|b| b.id.as_str()).collect();
+    assert_eq!(
+        ids.len(),
+        n,
+        "a building in several cells' answers is kept once"
+    );
+    let distance = |b: &citytwin::city::Building, p: [f64; 2]| {
+        let c = b.footprint.center();
+        (c[0] - p[0]).hypot(c[1] - p[1])
+    };
+    let reach = 600.0 + 200.0 * 2f64.sqrt();
+    assert!(
+        first
+            .buildings
+            .iter()
+            .all(|b| distance(b, [0.0, 0.0]) <= reach)
+    );
+
+    // Every building of the whole district within the radius is there (same origin).
+    let mut whole_config = config.clone();
+    whole_config.data.stream_above = usize::MAX;
+    whole_config.scene.origin =
+        citytwin::config::OriginSetting::At([first.origin.lon, first.origin.lat]);
+    let whole = citytwin::city::load(&citytwin::source::Source::Demo, &whole_config).unwrap();
+    let near: Vec<&str> = whole
+        .buildings
+        .iter()
+        .filter(|b| distance(b, [0.0, 0.0]) < 590.0)
+        .map(|b| b.id.as_str())
+        .collect();
+    assert!(near.len() > 200);
+    for id in &near {
+        assert!(
+            ids.contains(id),
+            "{id} is within the radius but was not loaded"
+        );
+    }
+
+    // Look at the building of the district farthest from here: its cells come, ours go.
+    let far = whole
+        .buildings
+        .iter()
+        .max_by(|a, b| distance(a, [0.0, 0.0]).total_cmp(&distance(b, [0.0, 0.0])))
+        .unwrap();
+    let c = far.footprint.center();
+    assert!(distance(far, [0.0, 0.0]) > 1_500.0);
+    let focus = Vec3::new(c[0] as f32, 0.0, -c[1] as f32);
+    app.world_mut()
+        .get_mut::<OrbitCamera>(camera)
+        .unwrap()
+        .target = at(focus);
+    run_until(&mut app, "the buildings around the new view", |app| {
+        let state = app.world().resource::<CityState>();
+        state.model.as_ref().is_some_and(|m| {
+            m.buildings.iter().any(|b| b.id == far.id)
+                && !m.buildings.iter().any(|b| distance(b, [0.0, 0.0]) < 100.0)
+        })
+    });
+    // Let the loads around the new view settle, then check tiles against the model.
+    for _ in 0..200 {
+        app.update();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let model = app.world().resource::<CityState>().model.clone().unwrap();
+    assert!(
+        model
+            .buildings
+            .iter()
+            .all(|b| distance(b, c) <= 600.0 + 200.0 * 3.0 + 300.0)
+    );
+    let world = app.world_mut();
+    let mut indices: Vec<usize> = world
+        .query::<&citytwin::buildings::BuildingTile>()
+        .iter(world)
+        .flat_map(|t| t.buildings.clone())
+        .collect();
+    indices.sort_unstable();
+    assert_eq!(
+        indices,
+        (0..model.buildings.len()).collect::<Vec<_>>(),
+        "every building loaded is in exactly one tile"
+    );
+    // Picking from above resolves the far building among the newly loaded.
+    let ray = citytwin::geometry::pick::Ray {
+        origin: [c[0], 500.0, -c[1]],
+        direction: [0.0, -1.0, 0.0],
+    };
+    let picked = citytwin::buildings::pick_building(&model, &ray).unwrap();
+    assert!(model.buildings[picked].footprint.contains(c) || model.buildings[picked].id == far.id);
+}
