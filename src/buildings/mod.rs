@@ -75,6 +75,8 @@ pub struct CityState {
     pub progress: Option<Progress>,
     /// Why the last reload failed (the city shown is the one loaded before).
     pub last_error: Option<String>,
+    /// Loading by viewport, when it is on.
+    pub viewport: Option<ViewportStatus>,
     /// Counts the loads: a new number for each city loaded (or reloaded), the same while
     /// buildings come and go by viewport (then `model` changes, the load does not).
     pub load_id: u64,
@@ -97,6 +99,7 @@ impl Default for CityState {
             progress: None,
             last_error: None,
             load_id: 0,
+            viewport: None,
         }
     }
 }
@@ -106,6 +109,17 @@ impl CityState {
     pub fn is_ready(&self) -> bool {
         self.status == LoadStatus::Ready
     }
+}
+
+/// What loading by viewport holds now (for the UI).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewportStatus {
+    /// Cells loaded.
+    pub cells: usize,
+    /// The load radius (m).
+    pub radius_m: f64,
+    /// Why the last cell could not be loaded (it is asked for again later).
+    pub last_error: Option<String>,
 }
 
 /// The building shown in the inspector, by index into [`CityModel::buildings`].
@@ -134,6 +148,10 @@ pub struct BuildingTile {
     pub cell: (i32, i32),
     /// Indices of its buildings.
     pub buildings: Vec<usize>,
+    /// Centre `[east, north]` (scene metres) its meshes are relative to.
+    pub center: [f64; 2],
+    /// Camera distance from which its simpler mesh ([`FarTile`]) is shown, if it has one.
+    pub far_from: Option<f64>,
 }
 
 /// A tile's simpler mesh for distant views (a child of its [`BuildingTile`]); the camera's
@@ -402,6 +420,8 @@ fn spawn_tile(
         BuildingTile {
             cell: tile.cell,
             buildings: tile.buildings,
+            center: tile.center,
+            far_from: far.as_ref().map(|(_, from)| f64::from(*from)),
         },
         Mesh3d(meshes.add(near)),
         MeshMaterial3d(materials.tiles.clone()),
@@ -436,6 +456,7 @@ fn reload(
     state.last_error = None;
     // The streamer of the city shown stops when its channel closes.
     commands.remove_resource::<Streaming>();
+    state.viewport = None;
     let local = local.map(|l| l.source.clone());
     commands.insert_resource(Loader(spawn_loader(
         settings.0.clone(),
@@ -482,6 +503,11 @@ fn receive(
                 });
             }
             Ok(LoaderMessage::Streaming(streaming)) => {
+                state.viewport = Some(ViewportStatus {
+                    cells: streaming.triangles.len(),
+                    radius_m: streaming.radius_m,
+                    last_error: None,
+                });
                 commands.insert_resource(streaming);
             }
             Ok(LoaderMessage::Done(model, tiles, stats)) => {
@@ -605,11 +631,12 @@ fn select_initial(
     commands.remove_resource::<InitialSelection>();
 }
 
-/// Index of the building hit first by a ray (scene coordinates), if any.
+/// Index of the building hit first by a ray (scene coordinates), if any: on a model's
+/// triangles (CityJSON, glTF), else on the footprint prism.
 pub fn pick_building(model: &CityModel, ray: &Ray) -> Option<usize> {
     let mut best: Option<(usize, f64)> = None;
     for (i, b) in model.buildings.iter().enumerate() {
-        if let Some(t) = crate::geometry::pick::hit(&b.footprint, b.base, b.height, ray)
+        if let Some(t) = b.hit(ray)
             && best.is_none_or(|(_, bt)| t < bt)
         {
             best = Some((i, t));

@@ -34,22 +34,10 @@ pub struct Streaming {
     view: Sender<[f64; 2]>,
     updates: Receiver<StreamedCity>,
     last_sent: Option<[f64; 2]>,
-    /// Cells loaded now.
-    pub cells: usize,
-    /// Why the last cell could not be loaded (retried later), if it failed.
-    pub last_error: Option<String>,
-}
-
-impl Streaming {
-    pub(crate) fn new(view: Sender<[f64; 2]>, updates: Receiver<StreamedCity>) -> Self {
-        Self {
-            view,
-            updates,
-            last_sent: None,
-            cells: 0,
-            last_error: None,
-        }
-    }
+    /// Triangles of each cell loaded.
+    pub(crate) triangles: HashMap<Cell, usize>,
+    /// The load radius (m).
+    pub(crate) radius_m: f64,
 }
 
 /// How long a cell that failed waits before it is asked for again.
@@ -60,6 +48,10 @@ const UPDATE_EVERY: Duration = Duration::from_millis(400);
 
 /// The camera moves at least this far (m) before the streamer hears of it.
 const MOVE_STEP: f64 = 50.0;
+
+fn triangles_of(t: &TileMeshes) -> usize {
+    t.near.indices().map_or(0, |i| i.len() / 3)
+}
 
 fn to_scene(streamer: &mut Streamer, palette: &Palette, error: Option<String>) -> StreamedCity {
     let update = streamer.update(palette);
@@ -95,12 +87,23 @@ pub(crate) fn run(mut streamer: Streamer, palette: Palette, tx: &Sender<LoaderMe
     let (view_tx, view_rx) = crossbeam_channel::unbounded();
     let (update_tx, update_rx) = crossbeam_channel::unbounded();
     let first = to_scene(&mut streamer, &palette, None);
-    let mut stats = TileStats::default();
-    for t in &first.added {
-        stats.tiles += 1;
-        stats.triangles += t.near.indices().map_or(0, |i| i.len() / 3);
-    }
-    let _ = tx.send(LoaderMessage::Streaming(Streaming::new(view_tx, update_rx)));
+    let triangles: HashMap<Cell, usize> = first
+        .added
+        .iter()
+        .map(|t| (t.tile.cell, triangles_of(t)))
+        .collect();
+    let stats = TileStats {
+        tiles: first.added.len(),
+        triangles: triangles.values().sum(),
+        ..TileStats::default()
+    };
+    let _ = tx.send(LoaderMessage::Streaming(Streaming {
+        view: view_tx,
+        updates: update_rx,
+        last_sent: None,
+        triangles,
+        radius_m: streamer.grid().radius,
+    }));
     let _ = tx.send(LoaderMessage::Done(
         Box::new(first.model),
         first.added,
@@ -203,14 +206,18 @@ pub(super) fn apply(
             removed.insert(*c);
             added.retain(|t: &TileMeshes| t.tile.cell != *c);
         }
+        let loaded_any = !u.added.is_empty();
         for t in u.added {
             removed.remove(&t.tile.cell);
             added.retain(|a: &TileMeshes| a.tile.cell != t.tile.cell);
             added.push(t);
         }
         members = u.members.into_iter().collect();
-        if u.error.is_some() {
-            streaming.last_error = u.error;
+        if let Some(v) = state.viewport.as_mut() {
+            // Kept until a later update loads cells without failing.
+            if u.error.is_some() || loaded_any {
+                v.last_error = u.error;
+            }
         }
         model = Some(u.model);
     }
@@ -223,13 +230,20 @@ pub(super) fn apply(
             tile.buildings = m.clone();
         }
     }
+    for c in &removed {
+        streaming.triangles.remove(c);
+    }
     for mut t in added {
+        streaming.triangles.insert(t.tile.cell, triangles_of(&t));
         if let Some(m) = members.get(&t.tile.cell) {
             t.tile.buildings = m.clone();
         }
         spawn_tile(&mut commands, &mut meshes, &materials, *root, t);
     }
-    streaming.cells = members.len();
+    if let Some(v) = state.viewport.as_mut() {
+        v.cells = members.len();
+    }
+    state.triangles = streaming.triangles.values().sum();
     // The selection follows its building to its new index, or ends when it was unloaded.
     let now = selected_id.and_then(|id| model.buildings.iter().position(|b| b.id == id));
     match (selection.building, now) {

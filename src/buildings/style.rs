@@ -7,6 +7,7 @@ use super::{BuildingTile, CityState, FarTile, TileMeshes, palette};
 use crate::app::Settings;
 use crate::city::CityModel;
 use crate::city::style::{Choice, Theme};
+use crate::city::tiles::{FarSpec, mesh_tile};
 use crate::geometry::extrude::Palette;
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
@@ -93,14 +94,15 @@ fn analyse_city(
         return;
     }
     work.city = Some(model.clone());
-    // Buildings loaded by viewport: the same theme over the new set.
-    work.reapply = if work.load == Some(state.load_id) {
-        style.theme.as_ref().map(|t| t.attribute.clone())
+    if work.load == Some(state.load_id) {
+        // Buildings loaded by viewport: the same choices until the new set is analysed,
+        // then the same theme over it.
+        work.reapply = style.theme.as_ref().map(|t| t.attribute.clone());
     } else {
-        None
-    };
+        work.reapply = None;
+        *style = BuildingStyle::default();
+    }
     work.load = Some(state.load_id);
-    *style = BuildingStyle::default();
     let (model, tx) = (model.clone(), work.tx.clone());
     std::thread::spawn(move || {
         let choices = crate::city::style::choices(&model.buildings);
@@ -114,6 +116,7 @@ fn restyle(
     settings: Res<Settings>,
     work: Res<StyleWork>,
     mut style: ResMut<BuildingStyle>,
+    tiles: Query<&BuildingTile>,
 ) {
     let Some(SetBuildingStyle(wanted)) = messages.read().last().cloned() else {
         return;
@@ -127,7 +130,18 @@ fn restyle(
     }
     style.busy = true;
     let neutral = palette(&settings);
-    let config = settings.buildings.clone();
+    let simple_beyond = settings.buildings.simple_beyond;
+    // The tiles as they are in the scene (cells, centres, members), meshed again.
+    let layout: Vec<((i32, i32), [f64; 2], Vec<usize>, Option<FarSpec>)> = tiles
+        .iter()
+        .map(|t| {
+            let far = t.far_from.map(|from_distance| FarSpec {
+                simple_beyond,
+                from_distance,
+            });
+            (t.cell, t.center, t.buildings.clone(), far)
+        })
+        .collect();
     let tx = work.tx.clone();
     std::thread::spawn(move || {
         let theme = choice.map(|c| Theme::of(&c, &model.buildings));
@@ -139,9 +153,19 @@ fn restyle(
                 .collect()
         });
         let palette_of = |i: usize| palettes.as_ref().map_or(neutral, |p| p[i]);
-        let (tiles, _) =
-            crate::city::tiles::build_configured_with(&model.buildings, &config, &palette_of);
-        let meshes = tiles.into_iter().map(TileMeshes::of).collect();
+        let meshes = layout
+            .into_iter()
+            .map(|(cell, center, members, far)| {
+                TileMeshes::of(mesh_tile(
+                    &model.buildings,
+                    cell,
+                    center,
+                    members,
+                    far,
+                    &palette_of,
+                ))
+            })
+            .collect();
         let _ = tx.send(Done::Meshes(model, theme, meshes));
     });
 }
@@ -163,10 +187,15 @@ fn receive(
             Done::Choices(model, choices) if current(&model) => {
                 // The theme drawn before new buildings came, else `buildings.color_by`, once
                 // the attribute is known to be there.
-                let wanted = &work
-                    .reapply
-                    .take()
-                    .unwrap_or(settings.buildings.color_by.clone());
+                let wanted = match work.reapply.take() {
+                    Some(again) => {
+                        // Re-mesh even though the theme is the one drawn (new tiles came).
+                        style.theme = None;
+                        again
+                    }
+                    None => settings.buildings.color_by.clone(),
+                };
+                let wanted = &wanted;
                 if !wanted.is_empty() {
                     if choices.iter().any(|c| &c.attribute == wanted) {
                         set.write(SetBuildingStyle(Some(wanted.clone())));

@@ -165,6 +165,23 @@ impl Building {
         }
     }
 
+    /// The ray parameter where `ray` (scene coordinates) first meets the building: its model's
+    /// triangles when it has a shell (CityJSON, glTF), else its footprint prism.
+    pub fn hit(&self, ray: &crate::geometry::pick::Ray) -> Option<f64> {
+        let Some(shell) = &self.shell else {
+            return crate::geometry::pick::hit(&self.footprint, self.base, self.height, ray);
+        };
+        shell
+            .triangles
+            .iter()
+            .filter_map(|(t, _)| {
+                // [east, height, north] → scene [x, y, z = −north].
+                let scene = t.map(|p| [p[0], p[1], -p[2]]);
+                crate::geometry::pick::hit_triangle(&scene, ray)
+            })
+            .min_by(f64::total_cmp)
+    }
+
     /// Appends the building as seen from afar: its footprint simplified to within `tolerance`
     /// metres, extruded from its base to its top (a model's roof shapes become one flat roof).
     /// A building whose footprint spans less than three tolerances is left out (a few pixels
@@ -874,6 +891,37 @@ mod tests {
         }
         assert!(compared > 1000, "{compared}");
         assert!(worst < 2.0, "outlines {worst:.2} m apart");
+    }
+
+    #[test]
+    fn a_model_building_is_picked_on_its_roof_not_on_its_footprint_prism() {
+        let doc =
+            cityjson::read(&gunzipped("city/3dbag_delft_v20240420.city.jsonl.gz"), None).unwrap();
+        let model = from_cityjson(doc, &delft_config(), &mut |_| {}).unwrap();
+        let (mut below_top, mut hits) = (0, 0);
+        for b in &model.buildings {
+            let c = b.footprint.center();
+            if !b.footprint.contains(c) {
+                continue;
+            }
+            let ray = crate::geometry::pick::Ray {
+                origin: [c[0], 500.0, -c[1]],
+                direction: [0.0, -1.0, 0.0],
+            };
+            let prism = crate::geometry::pick::hit(&b.footprint, b.base, b.height, &ray).unwrap();
+            let Some(roof) = b.hit(&ray) else { continue };
+            hits += 1;
+            // Never above the prism's top; on a pitched roof or a lower wing, below it.
+            assert!(roof >= prism - 1e-6, "{}: {roof} above {prism}", b.id);
+            if roof > prism + 1.0 {
+                below_top += 1;
+            }
+        }
+        assert!(hits > 1000, "{hits} roofs hit from above");
+        assert!(
+            below_top > 100,
+            "{below_top} roofs lower than their top at the centre"
+        );
     }
 
     #[test]

@@ -114,36 +114,67 @@ fn build_tiles_with(
                 (f64::from(cell.0) + 0.5) * tile_size,
                 (f64::from(cell.1) + 0.5) * tile_size,
             ];
-            let mut mesh = MeshBuffers::default();
-            for &i in &members {
-                buildings[i].mesh_into(&mut mesh, center, &palette_of(i));
-            }
-            stats.tiles += 1;
-            stats.triangles += mesh.triangle_count();
-            stats.bytes += mesh.byte_size();
-            let far = (simple_beyond > 0.0).then(|| {
-                let tolerance = far_tolerance(simple_beyond);
-                let mut far = MeshBuffers::default();
-                for &i in &members {
-                    buildings[i].far_into(&mut far, center, &palette_of(i), tolerance);
-                }
-                stats.far_triangles += far.triangle_count();
-                stats.bytes += far.byte_size();
-                FarMesh {
-                    mesh: far,
-                    from_distance: simple_beyond + tile_size * std::f64::consts::FRAC_1_SQRT_2,
-                }
+            let far = (simple_beyond > 0.0).then_some(FarSpec {
+                simple_beyond,
+                from_distance: simple_beyond + tile_size * std::f64::consts::FRAC_1_SQRT_2,
             });
-            Tile {
-                cell,
-                center,
-                mesh,
-                buildings: members,
-                far,
+            let tile = mesh_tile(buildings, cell, center, members, far, palette_of);
+            stats.tiles += 1;
+            stats.triangles += tile.mesh.triangle_count();
+            stats.bytes += tile.mesh.byte_size();
+            if let Some(f) = &tile.far {
+                stats.far_triangles += f.mesh.triangle_count();
+                stats.bytes += f.mesh.byte_size();
             }
+            tile
         })
         .collect();
     (tiles, stats)
+}
+
+/// How a tile's mesh for distant views is made: for views from `simple_beyond` metres
+/// ([`far_tolerance`]), shown from `from_distance` to the tile's centre.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FarSpec {
+    /// The distance the simpler mesh is made for (m).
+    pub simple_beyond: f64,
+    /// Camera distance to the tile's centre from which it is shown (m).
+    pub from_distance: f64,
+}
+
+/// Meshes one tile: `members` (indices into `buildings`) relative to `center`, in full and,
+/// with `far`, simpler for distant views; each building in `palette_of(index)`. Used to build
+/// tiles and to re-mesh the tiles in the scene in a new style.
+pub fn mesh_tile(
+    buildings: &[Building],
+    cell: (i32, i32),
+    center: [f64; 2],
+    members: Vec<usize>,
+    far: Option<FarSpec>,
+    palette_of: &dyn Fn(usize) -> Palette,
+) -> Tile {
+    let mut mesh = MeshBuffers::default();
+    for &i in &members {
+        buildings[i].mesh_into(&mut mesh, center, &palette_of(i));
+    }
+    let far = far.map(|spec| {
+        let tolerance = far_tolerance(spec.simple_beyond);
+        let mut far = MeshBuffers::default();
+        for &i in &members {
+            buildings[i].far_into(&mut far, center, &palette_of(i), tolerance);
+        }
+        FarMesh {
+            mesh: far,
+            from_distance: spec.from_distance,
+        }
+    });
+    Tile {
+        cell,
+        center,
+        mesh,
+        buildings: members,
+        far,
+    }
 }
 
 /// Meshes buildings as `[buildings]` says: tiles of `tile_size` grown to fit `max_tiles`, or
@@ -186,19 +217,19 @@ fn build_single_with(
         .iter()
         .enumerate()
         .map(|(i, b)| {
-            let center = b.footprint.center();
-            let mut mesh = MeshBuffers::default();
-            b.mesh_into(&mut mesh, center, &palette_of(i));
+            let cell = (i32::try_from(i).unwrap_or(i32::MAX), i32::MIN);
+            let tile = mesh_tile(
+                buildings,
+                cell,
+                b.footprint.center(),
+                vec![i],
+                None,
+                palette_of,
+            );
             stats.tiles += 1;
-            stats.triangles += mesh.triangle_count();
-            stats.bytes += mesh.byte_size();
-            Tile {
-                cell: (i32::try_from(i).unwrap_or(i32::MAX), i32::MIN),
-                center,
-                mesh,
-                buildings: vec![i],
-                far: None,
-            }
+            stats.triangles += tile.mesh.triangle_count();
+            stats.bytes += tile.mesh.byte_size();
+            tile
         })
         .collect();
     (tiles, stats)

@@ -50,6 +50,46 @@ impl Prism {
     }
 }
 
+/// The ray parameter where `ray` meets the triangle `t` (scene coordinates, either face), if
+/// it does in front of its origin (Möller–Trumbore).
+///
+/// ```
+/// use citytwin::geometry::pick::{Ray, hit_triangle};
+/// let t = [[0.0, 10.0, 0.0], [10.0, 10.0, 0.0], [0.0, 10.0, -10.0]];
+/// let down = |x: f64, z: f64| Ray { origin: [x, 50.0, z], direction: [0.0, -1.0, 0.0] };
+/// assert_eq!(hit_triangle(&t, &down(2.0, -2.0)), Some(40.0));
+/// assert_eq!(hit_triangle(&t, &down(8.0, -8.0)), None); // beyond the hypotenuse
+/// ```
+pub fn hit_triangle(t: &[[f64; 3]; 3], ray: &Ray) -> Option<f64> {
+    let sub = |a: [f64; 3], b: [f64; 3]| [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+    let cross = |a: [f64; 3], b: [f64; 3]| {
+        [
+            a[1] * b[2] - a[2] * b[1],
+            a[2] * b[0] - a[0] * b[2],
+            a[0] * b[1] - a[1] * b[0],
+        ]
+    };
+    let dot = |a: [f64; 3], b: [f64; 3]| a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+    let (e1, e2) = (sub(t[1], t[0]), sub(t[2], t[0]));
+    let p = cross(ray.direction, e2);
+    let det = dot(e1, p);
+    if det.abs() < 1e-12 {
+        return None;
+    }
+    let s = sub(ray.origin, t[0]);
+    let u = dot(s, p) / det;
+    if !(0.0..=1.0).contains(&u) {
+        return None;
+    }
+    let q = cross(s, e1);
+    let v = dot(ray.direction, q) / det;
+    if v < 0.0 || u + v > 1.0 {
+        return None;
+    }
+    let hit = dot(e2, q) / det;
+    (hit >= 0.0).then_some(hit)
+}
+
 /// The ray parameter of the first intersection of `ray` with `footprint` extruded from `base`
 /// to `top`, if any.
 pub fn hit(footprint: &Footprint, base: f64, top: f64, ray: &Ray) -> Option<f64> {

@@ -1047,6 +1047,19 @@ fn data_section(ui: &mut egui::Ui, city: &CityState, reload: &mut MessageWriter<
                     city.tiles_total
                 ));
                 ui.end_row();
+                if let Some(v) = &city.viewport {
+                    ui.label("By viewport");
+                    ui.label(format!(
+                        "{} cells within {} m of the view",
+                        v.cells,
+                        thousands(v.radius_m.round() as usize)
+                    ))
+                    .on_hover_text(
+                        "The broker holds more buildings than data.stream_above: those near \
+                         the point looked at are loaded as the camera moves, far ones unloaded",
+                    );
+                    ui.end_row();
+                }
                 if let Some(t) = city.ready_after {
                     ui.label("Loaded in");
                     ui.label(format!("{:.1} s", t.as_secs_f64()));
@@ -1068,6 +1081,10 @@ fn data_section(ui: &mut egui::Ui, city: &CityState, reload: &mut MessageWriter<
             if let Some(error) = &city.last_error {
                 ui.colored_label(red, "Could not reload; showing the data loaded before:");
                 ui.label(error);
+            }
+            if let Some(error) = city.viewport.as_ref().and_then(|v| v.last_error.as_ref()) {
+                ui.colored_label(red, "Some buildings near the view could not be loaded:");
+                ui.label(format!("{error} (asked again in 30 s)"));
             }
         }
     }
