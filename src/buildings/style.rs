@@ -132,7 +132,8 @@ fn restyle(
     let neutral = palette(&settings);
     let simple_beyond = settings.buildings.simple_beyond;
     // The tiles as they are in the scene (cells, centres, members), meshed again.
-    let layout: Vec<((i32, i32), [f64; 2], Vec<usize>, Option<FarSpec>)> = tiles
+    type Layout = ((i32, i32), [f64; 2], Vec<usize>, Option<FarSpec>);
+    let layout: Vec<Layout> = tiles
         .iter()
         .map(|t| {
             let far = t.far_from.map(|from_distance| FarSpec {
