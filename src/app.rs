@@ -119,10 +119,11 @@ pub fn run(config: Config, options: ViewerOptions) -> AppExit {
     if let Some(id) = options.select {
         app.insert_resource(crate::buildings::InitialSelection(id));
     }
-    if !screenshot_mode && !options.frame_stats {
+    if !screenshot_mode {
         // Draw only when something changes (input, camera motion, loading, UI animation):
         // an idle viewer costs no CPU or GPU, which matters on laptops, kiosks and software
-        // renderers. Systems that animate write `RequestRedraw`.
+        // renderers. Systems that animate write `RequestRedraw`. With --frame-stats the
+        // viewer loads like this too, then draws continuously once every building is shown.
         app.insert_resource(bevy::winit::WinitSettings::desktop_app());
     }
     if let Some(path) = options.screenshot {

@@ -74,7 +74,7 @@ struct Cli {
 
     /// Print frame statistics (frames drawn, median and longest frame time) every two
     /// seconds as JSON lines on standard output, and when all buildings are in the scene.
-    /// The window then redraws continuously instead of on demand.
+    /// Once every building is drawn, the window redraws continuously instead of on demand.
     #[arg(long)]
     frame_stats: bool,
 

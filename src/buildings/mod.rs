@@ -28,7 +28,8 @@ use bevy::camera::visibility::VisibilityRange;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
-use crossbeam_channel::{Receiver, TryRecvError};
+use bevy::winit::{EventLoopProxy, EventLoopProxyWrapper, WinitUserEvent};
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -170,7 +171,7 @@ pub struct BuildingsRoot;
 #[derive(Component, Debug)]
 pub struct SelectionHighlight;
 
-enum LoaderMessage {
+pub(crate) enum LoaderMessage {
     Progress(Progress),
     LocalBroker(BrokerHandle, Box<BrokerSource>, Vec<SimSensor>),
     Done(Box<CityModel>, Vec<TileMeshes>, TileStats),
@@ -294,6 +295,7 @@ fn start_loading(
     settings: Res<Settings>,
     mut materials: ResMut<Assets<StandardMaterial>>,
     mut layers: ResMut<Layers>,
+    waker: Option<Res<EventLoopProxyWrapper>>,
 ) {
     layers.register("buildings", "Buildings");
     commands.spawn((
@@ -323,7 +325,60 @@ fn start_loading(
         settings.0.clone(),
         palette(&settings),
         None,
+        waker.map(|w| (**w).clone()),
     )));
+}
+
+/// The loader's end of its channel: news (the city, a failure) wakes the window's event loop
+/// at once, and a heartbeat wakes it twice a second while the loader works, so that the
+/// progress shown moves on; in between the viewer does not draw, and the loader keeps the CPU.
+/// A headless app has no loop to wake.
+#[derive(Clone)]
+pub(crate) struct LoaderTx {
+    tx: Sender<LoaderMessage>,
+    waker: Option<EventLoopProxy<WinitUserEvent>>,
+}
+
+impl LoaderTx {
+    fn new(tx: Sender<LoaderMessage>, waker: Option<EventLoopProxy<WinitUserEvent>>) -> Self {
+        Self { tx, waker }
+    }
+
+    /// Sends a message (progress waits for the next heartbeat); false when the viewer no
+    /// longer listens.
+    pub(crate) fn send(&self, message: LoaderMessage) -> bool {
+        let progress = matches!(message, LoaderMessage::Progress(_));
+        let sent = self.tx.send(message).is_ok();
+        if !progress {
+            self.wake();
+        }
+        sent
+    }
+
+    /// Wakes the event loop twice a second until the guard is dropped, so the progress shown
+    /// moves on during long steps that report nothing (parsing a large file).
+    pub(crate) fn heartbeat(&self) -> Option<Sender<()>> {
+        let waker = self.waker.clone()?;
+        let (stop, stopped) = crossbeam_channel::bounded::<()>(0);
+        std::thread::Builder::new()
+            .name("citytwin-heartbeat".to_owned())
+            .spawn(move || {
+                while let Err(crossbeam_channel::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(Duration::from_millis(500))
+                {
+                    let _ = waker.send_event(WinitUserEvent::WakeUp);
+                }
+            })
+            .ok()?;
+        Some(stop)
+    }
+
+    /// Wakes the event loop (after news sent through another channel).
+    pub(crate) fn wake(&self) {
+        if let Some(w) = &self.waker {
+            let _ = w.send_event(WinitUserEvent::WakeUp);
+        }
+    }
 }
 
 /// Loads on a thread of its own: starts the local demo broker when needed (unless
@@ -332,11 +387,14 @@ fn spawn_loader(
     config: Arc<Config>,
     palette: Palette,
     local: Option<BrokerSource>,
+    waker: Option<EventLoopProxy<WinitUserEvent>>,
 ) -> Receiver<LoaderMessage> {
     let (tx, rx) = crossbeam_channel::unbounded();
+    let tx = LoaderTx::new(tx, waker);
     let spawned = std::thread::Builder::new()
         .name("citytwin-loader".to_owned())
         .spawn(move || {
+            let _heartbeat = tx.heartbeat();
             let source = match (local, config.data.source.as_str()) {
                 (Some(b), _) => Ok(Source::Broker(Box::new(b))),
                 (None, "demo") => {
@@ -448,6 +506,7 @@ fn reload(
     settings: Res<Settings>,
     mut state: ResMut<CityState>,
     mut commands: Commands,
+    waker: Option<Res<EventLoopProxyWrapper>>,
 ) {
     if messages.read().count() == 0 || loader.is_some() {
         return;
@@ -462,6 +521,7 @@ fn reload(
         settings.0.clone(),
         palette(&settings),
         local,
+        waker.map(|w| (**w).clone()),
     )));
 }
 
@@ -473,11 +533,10 @@ fn receive(
     mut commands: Commands,
     old_tiles: Query<Entity, With<BuildingTile>>,
     mut select: MessageWriter<SelectBuilding>,
-    mut redraw: MessageWriter<RequestRedraw>,
 ) {
     let Some(loader) = loader else { return };
-    // The loader cannot wake the window: keep frames coming while it works.
-    redraw.write(RequestRedraw);
+    // No redraws requested while the loader works: its messages wake the window
+    // ([`LoaderTx`]), so the CPU goes to loading rather than to drawing the same progress.
     let reloading = state.model.is_some();
     loop {
         match loader.0.try_recv() {

@@ -4,8 +4,8 @@
 //! building indices and the selection moved to the new model.
 
 use super::{
-    BuildingMaterials, BuildingTile, BuildingsRoot, CityState, LoaderMessage, SelectBuilding,
-    Selection, TileMeshes, spawn_tile,
+    BuildingMaterials, BuildingTile, BuildingsRoot, CityState, LoaderMessage, LoaderTx,
+    SelectBuilding, Selection, TileMeshes, spawn_tile,
 };
 use crate::camera::OrbitCamera;
 use crate::city::stream::{Cell, Streamer};
@@ -66,7 +66,7 @@ fn to_scene(streamer: &mut Streamer, palette: &Palette, error: Option<String>) -
 
 /// Runs on the loader thread: loads the cells around the origin (the first view), reports
 /// them like a whole city, then follows the views sent until the viewer lets go.
-pub(crate) fn run(mut streamer: Streamer, palette: Palette, tx: &Sender<LoaderMessage>) {
+pub(crate) fn run(mut streamer: Streamer, palette: Palette, tx: &LoaderTx) {
     let mut target = [0.0, 0.0];
     let first = streamer.grid().wanted(target);
     let total = first.len();
@@ -146,12 +146,14 @@ pub(crate) fn run(mut streamer: Streamer, palette: Palette, tx: &Sender<LoaderMe
                 break;
             }
         }
-        if changed
-            && update_tx
+        if changed {
+            if update_tx
                 .send(to_scene(&mut streamer, &palette, error.take()))
                 .is_err()
-        {
-            return;
+            {
+                return;
+            }
+            tx.wake();
         }
     }
 }

@@ -44,7 +44,32 @@ pub struct UiPlugin;
 impl Plugin for UiPlugin {
     fn build(&self, app: &mut App) {
         app.add_systems(Startup, setup)
+            .add_systems(
+                PreUpdate,
+                drop_unchanged_modifiers
+                    .after(bevy_egui::EguiPreUpdateSet::ProcessInput)
+                    .before(bevy_egui::EguiPreUpdateSet::BeginPass),
+            )
             .add_systems(EguiPrimaryContextPass, ui);
+    }
+}
+
+/// bevy_egui 0.42 tells egui the modifier keys' state as an event every frame; egui takes any
+/// event as a reason to draw again, so the window would redraw continuously (two CPU cores on
+/// a software renderer, for a viewer showing nothing new). Only changes are passed on.
+fn drop_unchanged_modifiers(
+    mut inputs: Query<&mut bevy_egui::EguiInput>,
+    mut last: Local<Option<egui::Modifiers>>,
+) {
+    for mut input in &mut inputs {
+        input.0.events.retain(|e| match e {
+            egui::Event::ModifiersChanged(m) => {
+                let changed = *last != Some(*m);
+                *last = Some(*m);
+                changed
+            }
+            _ => true,
+        });
     }
 }
 
@@ -1001,8 +1026,23 @@ fn side_panel(
         });
 }
 
-fn progress_bar(ui: &mut egui::Ui, stage: &str, done: usize, total: usize) {
-    ui.label(format!("Loading: {stage}…"));
+/// A progress bar; without a total, the seconds since `since` instead (no animation: the
+/// viewer redraws on news, not continuously, while it loads).
+fn progress_bar(
+    ui: &mut egui::Ui,
+    stage: &str,
+    done: usize,
+    total: usize,
+    since: std::time::Instant,
+) {
+    if total > 0 {
+        ui.label(format!("Loading: {stage}…"));
+    } else {
+        ui.label(format!(
+            "Loading: {stage}… {:.0} s",
+            since.elapsed().as_secs_f64().floor()
+        ));
+    }
     let fraction = if total > 0 {
         done as f32 / total as f32
     } else {
@@ -1013,17 +1053,15 @@ fn progress_bar(ui: &mut egui::Ui, stage: &str, done: usize, total: usize) {
     } else {
         String::new()
     };
-    ui.add(
-        egui::ProgressBar::new(fraction)
-            .text(text)
-            .animate(total == 0),
-    );
+    ui.add(egui::ProgressBar::new(fraction).text(text));
 }
 
 fn data_section(ui: &mut egui::Ui, city: &CityState, reload: &mut MessageWriter<ReloadCity>) {
     let red = egui::Color32::from_rgb(200, 40, 40);
     match &city.status {
-        LoadStatus::Loading { stage, done, total } => progress_bar(ui, stage, *done, *total),
+        LoadStatus::Loading { stage, done, total } => {
+            progress_bar(ui, stage, *done, *total, city.started);
+        }
         LoadStatus::Failed(message) => {
             ui.colored_label(red, "Could not load the data:");
             ui.label(message);
@@ -1067,7 +1105,7 @@ fn data_section(ui: &mut egui::Ui, city: &CityState, reload: &mut MessageWriter<
                 }
             });
             match &city.progress {
-                Some(p) => progress_bar(ui, p.stage, p.done, p.total),
+                Some(p) => progress_bar(ui, p.stage, p.done, p.total, city.started),
                 None => {
                     if ui
                         .button("Reload")
