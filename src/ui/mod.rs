@@ -1247,3 +1247,36 @@ fn about_window(
         });
     state.about = open;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_changes_of_the_modifier_keys_reach_egui() {
+        let mut app = App::new();
+        app.add_systems(Update, drop_unchanged_modifiers);
+        let context = app.world_mut().spawn(bevy_egui::EguiInput::default()).id();
+        let mut frame = |m: egui::Modifiers| {
+            let mut input = app
+                .world_mut()
+                .get_mut::<bevy_egui::EguiInput>(context)
+                .unwrap();
+            input.0.events = vec![
+                egui::Event::ModifiersChanged(m),
+                egui::Event::Text("a".into()),
+            ];
+            app.update();
+            app.world()
+                .get::<bevy_egui::EguiInput>(context)
+                .unwrap()
+                .0
+                .events
+                .len()
+        };
+        assert_eq!(frame(egui::Modifiers::NONE), 2, "the first state is news");
+        assert_eq!(frame(egui::Modifiers::NONE), 1, "the same again is not");
+        assert_eq!(frame(egui::Modifiers::SHIFT), 2, "Shift pressed is");
+        assert_eq!(frame(egui::Modifiers::SHIFT), 1);
+    }
+}
