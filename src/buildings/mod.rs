@@ -394,7 +394,7 @@ fn spawn_loader(
     let spawned = std::thread::Builder::new()
         .name("citytwin-loader".to_owned())
         .spawn(move || {
-            let _heartbeat = tx.heartbeat();
+            let heartbeat = tx.heartbeat();
             let source = match (local, config.data.source.as_str()) {
                 (Some(b), _) => Ok(Source::Broker(Box::new(b))),
                 (None, "demo") => {
@@ -425,7 +425,7 @@ fn spawn_loader(
                     }));
                 });
                 match opened {
-                    Ok(Some(streamer)) => return stream::run(streamer, palette, &tx),
+                    Ok(Some(streamer)) => return stream::run(streamer, palette, &tx, heartbeat),
                     Ok(None) => {}
                     Err(e) => {
                         let _ = tx.send(LoaderMessage::Failed(e.to_string()));

@@ -66,7 +66,14 @@ fn to_scene(streamer: &mut Streamer, palette: &Palette, error: Option<String>) -
 
 /// Runs on the loader thread: loads the cells around the origin (the first view), reports
 /// them like a whole city, then follows the views sent until the viewer lets go.
-pub(crate) fn run(mut streamer: Streamer, palette: Palette, tx: &LoaderTx) {
+/// `heartbeat` (the loader's) stops once the first buildings are in: from then on the
+/// streamer wakes the window only with news.
+pub(crate) fn run(
+    mut streamer: Streamer,
+    palette: Palette,
+    tx: &LoaderTx,
+    heartbeat: Option<Sender<()>>,
+) {
     let mut target = [0.0, 0.0];
     let first = streamer.grid().wanted(target);
     let total = first.len();
@@ -109,6 +116,7 @@ pub(crate) fn run(mut streamer: Streamer, palette: Palette, tx: &LoaderTx) {
         first.added,
         stats,
     ));
+    drop(heartbeat);
     let mut failed: HashMap<Cell, Instant> = HashMap::new();
     loop {
         let missing = |s: &Streamer, failed: &HashMap<Cell, Instant>, t: [f64; 2]| {
