@@ -454,7 +454,11 @@ pub struct ModelConfig {
     /// Compass heading of the model's north (or −Z for Y-up models), degrees clockwise.
     #[serde(default)]
     pub heading: f64,
-    /// Model units per metre inverted: 0.001 for millimetres, 1 for metres.
+    /// The unit the model's coordinates are in: "m" (glTF's convention), "cm", "mm", "ft" or
+    /// "in".
+    #[serde(default = "metres")]
+    pub units: String,
+    /// A further factor on the model's size (1 draws it at its real size in `units`).
     #[serde(default = "one")]
     pub scale: f64,
     /// The model's up axis: "y" (glTF's convention) or "z" (models converted from GIS data).
@@ -469,8 +473,36 @@ fn y_up() -> String {
     "y".to_owned()
 }
 
+fn metres() -> String {
+    "m".to_owned()
+}
+
+impl ModelConfig {
+    /// Metres per model unit: the unit's length times `scale`; `None` for an unknown unit.
+    ///
+    /// ```
+    /// let mut m: citytwin::config::ModelConfig = toml::from_str(
+    ///     "file = \"a.glb\"\nlongitude = 0.0\nlatitude = 0.0\nunits = \"mm\"\n").unwrap();
+    /// assert_eq!(m.metres_per_unit(), Some(0.001));
+    /// m.units = "ft".into();
+    /// m.scale = 2.0;
+    /// assert_eq!(m.metres_per_unit(), Some(0.6096));
+    /// ```
+    pub fn metres_per_unit(&self) -> Option<f64> {
+        let unit = match self.units.as_str() {
+            "m" => 1.0,
+            "cm" => 0.01,
+            "mm" => 0.001,
+            "ft" => 0.3048,
+            "in" => 0.0254,
+            _ => return None,
+        };
+        Some(unit * self.scale)
+    }
+}
+
 /// The keys a `[models.NAME]` table may use (there is no default model to take them from).
-const MODEL_KEYS: &str = "file = \"\"\nlongitude = 0.0\nlatitude = 0.0\naltitude = 0.0\nheading = 0.0\nscale = 1.0\nup = \"y\"\nname = \"\"\n";
+const MODEL_KEYS: &str = "file = \"\"\nlongitude = 0.0\nlatitude = 0.0\naltitude = 0.0\nheading = 0.0\nunits = \"m\"\nscale = 1.0\nup = \"y\"\nname = \"\"\n";
 
 /// `[views.NAME]`: a named camera view.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
@@ -879,6 +911,15 @@ impl Config {
             range(&key("altitude"), m.altitude, -1_000.0, 10_000.0)?;
             range(&key("heading"), m.heading, -360.0, 360.0)?;
             range(&key("scale"), m.scale, 1e-6, 1e6)?;
+            if m.metres_per_unit().is_none() {
+                return Err((
+                    key("units"),
+                    format!(
+                        "is \"{}\"; use \"m\", \"cm\", \"mm\", \"ft\" or \"in\"",
+                        m.units
+                    ),
+                ));
+            }
             if !matches!(m.up.as_str(), "y" | "z") {
                 return Err((key("up"), format!("is \"{}\"; use \"y\" or \"z\"", m.up)));
             }
@@ -1197,6 +1238,15 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("models.hall.up"), "{e}");
+        let e = user(
+            "[models.hall]\nfile = \"h.glb\"\nlongitude = 4.35\nlatitude = 52.0\nunits = \"yd\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("models.hall.units") && e.contains("\"mm\""),
+            "{e}"
+        );
     }
 
     #[test]

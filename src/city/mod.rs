@@ -629,7 +629,7 @@ pub fn add_models(model: &mut CityModel, config: &Config) -> Result<(), LoadErro
     for (key, m) in &config.models {
         let name = if m.name.is_empty() { key } else { &m.name };
         let placement = gltf::Placement {
-            scale: m.scale,
+            scale: m.metres_per_unit().unwrap_or(m.scale),
             up: if m.up == "z" {
                 gltf::UpAxis::Z
             } else {
@@ -1017,7 +1017,8 @@ mod tests {
                     latitude: anchor[1],
                     altitude: 0.0,
                     heading,
-                    scale: 0.001,
+                    units: "mm".into(),
+                    scale: 1.0,
                     up: "z".into(),
                     name: "Den Haag tile 01".into(),
                 },
@@ -1078,6 +1079,7 @@ mod tests {
                 latitude: 52.0017,
                 altitude: 0.0,
                 heading: 0.0,
+                units: "m".into(),
                 scale: 1.0,
                 up: "y".into(),
                 name: String::new(),

@@ -183,7 +183,7 @@ fn a_gltf_model_renders_at_its_anchor() {
         format!(
             "[buildings]\nwall_color = \"#ff2020\"\nroof_color = \"#ff2020\"\n\
              [models.den-haag]\nfile = \"{}\"\nlongitude = 4.26684\nlatitude = 52.10136\n\
-             scale = 0.001\nup = \"z\"\n",
+             units = \"mm\"\nup = \"z\"\n",
             dir.join("DenHaag_01.gltf").display()
         ),
     )
