@@ -25,6 +25,8 @@ pub struct CheckReport {
     pub triangles: usize,
     /// Triangles in the simpler meshes drawn from afar (`buildings.simple_beyond`).
     pub far_triangles: usize,
+    /// Triangles in the simplest meshes, drawn from four times as far.
+    pub farthest_triangles: usize,
     /// Tiles (meshes, and so draw calls for buildings).
     pub tiles: usize,
     /// Sensors placed.
@@ -94,6 +96,7 @@ pub fn run(source: &Source, config: &Config) -> Result<CheckReport, LoadError> {
         buildings: model.buildings.len(),
         triangles: stats.triangles,
         far_triangles: stats.far_triangles,
+        farthest_triangles: stats.farthest_triangles,
         tiles: stats.tiles,
         height_sources,
         skipped: model.skipped,
@@ -139,11 +142,12 @@ impl CheckReport {
         );
         let _ = writeln!(
             t,
-            "  buildings meshed  {} in {} tiles, {} triangles ({} from afar)",
+            "  buildings meshed  {} in {} tiles, {} triangles ({} from afar, {} from farther)",
             thousands(self.buildings),
             self.tiles,
             thousands(self.triangles),
-            thousands(self.far_triangles)
+            thousands(self.far_triangles),
+            thousands(self.farthest_triangles)
         );
         if !heights.is_empty() {
             let _ = writeln!(t, "  heights           {}", heights.join(", "));

@@ -9,9 +9,9 @@
 //!
 //! **The figures**, for each of the two scenes: `parse_s` (JSON → NGSI-LD entities),
 //! `georef_s` (decoding, validation, projection to scene metres), `mesh_s` (extrusion into
-//! tiles, or one mesh per building), `triangles`, `far_triangles` (in the tiles' simpler meshes
-//! for distant views, `buildings.simple_beyond`; 0 for the naive scene, drawn in full at any
-//! distance), `draw_calls` (meshes drawn: one per tile, or one per building; a tile draws its
+//! tiles, or one mesh per building), `triangles`, `far_triangles` and `farthest_triangles` (in
+//! the tiles' simpler meshes for views from `buildings.simple_beyond` and from four times as
+//! far; 0 for the naive scene, drawn in full at any distance), `draw_calls` (meshes drawn: one per tile, or one per building; a tile draws its
 //! full or its simpler mesh, never both), `bytes_per_building` (vertex and index data, both
 //! meshes) and `first_frame_s`: the
 //! viewer started on the replicated file (`--file … --frame-stats`, under `xvfb-run` when there
@@ -177,6 +177,7 @@ fn measure(
         "frame_p50_ms": frame_p50_ms,
         "triangles": stats.triangles,
         "far_triangles": stats.far_triangles,
+        "farthest_triangles": stats.farthest_triangles,
         "draw_calls": stats.tiles,
         "bytes_per_building": stats.bytes.checked_div(buildings).unwrap_or(0),
     }))

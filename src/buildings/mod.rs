@@ -151,16 +151,18 @@ pub struct BuildingTile {
     pub buildings: Vec<usize>,
     /// Centre `[east, north]` (scene metres) its meshes are relative to.
     pub center: [f64; 2],
-    /// Camera distance from which its simpler mesh ([`FarTile`]) is shown, if it has one.
-    pub far_from: Option<f64>,
+    /// Camera distances from which its simpler meshes ([`FarTile`]) are shown, nearest first.
+    pub far_from: Vec<f64>,
 }
 
 /// A tile's simpler mesh for distant views (a child of its [`BuildingTile`]); the camera's
-/// distance decides which of the two is drawn.
+/// distance decides which of a tile's meshes is drawn.
 #[derive(Component, Debug)]
 pub struct FarTile {
     /// Grid cell of its tile.
     pub cell: (i32, i32),
+    /// Which of the tile's simpler meshes (0 = the nearest).
+    pub level: usize,
 }
 
 /// The parent of all building tiles (the layer's root).
@@ -209,22 +211,22 @@ struct Loader(Receiver<LoaderMessage>);
 #[derive(Resource, Default)]
 struct PendingTiles(Vec<TileMeshes>);
 
-/// A tile with its meshes ready for the GPU: the full one, and the one for distant views with
-/// the camera distance it takes over from.
+/// A tile with its meshes ready for the GPU: the full one, and those for distant views with
+/// the camera distance each takes over from.
 pub(crate) struct TileMeshes {
     tile: Tile,
     near: Mesh,
-    far: Option<(Mesh, f32)>,
+    far: Vec<(Mesh, f32)>,
 }
 
 impl TileMeshes {
     /// Turns a tile's buffers into meshes (off the main thread).
     pub(crate) fn of(mut tile: Tile) -> Self {
         let near = to_mesh(std::mem::take(&mut tile.mesh));
-        let far = tile
-            .far
-            .take()
-            .map(|f| (to_mesh(f.mesh), f.from_distance as f32));
+        let far = std::mem::take(&mut tile.far)
+            .into_iter()
+            .map(|f| (to_mesh(f.mesh), f.from_distance as f32))
+            .collect();
         Self { tile, near, far }
     }
 }
@@ -479,21 +481,30 @@ fn spawn_tile(
             cell: tile.cell,
             buildings: tile.buildings,
             center: tile.center,
-            far_from: far.as_ref().map(|(_, from)| f64::from(*from)),
+            far_from: far.iter().map(|(_, from)| f64::from(*from)).collect(),
         },
         Mesh3d(meshes.add(near)),
         MeshMaterial3d(materials.tiles.clone()),
         Transform::from_translation(translation),
         ChildOf(root),
     ));
-    if let Some((far, from)) = far {
-        spawned.insert(VisibilityRange::abrupt(0.0, from));
+    // One mesh drawn at a time: the full one up to the first level's distance, each simpler
+    // one up to the next's.
+    let starts: Vec<f32> = far.iter().map(|(_, from)| *from).collect();
+    if let Some(first) = starts.first() {
+        spawned.insert(VisibilityRange::abrupt(0.0, *first));
+    }
+    for (level, (mesh, from)) in far.into_iter().enumerate() {
+        let to = starts.get(level + 1).copied().unwrap_or(f32::MAX);
         spawned.with_child((
-            FarTile { cell: tile.cell },
-            Mesh3d(meshes.add(far)),
+            FarTile {
+                cell: tile.cell,
+                level,
+            },
+            Mesh3d(meshes.add(mesh)),
             MeshMaterial3d(materials.tiles.clone()),
             Transform::IDENTITY,
-            VisibilityRange::abrupt(from, f32::MAX),
+            VisibilityRange::abrupt(from, to),
         ));
     }
 }

@@ -7,7 +7,7 @@ use super::{BuildingTile, CityState, FarTile, TileMeshes, palette};
 use crate::app::Settings;
 use crate::city::CityModel;
 use crate::city::style::{Choice, Theme};
-use crate::city::tiles::{FarSpec, mesh_tile};
+use crate::city::tiles::{FAR_LEVELS, FarSpec, mesh_tile};
 use crate::geometry::extrude::Palette;
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
@@ -132,14 +132,19 @@ fn restyle(
     let neutral = palette(&settings);
     let simple_beyond = settings.buildings.simple_beyond;
     // The tiles as they are in the scene (cells, centres, members), meshed again.
-    type Layout = ((i32, i32), [f64; 2], Vec<usize>, Option<FarSpec>);
+    type Layout = ((i32, i32), [f64; 2], Vec<usize>, Vec<FarSpec>);
     let layout: Vec<Layout> = tiles
         .iter()
         .map(|t| {
-            let far = t.far_from.map(|from_distance| FarSpec {
-                simple_beyond,
-                from_distance,
-            });
+            let far = t
+                .far_from
+                .iter()
+                .zip(FAR_LEVELS)
+                .map(|(from, k)| FarSpec {
+                    simple_beyond: simple_beyond * k,
+                    from_distance: *from,
+                })
+                .collect();
             (t.cell, t.center, t.buildings.clone(), far)
         })
         .collect();
@@ -162,7 +167,7 @@ fn restyle(
                     cell,
                     center,
                     members,
-                    far,
+                    &far,
                     &palette_of,
                 ))
             })
@@ -211,8 +216,8 @@ fn receive(
                 let mut far = HashMap::new();
                 for t in new {
                     near.insert(t.tile.cell, t.near);
-                    if let Some((m, _)) = t.far {
-                        far.insert(t.tile.cell, m);
+                    for (level, (m, _)) in t.far.into_iter().enumerate() {
+                        far.insert((t.tile.cell, level), m);
                     }
                 }
                 for (tile, mut mesh) in &mut tiles {
@@ -221,7 +226,7 @@ fn receive(
                     }
                 }
                 for (tile, mut mesh) in &mut far_tiles {
-                    if let Some(m) = far.remove(&tile.cell) {
+                    if let Some(m) = far.remove(&(tile.cell, tile.level)) {
                         mesh.0 = meshes.add(m);
                     }
                 }

@@ -2,9 +2,10 @@
 //! buildings draws in tens of draw calls. Each tile remembers which buildings it holds;
 //! picking is exact per building ([`crate::geometry::pick`]), independent of the batching.
 //!
-//! Each tile also has a simpler mesh for distant views ([`FarMesh`]): outlines smoothed, flat
-//! roofs, tiny buildings left out. The viewer shows one or the other by the camera's distance
-//! to the tile, so a tile is still one draw call.
+//! Each tile also has simpler meshes for distant views ([`FarMesh`], one per entry of
+//! [`FAR_LEVELS`]): outlines smoothed, flat roofs, buildings under a few pixels left out. The
+//! viewer shows one of a tile's meshes by the camera's distance to it, so a tile is still one
+//! draw call.
 
 use super::Building;
 use crate::geometry::extrude::{MeshBuffers, Palette};
@@ -21,8 +22,8 @@ pub struct Tile {
     pub mesh: MeshBuffers,
     /// Indices into the building list.
     pub buildings: Vec<usize>,
-    /// The simpler mesh shown from afar (`None`: the tile is always drawn in full).
-    pub far: Option<FarMesh>,
+    /// The simpler meshes shown from afar, nearest first (none: always drawn in full).
+    pub far: Vec<FarMesh>,
 }
 
 /// A tile's mesh for distant views.
@@ -35,6 +36,10 @@ pub struct FarMesh {
     /// is nearer than the configured distance when it is drawn simpler.
     pub from_distance: f64,
 }
+
+/// The distances of the simpler meshes, in multiples of `buildings.simple_beyond`: one drawn
+/// from there, a simpler one from four times as far.
+pub const FAR_LEVELS: [f64; 2] = [1.0, 4.0];
 
 /// How far outlines may move in a mesh for views from `distance` metres or more: 1/500 of it
 /// (2 m at 1 km, about two pixels of a 1280×800 view with a 45° field of view).
@@ -49,8 +54,10 @@ pub struct TileStats {
     pub tiles: usize,
     /// Triangles in all tiles.
     pub triangles: usize,
-    /// Triangles in all tiles' meshes for distant views.
+    /// Triangles in all tiles' meshes for distant views (the first level).
     pub far_triangles: usize,
+    /// Triangles in all tiles' meshes for the most distant views (the last level).
+    pub farthest_triangles: usize,
     /// Bytes of vertex and index data.
     pub bytes: usize,
 }
@@ -86,7 +93,7 @@ pub fn fit_tile_size(buildings: &[Building], wanted: f64, max_tiles: usize) -> f
 }
 
 /// Groups buildings into tiles of `tile_size` metres and meshes each tile.
-/// With `simple_beyond` > 0, each tile also gets its [`FarMesh`] for views from that far.
+/// With `simple_beyond` > 0, each tile also gets its [`FarMesh`]es for views from that far.
 pub fn build_tiles(
     buildings: &[Building],
     tile_size: f64,
@@ -114,16 +121,18 @@ fn build_tiles_with(
                 (f64::from(cell.0) + 0.5) * tile_size,
                 (f64::from(cell.1) + 0.5) * tile_size,
             ];
-            let far = (simple_beyond > 0.0).then_some(FarSpec {
-                simple_beyond,
-                from_distance: simple_beyond + tile_size * std::f64::consts::FRAC_1_SQRT_2,
-            });
-            let tile = mesh_tile(buildings, cell, center, members, far, palette_of);
+            let far = far_levels(simple_beyond, tile_size);
+            let tile = mesh_tile(buildings, cell, center, members, &far, palette_of);
             stats.tiles += 1;
             stats.triangles += tile.mesh.triangle_count();
             stats.bytes += tile.mesh.byte_size();
-            if let Some(f) = &tile.far {
-                stats.far_triangles += f.mesh.triangle_count();
+            for (level, f) in tile.far.iter().enumerate() {
+                if level == 0 {
+                    stats.far_triangles += f.mesh.triangle_count();
+                }
+                if level + 1 == tile.far.len() {
+                    stats.farthest_triangles += f.mesh.triangle_count();
+                }
                 stats.bytes += f.mesh.byte_size();
             }
             tile
@@ -142,22 +151,46 @@ pub struct FarSpec {
     pub from_distance: f64,
 }
 
+/// The simpler meshes a tile of `tile_size` gets for `simple_beyond` (none for 0): one per
+/// [`FAR_LEVELS`], each shown from its distance plus half the tile's diagonal to the tile's
+/// centre, so that no building of the tile is nearer than the level's distance.
+///
+/// ```
+/// use citytwin::city::tiles::far_levels;
+/// let levels = far_levels(1000.0, 200.0);
+/// assert_eq!(levels.len(), 2);
+/// assert_eq!(levels[1].simple_beyond, 4000.0);
+/// assert!(far_levels(0.0, 200.0).is_empty());
+/// ```
+pub fn far_levels(simple_beyond: f64, tile_size: f64) -> Vec<FarSpec> {
+    if simple_beyond <= 0.0 {
+        return Vec::new();
+    }
+    FAR_LEVELS
+        .iter()
+        .map(|k| FarSpec {
+            simple_beyond: simple_beyond * k,
+            from_distance: simple_beyond * k + tile_size * std::f64::consts::FRAC_1_SQRT_2,
+        })
+        .collect()
+}
+
 /// Meshes one tile: `members` (indices into `buildings`) relative to `center`, in full and,
-/// with `far`, simpler for distant views; each building in `palette_of(index)`. Used to build
+/// for each of `far`, simpler for distant views; each building in `palette_of(index)`. Used to build
 /// tiles and to re-mesh the tiles in the scene in a new style.
 pub fn mesh_tile(
     buildings: &[Building],
     cell: (i32, i32),
     center: [f64; 2],
     members: Vec<usize>,
-    far: Option<FarSpec>,
+    far: &[FarSpec],
     palette_of: &dyn Fn(usize) -> Palette,
 ) -> Tile {
     let mut mesh = MeshBuffers::default();
     for &i in &members {
         buildings[i].mesh_into(&mut mesh, center, &palette_of(i));
     }
-    let far = far.map(|spec| {
+    let far = far.iter().map(|spec| {
         let tolerance = far_tolerance(spec.simple_beyond);
         let mut far = MeshBuffers::default();
         for &i in &members {
@@ -168,6 +201,7 @@ pub fn mesh_tile(
             from_distance: spec.from_distance,
         }
     });
+    let far = far.collect();
     Tile {
         cell,
         center,
@@ -223,7 +257,7 @@ fn build_single_with(
                 cell,
                 b.footprint.center(),
                 vec![i],
-                None,
+                &[],
                 palette_of,
             );
             stats.tiles += 1;
@@ -376,9 +410,9 @@ mod tests {
         };
         let buildings = [stepped, kiosk];
         let (near, _) = build_tiles(&buildings, 400.0, 0.0, &Palette::default());
-        assert!(near[0].far.is_none(), "0 draws everything in full");
+        assert!(near[0].far.is_empty(), "0 draws everything in full");
         let (tiles, stats) = build_tiles(&buildings, 400.0, 1000.0, &Palette::default());
-        let far = tiles[0].far.as_ref().unwrap();
+        let far = &tiles[0].far[0];
         // Full: 6 walls + 4 roof triangles, and the kiosk's 4 walls + 2 roof triangles.
         assert_eq!(stats.triangles, (12 + 4) + (8 + 2));
         // From afar (2 m tolerance): the step is smoothed away (a box: 8 + 2), the kiosk left out.
@@ -386,5 +420,10 @@ mod tests {
         assert_eq!(stats.far_triangles, 10);
         // It takes over when no building of the tile is nearer than 1 km.
         assert!((far.from_distance - (1000.0 + 400.0 / 2f64.sqrt())).abs() < 1e-9);
+        // From four times as far (8 m tolerance), the 30 × 20 m building is still a box.
+        let farthest = &tiles[0].far[1];
+        assert_eq!(farthest.mesh.triangle_count(), 10);
+        assert_eq!(stats.farthest_triangles, 10);
+        assert!(farthest.from_distance > far.from_distance);
     }
 }
