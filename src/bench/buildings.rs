@@ -17,8 +17,9 @@
 //! viewer started on the replicated file (`--file … --frame-stats`, under `xvfb-run` when there
 //! is no display), seconds from its start to the first frame with every building drawn
 //! (`first_complete_frame`), or `null` with the reason in `first_frame_note`; and
-//! `frame_p50_ms`, the median time of the frames the viewer draws in the two seconds after it
-//! (it redraws continuously in `--frame-stats` mode): what orbiting the city would feel like.
+//! `frame_p50_ms`, the median time of a still frame at full resolution: the frames the viewer
+//! draws in two seconds from 2.5 s after it (it redraws continuously in `--frame-stats` mode
+//! from the complete frame on, and has sharpened from its quick 40% resolution by then).
 
 use crate::city::{self, tiles};
 use crate::config::Config;
@@ -250,7 +251,10 @@ fn first_frame(file: &Path, batch: bool, timeout_s: f64) -> Result<(f64, Option<
                             deadline = Instant::now() + Duration::from_secs(30);
                         }
                     }
-                    (Ok((s, None)), Some("frames")) if v["t"].as_f64() >= Some(*s + 2.0) => {
+                    // A report of two seconds that start 2.5 s after the complete frame: the
+                    // view has sharpened to full resolution by then (it is drawn at 40% while
+                    // the city comes in, on a software renderer).
+                    (Ok((s, None)), Some("frames")) if v["t"].as_f64() >= Some(*s + 4.5) => {
                         result = Ok((*s, v["frame_p50_ms"].as_f64()));
                         break;
                     }
