@@ -78,6 +78,8 @@ pub(crate) fn run(
     let first = streamer.grid().wanted(target);
     let total = first.len();
     let mut error = None;
+    // One query per cell: a query per area would page through the broker's answer with
+    // offsets, which costs brokers more than small answers.
     for (done, cell) in first.into_iter().enumerate() {
         let _ = tx.send(LoaderMessage::Progress(Progress {
             stage: "loading the buildings around the view",
@@ -119,16 +121,21 @@ pub(crate) fn run(
     drop(heartbeat);
     let mut failed: HashMap<Cell, Instant> = HashMap::new();
     loop {
+        // The cells around the target not loaded (and not failed lately), nearest first.
         let missing = |s: &Streamer, failed: &HashMap<Cell, Instant>, t: [f64; 2]| {
             let loaded: HashSet<&Cell> = s.loaded().collect();
-            s.grid().wanted(t).into_iter().find(|c| {
-                !loaded.contains(c) && failed.get(c).is_none_or(|at| at.elapsed() > RETRY_AFTER)
-            })
+            s.grid()
+                .wanted(t)
+                .into_iter()
+                .filter(|c| {
+                    !loaded.contains(c) && failed.get(c).is_none_or(|at| at.elapsed() > RETRY_AFTER)
+                })
+                .collect::<Vec<Cell>>()
         };
-        let wait = if missing(&streamer, &failed, target).is_some() {
-            Duration::ZERO
-        } else {
+        let wait = if missing(&streamer, &failed, target).is_empty() {
             Duration::from_secs(1)
+        } else {
+            Duration::ZERO
         };
         match view_rx.recv_timeout(wait) {
             Ok(t) => target = view_rx.try_iter().last().unwrap_or(t),
@@ -137,19 +144,19 @@ pub(crate) fn run(
         }
         let mut changed = streamer.drop_far(target) > 0;
         let started = Instant::now();
-        while let Some(cell) = missing(&streamer, &failed, target) {
+        for cell in missing(&streamer, &failed, target) {
+            changed = true;
             match streamer.load(cell) {
                 Ok(_) => {
-                    changed = true;
                     failed.remove(&cell);
                 }
                 Err(e) => {
                     warn!("cannot load the buildings of cell {cell:?}: {e}");
                     failed.insert(cell, Instant::now());
                     error = Some(e.to_string());
-                    changed = true;
                 }
             }
+            // Show what came, and follow the camera if it moved on.
             if started.elapsed() > UPDATE_EVERY || !view_rx.is_empty() {
                 break;
             }

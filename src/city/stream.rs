@@ -21,7 +21,12 @@ use crate::ngsi_ld::client::Client;
 use crate::ngsi_ld::geo_query::GeoQuery;
 use crate::ngsi_ld::request::EntityQuery;
 use crate::source::{BrokerSource, SourceError};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+
+/// How far (m) beyond the cells asked for a geo-query reaches, so that a building whose
+/// outline lies beside the cell holding the centre of its bounding box is still returned
+/// (at most half a cell).
+pub const MARGIN: f64 = 50.0;
 
 /// A cell of the grid (east index, north index).
 pub type Cell = (i32, i32);
@@ -134,6 +139,7 @@ pub struct Streamer {
     building_type: String,
     cells: BTreeMap<Cell, Vec<Building>>,
     skipped: Vec<SkippedItem>,
+    skipped_ids: HashSet<String>,
     /// The model without buildings: origin, sensors, labels.
     base: CityModel,
     added: Vec<Cell>,
@@ -230,6 +236,7 @@ impl Streamer {
             config,
             cells: BTreeMap::new(),
             skipped: Vec::new(),
+            skipped_ids: HashSet::new(),
             base,
             added: Vec::new(),
             removed: Vec::new(),
@@ -272,9 +279,43 @@ impl Streamer {
 
     /// Fetches and decodes one cell's buildings; returns how many it holds.
     pub fn load(&mut self, cell: Cell) -> Result<usize, LoadError> {
-        let ring: Vec<[f64; 2]> = self
-            .grid
-            .ring(cell)
+        self.load_cells(&[cell], &mut |_, _| {})
+    }
+
+    /// Fetches and decodes the buildings of several cells with one geo-query (their bounding
+    /// box, widened by [`MARGIN`] so that a building whose outline lies beside the cell holding
+    /// its centre is returned too); returns how many they hold. `progress(received, total)`
+    /// follows the pages. (The viewer asks for one cell at a time: a large answer is paged
+    /// with offsets, which costs brokers more than several small answers.)
+    pub fn load_cells(
+        &mut self,
+        cells: &[Cell],
+        progress: &mut dyn FnMut(usize, Option<usize>),
+    ) -> Result<usize, LoadError> {
+        let Some(first) = cells.first() else {
+            return Ok(0);
+        };
+        let [mut w, mut s, mut e, mut n] = {
+            let r = self.grid.ring(*first);
+            [r[0][0], r[0][1], r[2][0], r[2][1]]
+        };
+        for c in cells {
+            let r = self.grid.ring(*c);
+            (w, s, e, n) = (
+                w.min(r[0][0]),
+                s.min(r[0][1]),
+                e.max(r[2][0]),
+                n.max(r[2][1]),
+            );
+        }
+        let m = MARGIN.min(self.grid.size / 2.0);
+        let corners = [
+            [w - m, s - m],
+            [e + m, s - m],
+            [e + m, n + m],
+            [w - m, n + m],
+        ];
+        let ring: Vec<[f64; 2]> = corners
             .iter()
             .map(|p| {
                 self.georef
@@ -283,7 +324,7 @@ impl Streamer {
             })
             .collect::<Result<_, _>>()?;
         let geo = GeoQuery::intersects_ring(&ring)
-            .map_err(|e| LoadError::Data(format!("cannot ask for a cell: {e}")))?;
+            .map_err(|e| LoadError::Data(format!("cannot ask for an area: {e}")))?;
         let q = EntityQuery {
             types: vec![self.building_type.clone()],
             geo: Some(geo),
@@ -291,27 +332,33 @@ impl Streamer {
         };
         let parsed = self
             .runtime
-            .block_on(self.client.query_all(&q, &mut |_, _| {}))
+            .block_on(self.client.query_all(&q, progress))
             .map_err(SourceError::from)?;
-        let mut model = super::from_entities(parsed.entities, &self.config, &mut |_| {})?;
-        let grid = self.grid;
-        model
-            .buildings
-            .retain(|b| grid.cell_of(b.footprint.center()) == cell);
-        // Skipped items of a cell are reported once, even when neighbours return them too.
+        let model = super::from_entities(parsed.entities, &self.config, &mut |_| {})?;
+        let mut by_cell: BTreeMap<Cell, Vec<Building>> =
+            cells.iter().map(|c| (*c, Vec::new())).collect();
+        let mut n = 0;
+        for b in model.buildings {
+            // Each building once: in the cell holding its centre, if that was asked for.
+            if let Some(list) = by_cell.get_mut(&self.grid.cell_of(b.footprint.center())) {
+                list.push(b);
+                n += 1;
+            }
+        }
+        // Skipped items are reported once, even when several queries return them.
         for s in parsed.skipped.into_iter().chain(model.skipped) {
-            if !self.skipped.iter().any(|k| k.id == s.id) {
+            if self.skipped_ids.insert(s.id.clone()) {
                 self.skipped.push(s);
             }
         }
-        let n = model.buildings.len();
-        tracing::debug!(
-            "cell {cell:?}: {} entities returned, {n} buildings centred in it",
-            model.entities_read
-        );
-        self.cells.insert(cell, model.buildings);
-        self.removed.retain(|r| *r != cell);
-        self.added.push(cell);
+        tracing::debug!("{} cells: {n} buildings", cells.len());
+        for (cell, list) in by_cell {
+            self.cells.insert(cell, list);
+            self.removed.retain(|r| *r != cell);
+            if !self.added.contains(&cell) {
+                self.added.push(cell);
+            }
+        }
         Ok(n)
     }
 
