@@ -50,7 +50,24 @@ impl Plugin for UiPlugin {
                     .after(bevy_egui::EguiPreUpdateSet::ProcessInput)
                     .before(bevy_egui::EguiPreUpdateSet::BeginPass),
             )
+            .add_systems(
+                PostUpdate,
+                redraw_after_new_glyphs
+                    .after(bevy_egui::EguiPostUpdateSet::ProcessOutput)
+                    .before(bevy_egui::EguiPostUpdateSet::PostProcessOutput),
+            )
             .add_systems(EguiPrimaryContextPass, ui);
+    }
+}
+
+/// When egui adds glyphs (or images) to its textures, the new texels reach the GPU a frame
+/// later: draw once more, or text drawn on demand would show gaps until the next redraw.
+fn redraw_after_new_glyphs(
+    outputs: Query<&bevy_egui::EguiRenderOutput>,
+    mut redraw: MessageWriter<bevy::window::RequestRedraw>,
+) {
+    if outputs.iter().any(|o| !o.textures_delta.set.is_empty()) {
+        redraw.write(bevy::window::RequestRedraw);
     }
 }
 
