@@ -255,6 +255,7 @@ impl Plugin for BuildingsPlugin {
                     reload,
                     receive,
                     spawn_tiles,
+                    bring_near_meshes,
                     stream::follow_view,
                     stream::apply.run_if(|s: Res<CityState>| s.is_ready()),
                     select_initial,
@@ -279,6 +280,10 @@ pub fn to_mesh(buffers: MeshBuffers) -> Mesh {
     .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, buffers.normals)
     .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, buffers.colors)
     .with_inserted_indices(Indices::U32(buffers.indices))
+}
+
+fn triangle_count(mesh: &Mesh) -> usize {
+    mesh.indices().map_or(0, |i| i.len() / 3)
 }
 
 pub(crate) fn palette(settings: &Settings) -> Palette {
@@ -483,11 +488,16 @@ fn spawn_tile(
             center: tile.center,
             far_from: far.iter().map(|(_, from)| f64::from(*from)).collect(),
         },
-        Mesh3d(meshes.add(near)),
         MeshMaterial3d(materials.tiles.clone()),
         Transform::from_translation(translation),
         ChildOf(root),
     ));
+    if far.is_empty() {
+        spawned.insert(Mesh3d(meshes.add(near)));
+    } else {
+        // Handed to the GPU when the camera first comes near ([`bring_near_meshes`]).
+        spawned.insert(NearMesh(Some(near)));
+    }
     // One mesh drawn at a time: the full one up to the first level's distance, each simpler
     // one up to the next's.
     let starts: Vec<f32> = far.iter().map(|(_, from)| *from).collect();
@@ -506,6 +516,39 @@ fn spawn_tile(
             Transform::IDENTITY,
             VisibilityRange::abrupt(from, to),
         ));
+    }
+}
+
+/// A tile's full mesh, kept until the camera first comes near enough to draw it: a city seen
+/// from afar then sends only its simpler meshes to the GPU (faster to the first frame, less
+/// GPU memory).
+#[derive(Component)]
+pub struct NearMesh(pub Option<Mesh>);
+
+/// How much nearer than its switch distance a tile's full mesh is made ready (m), so that it is
+/// there before it is drawn.
+const NEAR_AHEAD: f32 = 400.0;
+
+/// Hands full meshes to the GPU for the tiles the camera comes near (all of them when there
+/// is no camera, as in a headless app).
+fn bring_near_meshes(
+    mut commands: Commands,
+    mut tiles: Query<(Entity, &BuildingTile, &GlobalTransform, &mut NearMesh)>,
+    camera: Query<&GlobalTransform, With<MainCamera>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut redraw: MessageWriter<RequestRedraw>,
+) {
+    let eye = camera.single().ok().map(GlobalTransform::translation);
+    for (e, tile, at, mut near) in &mut tiles {
+        let switch = tile.far_from.first().copied().unwrap_or(0.0) as f32;
+        let close = eye.is_none_or(|eye| eye.distance(at.translation()) < switch + NEAR_AHEAD);
+        if close && let Some(mesh) = near.0.take() {
+            commands
+                .entity(e)
+                .remove::<NearMesh>()
+                .insert(Mesh3d(meshes.add(mesh)));
+            redraw.write(RequestRedraw);
+        }
     }
 }
 
@@ -656,7 +699,13 @@ fn spawn_tiles(
         let Some(t) = pending.0.pop() else {
             break;
         };
-        budget = budget.saturating_sub(t.near.indices().map_or(0, |i| i.len() / 3).max(1));
+        // What goes to the GPU now: the full mesh, or the simpler ones for a tile that has them.
+        let now: usize = if t.far.is_empty() {
+            triangle_count(&t.near)
+        } else {
+            t.far.iter().map(|(m, _)| triangle_count(m)).sum()
+        };
+        budget = budget.saturating_sub(now.max(1));
         spawn_tile(&mut commands, &mut meshes, &materials, *root, t);
         state.tiles_spawned += 1;
     }

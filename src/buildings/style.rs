@@ -3,7 +3,7 @@
 //! the tiles with the theme's colours off the main thread and swaps the meshes in, so the
 //! camera keeps moving meanwhile. `None` returns to the neutral style.
 
-use super::{BuildingTile, CityState, FarTile, TileMeshes, palette};
+use super::{BuildingTile, CityState, FarTile, NearMesh, TileMeshes, palette};
 use crate::app::Settings;
 use crate::city::CityModel;
 use crate::city::style::{Choice, Theme};
@@ -64,7 +64,12 @@ pub(super) fn build(app: &mut App) {
     app.init_resource::<BuildingStyle>()
         .init_resource::<StyleWork>()
         .add_message::<SetBuildingStyle>()
-        .add_systems(Update, (analyse_city, restyle, receive).chain());
+        .add_systems(
+            Update,
+            (analyse_city, restyle, receive)
+                .chain()
+                .after(super::bring_near_meshes),
+        );
 }
 
 /// sRGB to the linear colours vertex colours use.
@@ -176,12 +181,21 @@ fn restyle(
     });
 }
 
+/// A tile's full mesh: on the GPU, or waiting until the camera comes near.
+type TileMeshesNow = (
+    Entity,
+    &'static BuildingTile,
+    Option<&'static mut Mesh3d>,
+    Option<&'static mut NearMesh>,
+);
+
 fn receive(
     mut work: ResMut<StyleWork>,
     settings: Res<Settings>,
     mut set: MessageWriter<SetBuildingStyle>,
     mut style: ResMut<BuildingStyle>,
-    mut tiles: Query<(&BuildingTile, &mut Mesh3d), Without<FarTile>>,
+    mut tiles: Query<TileMeshesNow, Without<FarTile>>,
+    mut commands: Commands,
     mut far_tiles: Query<(&FarTile, &mut Mesh3d), Without<BuildingTile>>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut redraw: MessageWriter<RequestRedraw>,
@@ -220,9 +234,18 @@ fn receive(
                         far.insert((t.tile.cell, level), m);
                     }
                 }
-                for (tile, mut mesh) in &mut tiles {
-                    if let Some(m) = near.remove(&tile.cell) {
-                        mesh.0 = meshes.add(m);
+                for (e, tile, mesh, pending) in &mut tiles {
+                    let Some(m) = near.remove(&tile.cell) else {
+                        continue;
+                    };
+                    match (mesh, pending) {
+                        // A full mesh not on the GPU yet is replaced where it waits.
+                        (_, Some(mut pending)) if pending.0.is_some() => pending.0 = Some(m),
+                        (Some(mut mesh), _) => mesh.0 = meshes.add(m),
+                        // Handed to the GPU this very frame: replace it after.
+                        _ => {
+                            commands.entity(e).insert(Mesh3d(meshes.add(m)));
+                        }
                     }
                 }
                 for (tile, mut mesh) in &mut far_tiles {

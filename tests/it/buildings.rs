@@ -223,3 +223,55 @@ fn a_broker_holding_more_than_fits_is_loaded_by_viewport_as_the_camera_moves() {
     let picked = citytwin::buildings::pick_building(&model, &ray).unwrap();
     assert!(model.buildings[picked].footprint.contains(c) || model.buildings[picked].id == far.id);
 }
+
+#[test]
+fn a_tile_sends_its_full_mesh_to_the_gpu_only_when_the_camera_comes_near() {
+    use citytwin::buildings::{BuildingTile, FarTile, NearMesh};
+    use citytwin::camera::MainCamera;
+    let config = Config::from_layers(Vec::new()).unwrap();
+    let mut app = citytwin::app::headless(config);
+    // A camera 30 km above the demo: every tile is seen from afar.
+    let camera = app
+        .world_mut()
+        .spawn((MainCamera, Transform::from_xyz(0.0, 30_000.0, 0.0)))
+        .id();
+    run_until(&mut app, "the demo's tiles", |app| {
+        app.world().resource::<CityState>().is_ready()
+    });
+    app.update();
+    let world = app.world_mut();
+    let tiles: Vec<(Entity, [f64; 2], bool, bool)> = world
+        .query::<(Entity, &BuildingTile, Has<Mesh3d>, Has<NearMesh>)>()
+        .iter(world)
+        .map(|(e, t, full, waiting)| (e, t.center, full, waiting))
+        .collect();
+    assert!(tiles.len() > 10);
+    assert!(
+        tiles.iter().all(|(_, _, full, waiting)| !full && *waiting),
+        "from 30 km no tile's full mesh is on the GPU"
+    );
+    let far_meshes = world
+        .query_filtered::<&Mesh3d, With<FarTile>>()
+        .iter(world)
+        .count();
+    assert_eq!(far_meshes, tiles.len() * 2, "two simpler meshes per tile");
+    // Down to 300 m above one tile: its full mesh goes to the GPU, the farthest stay waiting.
+    let (near_tile, c, _, _) = tiles[tiles.len() / 2];
+    world
+        .entity_mut(camera)
+        .insert(Transform::from_xyz(c[0] as f32, 300.0, -c[1] as f32));
+    app.update();
+    app.update();
+    let world = app.world_mut();
+    assert!(world.entity(near_tile).contains::<Mesh3d>());
+    assert!(!world.entity(near_tile).contains::<NearMesh>());
+    let waiting = world
+        .query_filtered::<Entity, With<NearMesh>>()
+        .iter(world)
+        .count();
+    assert!(
+        waiting > 0 && waiting < tiles.len(),
+        "{waiting} of {} still waiting",
+        tiles.len()
+    );
+}
