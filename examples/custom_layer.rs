@@ -10,9 +10,9 @@
 
 use bevy::prelude::*;
 use citytwin::app::{CityTwinPlugins, Settings};
-use citytwin::buildings::CityState;
 use citytwin::config::Config;
-use citytwin::layers::{LayerMember, Layers};
+use citytwin::scene::CityState;
+use citytwin::scene::{LayerMember, Layers};
 use std::sync::Arc;
 
 fn main() {

@@ -1,11 +1,15 @@
-//! The viewer application: Bevy's plugins, citytwin's [`CityTwinPlugins`] and the window.
+//! The viewer application, composition only: Bevy's plugins, citytwin's
+//! [`CityTwinPlugins`] and the window.
 
 use crate::buildings::BuildingsPlugin;
 use crate::camera::CameraPlugin;
 use crate::capture::{CapturePlugin, CaptureRequest, SavePicturePlugin};
+use crate::clock::ClockPlugin;
 use crate::config::Config;
 use crate::environment::EnvironmentPlugin;
 use crate::layers::LayersPlugin;
+use crate::scene::{InitialSelection, SceneClock, ScenePlugin};
+use crate::sensors::SensorsPlugin;
 use crate::ui::UiPlugin;
 use bevy::app::PluginGroupBuilder;
 use bevy::prelude::*;
@@ -14,30 +18,26 @@ use bevy::window::{MonitorSelection, WindowMode, WindowResolution};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// The configuration, shared by all plugins.
-#[derive(Resource, Clone, Debug)]
-pub struct Settings(pub Arc<Config>);
+/// The configuration resource. It lives in [`crate::scene`]; kept here too because
+/// hackathon teams' apps (and `examples/custom_layer.rs`) insert it next to
+/// [`CityTwinPlugins`].
+pub use crate::scene::Settings;
 
-impl std::ops::Deref for Settings {
-    type Target = Config;
-    fn deref(&self) -> &Config {
-        &self.0
-    }
-}
-
-/// citytwin's plugins, one per concern. Hackathon teams can add them to an app of their own
-/// (after Bevy's `DefaultPlugins`, bevy_egui's `EguiPlugin` and a [`Settings`] resource), or
-/// disable some: `CityTwinPlugins.build().disable::<UiPlugin>()`.
+/// citytwin's plugins, one per concern, over the [`ScenePlugin`] they share. Hackathon teams
+/// can add them to an app of their own (after Bevy's `DefaultPlugins`, bevy_egui's
+/// `EguiPlugin` and, to choose the configuration, a [`Settings`] resource), or disable some:
+/// `CityTwinPlugins.build().disable::<UiPlugin>()`.
 pub struct CityTwinPlugins;
 
 impl PluginGroup for CityTwinPlugins {
     fn build(self) -> PluginGroupBuilder {
         PluginGroupBuilder::start::<Self>()
-            .add(crate::clock::ClockPlugin)
+            .add(ScenePlugin)
+            .add(ClockPlugin)
             .add(LayersPlugin)
             .add(EnvironmentPlugin)
             .add(BuildingsPlugin)
-            .add(crate::sensors::SensorsPlugin)
+            .add(SensorsPlugin)
             .add(CameraPlugin)
             .add(SavePicturePlugin)
             .add(UiPlugin)
@@ -56,7 +56,8 @@ pub struct ViewerOptions {
     /// Print frame statistics as JSON lines on standard output (and draw continuously, so
     /// that they measure drawing rather than waiting for input).
     pub frame_stats: bool,
-    /// Start the time panel at this time (see [`crate::clock::parse_at`]) instead of live.
+    /// Start the time panel at this time (see [`crate::clock::model::parse_at`]) instead of
+    /// live.
     pub at: Option<String>,
 }
 
@@ -104,9 +105,9 @@ pub fn run(config: Config, options: ViewerOptions) -> AppExit {
     }
     if let Some(text) = &options.at {
         let now = crate::timestamp::now_millis();
-        match crate::clock::parse_at(text, now) {
+        match crate::clock::model::parse_at(text, now) {
             Some(t) => {
-                let mut clock = crate::clock::SceneClock::default();
+                let mut clock = SceneClock::default();
                 clock.seek(t, now);
                 app.insert_resource(clock);
             }
@@ -117,7 +118,7 @@ pub fn run(config: Config, options: ViewerOptions) -> AppExit {
         }
     }
     if let Some(id) = options.select {
-        app.insert_resource(crate::buildings::InitialSelection(id));
+        app.insert_resource(InitialSelection(id));
     }
     if !screenshot_mode {
         // Draw only when something changes (input, camera motion, loading, UI animation):
@@ -135,7 +136,8 @@ pub fn run(config: Config, options: ViewerOptions) -> AppExit {
 
 /// The viewer without a window or renderer: the data side (buildings loaded and meshed,
 /// sensors and their live feed, layers) on Bevy's `MinimalPlugins`. Call `update()` to run
-/// a frame. Used by `citytwin bench live` and by tests that check the ECS.
+/// a frame; dropping the app stops its services. Used by `citytwin bench live` and by tests
+/// that check the ECS.
 pub fn headless(config: Config) -> App {
     let mut app = App::new();
     app.add_plugins((
@@ -145,15 +147,13 @@ pub fn headless(config: Config) -> App {
     ))
     .init_asset::<Mesh>()
     .init_asset::<StandardMaterial>()
-    .init_resource::<crate::camera::target::ViewArea>()
-    .add_message::<crate::camera::ViewClicked>()
-    .add_message::<bevy::window::RequestRedraw>()
     .insert_resource(Settings(Arc::new(config)))
     .add_plugins((
-        crate::clock::ClockPlugin,
-        crate::layers::LayersPlugin,
+        ScenePlugin,
+        ClockPlugin,
+        LayersPlugin,
         BuildingsPlugin,
-        crate::sensors::SensorsPlugin,
+        SensorsPlugin,
     ));
     app
 }

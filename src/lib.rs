@@ -1,37 +1,84 @@
 //! citytwin: a GPU-rendered 3D city digital-twin viewer for NGSI-LD context brokers.
 //!
-//! Data flows one way: a [`source`] (a file, the built-in demo, later a broker) yields
-//! [`ngsi_ld`] entities; [`city`] decodes the buildings among them, [`georef`] places them in
+//! Data flows one way: a [`source`] (a file, the built-in demo, a broker) yields [`ngsi_ld`]
+//! entities; [`city`] decodes the buildings and sensors among them, [`georef`] places them in
 //! local metres around a scene origin, [`geometry`] extrudes them into meshes batched in
-//! tiles; Bevy plugins ([`app::CityTwinPlugins`]) put them in the scene, and the [`ui`] reads
-//! the scene's state and sends commands back.
+//! tiles; the viewer's plugins put them in the [`scene`], and the [`ui`] reads the scene and
+//! sends messages back.
 //!
-//! The pure cores (`ngsi_ld`, `georef`, `geometry`, `city`, `config`, `source`, `check`) have
-//! no Bevy in them and are tested alone. Each concern that touches the ECS is one plugin:
-//! [`clock`], [`buildings`], [`sensors`], [`camera`], [`environment`], [`layers`], [`ui`],
-//! [`capture`].
+//! The modules come in four layers; a module may use those of its own layer and the layers
+//! above it in this list, never one below (a test, `layering` in `tests/it`, holds the table
+//! of allowed edges, and there are no cycles):
+//!
+//! **Core**: pure Rust, no Bevy and no servers, each tested alone.
+//! - [`timestamp`]: times as NGSI-LD writes them (RFC 3339) and durations.
+//! - [`text`]: numbers as people read them.
+//! - [`cancel`]: asking long work to stop.
+//! - [`ngsi_ld`]: the data model, payload parsing, queries and the HTTP client.
+//! - [`georef`]: longitude/latitude to scene metres and back, through PROJ.
+//! - [`geometry`]: footprints, extrusion into meshes, picking.
+//! - [`config`]: the configuration, section by section, with validation.
+//! - [`source`]: reading a file, the demo's data or a broker (it never starts a server).
+//! - [`city`]: buildings and sensors decoded, sensor layers, past values, tiles, styles,
+//!   loading by viewport.
+//! - [`clock::model`]: the scene clock without Bevy, and local time.
+//!
+//! **Services**: threads and servers, no ECS.
+//! - [`worker`]: background threads that belong to a handle and are stopped in order.
+//! - [`broker`]: the local NGSI-LD broker (`citytwin broker`).
+//! - [`simulate`]: simulated sensors.
+//! - [`live`]: the live feed that keeps sensors in step with a broker.
+//! - [`demo`]: the demo's local broker and simulator, for the viewer and `check` alike.
+//!
+//! **Viewer** (Bevy): the scene at the bottom, one plugin per concern above it, the UI, and
+//! the app that composes them.
+//! - [`scene`]: the state every plugin reads, the messages they send, the frame's order.
+//! - [`clock`]: moves the scene clock on.
+//! - [`layers`]: layer visibility.
+//! - [`camera`]: the orbit camera and its controls.
+//! - [`environment`]: ground, sky and sun.
+//! - [`buildings`]: loading, tiles, picking, styles.
+//! - [`sensors`]: markers and the live feed in the scene.
+//! - [`capture`]: screenshots and saved pictures.
+//! - [`diagnostics`]: frame statistics.
+//! - [`ui`]: the egui interface.
+//! - [`app`]: [`app::CityTwinPlugins`] and the window; composition only.
+//!
+//! **Commands**: [`cli`], one module per `citytwin` command.
 
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
-pub mod app;
-pub mod bench;
+// Core
+pub mod cancel;
+pub mod city;
+pub mod config;
+pub mod geometry;
+pub mod georef;
+pub mod ngsi_ld;
+pub mod source;
+pub mod text;
+pub mod timestamp;
+
+// Services
 pub mod broker;
+pub mod demo;
+pub mod live;
+pub mod simulate;
+pub mod worker;
+
+// Viewer
+pub mod app;
 pub mod buildings;
 pub mod camera;
 pub mod capture;
-pub mod check;
-pub mod city;
 pub mod clock;
-pub mod config;
 pub mod diagnostics;
 pub mod environment;
-pub mod geometry;
-pub mod georef;
 pub mod layers;
-pub mod ngsi_ld;
+pub mod scene;
 pub mod sensors;
-pub mod simulate;
-pub mod source;
-pub mod timestamp;
 pub mod ui;
+
+// Commands
+pub mod cli;

@@ -55,7 +55,7 @@ impl Rng {
 
 /// The kinds of sensor simulated, one per default sensor layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum SensorKind {
     /// AirQualityObserved (NO₂, PM10).
     AirQuality,
     /// WeatherObserved (temperature, humidity, wind).
@@ -72,27 +72,27 @@ pub enum Kind {
     Device,
 }
 
-impl Kind {
+impl SensorKind {
     /// The NGSI-LD entity type.
     pub fn entity_type(self) -> &'static str {
         match self {
-            Kind::AirQuality => "AirQualityObserved",
-            Kind::Weather => "WeatherObserved",
-            Kind::Noise => "NoiseLevelObserved",
-            Kind::Traffic => "TrafficFlowObserved",
-            Kind::Parking => "ParkingSpot",
-            Kind::Streetlight => "Streetlight",
-            Kind::Device => "Device",
+            SensorKind::AirQuality => "AirQualityObserved",
+            SensorKind::Weather => "WeatherObserved",
+            SensorKind::Noise => "NoiseLevelObserved",
+            SensorKind::Traffic => "TrafficFlowObserved",
+            SensorKind::Parking => "ParkingSpot",
+            SensorKind::Streetlight => "Streetlight",
+            SensorKind::Device => "Device",
         }
     }
-    const ALL: [(Kind, usize); 7] = [
-        (Kind::AirQuality, 8),
-        (Kind::Weather, 3),
-        (Kind::Noise, 12),
-        (Kind::Traffic, 24),
-        (Kind::Parking, 40),
-        (Kind::Streetlight, 60),
-        (Kind::Device, 10),
+    const ALL: [(SensorKind, usize); 7] = [
+        (SensorKind::AirQuality, 8),
+        (SensorKind::Weather, 3),
+        (SensorKind::Noise, 12),
+        (SensorKind::Traffic, 24),
+        (SensorKind::Parking, 40),
+        (SensorKind::Streetlight, 60),
+        (SensorKind::Device, 10),
     ];
 }
 
@@ -102,7 +102,7 @@ pub struct SimSensor {
     /// Entity id.
     pub id: String,
     /// What it is.
-    pub kind: Kind,
+    pub kind: SensorKind,
     /// Its position (a lane: its points).
     pub points: Vec<LonLat>,
     /// How busy its street is (0.5–1.5), so sensors differ.
@@ -203,7 +203,7 @@ pub fn place(bbox: [f64; 4], obstacles: Obstacles, seed: u64) -> Vec<SimSensor> 
     let (w, s, e, n) = (bbox[0], bbox[1], bbox[2], bbox[3]);
     let (dx, dy) = ((e - w) * 0.08, (n - s) * 0.08);
     let (w, s, e, n) = (w + dx, s + dy, e - dx, n - dy);
-    for (kind, count) in Kind::ALL {
+    for (kind, count) in SensorKind::ALL {
         for i in 0..count {
             let mut points = Vec::new();
             for _ in 0..400 {
@@ -211,7 +211,7 @@ pub fn place(bbox: [f64; 4], obstacles: Obstacles, seed: u64) -> Vec<SimSensor> 
                 if grid.blocked(p) {
                     continue;
                 }
-                if kind != Kind::Traffic {
+                if kind != SensorKind::Traffic {
                     points = vec![p];
                     break;
                 }
@@ -237,8 +237,10 @@ pub fn place(bbox: [f64; 4], obstacles: Obstacles, seed: u64) -> Vec<SimSensor> 
                 continue;
             }
             let state = match kind {
-                Kind::Parking => if rng.unit() < 0.5 { "free" } else { "occupied" }.to_owned(),
-                Kind::Streetlight => "ok".to_owned(),
+                SensorKind::Parking => {
+                    if rng.unit() < 0.5 { "free" } else { "occupied" }.to_owned()
+                }
+                SensorKind::Streetlight => "ok".to_owned(),
                 _ => String::new(),
             };
             out.push(SimSensor {
@@ -307,13 +309,13 @@ impl SimSensor {
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
         let name = match self.kind {
-            Kind::AirQuality => format!("Air quality station {n} (simulated)"),
-            Kind::Weather => format!("Weather station {n} (simulated)"),
-            Kind::Noise => format!("Noise sensor {n} (simulated)"),
-            Kind::Traffic => format!("Traffic lane {n} (simulated)"),
-            Kind::Parking => format!("P-{n:02} (simulated)"),
-            Kind::Streetlight => format!("Streetlight {n} (simulated)"),
-            Kind::Device => format!("Device {n} (simulated)"),
+            SensorKind::AirQuality => format!("Air quality station {n} (simulated)"),
+            SensorKind::Weather => format!("Weather station {n} (simulated)"),
+            SensorKind::Noise => format!("Noise sensor {n} (simulated)"),
+            SensorKind::Traffic => format!("Traffic lane {n} (simulated)"),
+            SensorKind::Parking => format!("P-{n:02} (simulated)"),
+            SensorKind::Streetlight => format!("Streetlight {n} (simulated)"),
+            SensorKind::Device => format!("Device {n} (simulated)"),
         };
         let mut set = |k: &str, a: Attribute| {
             e.attributes.insert(k.to_owned(), vec![a]);
@@ -326,9 +328,9 @@ impl SimSensor {
         set("dataProvider", Attribute::property(json!(PROVIDER)));
         set("source", Attribute::property(json!("citytwin simulate")));
         match self.kind {
-            Kind::Traffic => set("laneId", Attribute::property(json!(1))),
-            Kind::Parking => set("category", Attribute::property(json!(["onStreet"]))),
-            Kind::Device => set("deviceCategory", Attribute::property(json!(["sensor"]))),
+            SensorKind::Traffic => set("laneId", Attribute::property(json!(1))),
+            SensorKind::Parking => set("category", Attribute::property(json!(["onStreet"]))),
+            SensorKind::Device => set("deviceCategory", Attribute::property(json!(["sensor"]))),
             _ => {}
         }
         e
@@ -346,13 +348,13 @@ impl SimSensor {
         };
         let temperature = 9.0 + 5.0 * ((hour - 9.0) / 24.0 * std::f64::consts::TAU).sin();
         match self.kind {
-            Kind::AirQuality => {
+            SensorKind::AirQuality => {
                 let no2 = (18.0 + 95.0 * load + rng.noise(6.0)).max(2.0);
                 set("no2", prop(json!(round(no2, 0)), Some("GQ"), &t));
                 let pm10 = (12.0 + 30.0 * load + rng.noise(4.0)).max(1.0);
                 set("pm10", prop(json!(round(pm10, 0)), Some("GQ"), &t));
             }
-            Kind::Weather => {
+            SensorKind::Weather => {
                 set(
                     "temperature",
                     prop(
@@ -377,7 +379,7 @@ impl SimSensor {
                     ),
                 );
             }
-            Kind::Noise => {
+            SensorKind::Noise => {
                 let laeq = 45.0 + 24.0 * load + rng.noise(1.5);
                 set("LAeq", prop(json!(round(laeq, 1)), Some("2N"), &t));
                 set(
@@ -389,7 +391,7 @@ impl SimSensor {
                     ),
                 );
             }
-            Kind::Traffic => {
+            SensorKind::Traffic => {
                 let speed = (52.0 * (1.0 - 0.8 * load) + rng.noise(3.0)).max(2.0);
                 let intensity = (40.0 + 900.0 * load + rng.noise(30.0)).max(0.0);
                 set(
@@ -399,8 +401,8 @@ impl SimSensor {
                 set("intensity", prop(json!(round(intensity, 0)), None, &t));
                 set("occupancy", prop(json!(round(load * 0.9, 2)), None, &t));
             }
-            Kind::Parking => set("status", prop(json!(self.state), None, &t)),
-            Kind::Streetlight => {
+            SensorKind::Parking => set("status", prop(json!(self.state), None, &t)),
+            SensorKind::Streetlight => {
                 let on = !(6.5..17.0).contains(&hour);
                 let power = if self.state != "ok" {
                     "off"
@@ -412,7 +414,7 @@ impl SimSensor {
                 set("powerState", prop(json!(power), None, &t));
                 set("status", prop(json!(self.state), None, &t));
             }
-            Kind::Device => {
+            SensorKind::Device => {
                 set(
                     "batteryLevel",
                     prop(json!(round(self.battery, 3)), None, &t),
@@ -451,7 +453,7 @@ impl SimSensor {
         }
         let hour = solar_hour(now, self.points[0].lon);
         match self.kind {
-            Kind::Parking => {
+            SensorKind::Parking => {
                 let busy = if (8.0..19.0).contains(&hour) {
                     0.8
                 } else {
@@ -470,14 +472,14 @@ impl SimSensor {
                     return None;
                 }
             }
-            Kind::Streetlight => {
+            SensorKind::Streetlight => {
                 if self.state == "ok" && rng.unit() < 0.002 {
                     self.state = "defectiveLamp".to_owned();
                 } else if self.state != "ok" && rng.unit() < 0.05 {
                     self.state = "ok".to_owned();
                 }
             }
-            Kind::Device => {
+            SensorKind::Device => {
                 self.battery -= 0.0005;
                 if self.battery < 0.05 {
                     self.battery = 1.0;
@@ -495,7 +497,7 @@ pub fn initial_entities(sensors: &mut [SimSensor], now: i64, seed: u64) -> Vec<E
     let mut rng = Rng::new(seed ^ 0x5EED);
     let silent = sensors
         .iter()
-        .position(|s| s.kind == Kind::AirQuality)
+        .position(|s| s.kind == SensorKind::AirQuality)
         .unwrap_or(0);
     sensors
         .iter_mut()
@@ -677,7 +679,7 @@ mod tests {
         let p = LonLat::new(0.0, 51.5);
         let s = SimSensor {
             id: "urn:ngsi-ld:AirQualityObserved:citytwin-sim-001".into(),
-            kind: Kind::AirQuality,
+            kind: SensorKind::AirQuality,
             points: vec![p],
             busyness: 1.0,
             out_until: 0,

@@ -8,12 +8,11 @@
 //! start inside the process ([`start_demo_broker`]), so the demo takes the same path as a
 //! city's broker.
 
-use crate::broker::{Broker, BrokerConfig, BrokerHandle};
-use crate::config::Config;
+use crate::cancel::Cancel;
+use crate::config::{Config, SourceSetting};
 use crate::ngsi_ld::client::{Auth, Client, ClientConfig, ClientError, Secret};
 use crate::ngsi_ld::request::EntityQuery;
-use crate::ngsi_ld::{Entity, ParsedPayload, Representation, Terms, parse_payload};
-use crate::simulate::{self, SimSensor};
+use crate::ngsi_ld::{ParsedPayload, Representation, Terms, parse_payload};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -63,15 +62,25 @@ pub enum Source {
 }
 
 impl Source {
-    /// The source the configuration names: `"demo"` → [`Source::Demo`], `"broker"` → the
+    /// The source the configuration names: the demo → [`Source::Demo`], `"broker"` → the
     /// broker of `[broker]` (asking for the building type and the sensor layers' types),
     /// anything else is a path.
     pub fn from_config(config: &Config) -> Result<Self, SourceError> {
-        Ok(match config.data.source.as_str() {
-            "demo" => Self::Demo,
-            "broker" => Self::Broker(Box::new(broker_source(config, config.entity_types())?)),
-            path => Self::File(PathBuf::from(path)),
+        Ok(match &config.data.source {
+            SourceSetting::Demo => Self::Demo,
+            SourceSetting::Broker => {
+                Self::Broker(Box::new(broker_source(config, config.entity_types())?))
+            }
+            SourceSetting::File(path) => Self::File(path.clone()),
         })
+    }
+
+    /// The broker to read, for a broker source.
+    pub fn broker(&self) -> Option<&BrokerSource> {
+        match self {
+            Self::Broker(b) => Some(b),
+            _ => None,
+        }
     }
 
     /// A label for the UI and reports.
@@ -145,72 +154,6 @@ pub fn broker_source(config: &Config, types: Vec<String>) -> Result<BrokerSource
     })
 }
 
-/// Starts a local broker inside this process on a free loopback port, in memory, seeded with
-/// the demo district and simulated sensors among its buildings (see [`crate::simulate`]);
-/// returns it with the source to read it through and the sensors, for the simulator to keep
-/// changing.
-pub fn start_demo_broker(
-    config: &Config,
-) -> Result<(BrokerHandle, BrokerSource, Vec<SimSensor>), SourceError> {
-    let broker = Broker::new(BrokerConfig {
-        bind: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        database: PathBuf::from(":memory:"),
-        max_page_size: config.local_broker.max_page_size,
-        history_hours: config.local_broker.history_hours,
-        ..BrokerConfig::default()
-    })
-    .map_err(|e| SourceError::Broker(e.to_string()))?;
-    let mut parsed = read(&Source::Demo, &mut |_, _| {})?;
-    let mut sensors = demo_sensors(&parsed.entities, DEMO_SEED);
-    parsed.entities.extend(simulate::initial_entities(
-        &mut sensors,
-        crate::timestamp::now_millis(),
-        DEMO_SEED,
-    ));
-    let report = broker
-        .seed("", parsed)
-        .map_err(|e| SourceError::Broker(e.to_string()))?;
-    tracing::debug!("demo broker seeded with {} entities", report.entities);
-    let handle = broker
-        .spawn()
-        .map_err(|e| SourceError::Broker(format!("cannot start the local broker: {e}")))?;
-    let source = BrokerSource {
-        client: ClientConfig {
-            page_size: config.local_broker.max_page_size,
-            ..ClientConfig::new(handle.url())
-        },
-        types: config.entity_types(),
-        label: DEMO_NAME.to_owned(),
-        attribution: Some(DEMO_ATTRIBUTION.to_owned()),
-    };
-    Ok((handle, source, sensors))
-}
-
-/// The seed of the demo's simulated sensors (the same places on every start).
-pub const DEMO_SEED: u64 = 2026;
-
-/// Simulated sensors placed among `buildings` (off their footprints, within their extent),
-/// the same for the same `seed`.
-pub fn demo_sensors(buildings: &[Entity], seed: u64) -> Vec<SimSensor> {
-    let obstacles = simulate::obstacles_of(buildings);
-    let mut bbox = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-    for p in &obstacles {
-        use geo::BoundingRect;
-        if let Some(r) = p.bounding_rect() {
-            bbox = [
-                bbox[0].min(r.min().x),
-                bbox[1].min(r.min().y),
-                bbox[2].max(r.max().x),
-                bbox[3].max(r.max().y),
-            ];
-        }
-    }
-    if obstacles.is_empty() {
-        return Vec::new();
-    }
-    simulate::place(bbox, obstacles, seed)
-}
-
 /// Why a source could not be read at all. (Items inside a readable source that are bad are
 /// not errors: they are listed as skipped.)
 #[derive(Debug, thiserror::Error)]
@@ -248,6 +191,9 @@ pub enum SourceError {
     /// A broker could not be set up.
     #[error("{0}")]
     Broker(String),
+    /// Reading was stopped before it ended (the viewer closed, a new load began).
+    #[error("stopped before the data were read")]
+    Cancelled,
 }
 
 /// Reads and parses a source. `progress(received, total)` reports pages from a broker.
@@ -255,8 +201,18 @@ pub fn read(
     source: &Source,
     progress: &mut dyn FnMut(usize, Option<usize>),
 ) -> Result<ParsedPayload, SourceError> {
+    read_unless_cancelled(source, &Cancel::new(), progress)
+}
+
+/// [`read`], giving up with [`SourceError::Cancelled`] as soon as `cancel` is set (a broker's
+/// answer is not waited for).
+pub fn read_unless_cancelled(
+    source: &Source,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(usize, Option<usize>),
+) -> Result<ParsedPayload, SourceError> {
     let (bytes, path) = match source {
-        Source::Broker(b) => return read_broker(b, progress),
+        Source::Broker(b) => return read_broker(b, cancel, progress),
         Source::Demo => (demo_json()?, PathBuf::from("demo")),
         Source::File(path) => {
             let bytes = std::fs::read(path).map_err(|source| SourceError::Read {
@@ -271,6 +227,7 @@ pub fn read(
 
 fn read_broker(
     b: &BrokerSource,
+    cancel: &Cancel,
     progress: &mut dyn FnMut(usize, Option<usize>),
 ) -> Result<ParsedPayload, SourceError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -282,7 +239,10 @@ fn read_broker(
         types: b.types.clone(),
         ..EntityQuery::default()
     };
-    Ok(runtime.block_on(client.query_all(&query, progress))?)
+    runtime
+        .block_on(cancel.unless_cancelled(client.query_all(&query, progress)))
+        .ok_or(SourceError::Cancelled)?
+        .map_err(SourceError::from)
 }
 
 /// Bytes as stored, or unzipped when they are gzip-compressed; `path` names them in errors.
@@ -376,91 +336,6 @@ mod tests {
             .unwrap();
         let parsed = parse_bytes(&gz.finish().unwrap(), Path::new("x.json.gz")).unwrap();
         assert_eq!(parsed.entities.len(), 1);
-    }
-
-    #[test]
-    fn the_demo_through_the_local_broker_is_the_same_data() {
-        let config = Config::default();
-        let (handle, mut source, sensors) = start_demo_broker(&config).unwrap();
-        assert_eq!(sensors.len(), 157, "the demo's simulated sensors");
-        let all = read(&Source::Broker(Box::new(source.clone())), &mut |_, _| {}).unwrap();
-        assert_eq!(all.entities.len(), 7_981 + 157, "buildings and sensors");
-        source.types = vec!["Building".into()];
-        let mut pages = 0;
-        let parsed = read(&Source::Broker(Box::new(source)), &mut |_, total| {
-            pages += 1;
-            assert_eq!(total, Some(7_981));
-        })
-        .unwrap();
-        handle.stop();
-        assert_eq!(pages, 8, "7,981 entities in pages of 1,000");
-        let direct = read(&Source::Demo, &mut |_, _| {}).unwrap();
-        let mut a: Vec<_> = parsed.entities.iter().map(|e| e.id.clone()).collect();
-        let mut b: Vec<_> = direct.entities.iter().map(|e| e.id.clone()).collect();
-        a.sort();
-        b.sort();
-        assert_eq!(a, b);
-        let nyt = parsed
-            .entities
-            .iter()
-            .find(|e| e.id == "urn:ngsi-ld:Building:relation-1860567")
-            .unwrap();
-        assert_eq!(
-            nyt,
-            direct.entities.iter().find(|e| e.id == nyt.id).unwrap()
-        );
-    }
-
-    #[test]
-    fn the_cameras_ground_footprint_queries_the_broker() {
-        use crate::camera::orbit::{OrbitState, ground_footprint};
-        use crate::georef::{Georef, LonLat};
-        use crate::ngsi_ld::geo_query::GeoQuery;
-        use bevy::math::Vec3;
-        let config = Config::default();
-        let (handle, source, _) = start_demo_broker(&config).unwrap();
-        // Looking down at the Empire State Building from 600 m.
-        let georef = Georef::new(LonLat::new(-73.98566, 40.74844), None).unwrap();
-        let view = OrbitState {
-            focus: Vec3::ZERO,
-            heading: 0.0,
-            tilt: 80f32.to_radians(),
-            distance: 600.0,
-        };
-        let ring: Vec<[f64; 2]> = ground_footprint(&view, 45f32.to_radians(), 1.5, 20_000.0)
-            .iter()
-            .map(|p| {
-                let (ll, _) = georef
-                    .scene_to_lonlat([f64::from(p[0]), 0.0, f64::from(p[1])])
-                    .unwrap();
-                [ll.lon, ll.lat]
-            })
-            .collect();
-        let query = EntityQuery {
-            types: vec!["Building".into()],
-            geo: Some(GeoQuery::intersects_ring(&ring).unwrap()),
-            ..EntityQuery::default()
-        };
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let client = Client::new(source.client).unwrap();
-        let seen = rt
-            .block_on(client.query_all(&query, &mut |_, _| {}))
-            .unwrap();
-        handle.stop();
-        assert!(
-            seen.entities
-                .iter()
-                .any(|e| e.id == "urn:ngsi-ld:Building:way-34633854"),
-            "the Empire State Building is in view"
-        );
-        assert!(
-            seen.entities.len() > 50 && seen.entities.len() < 2_000,
-            "a block or two, not the district: {}",
-            seen.entities.len()
-        );
     }
 
     #[test]

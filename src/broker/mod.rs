@@ -35,6 +35,6 @@ pub mod store;
 mod subscriptions;
 mod temporal;
 
-pub use server::{Broker, BrokerConfig, BrokerHandle};
+pub use server::{Broker, BrokerHandle, ServerConfig};
 
 pub use crate::timestamp::now_rfc3339;

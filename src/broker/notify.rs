@@ -27,15 +27,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 /// The most entities one notification carries; more are sent in several.
 const MAX_ENTITIES_PER_NOTIFICATION: usize = 1000;
 
-/// A fresh id: the kind, then 16 random hex digits.
-pub fn new_id(kind: &str) -> String {
-    use std::hash::{BuildHasher, Hasher};
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-    h.write_i64(now_millis());
-    format!("urn:ngsi-ld:{kind}:{:016x}", h.finish())
-}
+use crate::ngsi_ld::new_id;
 
 /// How a subscription's notifications fared.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -32,9 +32,9 @@ pub const PREFIX: &str = "/ngsi-ld/v1";
 /// The core @context the broker announces.
 pub const CORE_CONTEXT: &str = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld";
 
-/// How the broker runs.
+/// How a local broker serves (from `[local_broker]` and `citytwin broker`'s flags).
 #[derive(Debug, Clone)]
-pub struct BrokerConfig {
+pub struct ServerConfig {
     /// Address to listen on (port 0 picks a free one).
     pub bind: SocketAddr,
     /// The SQLite file, or `:memory:`.
@@ -51,7 +51,7 @@ pub struct BrokerConfig {
     pub history_hours: f64,
 }
 
-impl Default for BrokerConfig {
+impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 1026)),
@@ -69,7 +69,7 @@ impl Default for BrokerConfig {
 #[derive(Clone)]
 pub(super) struct Shared {
     pub(super) store: Arc<Mutex<Store>>,
-    pub(super) config: Arc<BrokerConfig>,
+    pub(super) config: Arc<ServerConfig>,
     /// Subscriptions (also in the store, so they survive a restart).
     pub(super) subscriptions: Arc<Mutex<Registry>>,
     /// Committed changes, until the notifier starts and takes them.
@@ -81,8 +81,8 @@ pub struct Broker {
     shared: Shared,
 }
 
-/// A broker running on its own thread; dropping the handle does not stop it, [`BrokerHandle::stop`]
-/// does.
+/// A broker running on its own thread; [`BrokerHandle::stop`] (or dropping the handle) stops
+/// it and waits until its runtime and store are closed.
 #[derive(Debug)]
 pub struct BrokerHandle {
     /// The address it listens on.
@@ -97,14 +97,28 @@ impl BrokerHandle {
         format!("http://{}", self.addr)
     }
 
-    /// Stops the server and waits for it.
-    pub fn stop(mut self) {
+    /// Stops the server and waits for it. Later calls do nothing.
+    pub fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        crate::worker::join("the local broker", self.thread.take());
+    }
+}
+
+impl Drop for BrokerHandle {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl crate::worker::Service for BrokerHandle {
+    fn name(&self) -> &str {
+        "the local broker"
+    }
+
+    fn stop(&mut self) {
+        BrokerHandle::stop(self);
     }
 }
 
@@ -119,7 +133,7 @@ pub struct SeedReport {
 
 impl Broker {
     /// Opens the store.
-    pub fn new(config: BrokerConfig) -> Result<Self, StoreError> {
+    pub fn new(config: ServerConfig) -> Result<Self, StoreError> {
         let mut store = Store::open(&config.database)?;
         store.set_history_retention(config.history_hours);
         let (tx, rx) = notify::channel();

@@ -66,7 +66,7 @@ pub enum TimeProperty {
 
 /// The time filter of a temporal query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimeRel {
+pub enum TimeWindow {
     /// Strictly before the time (ms since the epoch).
     Before(i64),
     /// At or after the time.
@@ -81,7 +81,7 @@ pub struct HistoryQuery {
     /// Attributes (all when empty).
     pub attrs: Vec<String>,
     /// The time filter.
-    pub timerel: Option<TimeRel>,
+    pub timerel: Option<TimeWindow>,
     /// Which time is compared.
     pub time_property: TimeProperty,
     /// Only the last N instances of each attribute.
@@ -276,9 +276,9 @@ impl Store {
         let mut sql =
             format!("SELECT attr, {column}, instance FROM history WHERE tenant = ?1 AND id = ?2");
         match q.timerel {
-            Some(TimeRel::Before(t)) => sql.push_str(&format!(" AND {column} < {t}")),
-            Some(TimeRel::After(t)) => sql.push_str(&format!(" AND {column} >= {t}")),
-            Some(TimeRel::Between(a, b)) => {
+            Some(TimeWindow::Before(t)) => sql.push_str(&format!(" AND {column} < {t}")),
+            Some(TimeWindow::After(t)) => sql.push_str(&format!(" AND {column} >= {t}")),
+            Some(TimeWindow::Between(a, b)) => {
                 sql.push_str(&format!(" AND {column} >= {a} AND {column} < {b}"));
             }
             None => {}

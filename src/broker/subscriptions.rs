@@ -5,10 +5,10 @@
     reason = "error responses are returned early by value"
 )]
 
-use super::notify::new_id;
 use super::server::{
     PREFIX, Shared, bad, begin, begin_with_body, internal, lock, no_content, problem,
 };
+use crate::ngsi_ld::new_id;
 use crate::ngsi_ld::problem::ProblemKind;
 use axum::extract::{Path as UrlPath, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};

@@ -9,7 +9,7 @@ use super::server::{
     PREFIX, Shared, bad, begin, begin_with_body, existing_tenant, internal, lock, page_limit,
     params, problem,
 };
-use super::store::{HistoryQuery, Instance, TimeProperty, TimeRel};
+use super::store::{HistoryQuery, Instance, TimeProperty, TimeWindow};
 use crate::ngsi_ld::problem::ProblemKind;
 use crate::ngsi_ld::temporal::{self, TemporalQuery};
 use crate::timestamp::{format_millis, parse_duration_millis, parse_millis};
@@ -44,9 +44,9 @@ fn read_request(params: &[(String, String)]) -> Result<(TemporalQuery, TemporalR
     let ms = |t: &str| parse_millis(t).ok_or_else(|| format!("`{t}` is not an ISO 8601 time"));
     let timerel = match &tq.timerel {
         None => None,
-        Some(temporal::TimeRel::Before(t)) => Some(TimeRel::Before(ms(t)?)),
-        Some(temporal::TimeRel::After(t)) => Some(TimeRel::After(ms(t)?)),
-        Some(temporal::TimeRel::Between(a, b)) => Some(TimeRel::Between(ms(a)?, ms(b)?)),
+        Some(temporal::TimeRel::Before(t)) => Some(TimeWindow::Before(ms(t)?)),
+        Some(temporal::TimeRel::After(t)) => Some(TimeWindow::After(ms(t)?)),
+        Some(temporal::TimeRel::Between(a, b)) => Some(TimeWindow::Between(ms(a)?, ms(b)?)),
     };
     let time_property = match tq.time_property.as_deref() {
         Some("modifiedAt" | "createdAt") => TimeProperty::ModifiedAt,
@@ -81,7 +81,7 @@ fn read_request(params: &[(String, String)]) -> Result<(TemporalQuery, TemporalR
         Shape::Normalized
     };
     let origin = match timerel {
-        Some(TimeRel::After(t) | TimeRel::Between(t, _)) => Some(t),
+        Some(TimeWindow::After(t) | TimeWindow::Between(t, _)) => Some(t),
         _ => None,
     };
     Ok((

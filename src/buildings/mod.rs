@@ -1,146 +1,39 @@
 //! The buildings layer: loads the city off the main thread, spawns its tiles a few per frame,
 //! picks the building under a click or tap, and highlights the selected one.
 //!
-//! Loading runs on its own thread (reading, parsing, georeferencing, meshing) and reaches the
-//! ECS through a channel; [`CityState`] tells the UI how far it has got. [`style`] colours
-//! the buildings by an attribute.
+//! Loading runs on a thread of its own ([`loader`]: reading, parsing, georeferencing,
+//! meshing) and reaches the ECS through a channel; [`CityState`] tells the UI how far it has
+//! got. [`stream`] loads a big broker by viewport, [`style`] colours the buildings by an
+//! attribute, [`pick`] selects them.
 
+mod loader;
+mod pick;
 mod stream;
-pub mod style;
+mod style;
 
-use crate::city::stream::Streamer;
 pub use stream::Streaming;
 
-use crate::app::Settings;
-use crate::broker::BrokerHandle;
-use crate::camera::{MainCamera, ViewClicked, ViewMapping};
-use crate::city::tiles::{Tile, TileStats};
-use crate::city::{self, CityModel, Progress};
-use crate::config::Config;
-use crate::environment::color;
+use crate::city::tiles::Tile;
 use crate::geometry::extrude::{MeshBuffers, Palette};
-use crate::geometry::pick::Ray;
-use crate::layers::{LayerMember, Layers};
-use crate::simulate::SimSensor;
-use crate::source::{BrokerSource, Source, start_demo_broker};
+use crate::scene::{
+    self, CityState, LayerMember, Layers, LoadStatus, MainCamera, ReloadCity, SceneSet,
+    SceneSource, SelectBuilding, Settings, ViewportStatus, Workers, color,
+};
+use crate::worker::Stage;
 use bevy::asset::RenderAssetUsages;
 use bevy::camera::visibility::VisibilityRange;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
-use bevy::winit::{EventLoopProxy, EventLoopProxyWrapper, WinitUserEvent};
-use crossbeam_channel::{Receiver, Sender, TryRecvError};
+use bevy::winit::EventLoopProxyWrapper;
+use crossbeam_channel::{Receiver, TryRecvError};
+use loader::LoaderMessage;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Triangles handed to the renderer per frame at most (at least one tile per frame), so a
 /// large city appears progressively instead of stalling one frame.
 const TRIANGLES_PER_FRAME: usize = 1_500_000;
-
-/// Where loading stands.
-#[derive(Debug, Clone, PartialEq)]
-pub enum LoadStatus {
-    /// Still working.
-    Loading {
-        /// What is happening.
-        stage: String,
-        /// Items done.
-        done: usize,
-        /// Items in all (0 when unknown).
-        total: usize,
-    },
-    /// Every tile is in the scene.
-    Ready,
-    /// Loading failed; the message says what to do.
-    Failed(String),
-}
-
-/// The loaded city, for the UI, the camera and picking.
-#[derive(Resource, Debug)]
-pub struct CityState {
-    /// Progress or outcome.
-    pub status: LoadStatus,
-    /// The city once decoded (before its tiles are all spawned).
-    pub model: Option<Arc<CityModel>>,
-    /// Tiles in the city.
-    pub tiles_total: usize,
-    /// Tiles spawned so far.
-    pub tiles_spawned: usize,
-    /// Triangles in all tiles.
-    pub triangles: usize,
-    /// When loading started.
-    pub started: Instant,
-    /// How long until every tile was spawned.
-    pub ready_after: Option<Duration>,
-    /// Progress of a load under way (also during a reload, while the old city is shown).
-    pub progress: Option<Progress>,
-    /// Why the last reload failed (the city shown is the one loaded before).
-    pub last_error: Option<String>,
-    /// Loading by viewport, when it is on.
-    pub viewport: Option<ViewportStatus>,
-    /// Counts the loads: a new number for each city loaded (or reloaded), the same while
-    /// buildings come and go by viewport (then `model` changes, the load does not).
-    pub load_id: u64,
-}
-
-impl Default for CityState {
-    fn default() -> Self {
-        Self {
-            status: LoadStatus::Loading {
-                stage: "starting".to_owned(),
-                done: 0,
-                total: 0,
-            },
-            model: None,
-            tiles_total: 0,
-            tiles_spawned: 0,
-            triangles: 0,
-            started: Instant::now(),
-            ready_after: None,
-            progress: None,
-            last_error: None,
-            load_id: 0,
-            viewport: None,
-        }
-    }
-}
-
-impl CityState {
-    /// Whether every tile is in the scene.
-    pub fn is_ready(&self) -> bool {
-        self.status == LoadStatus::Ready
-    }
-}
-
-/// What loading by viewport holds now (for the UI).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ViewportStatus {
-    /// Cells loaded.
-    pub cells: usize,
-    /// The load radius (m).
-    pub radius_m: f64,
-    /// Why the last cell could not be loaded (it is asked for again later).
-    pub last_error: Option<String>,
-}
-
-/// The building shown in the inspector, by index into [`CityModel::buildings`].
-#[derive(Resource, Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Selection {
-    /// The selected building.
-    pub building: Option<usize>,
-}
-
-/// Selects a building (or clears the selection with `None`).
-#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SelectBuilding(pub Option<usize>);
-
-/// Asks the camera to bring a building into view.
-#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FocusBuilding(pub usize);
-
-/// A building to select as soon as the city is loaded (`--select ID`).
-#[derive(Resource, Debug, Clone, PartialEq, Eq)]
-pub struct InitialSelection(pub String);
 
 /// A tile of buildings in the scene.
 #[derive(Component, Debug)]
@@ -173,44 +66,6 @@ pub struct BuildingsRoot;
 #[derive(Component, Debug)]
 pub struct SelectionHighlight;
 
-pub(crate) enum LoaderMessage {
-    Progress(Progress),
-    LocalBroker(BrokerHandle, Box<BrokerSource>, Vec<SimSensor>),
-    Done(Box<CityModel>, Vec<TileMeshes>, TileStats),
-    Streaming(Streaming),
-    Failed(String),
-}
-
-/// The system that picks a building on a click; other pickable layers run after it and
-/// before [`ApplySelectionSet`], so that what they pick can clear the building selection.
-#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PickSet;
-
-/// The system that applies [`SelectBuilding`] messages.
-#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ApplySelectionSet;
-
-/// The NGSI-LD broker citytwin runs inside itself for the demo district, while it runs.
-#[derive(Resource, Debug)]
-pub struct LocalBroker {
-    /// The running broker.
-    pub handle: BrokerHandle,
-    /// How to read from it.
-    pub source: BrokerSource,
-    /// The demo's simulated sensors, until the sensors layer starts the simulator.
-    pub simulation: Vec<SimSensor>,
-}
-
-/// Asks to load the data again (from the broker or file); on failure the city shown stays.
-#[derive(Message, Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ReloadCity;
-
-#[derive(Resource)]
-struct Loader(Receiver<LoaderMessage>);
-
-#[derive(Resource, Default)]
-struct PendingTiles(Vec<TileMeshes>);
-
 /// A tile with its meshes ready for the GPU: the full one, and those for distant views with
 /// the camera distance each takes over from.
 pub(crate) struct TileMeshes {
@@ -242,28 +97,26 @@ pub struct BuildingsPlugin;
 
 impl Plugin for BuildingsPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<CityState>()
-            .init_resource::<Selection>()
-            .init_resource::<PendingTiles>()
-            .add_message::<SelectBuilding>()
-            .add_message::<FocusBuilding>()
-            .add_message::<ReloadCity>()
+        scene::ensure(app);
+        app.init_resource::<PendingTiles>()
             .add_systems(Startup, start_loading)
             .add_systems(
                 Update,
                 (
-                    reload,
-                    receive,
-                    spawn_tiles,
-                    bring_near_meshes,
-                    stream::follow_view,
-                    stream::apply.run_if(|s: Res<CityState>| s.is_ready()),
-                    select_initial,
-                    pick.in_set(PickSet),
-                    apply_selection.in_set(ApplySelectionSet),
-                )
-                    .chain()
-                    .after(crate::camera::CameraInputSet),
+                    (
+                        reload,
+                        receive,
+                        spawn_tiles,
+                        bring_near_meshes,
+                        stream::follow_view,
+                        stream::apply.run_if(|s: Res<CityState>| s.is_ready()),
+                        pick::select_initial,
+                    )
+                        .chain()
+                        .in_set(SceneSet::Load),
+                    pick::pick.in_set(SceneSet::Pick),
+                    pick::apply_selection.in_set(SceneSet::Select),
+                ),
             );
         style::build(app);
     }
@@ -286,6 +139,7 @@ fn triangle_count(mesh: &Mesh) -> usize {
     mesh.indices().map_or(0, |i| i.len() / 3)
 }
 
+/// The neutral wall and roof colours of the configuration, linear, for vertex colours.
 pub(crate) fn palette(settings: &Settings) -> Palette {
     let lin = |hex: &str| {
         let c = color(hex).to_linear();
@@ -302,6 +156,7 @@ fn start_loading(
     settings: Res<Settings>,
     mut materials: ResMut<Assets<StandardMaterial>>,
     mut layers: ResMut<Layers>,
+    mut workers: ResMut<Workers>,
     waker: Option<Res<EventLoopProxyWrapper>>,
 ) {
     layers.register("buildings", "Buildings");
@@ -328,147 +183,42 @@ fn start_loading(
             ..default()
         }),
     });
-    commands.insert_resource(Loader(spawn_loader(
-        settings.0.clone(),
-        palette(&settings),
+    start_loader(
+        &mut commands,
+        &mut workers,
+        &settings,
         None,
+        waker.as_deref(),
+    );
+}
+
+/// Tiles received and not yet in the scene (spawned a few per frame).
+#[derive(Resource, Default)]
+struct PendingTiles(Vec<TileMeshes>);
+
+/// The loader's channel, while it loads (it goes on as the streamer after).
+#[derive(Resource)]
+struct Loader(Receiver<LoaderMessage>);
+
+/// Starts the loader thread (see [`loader`]), owned by the scene's workers; with `source`
+/// given (a reload) it reads that instead of resolving the configured one.
+fn start_loader(
+    commands: &mut Commands,
+    workers: &mut Workers,
+    settings: &Settings,
+    source: Option<crate::source::Source>,
+    waker: Option<&EventLoopProxyWrapper>,
+) {
+    let (rx, worker) = loader::spawn(
+        settings.0.clone(),
+        palette(settings),
+        source,
         waker.map(|w| (**w).clone()),
-    )));
-}
-
-/// The loader's end of its channel: news (the city, a failure) wakes the window's event loop
-/// at once, and a heartbeat wakes it twice a second while the loader works, so that the
-/// progress shown moves on; in between the viewer does not draw, and the loader keeps the CPU.
-/// A headless app has no loop to wake.
-#[derive(Clone)]
-pub(crate) struct LoaderTx {
-    tx: Sender<LoaderMessage>,
-    waker: Option<EventLoopProxy<WinitUserEvent>>,
-}
-
-impl LoaderTx {
-    fn new(tx: Sender<LoaderMessage>, waker: Option<EventLoopProxy<WinitUserEvent>>) -> Self {
-        Self { tx, waker }
+    );
+    if let Some(w) = worker {
+        workers.add("loader", Stage::Reader, w);
     }
-
-    /// Sends a message (progress waits for the next heartbeat); false when the viewer no
-    /// longer listens.
-    pub(crate) fn send(&self, message: LoaderMessage) -> bool {
-        let progress = matches!(message, LoaderMessage::Progress(_));
-        let sent = self.tx.send(message).is_ok();
-        if !progress {
-            self.wake();
-        }
-        sent
-    }
-
-    /// Wakes the event loop twice a second until the guard is dropped, so the progress shown
-    /// moves on during long steps that report nothing (parsing a large file).
-    pub(crate) fn heartbeat(&self) -> Option<Sender<()>> {
-        let waker = self.waker.clone()?;
-        let (stop, stopped) = crossbeam_channel::bounded::<()>(0);
-        std::thread::Builder::new()
-            .name("citytwin-heartbeat".to_owned())
-            .spawn(move || {
-                while let Err(crossbeam_channel::RecvTimeoutError::Timeout) =
-                    stopped.recv_timeout(Duration::from_millis(500))
-                {
-                    let _ = waker.send_event(WinitUserEvent::WakeUp);
-                }
-            })
-            .ok()?;
-        Some(stop)
-    }
-
-    /// Wakes the event loop (after news sent through another channel).
-    pub(crate) fn wake(&self) {
-        if let Some(w) = &self.waker {
-            let _ = w.send_event(WinitUserEvent::WakeUp);
-        }
-    }
-}
-
-/// Loads on a thread of its own: starts the local demo broker when needed (unless
-/// `local` is given), reads, georeferences, meshes, and reports through the channel.
-fn spawn_loader(
-    config: Arc<Config>,
-    palette: Palette,
-    local: Option<BrokerSource>,
-    waker: Option<EventLoopProxy<WinitUserEvent>>,
-) -> Receiver<LoaderMessage> {
-    let (tx, rx) = crossbeam_channel::unbounded();
-    let tx = LoaderTx::new(tx, waker);
-    let spawned = std::thread::Builder::new()
-        .name("citytwin-loader".to_owned())
-        .spawn(move || {
-            let heartbeat = tx.heartbeat();
-            let source = match (local, config.data.source.as_str()) {
-                (Some(b), _) => Ok(Source::Broker(Box::new(b))),
-                (None, "demo") => {
-                    let _ = tx.send(LoaderMessage::Progress(Progress {
-                        stage: "starting the local broker",
-                        done: 0,
-                        total: 0,
-                    }));
-                    start_demo_broker(&config).map(|(handle, b, sensors)| {
-                        let _ = tx.send(LoaderMessage::LocalBroker(
-                            handle,
-                            Box::new(b.clone()),
-                            sensors,
-                        ));
-                        Source::Broker(Box::new(b))
-                    })
-                }
-                (None, _) => Source::from_config(&config),
-            };
-            // A broker holding more than fits is loaded by viewport.
-            if let Ok(Source::Broker(b)) = &source {
-                let progress_tx = tx.clone();
-                let opened = Streamer::open(b, &config, &mut |done, total| {
-                    let _ = progress_tx.send(LoaderMessage::Progress(Progress {
-                        stage: "receiving sensors",
-                        done,
-                        total: total.unwrap_or(0),
-                    }));
-                });
-                match opened {
-                    Ok(Some(streamer)) => return stream::run(streamer, palette, &tx, heartbeat),
-                    Ok(None) => {}
-                    Err(e) => {
-                        let _ = tx.send(LoaderMessage::Failed(e.to_string()));
-                        return;
-                    }
-                }
-            }
-            let progress_tx = tx.clone();
-            let result = source.map_err(city::LoadError::from).and_then(|source| {
-                city::load_with_progress(&source, &config, &mut |p| {
-                    let _ = progress_tx.send(LoaderMessage::Progress(p));
-                })
-            });
-            let message = match result {
-                Ok(model) => {
-                    let _ = tx.send(LoaderMessage::Progress(Progress {
-                        stage: "meshing",
-                        done: 0,
-                        total: model.buildings.len(),
-                    }));
-                    let (tiles, stats) = crate::city::tiles::build_configured(
-                        &model.buildings,
-                        &config.buildings,
-                        &palette,
-                    );
-                    let tiles = tiles.into_iter().map(TileMeshes::of).collect();
-                    LoaderMessage::Done(Box::new(model), tiles, stats)
-                }
-                Err(e) => LoaderMessage::Failed(e.to_string()),
-            };
-            let _ = tx.send(message);
-        });
-    if let Err(e) = spawned {
-        error!("cannot start the loader thread: {e}");
-    }
-    rx
+    commands.insert_resource(Loader(rx));
 }
 
 /// Spawns a tile: its full mesh, and its simpler mesh for distant views as a child; the
@@ -556,10 +306,11 @@ fn bring_near_meshes(
 fn reload(
     mut messages: MessageReader<ReloadCity>,
     loader: Option<Res<Loader>>,
-    local: Option<Res<LocalBroker>>,
+    source: Option<Res<SceneSource>>,
     settings: Res<Settings>,
     mut state: ResMut<CityState>,
     mut commands: Commands,
+    mut workers: ResMut<Workers>,
     waker: Option<Res<EventLoopProxyWrapper>>,
 ) {
     if messages.read().count() == 0 || loader.is_some() {
@@ -567,16 +318,17 @@ fn reload(
     }
     state.started = Instant::now();
     state.last_error = None;
-    // The streamer of the city shown stops when its channel closes.
+    // The streamer of the city shown stops (the new loader replaces it among the workers).
     commands.remove_resource::<Streaming>();
     state.viewport = None;
-    let local = local.map(|l| l.source.clone());
-    commands.insert_resource(Loader(spawn_loader(
-        settings.0.clone(),
-        palette(&settings),
-        local,
-        waker.map(|w| (**w).clone()),
-    )));
+    let source = source.map(|s| s.source.clone());
+    start_loader(
+        &mut commands,
+        &mut workers,
+        &settings,
+        source,
+        waker.as_deref(),
+    );
 }
 
 #[allow(clippy::too_many_arguments, reason = "a Bevy system")]
@@ -585,6 +337,7 @@ fn receive(
     mut state: ResMut<CityState>,
     mut pending: ResMut<PendingTiles>,
     mut commands: Commands,
+    mut workers: ResMut<Workers>,
     old_tiles: Query<Entity, With<BuildingTile>>,
     mut select: MessageWriter<SelectBuilding>,
 ) {
@@ -604,16 +357,13 @@ fn receive(
                 }
                 state.progress = Some(p);
             }
-            Ok(LoaderMessage::LocalBroker(handle, source, simulation)) => {
-                info!(
-                    "local NGSI-LD broker with the demo district at {}",
-                    handle.url()
-                );
-                commands.insert_resource(LocalBroker {
-                    handle,
-                    source: *source,
-                    simulation,
-                });
+            Ok(LoaderMessage::Source(source, demo)) => {
+                let demo = demo.map(|d| Arc::new(*d));
+                if let Some(d) = &demo {
+                    info!("local NGSI-LD broker with the demo district at {}", d.url());
+                    workers.add("demo", Stage::Server, d.clone());
+                }
+                commands.insert_resource(SceneSource { source, demo });
             }
             Ok(LoaderMessage::Streaming(streaming)) => {
                 state.viewport = Some(ViewportStatus {
@@ -722,146 +472,5 @@ fn spawn_tiles(
             done,
             total,
         };
-    }
-}
-
-fn select_initial(
-    initial: Option<Res<InitialSelection>>,
-    state: Res<CityState>,
-    mut select: MessageWriter<SelectBuilding>,
-    mut focus: MessageWriter<FocusBuilding>,
-    mut commands: Commands,
-) {
-    let (Some(initial), Some(model)) = (initial, state.model.as_ref()) else {
-        return;
-    };
-    match model.buildings.iter().position(|b| b.id == initial.0) {
-        Some(i) => {
-            select.write(SelectBuilding(Some(i)));
-            focus.write(FocusBuilding(i));
-        }
-        // A sensor: the sensors plugin selects it once its marker is in.
-        None if model.sensors.iter().any(|s| s.id == initial.0) => return,
-        None => warn!(
-            "--select: no building with the id {:?} was loaded",
-            initial.0
-        ),
-    }
-    commands.remove_resource::<InitialSelection>();
-}
-
-/// Index of the building hit first by a ray (scene coordinates), if any: on a model's
-/// triangles (CityJSON, glTF), else on the footprint prism.
-pub fn pick_building(model: &CityModel, ray: &Ray) -> Option<usize> {
-    let mut best: Option<(usize, f64)> = None;
-    for (i, b) in model.buildings.iter().enumerate() {
-        if let Some(t) = b.hit(ray)
-            && best.is_none_or(|(_, bt)| t < bt)
-        {
-            best = Some((i, t));
-        }
-    }
-    best.map(|(i, _)| i)
-}
-
-fn pick(
-    mut clicks: MessageReader<ViewClicked>,
-    camera: Single<(&Camera, &GlobalTransform), With<MainCamera>>,
-    state: Res<CityState>,
-    mut select: MessageWriter<SelectBuilding>,
-    view: ViewMapping,
-) {
-    let at = clicks.read().last().map(|c| c.0);
-    let (Some(at), Some(model)) = (at, state.model.as_ref()) else {
-        return;
-    };
-    let (cam, cam_transform) = *camera;
-    let Some(ray) = view.ray(cam, cam_transform, at) else {
-        return;
-    };
-    let ray = Ray {
-        origin: ray.origin.as_dvec3().to_array(),
-        direction: ray.direction.as_dvec3().to_array(),
-    };
-    select.write(SelectBuilding(pick_building(model, &ray)));
-}
-
-fn apply_selection(
-    mut messages: MessageReader<SelectBuilding>,
-    mut selection: ResMut<Selection>,
-    state: Res<CityState>,
-    highlight: Query<Entity, With<SelectionHighlight>>,
-    materials: Res<BuildingMaterials>,
-    mut meshes: ResMut<Assets<Mesh>>,
-    mut commands: Commands,
-) {
-    let Some(SelectBuilding(wanted)) = messages.read().last().copied() else {
-        return;
-    };
-    if selection.building == wanted {
-        return;
-    }
-    selection.building = wanted;
-    for e in &highlight {
-        commands.entity(e).despawn();
-    }
-    let (Some(i), Some(model)) = (wanted, state.model.as_ref()) else {
-        return;
-    };
-    let Some(b) = model.buildings.get(i) else {
-        return;
-    };
-    let center = b.footprint.center();
-    let mut buffers = MeshBuffers::default();
-    let white = [1.0, 1.0, 1.0, 1.0];
-    b.mesh_into(
-        &mut buffers,
-        center,
-        &Palette {
-            wall: white,
-            roof: white,
-        },
-    );
-    commands.spawn((
-        SelectionHighlight,
-        Mesh3d(meshes.add(to_mesh(buffers))),
-        MeshMaterial3d(materials.selected.clone()),
-        Transform::from_xyz(center[0] as f32, 0.0, -center[1] as f32),
-    ));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn picking_the_demo_from_above_finds_the_building_below() {
-        let config = crate::config::Config::default();
-        let model = city::load(&Source::Demo, &config).unwrap();
-        // Straight down over the centre of each of a sample of buildings: the pick must be
-        // the building itself or one that overlaps it (building outlines may overlap).
-        for (i, b) in model.buildings.iter().enumerate().step_by(97) {
-            let c = b.footprint.center();
-            if !b.footprint.contains(c) {
-                continue; // concave: the bbox centre is outside
-            }
-            let ray = Ray {
-                origin: [c[0], 1_000.0, -c[1]],
-                direction: [0.0, -1.0, 0.0],
-            };
-            let hit = pick_building(&model, &ray).expect("something is below");
-            let hb = &model.buildings[hit];
-            assert!(
-                hit == i || (hb.footprint.contains(c) && hb.height >= b.height),
-                "{} vs {}",
-                b.id,
-                hb.id
-            );
-        }
-        let nowhere = Ray {
-            origin: [90_000.0, 100.0, 0.0],
-            direction: [0.0, -1.0, 0.0],
-        };
-        assert_eq!(pick_building(&model, &nowhere), None);
     }
 }

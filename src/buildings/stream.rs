@@ -3,15 +3,14 @@
 //! applied in one frame: tiles of dropped cells despawned, new ones spawned, every tile's
 //! building indices and the selection moved to the new model.
 
-use super::{
-    BuildingMaterials, BuildingTile, BuildingsRoot, CityState, LoaderMessage, LoaderTx,
-    SelectBuilding, Selection, TileMeshes, spawn_tile,
-};
-use crate::camera::OrbitCamera;
+use super::loader::{LoaderMessage, LoaderTx};
+use super::{BuildingMaterials, BuildingTile, BuildingsRoot, TileMeshes, spawn_tile};
+use crate::cancel::Cancel;
 use crate::city::stream::{Cell, Streamer};
 use crate::city::{CityModel, Progress, tiles::TileStats};
 use crate::geometry::extrude::Palette;
-use crate::layers::Layers;
+use crate::scene::{CityState, Layers, OrbitCamera, SelectBuilding, Selection};
+use crate::worker::Worker;
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
@@ -64,15 +63,19 @@ fn to_scene(streamer: &mut Streamer, palette: &Palette, error: Option<String>) -
     }
 }
 
+/// How long the streamer waits for the camera between two looks at its cancel flag.
+const IDLE_WAIT: Duration = Duration::from_millis(200);
+
 /// Runs on the loader thread: loads the cells around the origin (the first view), reports
-/// them like a whole city, then follows the views sent until the viewer lets go.
-/// `heartbeat` (the loader's) stops once the first buildings are in: from then on the
-/// streamer wakes the window only with news.
+/// them like a whole city, then follows the views sent until the viewer lets go or `cancel`
+/// is set. `heartbeat` (the loader's) stops once the first buildings are in: from then on
+/// the streamer wakes the window only with news.
 pub(crate) fn run(
     mut streamer: Streamer,
     palette: Palette,
     tx: &LoaderTx,
-    heartbeat: Option<Sender<()>>,
+    heartbeat: Option<Worker>,
+    cancel: &Cancel,
 ) {
     let mut target = [0.0, 0.0];
     let first = streamer.grid().wanted(target);
@@ -86,7 +89,13 @@ pub(crate) fn run(
             done,
             total,
         }));
+        if cancel.is_cancelled() {
+            return;
+        }
         if let Err(e) = streamer.load(cell) {
+            if cancel.is_cancelled() {
+                return;
+            }
             let _ = tx.send(LoaderMessage::Failed(format!(
                 "cannot load the buildings around the view: {e}"
             )));
@@ -120,7 +129,7 @@ pub(crate) fn run(
     ));
     drop(heartbeat);
     let mut failed: HashMap<Cell, Instant> = HashMap::new();
-    loop {
+    while !cancel.is_cancelled() {
         // The cells around the target not loaded (and not failed lately), nearest first.
         let missing = |s: &Streamer, failed: &HashMap<Cell, Instant>, t: [f64; 2]| {
             let loaded: HashSet<&Cell> = s.loaded().collect();
@@ -133,7 +142,7 @@ pub(crate) fn run(
                 .collect::<Vec<Cell>>()
         };
         let wait = if missing(&streamer, &failed, target).is_empty() {
-            Duration::from_secs(1)
+            IDLE_WAIT
         } else {
             Duration::ZERO
         };
@@ -145,6 +154,9 @@ pub(crate) fn run(
         let mut changed = streamer.drop_far(target) > 0;
         let started = Instant::now();
         for cell in missing(&streamer, &failed, target) {
+            if cancel.is_cancelled() {
+                return;
+            }
             changed = true;
             match streamer.load(cell) {
                 Ok(_) => {

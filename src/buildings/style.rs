@@ -3,32 +3,18 @@
 //! the tiles with the theme's colours off the main thread and swaps the meshes in, so the
 //! camera keeps moving meanwhile. `None` returns to the neutral style.
 
-use super::{BuildingTile, CityState, FarTile, NearMesh, TileMeshes, palette};
-use crate::app::Settings;
+use super::{BuildingTile, FarTile, NearMesh, TileMeshes, palette};
 use crate::city::CityModel;
 use crate::city::style::{Choice, Theme};
 use crate::city::tiles::{FAR_LEVELS, FarSpec, mesh_tile};
 use crate::geometry::extrude::Palette;
+use crate::scene::{BuildingStyle, CityState, SceneSet, SetBuildingStyle, Settings, Workers};
+use crate::worker::{Stage, Worker};
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
 use crossbeam_channel::{Receiver, Sender};
 use std::collections::HashMap;
 use std::sync::Arc;
-
-/// What buildings are coloured by.
-#[derive(Resource, Debug, Default, Clone)]
-pub struct BuildingStyle {
-    /// The attributes offered (empty until the city is in and analysed).
-    pub choices: Vec<Choice>,
-    /// The theme drawn; `None` for the neutral style.
-    pub theme: Option<Theme>,
-    /// A restyle is being meshed.
-    pub busy: bool,
-}
-
-/// Colours buildings by an attribute (`None`: the neutral style).
-#[derive(Message, Debug, Clone, PartialEq, Eq)]
-pub struct SetBuildingStyle(pub Option<String>);
 
 enum Done {
     Choices(Arc<CityModel>, Vec<Choice>),
@@ -61,15 +47,21 @@ impl Default for StyleWork {
 
 /// Registers the style systems (added by the buildings plugin).
 pub(super) fn build(app: &mut App) {
-    app.init_resource::<BuildingStyle>()
-        .init_resource::<StyleWork>()
-        .add_message::<SetBuildingStyle>()
-        .add_systems(
-            Update,
-            (analyse_city, restyle, receive)
-                .chain()
-                .after(super::bring_near_meshes),
-        );
+    app.init_resource::<StyleWork>().add_systems(
+        Update,
+        (analyse_city, restyle, receive)
+            .chain()
+            .after(super::bring_near_meshes)
+            .in_set(SceneSet::Load),
+    );
+}
+
+/// Runs style work on a thread of its own, owned by the scene's workers.
+fn spawn_work(workers: &mut Workers, key: &str, work: impl FnOnce() + Send + 'static) {
+    match Worker::spawn(key, move |_| work()) {
+        Ok(w) => workers.add(key, Stage::Reader, w),
+        Err(e) => error!("cannot start {key}: {e}"),
+    }
 }
 
 /// sRGB to the linear colours vertex colours use.
@@ -91,6 +83,7 @@ fn analyse_city(
     state: Res<CityState>,
     mut work: ResMut<StyleWork>,
     mut style: ResMut<BuildingStyle>,
+    mut workers: ResMut<Workers>,
 ) {
     let Some(model) = state.model.as_ref() else {
         return;
@@ -109,7 +102,7 @@ fn analyse_city(
     }
     work.load = Some(state.load_id);
     let (model, tx) = (model.clone(), work.tx.clone());
-    std::thread::spawn(move || {
+    spawn_work(&mut workers, "style-analysis", move || {
         let choices = crate::city::style::choices(&model.buildings);
         let _ = tx.send(Done::Choices(model, choices));
     });
@@ -122,6 +115,7 @@ fn restyle(
     work: Res<StyleWork>,
     mut style: ResMut<BuildingStyle>,
     tiles: Query<&BuildingTile>,
+    mut workers: ResMut<Workers>,
 ) {
     let Some(SetBuildingStyle(wanted)) = messages.read().last().cloned() else {
         return;
@@ -154,7 +148,7 @@ fn restyle(
         })
         .collect();
     let tx = work.tx.clone();
-    std::thread::spawn(move || {
+    spawn_work(&mut workers, "restyle", move || {
         let theme = choice.map(|c| Theme::of(&c, &model.buildings));
         let palettes: Option<Vec<Palette>> = theme.as_ref().map(|t| {
             model

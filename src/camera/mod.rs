@@ -10,12 +10,14 @@
 //! All motion goes through [`orbit::OrbitState::clamped`], so the camera never goes under the
 //! ground, through its focus, or upside down.
 
-pub mod orbit;
 pub mod target;
 
-use crate::app::Settings;
-use crate::buildings::{CityState, FocusBuilding};
 use crate::config::{MsaaSetting, OVERVIEW};
+use crate::scene::orbit::{OrbitLimits, OrbitState, ground_hit};
+use crate::scene::{
+    self, CityState, FocusBuilding, GoToView, MainCamera, OrbitCamera, SceneSet, ScreenshotMode,
+    Settings, ViewArea, ViewClicked, ViewMapping, Views,
+};
 use bevy::input::mouse::{AccumulatedMouseScroll, MouseScrollUnit};
 use bevy::input::touch::Touches;
 use bevy::prelude::*;
@@ -23,21 +25,7 @@ use bevy::render::renderer::RenderAdapterInfo;
 use bevy::render::view::Msaa;
 use bevy::window::{PrimaryWindow, RequestRedraw};
 use bevy_egui::input::EguiWantsInput;
-use orbit::{OrbitLimits, OrbitState, ground_hit};
-use target::{RenderScale, ViewArea, ViewImage};
-
-/// Marks the 3D camera that shows the city.
-#[derive(Component, Debug)]
-pub struct MainCamera;
-
-/// The orbit camera's state: where it is and where it is heading.
-#[derive(Component, Debug, Clone)]
-pub struct OrbitCamera {
-    /// The state drawn this frame.
-    pub current: OrbitState,
-    /// The state it moves toward (input changes this).
-    pub target: OrbitState,
-}
+use target::RenderScale;
 
 /// Limits and speeds from the configuration.
 #[derive(Resource, Debug, Clone)]
@@ -52,95 +40,13 @@ pub struct CameraSettings {
     pub zoom_speed: f32,
 }
 
-/// Asks the camera to go to a named view ("overview" or a configured view).
-#[derive(Message, Debug, Clone, PartialEq)]
-pub struct GoToView {
-    /// The view's name.
-    pub name: String,
-    /// Jump there at once instead of moving smoothly.
-    pub instant: bool,
-}
-
-/// Which views exist and where they are in the scene (filled once the city is loaded).
-#[derive(Resource, Debug, Default, Clone)]
-pub struct Views {
-    /// Name and state, "overview" first.
-    pub views: Vec<(String, OrbitState)>,
-}
-
-/// Where the 3D view is and how window positions map onto the camera's image.
-#[derive(bevy::ecs::system::SystemParam)]
-pub struct ViewMapping<'w> {
-    /// The view's place in the window.
-    pub area: Res<'w, ViewArea>,
-    /// The camera's image (absent in headless tests, where the camera draws to the window).
-    pub image: Option<Res<'w, ViewImage>>,
-}
-
-impl ViewMapping<'_> {
-    /// A window position (logical pixels) as a position on the main camera's render target,
-    /// for `Camera::viewport_to_world`; `None` when it lies outside the 3D view (over a panel).
-    pub fn target(&self, p: Vec2) -> Option<Vec2> {
-        match &self.image {
-            Some(image) => self.area.to_target(p, image.size),
-            None => self.area.contains(p).then_some(p),
-        }
-    }
-
-    /// The window position (logical pixels) where a point of the scene appears, if it is in
-    /// front of the camera and inside the 3D view.
-    pub fn world_to_window(
-        &self,
-        camera: &Camera,
-        transform: &GlobalTransform,
-        world: Vec3,
-    ) -> Option<Vec2> {
-        world_to_window(&self.area, self.image.as_deref(), camera, transform, world)
-    }
-
-    /// The ray through a window position, if it lies in the 3D view.
-    pub fn ray(&self, camera: &Camera, transform: &GlobalTransform, p: Vec2) -> Option<Ray3d> {
-        camera.viewport_to_world(transform, self.target(p)?).ok()
-    }
-}
-
-/// A click or tap on the 3D view (not a drag, not over the UI), at a window position in
-/// logical pixels. Layers that can be picked read it.
-#[derive(Message, Debug, Clone, Copy, PartialEq)]
-pub struct ViewClicked(pub Vec2);
-
-/// The window position (logical pixels) where a point of the scene appears, for the 3D view
-/// at `area` drawn from `image` (or straight to the window without one); `None` when it is
-/// behind the camera or outside the view.
-pub fn world_to_window(
-    area: &ViewArea,
-    image: Option<&ViewImage>,
-    camera: &Camera,
-    transform: &GlobalTransform,
-    world: Vec3,
-) -> Option<Vec2> {
-    let p = camera.world_to_viewport(transform, world).ok()?;
-    let window = match image {
-        Some(image) => area.min + p / image.size.as_vec2().max(Vec2::ONE) * area.size,
-        None => p,
-    };
-    area.contains(window).then_some(window)
-}
-
-/// The camera's input systems; systems that read [`DragState`] run after it.
-#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
-pub struct CameraInputSet;
-
 /// The camera and its controls.
 pub struct CameraPlugin;
 
 impl Plugin for CameraPlugin {
     fn build(&self, app: &mut App) {
-        app.add_message::<GoToView>()
-            .add_message::<ViewClicked>()
-            .init_resource::<Views>()
-            .init_resource::<ViewArea>()
-            .init_resource::<RenderScale>()
+        scene::ensure(app);
+        app.init_resource::<RenderScale>()
             .init_resource::<DragState>()
             .add_systems(Startup, (spawn_camera, target::setup_target).chain())
             .add_systems(PostStartup, (adapt_to_renderer, target::choose_scale))
@@ -156,7 +62,7 @@ impl Plugin for CameraPlugin {
                     detect_clicks,
                 )
                     .chain()
-                    .in_set(CameraInputSet),
+                    .in_set(SceneSet::Input),
             );
     }
 }
@@ -251,7 +157,7 @@ fn spawn_camera(mut commands: Commands, settings: Res<Settings>) {
 fn adapt_to_renderer(
     settings: Res<Settings>,
     adapter: Option<Res<RenderAdapterInfo>>,
-    screenshot: Option<Res<crate::capture::CaptureRequest>>,
+    screenshot: Option<Res<ScreenshotMode>>,
     mut cameras: Query<&mut Msaa, With<MainCamera>>,
 ) {
     // A screenshot is one frame: quality comes before speed.
@@ -623,7 +529,6 @@ fn follow_target(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::Settings;
     use crate::config::Config;
     use bevy::input::ButtonState;
     use bevy::input::mouse::MouseButtonInput;
@@ -635,10 +540,7 @@ mod tests {
     fn app() -> (App, Entity) {
         let mut app = App::new();
         app.add_plugins((MinimalPlugins, bevy::input::InputPlugin, CameraPlugin))
-            .add_message::<RequestRedraw>()
-            .add_message::<FocusBuilding>()
             .insert_resource(Settings(Arc::new(Config::default())))
-            .init_resource::<CityState>()
             .init_resource::<EguiWantsInput>();
         let window = app
             .world_mut()
@@ -859,7 +761,7 @@ mod tests {
                 origin: [f64::from(eye.x), 2_000.0, f64::from(eye.z)],
                 direction: [0.0, -1.0, 0.0],
             };
-            if let Some(i) = crate::buildings::pick_building(&model, &down) {
+            if let Some(i) = model.pick(&down) {
                 let b = &model.buildings[i];
                 assert!(
                     b.height < f64::from(eye.y),

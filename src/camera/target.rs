@@ -6,9 +6,11 @@
 //! pixel costs, the view is drawn at a lower scale while the camera moves and sharpened to
 //! full resolution as soon as it stops (like CesiumJS's resolution scale, but automatic).
 
-use super::{DragState, MainCamera, OrbitCamera};
-use crate::app::Settings;
+use super::DragState;
 use crate::config::ScaleSetting;
+use crate::scene::{
+    CityState, MainCamera, OrbitCamera, ScreenshotMode, Settings, ViewArea, ViewImage,
+};
 use bevy::asset::RenderAssetUsages;
 use bevy::camera::RenderTarget;
 use bevy::prelude::*;
@@ -23,55 +25,6 @@ const SOFTWARE_MOVING_SCALE: f32 = 0.4;
 
 /// Frames without motion before the view is redrawn at full resolution.
 const STILL_FRAMES_BEFORE_SHARPENING: u32 = 4;
-
-/// Where the 3D view is shown in the window, in logical pixels (set by the UI each frame).
-#[derive(Resource, Debug, Clone, Copy, PartialEq)]
-pub struct ViewArea {
-    /// Top-left corner.
-    pub min: Vec2,
-    /// Width and height.
-    pub size: Vec2,
-}
-
-impl Default for ViewArea {
-    fn default() -> Self {
-        Self {
-            min: Vec2::ZERO,
-            size: Vec2::new(1280.0, 800.0),
-        }
-    }
-}
-
-impl ViewArea {
-    /// Whether a window position (logical pixels) lies in the view.
-    pub fn contains(&self, p: Vec2) -> bool {
-        p.cmpge(self.min).all() && p.cmplt(self.min + self.size).all()
-    }
-
-    /// The width/height ratio.
-    pub fn aspect(&self) -> f32 {
-        self.size.x / self.size.y.max(1.0)
-    }
-
-    /// A window position (logical pixels) as a position in the camera's image (its pixels),
-    /// for `Camera::viewport_to_world`; `None` outside the view.
-    pub fn to_target(&self, p: Vec2, image_size: UVec2) -> Option<Vec2> {
-        if !self.contains(p) {
-            return None;
-        }
-        let relative = (p - self.min) / self.size.max(Vec2::ONE);
-        Some(relative * image_size.as_vec2())
-    }
-}
-
-/// The image the main camera renders into.
-#[derive(Resource, Debug, Clone)]
-pub struct ViewImage {
-    /// The image.
-    pub handle: Handle<Image>,
-    /// Its size in pixels.
-    pub size: UVec2,
-}
 
 /// The render scale: the fraction of the view's pixels actually rendered.
 #[derive(Resource, Debug, Clone, Copy, PartialEq)]
@@ -164,7 +117,7 @@ pub(super) fn setup_target(
 pub(super) fn choose_scale(
     settings: Res<Settings>,
     adapter: Option<Res<RenderAdapterInfo>>,
-    screenshot: Option<Res<crate::capture::CaptureRequest>>,
+    screenshot: Option<Res<ScreenshotMode>>,
     mut scale: ResMut<RenderScale>,
 ) {
     let software = adapter.is_some_and(|a| format!("{:?}", a.device_type) == "Cpu");
@@ -196,7 +149,7 @@ pub(super) fn update_target(
     area: Res<ViewArea>,
     drag: Res<DragState>,
     camera: Single<&OrbitCamera, With<MainCamera>>,
-    city: Res<crate::buildings::CityState>,
+    city: Res<CityState>,
     window: Single<&Window, With<PrimaryWindow>>,
     view: Option<ResMut<ViewImage>>,
     images: Option<ResMut<Assets<Image>>>,

@@ -6,7 +6,7 @@
 //! * In the viewer ([`SavePicturePlugin`]): F12 or the panel's "Save picture" button writes the
 //!   window to `citytwin-<date>-<time>.png` in the current folder.
 
-use crate::buildings::{CityState, LoadStatus};
+use crate::scene::{self, LastPicture, SavePicture, SceneReadiness, ScreenshotMode};
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use std::path::PathBuf;
@@ -26,22 +26,13 @@ enum Stage {
     Done,
 }
 
-/// Asks for a picture of the window to be saved.
-#[derive(Message, Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct SavePicture;
-
-/// The last picture saved, or the error, for the UI to show.
-#[derive(Resource, Debug, Default, Clone, PartialEq, Eq)]
-pub struct LastPicture(pub Option<Result<PathBuf, String>>);
-
 /// F12 and the "Save picture" button.
 pub struct SavePicturePlugin;
 
 impl Plugin for SavePicturePlugin {
     fn build(&self, app: &mut App) {
-        app.add_message::<SavePicture>()
-            .init_resource::<LastPicture>()
-            .add_systems(Update, save_picture);
+        scene::ensure(app);
+        app.add_systems(Update, save_picture);
     }
 }
 
@@ -118,42 +109,24 @@ impl CaptureRequest {
     }
 }
 
-/// Takes the screenshot and exits.
+/// Takes the screenshot and exits (with a [`CaptureRequest`] resource); the scene runs in
+/// [`ScreenshotMode`].
 pub struct CapturePlugin;
 
 impl Plugin for CapturePlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(Last, drive);
+        scene::ensure(app);
+        app.insert_resource(ScreenshotMode).add_systems(Last, drive);
     }
 }
 
 fn drive(
     mut commands: Commands,
     mut request: ResMut<CaptureRequest>,
-    city: Res<CityState>,
-    clock: Option<Res<crate::clock::SceneClock>>,
-    replay: Option<Res<crate::sensors::SensorReplay>>,
-    style: Option<Res<crate::buildings::style::BuildingStyle>>,
-    settings: Res<crate::app::Settings>,
+    readiness: Res<SceneReadiness>,
     mut exit: MessageWriter<AppExit>,
 ) {
-    // A style asked for by `buildings.color_by` belongs to the picture too.
-    let wanted = &settings.buildings.color_by;
-    let style_pending = style.is_some_and(|s| {
-        s.busy
-            || (!wanted.is_empty()
-                && s.theme.is_none()
-                && (s.choices.is_empty() || s.choices.iter().any(|c| &c.attribute == wanted)))
-    });
-    // When replaying, the sensors' past values belong to the picture.
-    let replay_pending = clock.is_some_and(|c| !c.is_live())
-        && replay.is_some_and(|r| {
-            matches!(
-                r.status,
-                crate::sensors::HistoryStatus::None | crate::sensors::HistoryStatus::Loading
-            )
-        });
-    if let LoadStatus::Failed(message) = &city.status {
+    if let Some(message) = &readiness.failed {
         error!("no screenshot: {message}");
         eprintln!("error: no screenshot written: {message}");
         exit.write(AppExit::from_code(1));
@@ -162,17 +135,16 @@ fn drive(
     }
     if request.started.elapsed() > TIMEOUT && request.stage != Stage::Done {
         eprintln!(
-            "error: the scene was not complete after {} s; no screenshot written",
-            TIMEOUT.as_secs()
+            "error: the scene was not complete after {} s ({}); no screenshot written",
+            TIMEOUT.as_secs(),
+            readiness.busy.join(", ")
         );
         exit.write(AppExit::from_code(1));
         request.stage = Stage::Done;
         return;
     }
     match request.stage {
-        Stage::WaitingForData if city.is_ready() && !replay_pending && !style_pending => {
-            request.stage = Stage::Settling(0)
-        }
+        Stage::WaitingForData if readiness.is_ready() => request.stage = Stage::Settling(0),
         Stage::Settling(n) if n >= SETTLE_FRAMES => {
             let path = request.path.clone();
             commands.spawn(Screenshot::primary_window()).observe(

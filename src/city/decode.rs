@@ -14,7 +14,7 @@ use serde_json::Value;
 
 /// Decoding settings taken from the configuration.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Settings {
+pub struct DecodeSettings {
     /// Height when the data has none (m).
     pub default_height: f64,
     /// Height of one storey (m).
@@ -23,7 +23,7 @@ pub struct Settings {
     pub max_distance_m: f64,
 }
 
-impl Settings {
+impl DecodeSettings {
     /// From `[buildings]` and `[scene]`.
     pub fn from_config(c: &Config) -> Self {
         Self {
@@ -40,7 +40,7 @@ fn first<'a>(e: &'a Entity, names: &[&str]) -> Option<&'a Attribute> {
 }
 
 /// Decodes a building; the error is the reason it was skipped.
-pub fn building(e: &Entity, georef: &Georef, s: &Settings) -> Result<Building, String> {
+pub fn building(e: &Entity, georef: &Georef, s: &DecodeSettings) -> Result<Building, String> {
     let rings = footprint_lonlat(e)?;
     let footprint = project(&rings, georef, s.max_distance_m)?;
     let (height, height_source) = height(e, s)?;
@@ -179,7 +179,7 @@ fn length_in_metres(a: &Attribute) -> Result<f64, String> {
     Ok(v * factor)
 }
 
-fn height(e: &Entity, s: &Settings) -> Result<(f64, HeightSource), String> {
+fn height(e: &Entity, s: &DecodeSettings) -> Result<(f64, HeightSource), String> {
     if let Some(h) = e.attribute("height") {
         let metres = length_in_metres(h).map_err(|m| format!("its height {m}"))?;
         let detail = h
@@ -335,8 +335,8 @@ mod tests {
     use crate::ngsi_ld::{Representation, parse_entity};
     use serde_json::json;
 
-    fn settings() -> Settings {
-        Settings {
+    fn settings() -> DecodeSettings {
+        DecodeSettings {
             default_height: 9.6,
             storey_height: 3.2,
             max_distance_m: 50_000.0,

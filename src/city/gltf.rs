@@ -7,14 +7,9 @@
 
 use std::path::Path;
 
-/// A model's up axis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UpAxis {
-    /// glTF's convention: +Y up, +Z towards the viewer (south), +X east.
-    Y,
-    /// GIS exports: +Z up, +Y north, +X east.
-    Z,
-}
+/// A model's up axis: `Y` is glTF's convention (+Y up, +Z towards the viewer (south), +X
+/// east), `Z` that of GIS exports (+Z up, +Y north, +X east).
+pub use crate::config::UpAxis;
 
 /// Where and how a model stands.
 #[derive(Debug, Clone, Copy, PartialEq)]

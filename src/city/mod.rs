@@ -10,16 +10,18 @@
 pub mod cityjson;
 pub mod decode;
 pub mod gltf;
+pub mod sensor;
 pub mod stream;
 pub mod style;
 pub mod tiles;
 
+use crate::cancel::Cancel;
 use crate::config::{Config, OriginSetting};
 use crate::geometry::Footprint;
 use crate::georef::{Georef, GeorefError, LonLat};
 use crate::ngsi_ld::{Entity, SkippedItem};
-use crate::sensors::{Decoder, Sensor, SensorLayer};
 use crate::source::{Source, SourceError};
+use sensor::{Decoder, Sensor, SensorLayer};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -273,6 +275,22 @@ pub struct CityModel {
     pub sensors: Vec<Sensor>,
 }
 
+impl CityModel {
+    /// Index of the building hit first by a ray (scene coordinates), if any: on a model's
+    /// triangles (CityJSON, glTF), else on the footprint prism.
+    pub fn pick(&self, ray: &crate::geometry::pick::Ray) -> Option<usize> {
+        let mut best: Option<(usize, f64)> = None;
+        for (i, b) in self.buildings.iter().enumerate() {
+            if let Some(t) = b.hit(ray)
+                && best.is_none_or(|(_, bt)| t < bt)
+            {
+                best = Some((i, t));
+            }
+        }
+        best.map(|(i, _)| i)
+    }
+}
+
 /// A progress report while loading.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Progress {
@@ -295,13 +313,24 @@ pub fn load_with_progress(
     config: &Config,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<CityModel, LoadError> {
+    load_unless_cancelled(source, config, &Cancel::new(), progress)
+}
+
+/// [`load_with_progress`], stopping with [`SourceError::Cancelled`] as soon as `cancel` is
+/// set while a broker is read.
+pub fn load_unless_cancelled(
+    source: &Source,
+    config: &Config,
+    cancel: &Cancel,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<CityModel, LoadError> {
     let started = Instant::now();
     progress(Progress {
         stage: "reading",
         done: 0,
         total: 0,
     });
-    let read = read(source, config, progress)?;
+    let read = read(source, config, cancel, progress)?;
     let read_s = started.elapsed().as_secs_f64();
     let decoding = Instant::now();
     let mut model = match read {
@@ -335,10 +364,11 @@ enum Read {
 fn read(
     source: &Source,
     config: &Config,
+    cancel: &Cancel,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Read, LoadError> {
     let Source::File(path) = source else {
-        let parsed = crate::source::read(source, &mut |done, total| {
+        let parsed = crate::source::read_unless_cancelled(source, cancel, &mut |done, total| {
             progress(Progress {
                 stage: "receiving entities",
                 done,
@@ -409,7 +439,7 @@ pub fn from_entities(
     };
     let crs = (config.scene.crs != "auto").then_some(config.scene.crs.as_str());
     let georef = Georef::new(origin, crs)?;
-    let settings = decode::Settings::from_config(config);
+    let settings = decode::DecodeSettings::from_config(config);
     let total = candidates.len();
     progress(Progress {
         stage: "georeferencing buildings",
@@ -477,7 +507,7 @@ pub fn from_entities(
 fn decode_buildings(
     candidates: &[&Entity],
     georef: &Georef,
-    settings: &decode::Settings,
+    settings: &decode::DecodeSettings,
     done: &mut dyn FnMut(usize),
 ) -> Result<Vec<Result<Building, String>>, LoadError> {
     const CHUNK: usize = 5_000;
@@ -697,12 +727,8 @@ pub fn add_models(model: &mut CityModel, config: &Config) -> Result<(), LoadErro
     for (key, m) in &config.models {
         let name = if m.name.is_empty() { key } else { &m.name };
         let placement = gltf::Placement {
-            scale: m.metres_per_unit().unwrap_or(m.scale),
-            up: if m.up == "z" {
-                gltf::UpAxis::Z
-            } else {
-                gltf::UpAxis::Y
-            },
+            scale: m.metres_per_unit(),
+            up: m.up,
             heading_deg: m.heading,
         };
         let anchor = georef.lonlat_to_scene(LonLat::new(m.longitude, m.latitude), 0.0)?;
@@ -899,6 +925,37 @@ fn model_building(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn picking_the_demo_from_above_finds_the_building_below() {
+        let config = Config::default();
+        let model = load(&Source::Demo, &config).unwrap();
+        // Straight down over the centre of each of a sample of buildings: the pick must be
+        // the building itself or one that overlaps it (building outlines may overlap).
+        for (i, b) in model.buildings.iter().enumerate().step_by(97) {
+            let c = b.footprint.center();
+            if !b.footprint.contains(c) {
+                continue; // concave: the bbox centre is outside
+            }
+            let ray = crate::geometry::pick::Ray {
+                origin: [c[0], 1_000.0, -c[1]],
+                direction: [0.0, -1.0, 0.0],
+            };
+            let hit = model.pick(&ray).expect("something is below");
+            let hb = &model.buildings[hit];
+            assert!(
+                hit == i || (hb.footprint.contains(c) && hb.height >= b.height),
+                "{} vs {}",
+                b.id,
+                hb.id
+            );
+        }
+        let nowhere = crate::geometry::pick::Ray {
+            origin: [90_000.0, 100.0, 0.0],
+            direction: [0.0, -1.0, 0.0],
+        };
+        assert_eq!(model.pick(&nowhere), None);
+    }
     use cityjson::SurfaceKind;
 
     fn gunzipped(name: &str) -> String {
@@ -975,7 +1032,7 @@ mod tests {
         let candidates: Vec<&Entity> = entities.iter().filter(|e| e.has_type("Building")).collect();
         assert!(candidates.len() > 15_000);
         let georef = Georef::new(LonLat::new(-73.985, 40.75), None).unwrap();
-        let settings = decode::Settings::from_config(&Config::default());
+        let settings = decode::DecodeSettings::from_config(&Config::default());
         let mut reports = 0;
         let threaded =
             decode_buildings(&candidates, &georef, &settings, &mut |_| reports += 1).unwrap();
@@ -1122,9 +1179,9 @@ mod tests {
                     latitude: anchor[1],
                     altitude: 0.0,
                     heading,
-                    units: "mm".into(),
+                    units: crate::config::LengthUnit::Millimetre,
                     scale: 1.0,
-                    up: "z".into(),
+                    up: crate::config::UpAxis::Z,
                     name: "Den Haag tile 01".into(),
                 },
             );
@@ -1184,9 +1241,9 @@ mod tests {
                 latitude: 52.0017,
                 altitude: 0.0,
                 heading: 0.0,
-                units: "m".into(),
+                units: crate::config::LengthUnit::Metre,
                 scale: 1.0,
-                up: "y".into(),
+                up: crate::config::UpAxis::Y,
                 name: String::new(),
             },
         );

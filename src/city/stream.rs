@@ -14,10 +14,11 @@
 
 use super::tiles::{self, Tile};
 use super::{Building, CityModel, LoadError, SkippedItem};
+use crate::cancel::Cancel;
 use crate::config::{Config, OriginSetting};
 use crate::geometry::extrude::Palette;
 use crate::georef::{Georef, LonLat};
-use crate::ngsi_ld::client::Client;
+use crate::ngsi_ld::client::{Client, ClientError};
 use crate::ngsi_ld::geo_query::GeoQuery;
 use crate::ngsi_ld::request::EntityQuery;
 use crate::source::{BrokerSource, SourceError};
@@ -129,11 +130,24 @@ pub struct Update {
     pub members: Vec<(Cell, Vec<usize>)>,
 }
 
+/// Runs a request on `runtime` until it answers or `cancel` is set.
+fn wait<T>(
+    runtime: &tokio::runtime::Runtime,
+    cancel: &Cancel,
+    request: impl std::future::Future<Output = Result<T, ClientError>>,
+) -> Result<T, SourceError> {
+    runtime
+        .block_on(cancel.unless_cancelled(request))
+        .ok_or(SourceError::Cancelled)?
+        .map_err(SourceError::from)
+}
+
 /// Loads a broker's buildings cell by cell around a moving target.
 pub struct Streamer {
     config: Config,
     client: Client,
     runtime: tokio::runtime::Runtime,
+    cancel: Cancel,
     georef: Georef,
     grid: Grid,
     building_type: String,
@@ -150,9 +164,11 @@ impl Streamer {
     /// Asks the broker how many buildings it holds; when more than `data.stream_above`,
     /// returns a streamer with the sensors loaded (all of them) and no buildings yet.
     /// `None`: the broker holds few enough to load at once.
+    /// Every request gives up with [`SourceError::Cancelled`] once `cancel` is set.
     pub fn open(
         source: &BrokerSource,
         config: &Config,
+        cancel: &Cancel,
         progress: &mut dyn FnMut(usize, Option<usize>),
     ) -> Result<Option<Self>, LoadError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -165,9 +181,7 @@ impl Streamer {
             types: vec![building_type.clone()],
             ..EntityQuery::default()
         };
-        let count = runtime
-            .block_on(client.count(&buildings))
-            .map_err(SourceError::from)?;
+        let count = wait(&runtime, cancel, client.count(&buildings))?;
         let stream_above = config.data.stream_above;
         match count {
             Some(n) if n <= stream_above => return Ok(None),
@@ -178,12 +192,14 @@ impl Streamer {
         let origin = match config.scene.origin {
             OriginSetting::At([lon, lat]) => LonLat::new(lon, lat),
             OriginSetting::Auto => {
-                let first = runtime
-                    .block_on(client.query_page(&EntityQuery {
+                let first = wait(
+                    &runtime,
+                    cancel,
+                    client.query_page(&EntityQuery {
                         limit: Some(1),
                         ..buildings.clone()
-                    }))
-                    .map_err(SourceError::from)?;
+                    }),
+                )?;
                 let entities: Vec<&crate::ngsi_ld::Entity> = first.entities.iter().collect();
                 super::decode::median_location(&entities).ok_or_else(|| {
                     LoadError::Data(format!(
@@ -211,10 +227,7 @@ impl Streamer {
                 types: sensor_types,
                 ..EntityQuery::default()
             };
-            runtime
-                .block_on(client.query_all(&q, progress))
-                .map_err(SourceError::from)?
-                .entities
+            wait(&runtime, cancel, client.query_all(&q, progress))?.entities
         };
         let mut base = super::from_entities(sensors, &config, &mut |_| {})?;
         base.source_label = format!(
@@ -232,6 +245,7 @@ impl Streamer {
             building_type,
             client,
             runtime,
+            cancel: cancel.clone(),
             georef,
             config,
             cells: BTreeMap::new(),
@@ -330,10 +344,11 @@ impl Streamer {
             geo: Some(geo),
             ..EntityQuery::default()
         };
-        let parsed = self
-            .runtime
-            .block_on(self.client.query_all(&q, progress))
-            .map_err(SourceError::from)?;
+        let parsed = wait(
+            &self.runtime,
+            &self.cancel,
+            self.client.query_all(&q, progress),
+        )?;
         let model = super::from_entities(parsed.entities, &self.config, &mut |_| {})?;
         let mut by_cell: BTreeMap<Cell, Vec<Building>> =
             cells.iter().map(|c| (*c, Vec::new())).collect();

@@ -4,10 +4,10 @@
 //! colours and the UI draws [`Theme::legend`].
 //!
 //! ```
-//! use citytwin::city::style::{Theme, Kind};
+//! use citytwin::city::style::{Theme, ThemeKind};
 //! let values = [3.0, 6.0, 9.0, 12.0, 30.0, 60.0];
 //! let t = Theme::numeric("height", "m", &values);
-//! assert_eq!(t.kind, Kind::Numeric);
+//! assert_eq!(t.kind, ThemeKind::Numeric);
 //! assert_eq!(t.legend().len(), 5);
 //! assert_ne!(t.color_of_number(3.0), t.color_of_number(60.0));
 //! ```
@@ -46,7 +46,7 @@ pub const MAX_CATEGORIES: usize = 10;
 
 /// How a theme colours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum ThemeKind {
     /// Numbers on a ramp.
     Numeric,
     /// One colour per value.
@@ -59,7 +59,7 @@ pub struct Choice {
     /// The attribute (`height` is the building's drawn height).
     pub attribute: String,
     /// Numbers or categories.
-    pub kind: Kind,
+    pub kind: ThemeKind,
     /// Buildings that have a value.
     pub count: usize,
 }
@@ -128,9 +128,9 @@ pub fn choices(buildings: &[Building]) -> Vec<Choice> {
                 return None;
             }
             let kind = if numbers * 5 >= count * 4 {
-                Kind::Numeric
+                ThemeKind::Numeric
             } else if (2..=24).contains(&distinct.len()) {
-                Kind::Categories
+                ThemeKind::Categories
             } else {
                 return None;
             };
@@ -147,7 +147,7 @@ pub fn choices(buildings: &[Building]) -> Vec<Choice> {
             0,
             Choice {
                 attribute: "height".to_owned(),
-                kind: Kind::Numeric,
+                kind: ThemeKind::Numeric,
                 count: buildings.len(),
             },
         );
@@ -161,7 +161,7 @@ pub struct Theme {
     /// The attribute.
     pub attribute: String,
     /// Numbers or categories.
-    pub kind: Kind,
+    pub kind: ThemeKind,
     /// Numeric: the lower bound of each class after the first (quantiles).
     pub breaks: Vec<f64>,
     /// Numeric: the smallest and largest value.
@@ -185,7 +185,7 @@ impl Theme {
         breaks.dedup();
         Self {
             attribute: attribute.to_owned(),
-            kind: Kind::Numeric,
+            kind: ThemeKind::Numeric,
             range: (
                 v.first().copied().unwrap_or(0.0),
                 v.last().copied().unwrap_or(0.0),
@@ -208,7 +208,7 @@ impl Theme {
         categories.truncate(MAX_CATEGORIES);
         Self {
             attribute: attribute.to_owned(),
-            kind: Kind::Categories,
+            kind: ThemeKind::Categories,
             breaks: Vec::new(),
             range: (0.0, 0.0),
             unit: String::new(),
@@ -219,7 +219,7 @@ impl Theme {
     /// The theme of `choice` over these buildings.
     pub fn of(choice: &Choice, buildings: &[Building]) -> Self {
         match choice.kind {
-            Kind::Numeric => {
+            ThemeKind::Numeric => {
                 let values: Vec<f64> = buildings
                     .iter()
                     .filter_map(|b| match value_of(b, &choice.attribute) {
@@ -234,7 +234,7 @@ impl Theme {
                 };
                 Self::numeric(&choice.attribute, unit, &values)
             }
-            Kind::Categories => {
+            ThemeKind::Categories => {
                 let values: Vec<&str> = buildings
                     .iter()
                     .filter_map(|b| match value_of(b, &choice.attribute) {
@@ -256,8 +256,8 @@ impl Theme {
     /// A building's colour (sRGB): [`NO_VALUE`] when it has no value for the theme.
     pub fn color(&self, b: &Building) -> [f32; 3] {
         match (self.kind, value_of(b, &self.attribute)) {
-            (Kind::Numeric, Some(Value::Number(x))) => self.color_of_number(x),
-            (Kind::Categories, Some(Value::Text(t))) => self
+            (ThemeKind::Numeric, Some(Value::Number(x))) => self.color_of_number(x),
+            (ThemeKind::Categories, Some(Value::Text(t))) => self
                 .categories
                 .iter()
                 .position(|(c, _)| c == t)
@@ -282,7 +282,7 @@ impl Theme {
             format!(" {}", self.unit)
         };
         match self.kind {
-            Kind::Numeric => {
+            ThemeKind::Numeric => {
                 let mut bounds = vec![self.range.0];
                 bounds.extend(&self.breaks);
                 for (i, lo) in bounds.iter().enumerate() {
@@ -293,7 +293,7 @@ impl Theme {
                     out.push((self.color_of_number(*lo), text));
                 }
             }
-            Kind::Categories => {
+            ThemeKind::Categories => {
                 for (i, (c, n)) in self.categories.iter().enumerate() {
                     out.push((
                         CATEGORY_COLORS[i % CATEGORY_COLORS.len()],
@@ -336,10 +336,14 @@ mod tests {
         // 3DBAG: the year built (oorspronkelijkbouwjaar) is a number, the roof type a category.
         assert_eq!(
             kind("oorspronkelijkbouwjaar"),
-            Some(Kind::Numeric),
+            Some(ThemeKind::Numeric),
             "{choices:?}"
         );
-        assert_eq!(kind("b3_dak_type"), Some(Kind::Categories), "{choices:?}");
+        assert_eq!(
+            kind("b3_dak_type"),
+            Some(ThemeKind::Categories),
+            "{choices:?}"
+        );
         // Ids are neither: every building has its own.
         assert_eq!(kind("identificatie"), None);
     }

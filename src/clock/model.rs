@@ -1,5 +1,8 @@
 //! The scene's clock without Bevy: live (following the wall clock) or replaying a past moment,
-//! paused or playing at a chosen speed, like a video player's timeline.
+//! paused or playing at a chosen speed, like a video player's timeline; and times as people
+//! read them on this machine's clock.
+
+use chrono::{Local, TimeZone};
 
 /// Playback speeds offered, in scene seconds per real second, with their names.
 pub const SPEEDS: &[(f64, &str)] = &[
@@ -153,6 +156,43 @@ impl Clock {
             self.speed = speed.max(1.0);
         }
     }
+}
+
+/// A time as people read it on this machine's clock: `Mon 23 Nov 14:05`.
+pub fn local_time_text(ms: i64) -> String {
+    local_format(ms, "%a %-d %b %H:%M")
+}
+
+/// A time on this machine's clock in a `strftime` format (`%H:%M`).
+pub fn local_format(ms: i64, format: &str) -> String {
+    match Local.timestamp_millis_opt(ms).single() {
+        Some(t) => t.format(format).to_string(),
+        None => crate::timestamp::format_millis(ms),
+    }
+}
+
+/// The hour of the day on this machine's clock (0–24, fractional), for the timeline's ticks.
+pub fn local_hour(ms: i64) -> f64 {
+    use chrono::Timelike;
+    Local.timestamp_millis_opt(ms).single().map_or(0.0, |t| {
+        f64::from(t.hour()) + f64::from(t.minute()) / 60.0 + f64::from(t.second()) / 3600.0
+    })
+}
+
+/// Reads a time for `--at`: an RFC 3339 timestamp, or an ISO 8601 duration meaning that long
+/// ago (`PT2H`).
+///
+/// ```
+/// use citytwin::clock::model::parse_at;
+/// let now = 1_800_000_000_000;
+/// assert_eq!(parse_at("PT2H", now), Some(now - 7_200_000));
+/// assert_eq!(parse_at("2027-01-15T08:00:00Z", now), Some(1_800_000_000_000));
+/// assert_eq!(parse_at("yesterday", now), None);
+/// ```
+pub fn parse_at(text: &str, now: i64) -> Option<i64> {
+    crate::timestamp::parse_duration_millis(text)
+        .map(|d| now - d)
+        .or_else(|| crate::timestamp::parse_millis(text))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! longest times (`frames`). Seconds count from the start of the app. The app loads drawing on
 //! demand, as without statistics, and draws continuously from the complete frame on.
 
-use crate::buildings::CityState;
+use crate::scene::CityState;
 use bevy::prelude::*;
 use bevy::render::render_resource::PipelineCache;
 use bevy::render::{Render, RenderApp, RenderSystems};

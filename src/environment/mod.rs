@@ -5,10 +5,7 @@
 //! is a directional light with cascaded shadow maps sized for a city seen from street level to
 //! a few kilometres up.
 
-use crate::app::Settings;
-use crate::camera::MainCamera;
-use crate::config::parse_hex_color;
-use crate::layers::{LayerMember, Layers};
+use crate::scene::{self, LayerMember, Layers, MainCamera, SceneSet, SetShadows, Settings, color};
 use bevy::asset::RenderAssetUsages;
 use bevy::light::{
     CascadeShadowConfigBuilder, DirectionalLightShadowMap, NotShadowCaster, NotShadowReceiver,
@@ -36,25 +33,17 @@ pub struct Sky;
 #[derive(Component, Debug)]
 pub struct Ground;
 
-/// Switches the sun's shadows on or off.
-#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SetShadows(pub bool);
-
 /// Ground, sky and sun.
 pub struct EnvironmentPlugin;
 
 impl Plugin for EnvironmentPlugin {
     fn build(&self, app: &mut App) {
-        app.add_message::<SetShadows>()
-            .add_systems(Startup, setup)
-            .add_systems(Update, (follow_camera, add_haze, apply_shadow_setting));
+        scene::ensure(app);
+        app.add_systems(Startup, setup).add_systems(
+            Update,
+            (follow_camera, add_haze, apply_shadow_setting).in_set(SceneSet::Show),
+        );
     }
-}
-
-/// Converts a configured "#rrggbb" to a colour (the configuration was validated).
-pub fn color(hex: &str) -> Color {
-    let [r, g, b] = parse_hex_color(hex).unwrap_or([1.0, 0.0, 1.0]);
-    Color::srgb(r, g, b)
 }
 
 /// The unit vector pointing from the ground toward the sun, for a compass azimuth (degrees,

@@ -41,3 +41,20 @@ pub use parse::{
     Notification, ParsedPayload, Representation, SkippedItem, Terms, parse_entity,
     parse_entity_with, parse_notification, parse_payload, parse_payload_with, short_name,
 };
+
+/// A fresh entity id of a kind (`Subscription`, `Notification`, …): `urn:ngsi-ld:`, the kind,
+/// then 16 random hex digits. Also used as an unguessable token.
+///
+/// ```
+/// let id = citytwin::ngsi_ld::new_id("Subscription");
+/// assert!(id.starts_with("urn:ngsi-ld:Subscription:") && id.len() == 25 + 16);
+/// assert_ne!(id, citytwin::ngsi_ld::new_id("Subscription"));
+/// ```
+pub fn new_id(kind: &str) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    h.write_i64(crate::timestamp::now_millis());
+    format!("urn:ngsi-ld:{kind}:{:016x}", h.finish())
+}

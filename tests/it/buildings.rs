@@ -3,9 +3,9 @@
 
 use crate::fixture;
 use bevy::prelude::*;
-use citytwin::buildings::CityState;
-use citytwin::buildings::style::{BuildingStyle, SetBuildingStyle};
-use citytwin::config::{Config, Layer};
+use citytwin::config::{Config, ConfigOverlay};
+use citytwin::scene::CityState;
+use citytwin::scene::{BuildingStyle, SetBuildingStyle};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
@@ -43,7 +43,7 @@ fn tile_colors(app: &mut App) -> HashSet<[u32; 4]> {
 fn a_thematic_style_recolours_the_tiles_and_the_neutral_style_returns() {
     let file = fixture("city/3dbag_delft_v20240420.city.jsonl.gz");
     let config = Config::from_layers(vec![
-        Layer::parse(
+        ConfigOverlay::parse(
             "test",
             &format!("[data]\nsource = \"{}\"\n", file.display()),
         )
@@ -102,12 +102,12 @@ fn a_thematic_style_recolours_the_tiles_and_the_neutral_style_returns() {
 
 #[test]
 fn a_broker_holding_more_than_fits_is_loaded_by_viewport_as_the_camera_moves() {
-    use citytwin::camera::OrbitCamera;
-    use citytwin::camera::orbit::OrbitState;
     use citytwin::city::stream::Grid;
+    use citytwin::scene::OrbitCamera;
+    use citytwin::scene::orbit::OrbitState;
     // The demo's local broker (7,981 buildings) counts as big: cells of 200 m within 600 m.
     let layer = "[data]\nstream_above = 0\nstream_radius = 600.0\n[buildings]\ntile_size = 100.0\n";
-    let config = Config::from_layers(vec![Layer::parse("test", layer).unwrap()]).unwrap();
+    let config = Config::from_layers(vec![ConfigOverlay::parse("test", layer).unwrap()]).unwrap();
     let grid = Grid::new(600.0, 100.0);
     assert_eq!(grid.size, 200.0);
     let mut app = citytwin::app::headless(config.clone());
@@ -220,14 +220,14 @@ fn a_broker_holding_more_than_fits_is_loaded_by_viewport_as_the_camera_moves() {
         origin: [c[0], 500.0, -c[1]],
         direction: [0.0, -1.0, 0.0],
     };
-    let picked = citytwin::buildings::pick_building(&model, &ray).unwrap();
+    let picked = model.pick(&ray).unwrap();
     assert!(model.buildings[picked].footprint.contains(c) || model.buildings[picked].id == far.id);
 }
 
 #[test]
 fn a_tile_sends_its_full_mesh_to_the_gpu_only_when_the_camera_comes_near() {
     use citytwin::buildings::{BuildingTile, FarTile, NearMesh};
-    use citytwin::camera::MainCamera;
+    use citytwin::scene::MainCamera;
     let config = Config::from_layers(Vec::new()).unwrap();
     let mut app = citytwin::app::headless(config);
     // A camera 30 km above the demo: every tile is seen from afar.
@@ -273,5 +273,59 @@ fn a_tile_sends_its_full_mesh_to_the_gpu_only_when_the_camera_comes_near() {
         waiting > 0 && waiting < tiles.len(),
         "{waiting} of {} still waiting",
         tiles.len()
+    );
+}
+
+#[test]
+fn the_cameras_ground_footprint_queries_the_broker() {
+    use citytwin::georef::{Georef, LonLat};
+    use citytwin::ngsi_ld::client::Client;
+    use citytwin::ngsi_ld::geo_query::GeoQuery;
+    use citytwin::ngsi_ld::request::EntityQuery;
+    use citytwin::scene::orbit::{OrbitState, ground_footprint};
+    let config = Config::default();
+    let demo = citytwin::demo::Demo::start(&config).unwrap();
+    let source = demo.source().clone();
+    // Looking down at the Empire State Building from 600 m.
+    let georef = Georef::new(LonLat::new(-73.98566, 40.74844), None).unwrap();
+    let view = OrbitState {
+        focus: Vec3::ZERO,
+        heading: 0.0,
+        tilt: 80f32.to_radians(),
+        distance: 600.0,
+    };
+    let ring: Vec<[f64; 2]> = ground_footprint(&view, 45f32.to_radians(), 1.5, 20_000.0)
+        .iter()
+        .map(|p| {
+            let (ll, _) = georef
+                .scene_to_lonlat([f64::from(p[0]), 0.0, f64::from(p[1])])
+                .unwrap();
+            [ll.lon, ll.lat]
+        })
+        .collect();
+    let query = EntityQuery {
+        types: vec!["Building".into()],
+        geo: Some(GeoQuery::intersects_ring(&ring).unwrap()),
+        ..EntityQuery::default()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = Client::new(source.client).unwrap();
+    let seen = rt
+        .block_on(client.query_all(&query, &mut |_, _| {}))
+        .unwrap();
+    demo.stop();
+    assert!(
+        seen.entities
+            .iter()
+            .any(|e| e.id == "urn:ngsi-ld:Building:way-34633854"),
+        "the Empire State Building is in view"
+    );
+    assert!(
+        seen.entities.len() > 50 && seen.entities.len() < 2_000,
+        "a block or two, not the district: {}",
+        seen.entities.len()
     );
 }

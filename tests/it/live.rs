@@ -3,15 +3,15 @@
 
 use crate::broker::{BrokerProcess, free_port, start};
 use crate::{citytwin, run, temp_dir};
+use citytwin::city::sensor::{Reading, SensorLayer};
 use citytwin::config::Config;
 use citytwin::georef::LonLat;
+use citytwin::live::{
+    self, FeedStats, LiveFeed, LiveMessage, LiveMode, LiveSettings, NotifySettings, Transport,
+};
 use citytwin::ngsi_ld::client::{Client, ClientConfig};
 use citytwin::ngsi_ld::mqtt::MqttEndpoint;
 use citytwin::ngsi_ld::{Entity, Representation, parse_entity};
-use citytwin::sensors::live::{
-    self, FeedStats, LiveFeed, LiveMessage, LiveMode, LiveSettings, NotifySettings, Transport,
-};
-use citytwin::sensors::{Reading, SensorLayer};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -57,7 +57,7 @@ fn feed_with(url: &str, notify: NotifySettings) -> LiveFeed {
         max_distance_m: 50_000.0,
         poll_interval: Duration::from_millis(200),
         notify,
-        simulation: None,
+        past_written: None,
     })
 }
 
@@ -722,7 +722,7 @@ fn in_delft(
 /// A headless viewer of the broker at `url`, live by HTTP notifications.
 fn headless_viewer(url: &str) -> bevy::app::App {
     let config = Config::from_layers(vec![
-        citytwin::config::Layer::parse(
+        citytwin::config::ConfigOverlay::parse(
             "test",
             &format!(
                 "[data]\nsource = \"broker\"\n[broker]\nurl = \"{url}\"\n[live]\nmode = \"http\"\n"
@@ -747,9 +747,9 @@ fn run_app_until(app: &mut bevy::app::App, what: &str, done: impl Fn(&mut bevy::
     }
 }
 
-fn marker(app: &mut bevy::app::App, id: &str) -> Option<citytwin::sensors::SensorMarker> {
+fn marker(app: &mut bevy::app::App, id: &str) -> Option<citytwin::scene::SensorMarker> {
     let world = app.world_mut();
-    let mut q = world.query::<&citytwin::sensors::SensorMarker>();
+    let mut q = world.query::<&citytwin::scene::SensorMarker>();
     q.iter(world).find(|m| m.sensor.id == id).cloned()
 }
 
@@ -775,7 +775,7 @@ fn a_patch_to_the_broker_changes_the_value_in_a_headless_apps_ecs() {
     run_app_until(&mut app, "first value", |app| {
         value_in_ecs(app) == Some(48.0)
     });
-    let mode = |app: &bevy::app::App| app.world().resource::<citytwin::sensors::LiveState>().mode;
+    let mode = |app: &bevy::app::App| app.world().resource::<citytwin::scene::LiveState>().mode;
     run_app_until(&mut app, "live mode by HTTP", |app| {
         mode(app) == LiveMode::Http
     });
@@ -812,7 +812,7 @@ fn a_patch_to_the_broker_changes_the_value_in_a_headless_apps_ecs() {
     );
     let show_noise = |app: &mut bevy::app::App, visible: bool| {
         app.world_mut()
-            .write_message(citytwin::layers::SetLayerVisible {
+            .write_message(citytwin::scene::SetLayerVisible {
                 layer: "noise".into(),
                 visible,
             });
@@ -847,9 +847,9 @@ fn a_patch_to_the_broker_changes_the_value_in_a_headless_apps_ecs() {
 
 #[test]
 fn the_time_panel_replays_the_sensors_past_values_in_a_headless_app() {
-    use citytwin::clock::{ClockCommand, SceneClock};
-    use citytwin::sensors::model::STALE_COLOR;
-    use citytwin::sensors::{HistoryStatus, SensorReplay};
+    use citytwin::city::sensor::STALE_COLOR;
+    use citytwin::scene::{ClockCommand, SceneClock};
+    use citytwin::scene::{HistoryStatus, SensorReplay};
     use citytwin::timestamp::{format_millis, now_millis};
     let _ = rustls::crypto::ring::default_provider().install_default();
     let broker = delft_broker();
@@ -942,7 +942,7 @@ fn the_time_panel_replays_the_sensors_past_values_in_a_headless_app() {
             .is_some_and(|s| s.reading == Reading::Number(70.0))
     });
     let noise = marker(&mut app, noise_id).unwrap();
-    let layers = app.world().resource::<citytwin::sensors::SensorLayers>();
+    let layers = app.world().resource::<citytwin::scene::SensorLayers>();
     let expected = layers.0[noise.sensor.layer].color(&Reading::Number(70.0));
     assert_eq!(Some(noise.shown.unwrap().color), expected);
     assert_eq!(

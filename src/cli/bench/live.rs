@@ -1,6 +1,3 @@
-//! Benchmarks that print JSON: `citytwin bench live` (below) and `citytwin bench buildings`
-//! ([`buildings`]).
-//!
 //! `citytwin bench live`: how fast changes in the broker reach the scene.
 //!
 //! A local broker (in this process, in memory) holds the demo district and `sensors`
@@ -17,15 +14,14 @@
 //! * `frame_p50_ms`, `frame_max_ms`: the headless app's frame times while the stream runs
 //!   (ECS work only: nothing is drawn).
 
-pub mod buildings;
-
 use crate::app::headless;
-use crate::broker::{Broker, BrokerConfig};
-use crate::config::{Config, Layer};
+use crate::broker::{Broker, ServerConfig};
+use crate::city::sensor::Reading;
+use crate::config::{Config, ConfigOverlay};
+use crate::live::LiveMode;
 use crate::ngsi_ld::client::{Client, ClientConfig};
 use crate::ngsi_ld::{Entity, Representation, parse_entity};
-use crate::sensors::live::LiveMode;
-use crate::sensors::{LiveState, Reading, SensorMarker};
+use crate::scene::{LiveState, SensorMarker};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -77,10 +73,10 @@ fn sensor(i: usize, lon: f64, lat: f64, value: f64, observed: &str) -> Entity {
 pub fn live(b: &LiveBench, progress: &mut dyn FnMut(&str)) -> Result<Value, String> {
     let started = Instant::now();
     // The broker: the demo district plus the bench sensors on a grid over it.
-    let broker = Broker::new(BrokerConfig {
+    let broker = Broker::new(ServerConfig {
         bind: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         max_page_size: 1000,
-        ..BrokerConfig::default()
+        ..ServerConfig::default()
     })
     .map_err(|e| e.to_string())?;
     let mut parsed = crate::source::read(&crate::source::Source::Demo, &mut |_, _| {})
@@ -107,7 +103,7 @@ pub fn live(b: &LiveBench, progress: &mut dyn FnMut(&str)) -> Result<Value, Stri
             .map(|(i, (lon, lat))| sensor(i, *lon, *lat, 50.0, &t0)),
     );
     broker.seed("", parsed).map_err(|e| e.to_string())?;
-    let handle = broker.spawn().map_err(|e| e.to_string())?;
+    let mut handle = broker.spawn().map_err(|e| e.to_string())?;
     let url = handle.url();
     let mut toml = format!(
         "[data]\nsource = \"broker\"\n[broker]\nurl = \"{url}\"\n[live]\nmode = \"{}\"\n",
@@ -117,7 +113,7 @@ pub fn live(b: &LiveBench, progress: &mut dyn FnMut(&str)) -> Result<Value, Stri
         toml.push_str(&format!("mqtt_url = \"{m}\"\n"));
     }
     let config = Config::from_layers(vec![
-        Layer::parse("bench", &toml).map_err(|e| e.to_string())?,
+        ConfigOverlay::parse("bench", &toml).map_err(|e| e.to_string())?,
     ])
     .map_err(|e| e.to_string())?;
     let mut app = headless(config);

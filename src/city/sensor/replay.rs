@@ -2,7 +2,7 @@
 //! time (5-minute averages of numbers, or each change of a text value, from the broker's
 //! temporal API, extended by live changes), and what a marker shows at a chosen time.
 
-use super::model::{NO_DATA_COLOR, Reading, STALE_COLOR, Sensor, SensorLayer};
+use super::{NO_DATA_COLOR, Reading, STALE_COLOR, Sensor, SensorLayer};
 use std::collections::HashMap;
 
 /// Length of the averaging periods asked of the broker.
@@ -157,7 +157,7 @@ pub fn shown_at(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sensors::model::tests::{decoder_at, fixture};
+    use crate::city::sensor::tests::{decoder_at, fixture};
 
     fn no2_sensor() -> (Sensor, SensorLayer) {
         // Madrid, Plaza de España (Smart Data Models' example): NO₂ 69 µg/m³.

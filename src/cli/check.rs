@@ -1,12 +1,15 @@
 //! `citytwin check`: load data without a window or GPU and report what would be drawn.
 
 use crate::city::{self, LoadError};
-use crate::config::Config;
+use crate::config::{Config, SourceSetting};
+use crate::demo::Demo;
 use crate::geometry::extrude::Palette;
 use crate::ngsi_ld::SkippedItem;
-use crate::source::{Source, start_demo_broker};
+use crate::source::Source;
+use crate::text::thousands;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::process::ExitCode;
 use std::time::Instant;
 
 /// What `check` found. Serialised as the `--json` output; the keys `entities`, `buildings`,
@@ -45,6 +48,36 @@ pub struct CheckReport {
     pub seconds: f64,
 }
 
+/// `citytwin check`: prints the report (JSON with `json`); status 3 with `strict` when
+/// anything was skipped.
+pub fn command(config: &Config, json: bool, strict: bool, types: &[String]) -> ExitCode {
+    super::init_logs("warn");
+    match run_configured(config, types) {
+        Ok(report) => {
+            if json {
+                match serde_json::to_string_pretty(&report) {
+                    Ok(text) => println!("{text}"),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(1);
+                    }
+                }
+            } else {
+                print!("{}", report.to_text());
+            }
+            if strict && !report.skipped.is_empty() {
+                ExitCode::from(3)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 /// Checks the source the configuration names, as the viewer reads it: the demo district
 /// through a local broker started for the purpose, a broker through the client (asking for
 /// `types`, by default the building type and the types of the sensor layers), or a file.
@@ -54,11 +87,12 @@ pub fn run_configured(config: &Config, types: &[String]) -> Result<CheckReport, 
     } else {
         types.to_vec()
     };
-    if config.data.source == "demo" {
-        let (handle, mut broker, _) = start_demo_broker(config)?;
+    if config.data.source == SourceSetting::Demo {
+        let demo = Demo::start(config)?;
+        let mut broker = demo.source().clone();
         broker.types = types;
         let report = run(&Source::Broker(Box::new(broker)), config);
-        handle.stop();
+        demo.stop();
         return report;
     }
     let mut source = Source::from_config(config)?;
@@ -80,7 +114,7 @@ pub fn run(source: &Source, config: &Config) -> Result<CheckReport, LoadError> {
             .entry(b.height_source.label().to_owned())
             .or_insert(0) += 1;
     }
-    let layers = crate::sensors::SensorLayer::all(config);
+    let layers = crate::city::sensor::SensorLayer::all(config);
     let mut sensors_by_layer = BTreeMap::new();
     for s in &model.sensors {
         *sensors_by_layer
@@ -104,19 +138,6 @@ pub fn run(source: &Source, config: &Config) -> Result<CheckReport, LoadError> {
         crs: model.crs,
         seconds: started.elapsed().as_secs_f64(),
     })
-}
-
-/// Groups thousands with commas: 12345 → "12,345".
-pub fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 impl CheckReport {

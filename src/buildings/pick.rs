@@ -1,0 +1,102 @@
+//! Selecting buildings: `--select ID` once the city is in, a click or tap on the view, and
+//! the highlight drawn over the selected building.
+
+use super::{BuildingMaterials, SelectionHighlight, to_mesh};
+use crate::geometry::extrude::{MeshBuffers, Palette};
+use crate::geometry::pick::Ray;
+use crate::scene::{
+    CityState, FocusBuilding, InitialSelection, MainCamera, SelectBuilding, Selection, ViewClicked,
+    ViewMapping,
+};
+use bevy::prelude::*;
+
+pub(super) fn select_initial(
+    initial: Option<Res<InitialSelection>>,
+    state: Res<CityState>,
+    mut select: MessageWriter<SelectBuilding>,
+    mut focus: MessageWriter<FocusBuilding>,
+    mut commands: Commands,
+) {
+    let (Some(initial), Some(model)) = (initial, state.model.as_ref()) else {
+        return;
+    };
+    match model.buildings.iter().position(|b| b.id == initial.0) {
+        Some(i) => {
+            select.write(SelectBuilding(Some(i)));
+            focus.write(FocusBuilding(i));
+        }
+        // A sensor: the sensors plugin selects it once its marker is in.
+        None if model.sensors.iter().any(|s| s.id == initial.0) => return,
+        None => warn!(
+            "--select: no building with the id {:?} was loaded",
+            initial.0
+        ),
+    }
+    commands.remove_resource::<InitialSelection>();
+}
+
+pub(super) fn pick(
+    mut clicks: MessageReader<ViewClicked>,
+    camera: Single<(&Camera, &GlobalTransform), With<MainCamera>>,
+    state: Res<CityState>,
+    mut select: MessageWriter<SelectBuilding>,
+    view: ViewMapping,
+) {
+    let at = clicks.read().last().map(|c| c.0);
+    let (Some(at), Some(model)) = (at, state.model.as_ref()) else {
+        return;
+    };
+    let (cam, cam_transform) = *camera;
+    let Some(ray) = view.ray(cam, cam_transform, at) else {
+        return;
+    };
+    let ray = Ray {
+        origin: ray.origin.as_dvec3().to_array(),
+        direction: ray.direction.as_dvec3().to_array(),
+    };
+    select.write(SelectBuilding(model.pick(&ray)));
+}
+
+pub(super) fn apply_selection(
+    mut messages: MessageReader<SelectBuilding>,
+    mut selection: ResMut<Selection>,
+    state: Res<CityState>,
+    highlight: Query<Entity, With<SelectionHighlight>>,
+    materials: Res<BuildingMaterials>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut commands: Commands,
+) {
+    let Some(SelectBuilding(wanted)) = messages.read().last().copied() else {
+        return;
+    };
+    if selection.building == wanted {
+        return;
+    }
+    selection.building = wanted;
+    for e in &highlight {
+        commands.entity(e).despawn();
+    }
+    let (Some(i), Some(model)) = (wanted, state.model.as_ref()) else {
+        return;
+    };
+    let Some(b) = model.buildings.get(i) else {
+        return;
+    };
+    let center = b.footprint.center();
+    let mut buffers = MeshBuffers::default();
+    let white = [1.0, 1.0, 1.0, 1.0];
+    b.mesh_into(
+        &mut buffers,
+        center,
+        &Palette {
+            wall: white,
+            roof: white,
+        },
+    );
+    commands.spawn((
+        SelectionHighlight,
+        Mesh3d(meshes.add(to_mesh(buffers))),
+        MeshMaterial3d(materials.selected.clone()),
+        Transform::from_xyz(center[0] as f32, 0.0, -center[1] as f32),
+    ));
+}

@@ -1,0 +1,116 @@
+//! `citytwin broker`: the local NGSI-LD broker as a program (see [`crate::broker`]).
+
+use super::fail;
+use crate::broker::server::read_seed;
+use crate::broker::{Broker, ServerConfig};
+use crate::config::Config;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// What `citytwin broker` was asked on the command line (the rest comes from
+/// `[local_broker]`).
+#[derive(Debug, Clone, Default)]
+pub struct BrokerOptions {
+    /// Address to listen on.
+    pub bind: Option<String>,
+    /// The SQLite database.
+    pub db: Option<PathBuf>,
+    /// Files or folders to load at start.
+    pub seed: Vec<PathBuf>,
+    /// The bearer token every request must carry.
+    pub token: Option<String>,
+    /// A file holding that token.
+    pub token_file: Option<PathBuf>,
+    /// The tenant the seed files are loaded into.
+    pub tenant: Option<String>,
+    /// The largest page a query may ask for.
+    pub max_page_size: Option<usize>,
+}
+
+/// `citytwin broker`: serves until Ctrl+C.
+pub fn command(config: &Config, options: BrokerOptions) -> ExitCode {
+    let BrokerOptions {
+        bind,
+        db,
+        seed,
+        token,
+        token_file,
+        tenant,
+        max_page_size,
+    } = options;
+    super::init_logs("info");
+    let local = &config.local_broker;
+    let bind_text = bind.unwrap_or_else(|| local.bind.clone());
+    let Ok(bind) = bind_text.parse() else {
+        return fail(format!(
+            "--bind must be an address and port such as 127.0.0.1:1026, not `{bind_text}`"
+        ));
+    };
+    let database = db.unwrap_or_else(|| {
+        if local.database.is_empty() {
+            default_database()
+        } else {
+            PathBuf::from(&local.database)
+        }
+    });
+    let token = match (token, token_file) {
+        (Some(t), _) => Some(t),
+        (None, Some(f)) => match std::fs::read_to_string(&f) {
+            Ok(t) if !t.trim().is_empty() => Some(t.trim().to_owned()),
+            Ok(_) => return fail(format!("the token file {} is empty", f.display())),
+            Err(e) => return fail(format!("cannot read the token file {}: {e}", f.display())),
+        },
+        (None, None) => None,
+    };
+    let broker = match Broker::new(ServerConfig {
+        bind,
+        database: database.clone(),
+        token: token.clone(),
+        max_page_size: max_page_size.unwrap_or(local.max_page_size),
+        default_page_size: local.default_page_size,
+        max_body_bytes: (local.max_body_mb * 1_048_576.0) as usize,
+        history_hours: local.history_hours,
+    }) {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
+    if !seed.is_empty() {
+        let parsed = match read_seed(&seed) {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        };
+        match broker.seed(tenant.as_deref().unwrap_or(""), parsed) {
+            Ok(report) => {
+                tracing::info!("seeded {} entities", report.entities);
+                for s in &report.skipped {
+                    tracing::warn!("seed: skipped {}: {}", s.id, s.reason);
+                }
+            }
+            Err(e) => return fail(e),
+        }
+    }
+    tracing::info!(
+        "citytwin broker (a local NGSI-LD broker; for production use Orion-LD, Scorpio or Stellio) \
+         listening on http://{bind}/ngsi-ld/v1, storing in {}{}",
+        database.display(),
+        if token.is_some() {
+            ", bearer token required"
+        } else {
+            ""
+        }
+    );
+    match broker.run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(format!("cannot listen on {bind}: {e}")),
+    }
+}
+
+/// `$XDG_DATA_HOME/citytwin/broker.sqlite`, or `~/.local/share/citytwin/broker.sqlite`.
+fn default_database() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("citytwin/broker.sqlite")
+}

@@ -1,0 +1,52 @@
+//! The scene's one clock: the time everything in the scene shows. Sensor markers take their
+//! values at it, and the sun is to follow it. The time panel sends [`ClockCommand`]s; the
+//! clock plugin applies them and moves the clock on each frame, in [`super::SceneSet::Time`].
+//!
+//! ```no_run
+//! use bevy::prelude::*;
+//! use citytwin::scene::SceneClock;
+//! fn my_layer(clock: Res<SceneClock>) {
+//!     if !clock.is_live() {
+//!         info!("showing {}", citytwin::timestamp::format_millis(clock.at()));
+//!     }
+//! }
+//! ```
+
+use crate::clock::model::Clock;
+use bevy::prelude::*;
+
+/// How far back the time panel reaches.
+pub const REPLAY_HOURS: f64 = 24.0;
+
+/// The scene's clock.
+#[derive(Resource, Debug, Clone, PartialEq, Deref, DerefMut)]
+pub struct SceneClock(pub Clock);
+
+impl Default for SceneClock {
+    fn default() -> Self {
+        Self(Clock::new(
+            crate::timestamp::now_millis(),
+            (REPLAY_HOURS * 3_600_000.0) as i64,
+        ))
+    }
+}
+
+/// What the time panel (or a kiosk's reset, or a plugin) asks of the clock.
+#[derive(Message, Debug, Clone, Copy, PartialEq)]
+pub enum ClockCommand {
+    /// Back to the present.
+    Live,
+    /// Go to a time (ms since 1970, UTC), kept within the span.
+    Seek(i64),
+    /// Play (from the start of the span when live).
+    Play,
+    /// Pause (freezes the present when live).
+    Pause,
+    /// Scene seconds per real second.
+    Speed(f64),
+}
+
+pub(super) fn build(app: &mut App) {
+    app.init_resource::<SceneClock>()
+        .add_message::<ClockCommand>();
+}

@@ -1,0 +1,65 @@
+//! Whether the scene is complete: every tile of the city in, the theme asked for drawn, the
+//! sensors' past values in while replaying. Screenshots wait for it and frame statistics
+//! report it, without reaching into the plugins that do the work.
+
+use super::sensors::HistoryStatus;
+use super::{BuildingStyle, CityState, LoadStatus, SceneClock, SensorReplay, Settings};
+use bevy::prelude::*;
+
+/// What the scene is still busy with, or why it cannot be completed.
+#[derive(Resource, Debug, Clone, Default, PartialEq, Eq)]
+pub struct SceneReadiness {
+    /// What is still under way, in words ("buildings", "style", "past values").
+    pub busy: Vec<&'static str>,
+    /// Loading failed: the scene will not be complete (the message says what to do).
+    pub failed: Option<String>,
+}
+
+impl SceneReadiness {
+    /// Whether everything asked for is in the scene.
+    pub fn is_ready(&self) -> bool {
+        self.busy.is_empty() && self.failed.is_none()
+    }
+}
+
+pub(super) fn build(app: &mut App) {
+    app.init_resource::<SceneReadiness>()
+        .add_systems(PostUpdate, update_readiness);
+}
+
+/// Reads the scene's state into [`SceneReadiness`] (written only when it changes).
+fn update_readiness(
+    city: Res<CityState>,
+    style: Res<BuildingStyle>,
+    replay: Res<SensorReplay>,
+    clock: Res<SceneClock>,
+    settings: Res<Settings>,
+    mut readiness: ResMut<SceneReadiness>,
+) {
+    let mut busy = Vec::new();
+    let failed = match &city.status {
+        LoadStatus::Failed(message) => Some(message.clone()),
+        LoadStatus::Loading { .. } => {
+            busy.push("buildings");
+            None
+        }
+        LoadStatus::Ready => None,
+    };
+    // A style asked for by `buildings.color_by` belongs to the picture too.
+    let wanted = &settings.buildings.color_by;
+    if style.busy
+        || (!wanted.is_empty()
+            && style.theme.is_none()
+            && (style.choices.is_empty() || style.choices.iter().any(|c| &c.attribute == wanted)))
+    {
+        busy.push("style");
+    }
+    // When replaying, the sensors' past values belong to the picture.
+    if !clock.is_live() && matches!(replay.status, HistoryStatus::None | HistoryStatus::Loading) {
+        busy.push("past values");
+    }
+    let now = SceneReadiness { busy, failed };
+    if *readiness != now {
+        *readiness = now;
+    }
+}

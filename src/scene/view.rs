@@ -1,0 +1,149 @@
+//! The 3D view: the main camera and where it looks, the view's place in the window and how
+//! window positions map into it, clicks on it, and the named views.
+
+use super::orbit::OrbitState;
+use bevy::prelude::*;
+
+/// Marks the 3D camera that shows the city.
+#[derive(Component, Debug)]
+pub struct MainCamera;
+
+/// The orbit camera's state: where it is and where it is heading.
+#[derive(Component, Debug, Clone)]
+pub struct OrbitCamera {
+    /// The state drawn this frame.
+    pub current: OrbitState,
+    /// The state it moves toward (input changes this).
+    pub target: OrbitState,
+}
+
+/// Where the 3D view is shown in the window, in logical pixels (set by the UI each frame).
+#[derive(Resource, Debug, Clone, Copy, PartialEq)]
+pub struct ViewArea {
+    /// Top-left corner.
+    pub min: Vec2,
+    /// Width and height.
+    pub size: Vec2,
+}
+
+impl Default for ViewArea {
+    fn default() -> Self {
+        Self {
+            min: Vec2::ZERO,
+            size: Vec2::new(1280.0, 800.0),
+        }
+    }
+}
+
+impl ViewArea {
+    /// Whether a window position (logical pixels) lies in the view.
+    pub fn contains(&self, p: Vec2) -> bool {
+        p.cmpge(self.min).all() && p.cmplt(self.min + self.size).all()
+    }
+
+    /// The width/height ratio.
+    pub fn aspect(&self) -> f32 {
+        self.size.x / self.size.y.max(1.0)
+    }
+
+    /// A window position (logical pixels) as a position in the camera's image (its pixels),
+    /// for `Camera::viewport_to_world`; `None` outside the view.
+    pub fn to_target(&self, p: Vec2, image_size: UVec2) -> Option<Vec2> {
+        if !self.contains(p) {
+            return None;
+        }
+        let relative = (p - self.min) / self.size.max(Vec2::ONE);
+        Some(relative * image_size.as_vec2())
+    }
+}
+
+/// The image the main camera renders into.
+#[derive(Resource, Debug, Clone)]
+pub struct ViewImage {
+    /// The image.
+    pub handle: Handle<Image>,
+    /// Its size in pixels.
+    pub size: UVec2,
+}
+
+/// Asks the camera to go to a named view ("overview" or a configured view).
+#[derive(Message, Debug, Clone, PartialEq)]
+pub struct GoToView {
+    /// The view's name.
+    pub name: String,
+    /// Jump there at once instead of moving smoothly.
+    pub instant: bool,
+}
+
+/// Which views exist and where they are in the scene (filled once the city is loaded).
+#[derive(Resource, Debug, Default, Clone)]
+pub struct Views {
+    /// Name and state, "overview" first.
+    pub views: Vec<(String, OrbitState)>,
+}
+
+/// Where the 3D view is and how window positions map onto the camera's image.
+#[derive(bevy::ecs::system::SystemParam)]
+pub struct ViewMapping<'w> {
+    /// The view's place in the window.
+    pub area: Res<'w, ViewArea>,
+    /// The camera's image (absent in headless tests, where the camera draws to the window).
+    pub image: Option<Res<'w, ViewImage>>,
+}
+
+impl ViewMapping<'_> {
+    /// A window position (logical pixels) as a position on the main camera's render target,
+    /// for `Camera::viewport_to_world`; `None` when it lies outside the 3D view (over a panel).
+    pub fn target(&self, p: Vec2) -> Option<Vec2> {
+        match &self.image {
+            Some(image) => self.area.to_target(p, image.size),
+            None => self.area.contains(p).then_some(p),
+        }
+    }
+
+    /// The window position (logical pixels) where a point of the scene appears, if it is in
+    /// front of the camera and inside the 3D view.
+    pub fn world_to_window(
+        &self,
+        camera: &Camera,
+        transform: &GlobalTransform,
+        world: Vec3,
+    ) -> Option<Vec2> {
+        world_to_window(&self.area, self.image.as_deref(), camera, transform, world)
+    }
+
+    /// The ray through a window position, if it lies in the 3D view.
+    pub fn ray(&self, camera: &Camera, transform: &GlobalTransform, p: Vec2) -> Option<Ray3d> {
+        camera.viewport_to_world(transform, self.target(p)?).ok()
+    }
+}
+
+/// A click or tap on the 3D view (not a drag, not over the UI), at a window position in
+/// logical pixels. Layers that can be picked read it.
+#[derive(Message, Debug, Clone, Copy, PartialEq)]
+pub struct ViewClicked(pub Vec2);
+
+/// The window position (logical pixels) where a point of the scene appears, for the 3D view
+/// at `area` drawn from `image` (or straight to the window without one); `None` when it is
+/// behind the camera or outside the view.
+pub fn world_to_window(
+    area: &ViewArea,
+    image: Option<&ViewImage>,
+    camera: &Camera,
+    transform: &GlobalTransform,
+    world: Vec3,
+) -> Option<Vec2> {
+    let p = camera.world_to_viewport(transform, world).ok()?;
+    let window = match image {
+        Some(image) => area.min + p / image.size.as_vec2().max(Vec2::ONE) * area.size,
+        None => p,
+    };
+    area.contains(window).then_some(window)
+}
+
+pub(super) fn build(app: &mut App) {
+    app.init_resource::<ViewArea>()
+        .init_resource::<Views>()
+        .add_message::<GoToView>()
+        .add_message::<ViewClicked>();
+}

@@ -1,0 +1,222 @@
+//! The time panel under the view: live, or a replay of the last hours, like a video player's
+//! controls, with a timeline in local hours.
+
+use super::UiOutbox;
+use super::widgets::{LIVE_COLOR, TIME_COLOR};
+use crate::clock::model::{Clock, SPEEDS, local_format, local_hour, local_time_text};
+use crate::scene::{ClockCommand, HistoryStatus, SensorReplay};
+use crate::text::thousands;
+use bevy_egui::egui;
+
+/// The time panel: live, or a replay of the last hours, like a video player's controls.
+pub(super) fn time_panel(
+    ui: &mut egui::Ui,
+    clock: &Clock,
+    replay: Option<&SensorReplay>,
+    out: &mut UiOutbox,
+) {
+    let now = crate::timestamp::now_millis();
+    let live = clock.is_live();
+    ui.add_space(4.0);
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 8.0;
+        let live_button = ui
+            .add(
+                egui::Button::new(egui::RichText::new("     Live").strong())
+                    .selected(live)
+                    .min_size(egui::vec2(70.0, 30.0)),
+            )
+            .on_hover_text("Show the present");
+        // A dot of our own: the default fonts have no record symbol.
+        ui.painter().circle_filled(
+            live_button.rect.left_center() + egui::vec2(14.0, 0.0),
+            5.0,
+            if live {
+                LIVE_COLOR
+            } else {
+                ui.visuals().weak_text_color()
+            },
+        );
+        if live_button.clicked() {
+            out.clock.write(ClockCommand::Live);
+        }
+        let playing = clock.is_playing();
+        let (icon, tip) = match (playing, live) {
+            (true, _) => ("⏸", "Pause"),
+            (false, true) => ("▶", "Play the last 24 hours"),
+            (false, false) => ("▶", "Play from here"),
+        };
+        if ui
+            .add(
+                egui::Button::new(egui::RichText::new(icon).size(16.0))
+                    .min_size(egui::vec2(40.0, 30.0)),
+            )
+            .on_hover_text(tip)
+            .clicked()
+        {
+            out.clock.write(if playing {
+                ClockCommand::Pause
+            } else {
+                ClockCommand::Play
+            });
+        }
+        let speed_name = SPEEDS
+            .iter()
+            .find(|(s, _)| *s == clock.speed())
+            .map_or_else(|| format!("{}×", clock.speed()), |(_, n)| (*n).to_owned());
+        egui::ComboBox::from_id_salt("speed")
+            .selected_text(speed_name)
+            .width(84.0)
+            .show_ui(ui, |ui| {
+                for (speed, name) in SPEEDS {
+                    if ui
+                        .selectable_label(clock.speed() == *speed, *name)
+                        .clicked()
+                    {
+                        out.clock.write(ClockCommand::Speed(*speed));
+                    }
+                }
+            })
+            .response
+            .on_hover_text("Playback speed: scene time per second");
+        let when = if live {
+            format!("{}  now", local_time_text(now))
+        } else {
+            format!(
+                "{}  {}",
+                local_time_text(clock.at()),
+                crate::timestamp::age_text(clock.at(), now)
+            )
+        };
+        let (r, _) = ui.allocate_exact_size(egui::vec2(200.0, 30.0), egui::Sense::hover());
+        ui.painter().text(
+            r.left_center(),
+            egui::Align2::LEFT_CENTER,
+            when,
+            egui::FontId::monospace(13.0),
+            if live {
+                ui.visuals().text_color()
+            } else {
+                TIME_COLOR
+            },
+        );
+        timeline(ui, clock, now, out);
+    });
+    let status = match (live, replay.map(|r| (&r.status, r))) {
+        (_, Some((HistoryStatus::Loading, _))) => {
+            "Loading the sensors' last 24 hours from the broker…".to_owned()
+        }
+        (false, Some((HistoryStatus::Ready, r))) => {
+            let mut text = format!(
+                "Sensors show their values at this time: 5-minute averages from the broker's \
+                 history ({} sensors, {} values).",
+                thousands(r.data.len()),
+                thousands(r.data.points())
+            );
+            for note in &r.notes {
+                text.push_str(&format!(" {note}."));
+            }
+            text
+        }
+        (false, Some((HistoryStatus::Failed(why), _))) => {
+            format!("Sensors show their latest values ({why}).")
+        }
+        _ if live => {
+            "Live: sensors show their latest values. Drag the timeline or press ▶ to replay the \
+             last 24 hours."
+                .to_owned()
+        }
+        _ => "Paused.".to_owned(),
+    };
+    ui.label(egui::RichText::new(status).small().weak());
+    ui.add_space(2.0);
+}
+
+/// The timeline: the last hours with the local hours marked, the time shown as a handle;
+/// click or drag to go to a time (the right end is live).
+pub(super) fn timeline(ui: &mut egui::Ui, clock: &Clock, now: i64, out: &mut UiOutbox) {
+    // Room at the ends for the handle.
+    let width = (ui.available_width() - 12.0).max(120.0);
+    let (rect, response) =
+        ui.allocate_exact_size(egui::vec2(width, 30.0), egui::Sense::click_and_drag());
+    let start = clock.earliest(now);
+    let span = (now - start).max(1) as f32;
+    let x_of = |t: i64| rect.left() + (t - start) as f32 / span * rect.width();
+    let t_of = |x: f32| start + ((x - rect.left()) / rect.width() * span) as i64;
+    let painter = ui.painter_at(rect.expand(10.0));
+    let y = rect.top() + 10.0;
+    let track = egui::Rect::from_min_max(
+        egui::pos2(rect.left(), y - 3.0),
+        egui::pos2(rect.right(), y + 3.0),
+    );
+    painter.rect_filled(track, 3.0, ui.visuals().widgets.inactive.bg_fill);
+    let x = x_of(clock.at());
+    painter.rect_filled(
+        egui::Rect::from_min_max(track.min, egui::pos2(x, track.max.y)),
+        3.0,
+        TIME_COLOR.gamma_multiply(0.6),
+    );
+    // Hours on this machine's clock: a tick each hour, a label every 3 (6 when narrow).
+    let every = if rect.width() < 500.0 { 6 } else { 3 };
+    let hour = local_hour(start);
+    let mut t = start + ((hour.ceil() - hour) * 3_600_000.0) as i64;
+    let weak = ui.visuals().weak_text_color();
+    while t <= now {
+        let h = local_hour(t).round() as i64 % 24;
+        let tx = x_of(t);
+        let long = h % every == 0;
+        painter.line_segment(
+            [
+                egui::pos2(tx, y + 4.0),
+                egui::pos2(tx, y + if long { 9.0 } else { 6.0 }),
+            ],
+            egui::Stroke::new(1.0, weak),
+        );
+        if long {
+            let text = if h == 0 {
+                local_format(t, "%a")
+            } else {
+                format!("{h:02}:00")
+            };
+            painter.text(
+                egui::pos2(tx, y + 10.0),
+                egui::Align2::CENTER_TOP,
+                text,
+                egui::FontId::proportional(10.0),
+                weak,
+            );
+        }
+        t += 3_600_000;
+    }
+    painter.circle(
+        egui::pos2(x, y),
+        if response.hovered() || response.dragged() {
+            8.0
+        } else {
+            7.0
+        },
+        if clock.is_live() {
+            LIVE_COLOR
+        } else {
+            TIME_COLOR
+        },
+        egui::Stroke::new(1.5, egui::Color32::WHITE),
+    );
+    if let Some(p) = response.interact_pointer_pos()
+        && (response.clicked() || response.dragged())
+    {
+        out.clock.write(ClockCommand::Seek(t_of(p.x)));
+    }
+    if let Some(p) = response.hover_pos() {
+        let t = t_of(p.x);
+        response.on_hover_text_at_pointer(if t >= now - 60_000 {
+            "Live".to_owned()
+        } else {
+            format!(
+                "{} ({})",
+                local_time_text(t),
+                crate::timestamp::age_text(t, now)
+            )
+        });
+    }
+}
