@@ -49,11 +49,9 @@ pub struct SensorsPlugin;
 
 impl Plugin for SensorsPlugin {
     fn build(&self, app: &mut App) {
+        // Markers show the values at the scene's time (the clock plugin moves it on; without
+        // it the scene stays live).
         scene::ensure(app);
-        // Markers show the values at the scene's time.
-        if !app.is_plugin_added::<crate::clock::ClockPlugin>() {
-            app.add_plugins(crate::clock::ClockPlugin);
-        }
         app.init_resource::<SensorIndex>()
             .init_resource::<Feed>()
             .add_systems(Startup, setup)

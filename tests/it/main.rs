@@ -5,6 +5,7 @@ mod broker;
 mod buildings;
 mod check;
 mod config;
+mod layering;
 mod live;
 mod render;
 
