@@ -116,6 +116,56 @@ pub fn join(name: &str, thread: Option<JoinHandle<()>>) {
     }
 }
 
+/// The threads of this process whose names start with `citytwin-` (every thread citytwin
+/// starts is named so) other than the calling one. Read from `/proc`; empty where there is
+/// none. A thread just joined may still be listed for a moment, so a list that is not empty
+/// is read again for up to 200 ms. The commands print them before exiting: there should be
+/// none.
+pub fn threads_still_running() -> Vec<String> {
+    let mut left = threads_listed();
+    for _ in 0..20 {
+        if left.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+        left = threads_listed();
+    }
+    left
+}
+
+fn threads_listed() -> Vec<String> {
+    let me = std::thread::current().name().map(str::to_owned);
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .map(|n| n.trim().to_owned())
+        .filter(|n| n.starts_with("citytwin-"))
+        .collect();
+    // The calling thread, if it is one of ours (its name is cut to 15 bytes in /proc).
+    if let Some(me) = me.filter(|m| m.starts_with("citytwin-")) {
+        let short: String = me.chars().take(15).collect();
+        if let Some(i) = names.iter().position(|n| *n == short) {
+            names.remove(i);
+        }
+    }
+    names.sort();
+    names
+}
+
+/// Prints a warning naming the threads still running (see [`threads_still_running`]), for
+/// commands about to exit.
+pub fn warn_about_stray_threads() {
+    let left = threads_still_running();
+    if !left.is_empty() {
+        eprintln!(
+            "warning: threads still running at exit (a bug; please report it): {}",
+            left.join(", ")
+        );
+    }
+}
+
 /// Services started by one owner, stopped together in order: the readers first (the loader,
 /// the live feed), then the writers (the simulator), then the servers (the demo broker), each
 /// group in the reverse order of start.
@@ -234,6 +284,23 @@ mod tests {
                 "broker"
             ]
         );
+    }
+
+    #[test]
+    fn threads_left_running_are_named() {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let t = std::thread::Builder::new()
+            .name("citytwin-probe".into())
+            .spawn(move || {
+                let _ = rx.recv();
+            })
+            .unwrap();
+        if std::path::Path::new("/proc/self/task").exists() {
+            assert!(threads_still_running().contains(&"citytwin-probe".to_owned()));
+        }
+        drop(tx);
+        t.join().unwrap();
+        assert!(!threads_still_running().contains(&"citytwin-probe".to_owned()));
     }
 
     #[test]

@@ -255,6 +255,7 @@ impl Broker {
             .name("citytwin-broker".to_owned())
             .spawn(move || {
                 let runtime = match tokio::runtime::Builder::new_multi_thread()
+                    .thread_name("citytwin-broker")
                     .worker_threads(2)
                     .enable_all()
                     .build()

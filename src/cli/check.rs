@@ -52,7 +52,9 @@ pub struct CheckReport {
 /// anything was skipped.
 pub fn command(config: &Config, json: bool, strict: bool, types: &[String]) -> ExitCode {
     super::init_logs("warn");
-    match run_configured(config, types) {
+    let result = run_configured(config, types);
+    crate::worker::warn_about_stray_threads();
+    match result {
         Ok(report) => {
             if json {
                 match serde_json::to_string_pretty(&report) {

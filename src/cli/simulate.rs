@@ -30,6 +30,7 @@ pub fn command(
         Err(e) => return fail(e),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .thread_name("citytwin-sim")
         .worker_threads(2)
         .enable_all()
         .build()

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 pub fn command(config: Config, options: ViewerOptions) -> ExitCode {
     install_gpu_hint();
     let exit = app::run(config, options);
+    crate::worker::warn_about_stray_threads();
     if exit.is_success() {
         ExitCode::SUCCESS
     } else {

@@ -321,6 +321,7 @@ fn run(
         let _ = tx.send(LiveMessage::Status(mode, why));
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .thread_name("citytwin-live")
         .worker_threads(1)
         .enable_all()
         .build()

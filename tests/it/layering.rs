@@ -81,7 +81,9 @@ fn layer_of(unit: &str) -> Layer {
         .iter()
         .find(|(u, _)| *u == unit)
         .map(|(_, l)| *l)
-        .unwrap_or_else(|| panic!("module `{unit}` is not in the layering table (tests/it/layering.rs)"))
+        .unwrap_or_else(|| {
+            panic!("module `{unit}` is not in the layering table (tests/it/layering.rs)")
+        })
 }
 
 /// The unit a path (module segments from the crate root) belongs to: the longest entry of
@@ -140,7 +142,9 @@ fn code_only(text: &str) -> String {
                 out.push(' ');
             }
             'r' if matches!(c.get(i + 1), Some('#') | Some('"'))
-                && !c.get(i.wrapping_sub(1)).is_some_and(|p| p.is_alphanumeric() || *p == '_') =>
+                && !c
+                    .get(i.wrapping_sub(1))
+                    .is_some_and(|p| p.is_alphanumeric() || *p == '_') =>
             {
                 // A raw string: r"…" or r#"…"#.
                 let mut j = i + 1;
@@ -316,7 +320,10 @@ fn read_edges(src: &Path) -> Found {
         }
         let segments: Vec<&str> = module.iter().map(String::as_str).collect();
         let from = unit_of(&segments).unwrap_or_else(|| {
-            panic!("src/{name} is in module `{}`, which is not in the layering table", module[0])
+            panic!(
+                "src/{name} is in module `{}`, which is not in the layering table",
+                module[0]
+            )
         });
         let code = code_only(&std::fs::read_to_string(&file).unwrap());
         let root = if from == "main" { "citytwin" } else { "crate" };
@@ -326,7 +333,11 @@ fn read_edges(src: &Path) -> Found {
                 continue; // an item of the crate root
             };
             if to != from {
-                found.edges.entry((from, to)).or_default().insert(name.clone());
+                found
+                    .edges
+                    .entry((from, to))
+                    .or_default()
+                    .insert(name.clone());
             }
         }
         if layer_of(from) == Layer::Core {
@@ -347,10 +358,16 @@ fn read_edges(src: &Path) -> Found {
 }
 
 /// The cycles among the units (strongly connected components of more than one unit).
-fn cycles(edges: &BTreeMap<(&'static str, &'static str), BTreeSet<String>>) -> Vec<Vec<&'static str>> {
+fn cycles(
+    edges: &BTreeMap<(&'static str, &'static str), BTreeSet<String>>,
+) -> Vec<Vec<&'static str>> {
     let nodes: BTreeSet<&str> = edges.keys().flat_map(|(a, b)| [*a, *b]).collect();
     let next = |n: &str| -> Vec<&'static str> {
-        edges.keys().filter(|(a, _)| *a == n).map(|(_, b)| *b).collect()
+        edges
+            .keys()
+            .filter(|(a, _)| *a == n)
+            .map(|(_, b)| *b)
+            .collect()
     };
     // Reachability by search from each node: small graph, simple code.
     let reach = |start: &str| -> BTreeSet<&'static str> {
@@ -428,19 +445,29 @@ fn a_forbidden_import_is_found() {
     copy_tree(&src(), &copy);
     let city = copy.join("city/mod.rs");
     let text = std::fs::read_to_string(&city).unwrap();
-    std::fs::write(&city, format!("{text}\n#[allow(unused_imports)]\nuse crate::ui::UiPlugin;\n")).unwrap();
+    std::fs::write(
+        &city,
+        format!("{text}\n#[allow(unused_imports)]\nuse crate::ui::UiPlugin;\n"),
+    )
+    .unwrap();
     let bad = violations(&read_edges(&copy));
     assert!(
-        bad.iter().any(|b| b.starts_with("city (Core) uses ui (Ui) in city/mod.rs")),
+        bad.iter()
+            .any(|b| b.starts_with("city (Core) uses ui (Ui) in city/mod.rs")),
         "{bad:?}"
     );
     // And one that closes a cycle between two core modules.
     let source = copy.join("source.rs");
     let text = std::fs::read_to_string(&source).unwrap();
-    std::fs::write(&source, format!("{text}\nfn _x() {{ let _ = crate::city::load; }}\n")).unwrap();
+    std::fs::write(
+        &source,
+        format!("{text}\nfn _x() {{ let _ = crate::city::load; }}\n"),
+    )
+    .unwrap();
     let bad = violations(&read_edges(&copy));
     assert!(
-        bad.iter().any(|b| b.starts_with("a cycle:") && b.contains("city") && b.contains("source")),
+        bad.iter()
+            .any(|b| b.starts_with("a cycle:") && b.contains("city") && b.contains("source")),
         "{bad:?}"
     );
 }

@@ -5,6 +5,7 @@ mod broker;
 mod buildings;
 mod check;
 mod config;
+mod exit;
 mod layering;
 mod live;
 mod render;

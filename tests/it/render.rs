@@ -12,7 +12,7 @@ const HEIGHT: u32 = 800;
 /// The side panel's width (logical = physical pixels in screenshot mode).
 const PANEL: u32 = citytwin::ui::SIDE_PANEL_WIDTH as u32;
 
-fn headless_available() -> bool {
+pub(crate) fn headless_available() -> bool {
     if std::env::var_os("CITYTWIN_SKIP_RENDER_TESTS").is_some() {
         eprintln!("render test skipped: CITYTWIN_SKIP_RENDER_TESTS is set");
         return false;

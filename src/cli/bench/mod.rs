@@ -14,10 +14,9 @@ pub fn buildings_command(b: &buildings::BuildingsBench, json: bool) -> ExitCode 
         eprintln!("error: --count and --timeout must be above 0");
         return ExitCode::from(2);
     }
-    report(
-        buildings::run(b, &mut |line| eprintln!("bench buildings: {line}")),
-        json,
-    )
+    let result = buildings::run(b, &mut |line| eprintln!("bench buildings: {line}"));
+    crate::worker::warn_about_stray_threads();
+    report(result, json)
 }
 
 /// `citytwin bench live`.
@@ -27,10 +26,9 @@ pub fn live_command(b: &live::LiveBench, json: bool) -> ExitCode {
         eprintln!("error: --rate, --seconds and --sensors must be above 0");
         return ExitCode::from(2);
     }
-    report(
-        live::live(b, &mut |line| eprintln!("bench live: {line}")),
-        json,
-    )
+    let result = live::live(b, &mut |line| eprintln!("bench live: {line}"));
+    crate::worker::warn_about_stray_threads();
+    report(result, json)
 }
 
 /// Prints a benchmark's JSON report (one line with `--json`, else indented), or its error.
