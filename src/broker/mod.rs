@@ -29,7 +29,11 @@
 //! entities loaded with `--seed` start without history; there are no registrations,
 //! periodic (`timeInterval`) subscriptions, `showChanges` or JSON-LD framing.
 
+mod batch;
+mod discovery;
+mod entities;
 pub mod notify;
+mod request;
 pub mod server;
 pub mod store;
 mod subscriptions;

@@ -5,13 +5,12 @@
     reason = "error responses are returned early by value"
 )]
 
-use super::server::{
-    PREFIX, Shared, bad, begin, begin_with_body, internal, lock, no_content, problem,
-};
+use super::request::{Tenant, TenantJson, bad, internal, lock, no_content, problem};
+use super::server::{PREFIX, Shared};
 use crate::ngsi_ld::new_id;
 use crate::ngsi_ld::problem::ProblemKind;
-use axum::extract::{Path as UrlPath, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -37,11 +36,10 @@ fn save(shared: &Shared, tenant: &str, id: &str, body: &Value) -> Result<(), Res
     store.put_subscription(tenant, id, body).map_err(internal)
 }
 
-pub(super) async fn create(State(shared): State<Shared>, req: Request) -> Response {
-    let (tenant, mut body) = match begin_with_body(&shared, req).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+pub(super) async fn create(
+    State(shared): State<Shared>,
+    TenantJson { tenant, mut body }: TenantJson,
+) -> Response {
     if !body.is_object() {
         return bad("a subscription is a JSON object");
     }
@@ -81,11 +79,7 @@ pub(super) async fn create(State(shared): State<Shared>, req: Request) -> Respon
     (StatusCode::CREATED, [(header::LOCATION, location)]).into_response()
 }
 
-pub(super) async fn list(State(shared): State<Shared>, headers: HeaderMap) -> Response {
-    let tenant = match begin(&shared, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+pub(super) async fn list(State(shared): State<Shared>, Tenant(tenant): Tenant) -> Response {
     match registry(&shared) {
         Ok(reg) => axum::Json(Value::Array(reg.list(&tenant))).into_response(),
         Err(r) => r,
@@ -94,13 +88,9 @@ pub(super) async fn list(State(shared): State<Shared>, headers: HeaderMap) -> Re
 
 pub(super) async fn get(
     State(shared): State<Shared>,
-    headers: HeaderMap,
+    Tenant(tenant): Tenant,
     UrlPath(id): UrlPath<String>,
 ) -> Response {
-    let tenant = match begin(&shared, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
     match registry(&shared) {
         Ok(reg) => match reg.get(&tenant, &id) {
             Some(v) => axum::Json(v).into_response(),
@@ -112,13 +102,9 @@ pub(super) async fn get(
 
 pub(super) async fn delete(
     State(shared): State<Shared>,
-    headers: HeaderMap,
+    Tenant(tenant): Tenant,
     UrlPath(id): UrlPath<String>,
 ) -> Response {
-    let tenant = match begin(&shared, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
     let removed = match registry(&shared) {
         Ok(mut reg) => reg.remove(&tenant, &id),
         Err(r) => return r,
@@ -137,12 +123,11 @@ pub(super) async fn delete(
 pub(super) async fn update(
     State(shared): State<Shared>,
     UrlPath(id): UrlPath<String>,
-    req: Request,
+    TenantJson {
+        tenant,
+        body: patch,
+    }: TenantJson,
 ) -> Response {
-    let (tenant, patch) = match begin_with_body(&shared, req).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
     let Value::Object(patch) = patch else {
         return bad("a subscription update is a JSON object of members");
     };

@@ -5,16 +5,15 @@
     reason = "error responses are returned early by value"
 )]
 
-use super::server::{
-    PREFIX, Shared, bad, begin, begin_with_body, existing_tenant, internal, lock, page_limit,
-    params, problem,
-};
+use super::entities::page_limit;
+use super::request::{Tenant, TenantJson, bad, existing_store, internal, lock, params, problem};
+use super::server::{PREFIX, Shared};
 use super::store::{HistoryQuery, Instance, TimeProperty, TimeWindow};
 use crate::ngsi_ld::problem::ProblemKind;
 use crate::ngsi_ld::temporal::{self, TemporalQuery};
 use crate::timestamp::{format_millis, parse_duration_millis, parse_millis};
-use axum::extract::{Path as UrlPath, RawQuery, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Path as UrlPath, RawQuery, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -205,25 +204,18 @@ fn render(
 
 pub(super) async fn get_one(
     State(shared): State<Shared>,
-    headers: HeaderMap,
+    Tenant(tenant): Tenant,
     UrlPath(id): UrlPath<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let tenant = match begin(&shared, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
     let (_, r) = match read_request(&params(raw)) {
         Ok(x) => x,
         Err(why) => return bad(why),
     };
-    let store = match lock(&shared) {
+    let store = match existing_store(&shared, &tenant) {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = existing_tenant(&store, &tenant) {
-        return r;
-    }
     let entity_type = match store.get(&tenant, &id) {
         Ok(Some(e)) => Some(e.type_label()),
         Ok(None) => match store.history_type(&tenant, &id) {
@@ -246,13 +238,9 @@ pub(super) async fn get_one(
 
 pub(super) async fn query(
     State(shared): State<Shared>,
-    headers: HeaderMap,
+    Tenant(tenant): Tenant,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let tenant = match begin(&shared, &headers) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
     let (tq, r) = match read_request(&params(raw)) {
         Ok(x) => x,
         Err(why) => return bad(why),
@@ -264,13 +252,10 @@ pub(super) async fn query(
     };
     // Entities are selected on their current state; attrs choose the history.
     q.attrs.clear();
-    let store = match lock(&shared) {
+    let store = match existing_store(&shared, &tenant) {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = existing_tenant(&store, &tenant) {
-        return r;
-    }
     let page = match store.query(&tenant, &q, limit) {
         Ok(p) => p,
         Err(e) => return internal(e),
@@ -293,11 +278,10 @@ pub(super) async fn query(
 
 /// Adds instances to an entity's history: a temporal entity whose attributes are arrays of
 /// instances with `observedAt` (201 when the entity had no history, else 204).
-pub(super) async fn create(State(shared): State<Shared>, req: Request) -> Response {
-    let (tenant, body) = match begin_with_body(&shared, req).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+pub(super) async fn create(
+    State(shared): State<Shared>,
+    TenantJson { tenant, body }: TenantJson,
+) -> Response {
     let (Some(id), Some(entity_type)) = (
         body.get("id").and_then(Value::as_str),
         body.get("type").and_then(Value::as_str),

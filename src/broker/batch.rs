@@ -1,0 +1,229 @@
+//! Batch operations of the local broker (`/entityOperations/…`): create, upsert, update and
+//! delete with per-entity errors (207), and query.
+
+use super::entities::{Combine, combine, entity_from, run_query};
+use super::now_rfc3339;
+use super::request::{
+    Answer, TenantJson, bad, existing_tenant, has_option, internal, lock, no_content, params,
+    problem,
+};
+use super::server::Shared;
+use crate::ngsi_ld::Entity;
+use crate::ngsi_ld::problem::{ProblemDetails, ProblemKind};
+use axum::extract::{Path as UrlPath, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+/// `POST /entityOperations/{create,upsert,update,delete,query}`: 207 with per-entity errors.
+pub(super) async fn batch(
+    State(shared): State<Shared>,
+    UrlPath(op): UrlPath<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    TenantJson { tenant, body }: TenantJson,
+) -> Response {
+    let params = params(raw);
+    if op == "query" {
+        return batch_query(&shared, &headers, &tenant, &params, &body)
+            .await
+            .unwrap_or_else(|r| r);
+    }
+    let Value::Array(items) = body else {
+        return bad("a batch operation's body is a JSON array");
+    };
+    let mut errors: Vec<Value> = Vec::new();
+    let fail = |errors: &mut Vec<Value>, id: &str, kind: ProblemKind, detail: String| {
+        errors.push(json!({"entityId": id, "error": ProblemDetails::new(&kind, detail).to_json()}));
+    };
+    // Decode first, so that a bad item cannot stop the others.
+    enum Item {
+        Entity(Entity),
+        Id(String),
+    }
+    let mut decoded = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if op == "delete" {
+            match item.as_str() {
+                Some(id) => decoded.push(Item::Id(id.to_owned())),
+                None => fail(
+                    &mut errors,
+                    &format!("item {i}"),
+                    ProblemKind::BadRequestData,
+                    "a delete batch lists entity ids as strings".into(),
+                ),
+            }
+            continue;
+        }
+        match entity_from(item) {
+            Ok(e) => decoded.push(Item::Entity(e)),
+            Err(reason) => {
+                let id = item
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .map_or_else(|| format!("item {i}"), str::to_owned);
+                fail(&mut errors, &id, ProblemKind::BadRequestData, reason);
+            }
+        }
+    }
+    let mut store = match lock(&shared) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if op != "create"
+        && op != "upsert"
+        && let Err(r) = existing_tenant(&store, &tenant)
+    {
+        return r;
+    }
+    let now = now_rfc3339();
+    let merge = has_option(&params, "update");
+    let no_overwrite = has_option(&params, "noOverwrite");
+    let result = store.transaction(|tx| {
+        let mut success: Vec<String> = Vec::new();
+        let mut created = false;
+        let mut local_errors: Vec<(String, ProblemKind, String)> = Vec::new();
+        for item in decoded {
+            match (op.as_str(), item) {
+                ("create", Item::Entity(e)) => {
+                    if tx.get(&tenant, &e.id)?.is_some() {
+                        local_errors.push((
+                            e.id.clone(),
+                            ProblemKind::AlreadyExists,
+                            format!("entity {} exists already", e.id),
+                        ));
+                    } else {
+                        tx.put(&tenant, &e, &now)?;
+                        success.push(e.id);
+                    }
+                }
+                ("upsert", Item::Entity(e)) => {
+                    let e = match (merge, tx.get(&tenant, &e.id)?) {
+                        (true, Some(mut old)) => {
+                            combine(&mut old, e, Combine::Merge);
+                            old
+                        }
+                        _ => e,
+                    };
+                    if tx.put(&tenant, &e, &now)? {
+                        created = true;
+                    }
+                    success.push(e.id);
+                }
+                ("update", Item::Entity(e)) => match tx.get(&tenant, &e.id)? {
+                    Some(mut old) => {
+                        let id = e.id.clone();
+                        combine(
+                            &mut old,
+                            e,
+                            if no_overwrite {
+                                Combine::NoOverwrite
+                            } else {
+                                Combine::Merge
+                            },
+                        );
+                        tx.put(&tenant, &old, &now)?;
+                        success.push(id);
+                    }
+                    None => local_errors.push((
+                        e.id.clone(),
+                        ProblemKind::ResourceNotFound,
+                        format!("no entity {}", e.id),
+                    )),
+                },
+                ("delete", Item::Id(id)) => {
+                    if tx.delete(&tenant, &id)? {
+                        success.push(id);
+                    } else {
+                        local_errors.push((
+                            id.clone(),
+                            ProblemKind::ResourceNotFound,
+                            format!("no entity {id}"),
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok((success, created, local_errors))
+    });
+    let (success, created, local_errors) = match result {
+        Ok(x) => x,
+        Err(e) => return internal(e),
+    };
+    if !matches!(op.as_str(), "create" | "upsert" | "update" | "delete") {
+        return problem(
+            ProblemKind::ResourceNotFound,
+            format!("no batch operation `{op}`; use create, upsert, update, delete or query"),
+        );
+    }
+    for (id, kind, detail) in local_errors {
+        fail(&mut errors, &id, kind, detail);
+    }
+    if !errors.is_empty() {
+        return (
+            StatusCode::MULTI_STATUS,
+            axum::Json(json!({"success": success, "errors": errors})),
+        )
+            .into_response();
+    }
+    match op.as_str() {
+        "create" => (StatusCode::CREATED, axum::Json(json!(success))).into_response(),
+        "upsert" if created => (StatusCode::CREATED, axum::Json(json!(success))).into_response(),
+        _ => no_content(),
+    }
+}
+
+/// `POST /entityOperations/query` with `{"type": "Query", "entities": [{"type": …}], "q": …, "geoQ": {…}}`.
+async fn batch_query(
+    shared: &Shared,
+    headers: &HeaderMap,
+    tenant: &str,
+    params: &[(String, String)],
+    body: &Value,
+) -> Answer {
+    let mut p: Vec<(String, String)> = params.to_vec();
+    if let Some(Value::Array(selectors)) = body.get("entities") {
+        let types: Vec<&str> = selectors
+            .iter()
+            .filter_map(|s| s.get("type")?.as_str())
+            .collect();
+        let ids: Vec<&str> = selectors
+            .iter()
+            .filter_map(|s| s.get("id")?.as_str())
+            .collect();
+        if !types.is_empty() {
+            p.push(("type".into(), types.join(",")));
+        }
+        if !ids.is_empty() {
+            p.push(("id".into(), ids.join(",")));
+        }
+        if let Some(pattern) = selectors.iter().find_map(|s| s.get("idPattern")?.as_str()) {
+            p.push(("idPattern".into(), pattern.to_owned()));
+        }
+    }
+    if let Some(q) = body.get("q").and_then(Value::as_str) {
+        p.push(("q".into(), q.to_owned()));
+    }
+    if let Some(Value::Array(attrs)) = body.get("attrs") {
+        p.push((
+            "attrs".into(),
+            attrs
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(","),
+        ));
+    }
+    if let Some(geo) = body.get("geoQ") {
+        for key in ["georel", "geometry", "geoproperty"] {
+            if let Some(v) = geo.get(key).and_then(Value::as_str) {
+                p.push((key.into(), v.to_owned()));
+            }
+        }
+        if let Some(c) = geo.get("coordinates") {
+            p.push(("coordinates".into(), c.to_string()));
+        }
+    }
+    run_query(shared, headers, tenant, &p).await
+}

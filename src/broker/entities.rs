@@ -1,0 +1,464 @@
+//! The entity API of the local broker: queries, create, retrieve, delete, replace and merge
+//! an entity, and append, update, replace or delete its attributes.
+
+#![allow(
+    clippy::result_large_err,
+    reason = "error responses are returned early by value"
+)]
+
+use super::now_rfc3339;
+use super::request::{
+    Answer, Tenant, TenantJson, accepts, bad, existing_store, has_option, internal, lock,
+    no_content, param, params, problem,
+};
+use super::server::{CORE_CONTEXT, PREFIX, Shared};
+use crate::ngsi_ld::geo_query::geometry_from_geojson;
+use crate::ngsi_ld::problem::ProblemKind;
+use crate::ngsi_ld::render::{Format, render, to_feature_collection};
+use crate::ngsi_ld::request::EntityQuery;
+use crate::ngsi_ld::{AttributeKind, Entity, Representation, parse_entity};
+use axum::extract::{Path as UrlPath, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+pub(super) async fn query_entities(
+    State(shared): State<Shared>,
+    Tenant(tenant): Tenant,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Answer {
+    run_query(&shared, &headers, &tenant, &params(raw)).await
+}
+
+/// The page size of a query, after checking that it is narrowed (`what` names it in the
+/// error) and within the maximum page size.
+pub(super) fn page_limit(shared: &Shared, q: &EntityQuery, what: &str) -> Result<usize, Response> {
+    if !q.is_narrowed() {
+        return Err(bad(format!(
+            "the {what} is too broad: give at least one of type, id, idPattern, attrs, q or a geo-query"
+        )));
+    }
+    let limit = q.limit.unwrap_or(shared.config.default_page_size);
+    if limit > shared.config.max_page_size {
+        return Err(problem(
+            ProblemKind::TooManyResults,
+            format!(
+                "limit {limit} is larger than this broker's maximum page size {}",
+                shared.config.max_page_size
+            ),
+        ));
+    }
+    Ok(limit)
+}
+
+/// Runs a query (from `GET /entities` or `POST /entityOperations/query`) and answers it in
+/// the representation asked for.
+pub(super) async fn run_query(
+    shared: &Shared,
+    headers: &HeaderMap,
+    tenant: &str,
+    params: &[(String, String)],
+) -> Answer {
+    let q = EntityQuery::from_params(params).map_err(|e| bad(e.to_string()))?;
+    let limit = page_limit(shared, &q, "query")?;
+    if limit == 0 && !q.count {
+        return Err(bad("limit=0 is only allowed with count=true"));
+    }
+    let store = existing_store(shared, tenant)?;
+    let page = store.query(tenant, &q, limit).map_err(internal)?;
+    drop(store);
+    let mut r = entities_response(headers, params, &page.entities, false);
+    if q.count {
+        r.headers_mut()
+            .insert("NGSILD-Results-Count", HeaderValue::from(page.total));
+    }
+    Ok(r)
+}
+
+pub(super) async fn create_entity(
+    State(shared): State<Shared>,
+    TenantJson { tenant, body }: TenantJson,
+) -> Answer {
+    let e = entity_from(&body).map_err(bad)?;
+    let mut store = lock(&shared)?;
+    let now = now_rfc3339();
+    let created = store
+        .transaction(|tx| {
+            if tx.get(&tenant, &e.id)?.is_some() {
+                return Ok(false);
+            }
+            tx.put(&tenant, &e, &now)?;
+            Ok(true)
+        })
+        .map_err(internal)?;
+    if !created {
+        return Err(problem(
+            ProblemKind::AlreadyExists,
+            format!("entity {} exists already", e.id),
+        ));
+    }
+    let location = format!("{PREFIX}/entities/{}", e.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
+}
+
+pub(super) async fn get_entity(
+    State(shared): State<Shared>,
+    Tenant(tenant): Tenant,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+    RawQuery(raw): RawQuery,
+) -> Answer {
+    let params = params(raw);
+    let store = existing_store(&shared, &tenant)?;
+    let mut e = store
+        .get(&tenant, &id)
+        .map_err(internal)?
+        .ok_or_else(|| no_entity(&id))?;
+    drop(store);
+    if let Some(attrs) = param(&params, "attrs").or_else(|| param(&params, "pick")) {
+        let keep: Vec<&str> = attrs.split(',').map(str::trim).collect();
+        e.attributes.retain(|k, _| keep.contains(&k.as_str()));
+    }
+    Ok(entities_response(&headers, &params, &[e], true))
+}
+
+pub(super) async fn delete_entity(
+    State(shared): State<Shared>,
+    Tenant(tenant): Tenant,
+    UrlPath(id): UrlPath<String>,
+) -> Answer {
+    let mut store = existing_store(&shared, &tenant)?;
+    match store.transaction(|tx| tx.delete(&tenant, &id)) {
+        Ok(true) => Ok(no_content()),
+        Ok(false) => Err(no_entity(&id)),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+fn no_entity(id: &str) -> Response {
+    problem(ProblemKind::ResourceNotFound, format!("no entity {id}"))
+}
+
+/// How a fragment's attributes combine with an entity's.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Combine {
+    /// Add and replace (merge, upsert with options=update).
+    Merge,
+    /// Add only attributes that are not there (append with noOverwrite).
+    NoOverwrite,
+    /// Replace only attributes that are there; report the others.
+    UpdateExisting,
+}
+
+/// Applies a fragment; returns the attribute names not applied.
+pub(super) fn combine(target: &mut Entity, fragment: Entity, how: Combine) -> Vec<String> {
+    let mut not_applied = Vec::new();
+    for (name, instances) in fragment.attributes {
+        let present = target.attributes.contains_key(&name);
+        match how {
+            Combine::Merge => {
+                target.attributes.insert(name, instances);
+            }
+            Combine::NoOverwrite if present => not_applied.push(name),
+            Combine::NoOverwrite => {
+                target.attributes.insert(name, instances);
+            }
+            Combine::UpdateExisting if present => {
+                target.attributes.insert(name, instances);
+            }
+            Combine::UpdateExisting => not_applied.push(name),
+        }
+    }
+    if fragment.types.iter().any(|t| t != "_fragment") {
+        for t in fragment.types {
+            if t != "_fragment" && !target.types.contains(&t) {
+                target.types.push(t);
+            }
+        }
+    }
+    not_applied
+}
+
+/// Read-modify-write of one entity with a fragment body.
+async fn modify(
+    shared: Shared,
+    tenant: String,
+    body: Value,
+    id: String,
+    how: Combine,
+    report_missing: bool,
+) -> Answer {
+    let frag = fragment(&body, &id).map_err(bad)?;
+    let mut store = existing_store(&shared, &tenant)?;
+    let now = now_rfc3339();
+    let not_applied = store
+        .transaction(|tx| {
+            let Some(mut e) = tx.get(&tenant, &id)? else {
+                return Ok(None);
+            };
+            let not_applied = combine(&mut e, frag, how);
+            tx.put(&tenant, &e, &now)?;
+            Ok(Some(not_applied))
+        })
+        .map_err(internal)?
+        .ok_or_else(|| no_entity(&id))?;
+    if report_missing && !not_applied.is_empty() {
+        return Ok((
+            StatusCode::MULTI_STATUS,
+            axum::Json(json!({
+                "updated": [],
+                "notUpdated": not_applied.iter().map(|a| json!({"attributeName": a, "reason": "the entity has no such attribute"})).collect::<Vec<_>>()
+            })),
+        )
+            .into_response());
+    }
+    Ok(no_content())
+}
+
+pub(super) async fn merge_entity(
+    State(shared): State<Shared>,
+    UrlPath(id): UrlPath<String>,
+    TenantJson { tenant, body }: TenantJson,
+) -> Answer {
+    modify(shared, tenant, body, id, Combine::Merge, false).await
+}
+
+pub(super) async fn append_attrs(
+    State(shared): State<Shared>,
+    UrlPath(id): UrlPath<String>,
+    RawQuery(raw): RawQuery,
+    TenantJson { tenant, body }: TenantJson,
+) -> Answer {
+    let how = if has_option(&params(raw), "noOverwrite") {
+        Combine::NoOverwrite
+    } else {
+        Combine::Merge
+    };
+    modify(shared, tenant, body, id, how, how == Combine::NoOverwrite).await
+}
+
+pub(super) async fn update_attrs(
+    State(shared): State<Shared>,
+    UrlPath(id): UrlPath<String>,
+    TenantJson { tenant, body }: TenantJson,
+) -> Answer {
+    modify(shared, tenant, body, id, Combine::UpdateExisting, true).await
+}
+
+pub(super) async fn replace_entity(
+    State(shared): State<Shared>,
+    UrlPath(id): UrlPath<String>,
+    TenantJson { tenant, mut body }: TenantJson,
+) -> Answer {
+    if body.get("id").is_none() {
+        body["id"] = json!(id);
+    }
+    let e = match entity_from(&body) {
+        Ok(e) if e.id == id => e,
+        Ok(_) => return Err(bad("the body's id differs from the URL's")),
+        Err(reason) => return Err(bad(reason)),
+    };
+    let mut store = lock(&shared)?;
+    let now = now_rfc3339();
+    let replaced = store
+        .transaction(|tx| {
+            if tx.get(&tenant, &id)?.is_none() {
+                return Ok(false);
+            }
+            tx.put(&tenant, &e, &now)?;
+            Ok(true)
+        })
+        .map_err(internal)?;
+    if replaced {
+        Ok(no_content())
+    } else {
+        Err(no_entity(&id))
+    }
+}
+
+/// What is done to one attribute.
+enum AttrChange {
+    /// PATCH: the given members change, sub-attributes merge.
+    Patch(Value),
+    /// PUT: replaced whole.
+    Put(Value),
+    /// DELETE.
+    Delete,
+}
+
+/// PATCH, PUT or DELETE of one attribute.
+async fn one_attr(
+    shared: Shared,
+    tenant: String,
+    id: String,
+    attr: String,
+    change: AttrChange,
+) -> Answer {
+    let attr = crate::ngsi_ld::short_name(&attr).to_owned();
+    let new = match &change {
+        AttrChange::Patch(body) | AttrChange::Put(body) => {
+            let mut f = fragment(&json!({ attr.clone(): body }), &id).map_err(bad)?;
+            f.attributes.remove(&attr)
+        }
+        AttrChange::Delete => None,
+    };
+    let mut store = existing_store(&shared, &tenant)?;
+    let now = now_rfc3339();
+    let result = store
+        .transaction(|tx| {
+            let Some(mut e) = tx.get(&tenant, &id)? else {
+                return Ok(Err(format!("no entity {id}")));
+            };
+            let Some(current) = e.attributes.get_mut(&attr) else {
+                return Ok(Err(format!("entity {id} has no attribute {attr}")));
+            };
+            match (&change, new) {
+                (AttrChange::Patch(_), Some(mut patch)) => {
+                    // Partial update: the given members change, sub-attributes merge.
+                    for (old, p) in current.iter_mut().zip(patch.drain(..)) {
+                        old.value = p.value;
+                        if p.kind != AttributeKind::Property || old.kind == AttributeKind::Property
+                        {
+                            old.kind = p.kind;
+                        }
+                        old.unit_code = p.unit_code.or(old.unit_code.take());
+                        old.observed_at = p.observed_at.or(old.observed_at.take());
+                        old.sub_attributes.extend(p.sub_attributes);
+                    }
+                }
+                (AttrChange::Put(_), Some(replacement)) => *current = replacement,
+                _ => {
+                    e.attributes.remove(&attr);
+                }
+            }
+            tx.put(&tenant, &e, &now)?;
+            Ok(Ok(()))
+        })
+        .map_err(internal)?;
+    result
+        .map(|()| no_content())
+        .map_err(|reason| problem(ProblemKind::ResourceNotFound, reason))
+}
+
+pub(super) async fn patch_attr(
+    State(shared): State<Shared>,
+    UrlPath((id, attr)): UrlPath<(String, String)>,
+    TenantJson { tenant, body }: TenantJson,
+) -> Answer {
+    one_attr(shared, tenant, id, attr, AttrChange::Patch(body)).await
+}
+
+pub(super) async fn put_attr(
+    State(shared): State<Shared>,
+    UrlPath((id, attr)): UrlPath<(String, String)>,
+    TenantJson { tenant, body }: TenantJson,
+) -> Answer {
+    one_attr(shared, tenant, id, attr, AttrChange::Put(body)).await
+}
+
+pub(super) async fn delete_attr(
+    State(shared): State<Shared>,
+    Tenant(tenant): Tenant,
+    UrlPath((id, attr)): UrlPath<(String, String)>,
+) -> Answer {
+    one_attr(shared, tenant, id, attr, AttrChange::Delete).await
+}
+
+/// Entities as a response in the representation and media type asked for.
+pub(super) fn entities_response(
+    headers: &HeaderMap,
+    params: &[(String, String)],
+    entities: &[Entity],
+    single: bool,
+) -> Response {
+    let format = EntityQuery::from_params(params)
+        .ok()
+        .and_then(|q| q.format)
+        .unwrap_or(Format::Normalized);
+    if accepts(headers, "application/geo+json") {
+        let geoproperty = param(params, "geoproperty").unwrap_or("location");
+        let body = if single && entities.len() == 1 {
+            crate::ngsi_ld::render::to_feature(&entities[0], format, geoproperty)
+        } else {
+            to_feature_collection(entities, format, geoproperty)
+        };
+        return (
+            [(header::CONTENT_TYPE, "application/geo+json")],
+            body.to_string(),
+        )
+            .into_response();
+    }
+    let ld = accepts(headers, "application/ld+json");
+    let rendered: Vec<Value> = entities
+        .iter()
+        .map(|e| {
+            let mut v = render(e, format);
+            if ld {
+                v["@context"] = json!(CORE_CONTEXT);
+            }
+            v
+        })
+        .collect();
+    let body = if single {
+        rendered.into_iter().next().unwrap_or(Value::Null)
+    } else {
+        Value::Array(rendered)
+    };
+    let mut r = axum::Json(body).into_response();
+    if ld {
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/ld+json"),
+        );
+    } else {
+        let link = format!(
+            "<{CORE_CONTEXT}>; rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\""
+        );
+        if let Ok(v) = HeaderValue::from_str(&link) {
+            r.headers_mut().insert(header::LINK, v);
+        }
+    }
+    r
+}
+
+/// Checks an entity for writing: a URI id, and GeoProperties that are geometries.
+pub(super) fn validate(e: &Entity) -> Result<(), String> {
+    if !e.id.contains(':') {
+        return Err(format!(
+            "the id `{}` is not a URI (such as urn:ngsi-ld:Building:1)",
+            e.id
+        ));
+    }
+    for (name, instances) in &e.attributes {
+        for a in instances {
+            if a.kind == AttributeKind::GeoProperty {
+                geometry_from_geojson(&a.value).map_err(|m| format!("attribute `{name}`: {m}"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An entity from a request body, or the reason it is not one.
+pub(super) fn entity_from(v: &Value) -> Result<Entity, String> {
+    let (e, skipped) = parse_entity(v, Representation::Concise)?;
+    if let Some(s) = skipped.first() {
+        return Err(s.reason.clone());
+    }
+    validate(&e)?;
+    Ok(e)
+}
+
+/// Attributes from a fragment body (an object of attributes, without id and type).
+fn fragment(v: &Value, id: &str) -> Result<Entity, String> {
+    let Value::Object(o) = v else {
+        return Err("the body must be a JSON object of attributes".to_owned());
+    };
+    let mut full = o.clone();
+    full.insert("id".to_owned(), json!(id));
+    if !full.contains_key("type") {
+        full.insert("type".to_owned(), json!("_fragment"));
+    }
+    entity_from(&Value::Object(full))
+}
