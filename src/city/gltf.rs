@@ -5,6 +5,12 @@
 //! default scene), so a city tile exported one mesh per building is picked per building.
 //! Materials and textures are not read: models take the buildings' style.
 
+use super::assemble::frame;
+use super::{Building, CityModel, HeightSource, LoadError, Shell, cityjson};
+use crate::config::Config;
+use crate::geometry::Footprint;
+use crate::georef::{Georef, LonLat};
+use crate::ngsi_ld::SkippedItem;
 use std::path::Path;
 
 /// A model's up axis: `Y` is glTF's convention (+Y up, +Z towards the viewer (south), +X
@@ -160,6 +166,110 @@ impl Placement {
         let (sin, cos) = self.heading_deg.to_radians().sin_cos();
         [east * cos + north * sin, -east * sin + north * cos, up]
     }
+}
+
+/// Adds the configured glTF models (`[models.NAME]`): each mesh a building, placed at its
+/// anchor; a model that cannot be read is skipped with the reason. The bounds then include
+/// them.
+pub fn add_models(model: &mut CityModel, config: &Config) -> Result<(), LoadError> {
+    if config.models.is_empty() {
+        return Ok(());
+    }
+    let georef = Georef::new(model.origin, Some(&model.crs))?;
+    for (key, m) in &config.models {
+        let name = if m.name.is_empty() { key } else { &m.name };
+        let placement = Placement {
+            scale: m.metres_per_unit(),
+            up: m.up,
+            heading_deg: m.heading,
+        };
+        let anchor = georef.lonlat_to_scene(LonLat::new(m.longitude, m.latitude), 0.0)?;
+        let (east0, north0) = (anchor[0], -anchor[2]);
+        let meshes = match read(std::path::Path::new(&m.file)) {
+            Ok(meshes) => meshes,
+            Err(reason) => {
+                model.skipped.push(SkippedItem {
+                    id: format!("model {key}"),
+                    reason,
+                });
+                continue;
+            }
+        };
+        *model
+            .entities_by_type
+            .entry("glTF mesh".to_owned())
+            .or_default() += meshes.len();
+        model.entities_read += meshes.len();
+        for mesh in meshes {
+            let id = format!("{key}/{}", mesh.name);
+            let mut shell = Shell::default();
+            for t in &mesh.triangles {
+                let corner = |p: [f64; 3]| {
+                    let q = placement.place(p);
+                    [east0 + q[0], m.altitude + q[2], north0 + q[1]]
+                };
+                let t = t.map(corner);
+                // No semantics in glTF: what faces up is roof, the rest wall.
+                let n = crate::geometry::triangle_normal(&[
+                    [t[0][0], t[0][2], t[0][1]],
+                    [t[1][0], t[1][2], t[1][1]],
+                    [t[2][0], t[2][2], t[2][1]],
+                ]);
+                shell
+                    .triangles
+                    .push((t, cityjson::SurfaceKind::from_normal(n)));
+            }
+            match model_mesh_building(&id, name, shell) {
+                Ok(b) => model.buildings.push(b),
+                Err(reason) => model.skipped.push(SkippedItem { id, reason }),
+            }
+        }
+    }
+    let (bounds, view_points) = frame(&model.buildings, &model.sensors, &georef, config);
+    model.bounds = bounds;
+    model.view_points = view_points;
+    Ok(())
+}
+
+/// A building from a model's mesh: its outline the hull of its triangles, its height from
+/// its lowest to its highest point.
+fn model_mesh_building(id: &str, model_name: &str, shell: Shell) -> Result<Building, String> {
+    use geo::ConvexHull;
+    let ups = shell
+        .triangles
+        .iter()
+        .flat_map(|(t, _)| t.iter().map(|p| p[1]));
+    let (lo, hi) = ups.fold((f64::MAX, f64::MIN), |(lo, hi), y| (lo.min(y), hi.max(y)));
+    if shell.triangles.is_empty() || hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
+        return Err("the mesh has no triangles with a height".to_owned());
+    }
+    let points: geo::MultiPoint<f64> = shell
+        .triangles
+        .iter()
+        .flat_map(|(t, _)| t.iter().map(|p| geo::point!(x: p[0], y: p[2])))
+        .collect();
+    let ring: Vec<[f64; 2]> = points
+        .convex_hull()
+        .exterior()
+        .coords()
+        .map(|c| [c.x, c.y])
+        .collect();
+    let footprint = Footprint::new(vec![vec![ring]])
+        .map_err(|e| format!("its outline cannot be drawn: {e}"))?;
+    Ok(Building {
+        id: id.to_owned(),
+        name: Some(model_name.to_owned()),
+        address: None,
+        height: hi,
+        base: lo.max(0.0),
+        height_source: HeightSource::Model {
+            format: "glTF".to_owned(),
+            lod: String::new(),
+        },
+        footprint,
+        attributes: vec![("model".to_owned(), model_name.to_owned())],
+        shell: Some(std::sync::Arc::new(shell)),
+    })
 }
 
 #[cfg(test)]
