@@ -55,7 +55,7 @@ pub fn from_entities(
             })
             .unwrap_or(LonLat::new(0.0, 0.0)),
     };
-    let crs = (config.scene.crs != "auto").then_some(config.scene.crs.as_str());
+    let crs = config.scene.crs.named();
     let georef = Georef::new(origin, crs)?;
     let settings = decode::DecodeSettings::from_config(config);
     let total = candidates.len();
@@ -289,7 +289,7 @@ pub fn from_cityjson(
             }
         }
     };
-    let scene_crs = (config.scene.crs != "auto").then_some(config.scene.crs.as_str());
+    let scene_crs = config.scene.crs.named();
     let georef = Georef::new(origin, scene_crs)?;
     let to_scene = georef.transformer_from(&crs)?;
     let (oe, on) = georef.origin_projected();

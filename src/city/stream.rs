@@ -15,7 +15,7 @@
 use super::tiles::{self, Tile};
 use super::{Building, CityModel, LoadError, SkippedItem};
 use crate::cancel::Cancel;
-use crate::config::{Config, OriginSetting};
+use crate::config::{Config, CrsSetting, OriginSetting};
 use crate::geometry::extrude::Palette;
 use crate::georef::{Georef, LonLat};
 use crate::ngsi_ld::client::{Client, ClientError};
@@ -209,11 +209,11 @@ impl Streamer {
                 })?
             }
         };
-        let crs = (config.scene.crs != "auto").then_some(config.scene.crs.as_str());
+        let crs = config.scene.crs.named();
         let georef = Georef::new(origin, crs)?;
         let mut config = config.clone();
         config.scene.origin = OriginSetting::At([origin.lon, origin.lat]);
-        config.scene.crs = georef.projected_crs().to_owned();
+        config.scene.crs = CrsSetting::Named(georef.projected_crs().to_owned());
         // The sensors: few next to the buildings, all loaded.
         let sensor_types: Vec<String> = config
             .entity_types()

@@ -29,8 +29,8 @@ pub use buildings::{BuildingsConfig, LengthUnit, ModelConfig, UpAxis};
 pub use data::{DataConfig, LocalBrokerConfig, SourceSetting, ViewerBrokerConfig};
 pub use overlay::ConfigOverlay;
 pub use scene::{
-    CameraConfig, MsaaSetting, OriginSetting, RenderConfig, ScaleSetting, SceneConfig, SunConfig,
-    UiConfig, ViewConfig, WindowConfig,
+    CameraConfig, CrsSetting, MsaaSetting, OriginSetting, RenderConfig, ScaleSetting, SceneConfig,
+    SunConfig, UiConfig, ViewConfig, WindowConfig,
 };
 pub use sensors::{
     CategoryConfig, LiveConfig, MarkerShape, NotifyTransport, SensorLayerConfig, SensorsConfig,

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 pub struct SceneConfig {
     /// Scene origin.
     pub origin: OriginSetting,
-    /// Projected CRS or "auto".
-    pub crs: String,
+    /// Projected CRS, or the UTM zone of the origin.
+    pub crs: CrsSetting,
     /// Farthest accepted distance from the origin (km).
     pub max_distance_km: f64,
     /// Ground colour.
@@ -166,6 +166,51 @@ impl<'de> Deserialize<'de> for OriginSetting {
     }
 }
 
+/// The scene's projected CRS (`scene.crs`): `"auto"` for the UTM zone of the origin, else an
+/// `AUTHORITY:CODE` or a PROJ string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum CrsSetting {
+    /// The UTM zone of the scene origin.
+    Auto,
+    /// This CRS.
+    Named(String),
+}
+
+impl CrsSetting {
+    /// The CRS named, or `None` for automatic.
+    pub fn named(&self) -> Option<&str> {
+        match self {
+            Self::Auto => None,
+            Self::Named(c) => Some(c),
+        }
+    }
+}
+
+impl TryFrom<String> for CrsSetting {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        if s == "auto" {
+            Ok(Self::Auto)
+        } else if s.contains(':') || s.trim_start().starts_with("+proj") {
+            Ok(Self::Named(s))
+        } else {
+            Err(format!(
+                "must be \"auto\", \"AUTHORITY:CODE\" (such as \"EPSG:32618\") or a PROJ string, not \"{s}\""
+            ))
+        }
+    }
+}
+
+impl From<CrsSetting> for String {
+    fn from(c: CrsSetting) -> String {
+        match c {
+            CrsSetting::Auto => "auto".into(),
+            CrsSetting::Named(s) => s,
+        }
+    }
+}
+
 /// Multisample anti-aliasing: automatic, off, or a number of samples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MsaaSetting {
@@ -276,15 +321,6 @@ impl SceneConfig {
         if let OriginSetting::At([lon, lat]) = s.origin {
             range("scene.origin", lon, -180.0, 180.0)?;
             range("scene.origin", lat, -90.0, 90.0)?;
-        }
-        if s.crs != "auto" && !s.crs.contains(':') && !s.crs.trim_start().starts_with("+proj") {
-            return Err((
-                "scene.crs".into(),
-                format!(
-                    "must be \"auto\", \"AUTHORITY:CODE\" (such as \"EPSG:32618\") or a PROJ string, not \"{}\"",
-                    s.crs
-                ),
-            ));
         }
         range("scene.max_distance_km", s.max_distance_km, 1.0, 500.0)?;
         color("scene.ground_color", &s.ground_color)?;

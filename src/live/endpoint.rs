@@ -257,20 +257,20 @@ pub(super) async fn open_channel(
 ) -> Result<(LiveMode, String), String> {
     let n = &settings.notify;
     let mut why = Vec::new();
-    if matches!(n.transport, Transport::Auto | Transport::Mqtt) {
+    if matches!(n.transport, NotifyTransport::Auto | NotifyTransport::Mqtt) {
         match &n.mqtt {
             Some(m) => match open_mqtt(m, n.max_bytes, gate.clone(), inbound.clone()).await {
                 Ok(uri) => return Ok((LiveMode::Mqtt, uri)),
                 Err(e) => why.push(e),
             },
-            None if n.transport == Transport::Mqtt => {
+            None if n.transport == NotifyTransport::Mqtt => {
                 why.push("live.mqtt_url is not set".to_owned());
             }
             None => {}
         }
     }
-    if matches!(n.transport, Transport::Auto | Transport::Http) {
-        let reachable = n.transport == Transport::Http
+    if matches!(n.transport, NotifyTransport::Auto | NotifyTransport::Http) {
+        let reachable = n.transport == NotifyTransport::Http
             || n.http_url.is_some()
             || is_loopback_url(&settings.client.url);
         if reachable {
@@ -285,7 +285,7 @@ pub(super) async fn open_channel(
             );
         }
     }
-    if n.transport == Transport::Poll {
+    if n.transport == NotifyTransport::Poll {
         why.push("live.mode is \"poll\"".to_owned());
     }
     Err(why.join("; "))

@@ -26,6 +26,7 @@ mod history;
 use crate::cancel::Cancel;
 use crate::city::sensor::replay::{self, Point};
 use crate::city::sensor::{Decoder, MergeStats, Sensor, SensorLayer, SensorStore};
+use crate::config::NotifyTransport;
 use crate::georef::{Georef, LonLat};
 use crate::ngsi_ld::client::{Client, ClientConfig};
 use crate::ngsi_ld::mqtt::MqttEndpoint;
@@ -145,14 +146,11 @@ enum Question {
     },
 }
 
-/// Which way notifications should come (`live.mode`).
-pub use crate::config::NotifyTransport as Transport;
-
 /// Where notifications come in (`[live]`).
 #[derive(Debug, Clone)]
 pub struct NotifySettings {
     /// The way asked for.
-    pub transport: Transport,
+    pub transport: NotifyTransport,
     /// The MQTT broker.
     pub mqtt: Option<MqttEndpoint>,
     /// Where the HTTP endpoint listens.
@@ -168,7 +166,7 @@ pub struct NotifySettings {
 impl Default for NotifySettings {
     fn default() -> Self {
         Self {
-            transport: Transport::Auto,
+            transport: NotifyTransport::Auto,
             mqtt: None,
             http_bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             http_url: None,

@@ -4,10 +4,10 @@
 use crate::broker::{BrokerProcess, free_port, start};
 use crate::{citytwin, run, temp_dir};
 use citytwin::city::sensor::{Reading, SensorLayer};
-use citytwin::config::Config;
+use citytwin::config::{Config, NotifyTransport};
 use citytwin::georef::LonLat;
 use citytwin::live::{
-    self, FeedStats, LiveFeed, LiveMessage, LiveMode, LiveSettings, NotifySettings, Transport,
+    self, FeedStats, LiveFeed, LiveMessage, LiveMode, LiveSettings, NotifySettings,
 };
 use citytwin::ngsi_ld::client::{Client, ClientConfig};
 use citytwin::ngsi_ld::mqtt::MqttEndpoint;
@@ -38,7 +38,7 @@ fn feed(url: &str) -> LiveFeed {
     feed_with(
         url,
         NotifySettings {
-            transport: Transport::Poll,
+            transport: NotifyTransport::Poll,
             ..NotifySettings::default()
         },
     )
@@ -315,7 +315,7 @@ fn http_notifications_reach_the_feed_refuse_strangers_and_survive_a_restart() {
     let f = feed_with(
         &url,
         NotifySettings {
-            transport: Transport::Http,
+            transport: NotifyTransport::Http,
             ..NotifySettings::default()
         },
     );
@@ -448,7 +448,7 @@ fn a_thousand_malformed_notifications_are_counted_and_the_feed_goes_on() {
     let f = feed_with(
         &broker.url,
         NotifySettings {
-            transport: Transport::Http,
+            transport: NotifyTransport::Http,
             max_bytes: 64 * 1024,
             ..NotifySettings::default()
         },
@@ -531,7 +531,7 @@ fn mqtt_notifications_through_mosquitto_and_polling_while_it_is_down() {
     let f = feed_with(
         &broker.url,
         NotifySettings {
-            transport: Transport::Mqtt,
+            transport: NotifyTransport::Mqtt,
             mqtt: Some(MqttEndpoint::parse(&format!("mqtt://127.0.0.1:{}", mq.port)).unwrap()),
             ..NotifySettings::default()
         },
