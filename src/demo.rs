@@ -100,7 +100,7 @@ impl Demo {
     }
 
     /// Starts the simulator (once; later calls return at once): it writes the last
-    /// [`PAST_HOURS`] of values, then sends `rate` updates per second to the broker until the
+    /// `PAST_HOURS` of values, then sends `rate` updates per second to the broker until the
     /// demo stops. The answer turns true once the past is written.
     pub fn simulate(&self, rate: f64) -> PastWritten {
         let (past_tx, past_rx) = watch::channel(false);

@@ -5,7 +5,7 @@
 //! read through [`crate::ngsi_ld::client`], page by page.
 //!
 //! The viewer and `citytwin check` read the demo district through a local broker that they
-//! start inside the process ([`start_demo_broker`]), so the demo takes the same path as a
+//! start inside the process ([`crate::demo`]), so the demo takes the same path as a
 //! city's broker.
 
 use crate::cancel::Cancel;

@@ -1,7 +1,7 @@
 //! The local broker's HTTP server (axum on tokio): its configuration, its routes, running it
-//! on a thread or in the foreground, and seeding it. The handlers are in [`super::entities`],
-//! [`super::batch`], [`super::discovery`], [`super::subscriptions`] and [`super::temporal`];
-//! what they all start with (token, tenant, body) in [`super::request`].
+//! on a thread or in the foreground, and seeding it. The handlers are in `super::entities`,
+//! `super::batch`, `super::discovery`, `super::subscriptions` and `super::temporal`;
+//! what they all start with (token, tenant, body) in `super::request`.
 
 use super::entities::{
     append_attrs, create_entity, delete_attr, delete_entity, get_entity, merge_entity, patch_attr,

@@ -1,10 +1,10 @@
 //! The buildings layer: loads the city off the main thread, spawns its tiles a few per frame,
 //! picks the building under a click or tap, and highlights the selected one.
 //!
-//! Loading runs on a thread of its own ([`loader`]: reading, parsing, georeferencing,
+//! Loading runs on a thread of its own (`loader`: reading, parsing, georeferencing,
 //! meshing) and reaches the ECS through a channel; [`CityState`] tells the UI how far it has
-//! got. [`stream`] loads a big broker by viewport, [`style`] colours the buildings by an
-//! attribute, [`pick`] selects them.
+//! got. `stream` loads a big broker by viewport, `style` colours the buildings by an
+//! attribute, `pick` selects them.
 
 mod loader;
 mod pick;

@@ -7,7 +7,7 @@
 //! | wheel, pinch, `+` / `−` | zoom (toward the cursor) |
 //! | arrows / WASD | pan; `Q` / `E` turn; `R` / `F` tilt; `Home` the overview |
 //!
-//! All motion goes through [`orbit::OrbitState::clamped`], so the camera never goes under the
+//! All motion goes through `orbit::OrbitState::clamped`, so the camera never goes under the
 //! ground, through its focus, or upside down.
 
 pub mod target;

@@ -6,7 +6,7 @@
 //! | `citytwin check` | [`check`] |
 //! | `citytwin broker` | [`broker`] |
 //! | `citytwin simulate` | [`simulate`] |
-//! | `citytwin bench live`, `citytwin bench buildings` | [`bench`] |
+//! | `citytwin bench live`, `citytwin bench buildings` | `bench` |
 //!
 //! Each returns the process's exit status and says what went wrong on standard error.
 

@@ -50,7 +50,7 @@ impl SensorMarker {
     }
 }
 
-/// The sensors' past values for the time panel (see [`replay`]).
+/// The sensors' past values for the time panel (see `replay`).
 #[derive(Resource, Debug, Default)]
 pub struct SensorReplay {
     /// The values read, extended by live changes.

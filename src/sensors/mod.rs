@@ -3,8 +3,8 @@
 //!
 //! The Bevy-free part (layers, decoding, merging changes, past values) is
 //! [`crate::city::sensor`]; the thread that follows the broker is [`crate::live`]. The plugin
-//! spawns a marker per sensor when the city is loaded ([`markers`]), applies the live feed's
-//! messages in bounded batches each frame ([`feed`]), shows the values at the scene's time
+//! spawns a marker per sensor when the city is loaded (`markers`), applies the live feed's
+//! messages in bounded batches each frame (`feed`), shows the values at the scene's time
 //! while replaying, and picks a marker on a click. The UI draws labels, legends and the
 //! inspector from the scene's [`SensorMarker`]s.
 

@@ -3,9 +3,9 @@
 //! data's attribution.
 //!
 //! The UI only reads the scene's state ([`crate::scene`]: the city, the selection, layers,
-//! views, sensors, the clock) and sends messages back through [`UiOutbox`]; it never reaches
-//! into a plugin or a source. One file per part: [`side_panel`], [`inspector`],
-//! [`time_panel`], [`overlay`] (labels, legends, status line, About), [`widgets`].
+//! views, sensors, the clock) and sends messages back through `UiOutbox`; it never reaches
+//! into a plugin or a source. One file per part: `side_panel`, `inspector`,
+//! `time_panel`, `overlay` (labels, legends, status line, About), `widgets`.
 
 mod inspector;
 mod overlay;
