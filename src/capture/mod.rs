@@ -120,12 +120,25 @@ impl Plugin for CapturePlugin {
     }
 }
 
+/// Whether egui added glyphs (or images) to its textures this frame.
+#[derive(Resource, Default)]
+struct NewGlyphs(bool);
+
+/// Notes new glyphs before bevy_egui hands them on (and empties the list).
+fn note_new_glyphs(outputs: Query<&bevy_egui::EguiRenderOutput>, mut new: ResMut<NewGlyphs>) {
+    new.0 = outputs.iter().any(|o| !o.textures_delta.set.is_empty());
+}
+
 fn drive(
     mut commands: Commands,
     mut request: ResMut<CaptureRequest>,
     readiness: Res<SceneReadiness>,
+    new_glyphs: Res<NewGlyphs>,
     mut exit: MessageWriter<AppExit>,
 ) {
+    // Glyphs egui adds in a frame reach the GPU a frame later: a frame that adds some (a
+    // sensor label that just changed) is not the one to capture.
+    let new_glyphs = new_glyphs.0;
     if let Some(message) = &readiness.failed {
         error!("no screenshot: {message}");
         eprintln!("error: no screenshot written: {message}");
@@ -145,7 +158,7 @@ fn drive(
     }
     match request.stage {
         Stage::WaitingForData if readiness.is_ready() => request.stage = Stage::Settling(0),
-        Stage::Settling(n) if n >= SETTLE_FRAMES => {
+        Stage::Settling(n) if n >= SETTLE_FRAMES && !new_glyphs => {
             let path = request.path.clone();
             commands.spawn(Screenshot::primary_window()).observe(
                 move |captured: On<ScreenshotCaptured>,
