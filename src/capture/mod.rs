@@ -116,7 +116,15 @@ pub struct CapturePlugin;
 impl Plugin for CapturePlugin {
     fn build(&self, app: &mut App) {
         scene::ensure(app);
-        app.insert_resource(ScreenshotMode).add_systems(Last, drive);
+        app.insert_resource(ScreenshotMode)
+            .init_resource::<NewGlyphs>()
+            .add_systems(
+                PostUpdate,
+                note_new_glyphs
+                    .after(bevy_egui::EguiPostUpdateSet::ProcessOutput)
+                    .before(bevy_egui::EguiPostUpdateSet::PostProcessOutput),
+            )
+            .add_systems(Last, drive);
     }
 }
 
