@@ -22,8 +22,8 @@ pub struct Point {
 /// Past values of many sensors.
 ///
 /// ```
-/// use citytwin::sensors::replay::{Point, Replay};
-/// use citytwin::sensors::Reading;
+/// use citytwin::city::sensor::replay::{Point, Replay};
+/// use citytwin::city::sensor::Reading;
 /// let mut r = Replay::new(0, 3_600_000);
 /// r.insert("urn:a", vec![
 ///     Point { from: 0, until: 300_000, reading: Reading::Number(40.0) },
