@@ -159,4 +159,3 @@ fn check_and_bench_exit_cleanly_with_the_cpu_busy() {
     ]));
     assert_clean("bench buildings", 1, &out);
 }
-
