@@ -11,7 +11,7 @@ mod pick;
 mod stream;
 mod style;
 
-pub use stream::Streaming;
+use stream::Streaming;
 
 use crate::city::tiles::Tile;
 use crate::geometry::extrude::{MeshBuffers, Palette};

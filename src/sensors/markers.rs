@@ -2,7 +2,8 @@
 //! colour, kept about `sensors.marker_size_px` tall on screen and grey when stale.
 
 use super::{SensorAssets, stale_ms};
-use crate::city::sensor::{MarkerShape, Place, Sensor, SensorLayer};
+use crate::city::sensor::{Place, Sensor, SensorLayer};
+use crate::config::MarkerShape;
 use crate::scene::{MainCamera, SensorLayers, SensorMarker, Settings, ViewArea};
 use bevy::prelude::*;
 use std::time::{Duration, Instant};

@@ -11,7 +11,8 @@
 mod feed;
 mod markers;
 
-use crate::city::sensor::{MarkerShape, SensorLayer, replay};
+use crate::city::sensor::{SensorLayer, replay};
+use crate::config::MarkerShape;
 use crate::live::{LiveFeed, LiveMode};
 use crate::scene::{
     self, HISTORY_HOURS, HistoryStatus, InitialSelection, LayerMember, Layers, LiveState,

@@ -4,7 +4,7 @@
 use super::Reading;
 use crate::config::{Config, SensorLayerConfig, parse_hex_color};
 
-pub use crate::config::MarkerShape;
+use crate::config::MarkerShape;
 
 /// Colour of a marker whose reading is too old.
 pub const STALE_COLOR: [f32; 3] = [0.55, 0.55, 0.57];

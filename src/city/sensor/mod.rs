@@ -8,7 +8,7 @@
 pub mod layer;
 pub mod replay;
 
-pub use layer::{Colors, LegendEntry, MarkerShape, NO_DATA_COLOR, STALE_COLOR, SensorLayer};
+pub use layer::{Colors, LegendEntry, NO_DATA_COLOR, STALE_COLOR, SensorLayer};
 
 use crate::georef::{Georef, LonLat};
 use crate::ngsi_ld::{Attribute, Entity, SkippedItem};
