@@ -4,7 +4,6 @@
 use crate::buildings::BuildingsPlugin;
 use crate::camera::CameraPlugin;
 use crate::capture::{CapturePlugin, CaptureRequest, SavePicturePlugin};
-use crate::clock::ClockPlugin;
 use crate::config::Config;
 use crate::environment::EnvironmentPlugin;
 use crate::layers::LayersPlugin;
@@ -33,7 +32,6 @@ impl PluginGroup for CityTwinPlugins {
     fn build(self) -> PluginGroupBuilder {
         PluginGroupBuilder::start::<Self>()
             .add(ScenePlugin)
-            .add(ClockPlugin)
             .add(LayersPlugin)
             .add(EnvironmentPlugin)
             .add(BuildingsPlugin)
@@ -148,12 +146,6 @@ pub fn headless(config: Config) -> App {
     .init_asset::<Mesh>()
     .init_asset::<StandardMaterial>()
     .insert_resource(Settings(Arc::new(config)))
-    .add_plugins((
-        ScenePlugin,
-        ClockPlugin,
-        LayersPlugin,
-        BuildingsPlugin,
-        SensorsPlugin,
-    ));
+    .add_plugins((ScenePlugin, LayersPlugin, BuildingsPlugin, SensorsPlugin));
     app
 }

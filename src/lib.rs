@@ -21,7 +21,7 @@
 //! - [`source`]: reading a file, the demo's data or a broker (it never starts a server).
 //! - [`city`]: buildings and sensors decoded, sensor layers, past values, tiles, styles,
 //!   loading by viewport.
-//! - [`clock::model`]: the scene clock without Bevy, and local time.
+//! - [`clock`]: the scene clock without Bevy, and local time.
 //!
 //! **Services**: threads and servers, no ECS.
 //! - [`worker`]: background threads that belong to a handle and are stopped in order.
@@ -33,7 +33,6 @@
 //! **Viewer** (Bevy): the scene at the bottom, one plugin per concern above it, the UI, and
 //! the app that composes them.
 //! - [`scene`]: the state every plugin reads, the messages they send, the frame's order.
-//! - [`clock`]: moves the scene clock on.
 //! - [`layers`]: layer visibility.
 //! - [`camera`]: the orbit camera and its controls.
 //! - [`environment`]: ground, sky and sun.
@@ -52,6 +51,7 @@
 // Core
 pub mod cancel;
 pub mod city;
+pub mod clock;
 pub mod config;
 pub mod geometry;
 pub mod georef;
@@ -72,7 +72,6 @@ pub mod app;
 pub mod buildings;
 pub mod camera;
 pub mod capture;
-pub mod clock;
 pub mod diagnostics;
 pub mod environment;
 pub mod layers;

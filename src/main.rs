@@ -138,30 +138,8 @@ enum Command {
     Broker {
         #[command(flatten)]
         config: ConfigArg,
-        /// Address to listen on (default from [local_broker], 127.0.0.1:1026).
-        #[arg(long, value_name = "ADDR:PORT")]
-        bind: Option<String>,
-        /// The SQLite database (default ~/.local/share/citytwin/broker.sqlite; ":memory:"
-        /// keeps nothing).
-        #[arg(long, value_name = "FILE")]
-        db: Option<PathBuf>,
-        /// NGSI-LD or GeoJSON files or folders to load at start (repeatable).
-        #[arg(long, value_name = "PATH")]
-        seed: Vec<PathBuf>,
-        /// The tenant (NGSILD-Tenant) the --seed files are loaded into (default: the
-        /// default tenant).
-        #[arg(long, value_name = "NAME")]
-        tenant: Option<String>,
-        /// Require this bearer token on every request (prefer --token-file: arguments
-        /// are visible to other users of the machine).
-        #[arg(long, value_name = "TOKEN")]
-        token: Option<String>,
-        /// Require the bearer token held in this file on every request.
-        #[arg(long, value_name = "FILE")]
-        token_file: Option<PathBuf>,
-        /// The largest page a query may ask for.
-        #[arg(long, value_name = "N")]
-        max_page_size: Option<usize>,
+        #[command(flatten)]
+        options: cli::broker::BrokerOptions,
     },
     /// Place simulated sensors (air quality, weather, noise, traffic lanes, parking,
     /// streetlights, devices) in the demo district or a box, and keep changing their values
@@ -373,27 +351,7 @@ fn main() -> ExitCode {
             types,
             ..
         }) => cli::check::command(&config, json, strict, &types),
-        Some(Command::Broker {
-            bind,
-            db,
-            seed,
-            tenant,
-            token,
-            token_file,
-            max_page_size,
-            ..
-        }) => cli::broker::command(
-            &config,
-            cli::broker::BrokerOptions {
-                bind,
-                db,
-                seed,
-                token,
-                token_file,
-                tenant,
-                max_page_size,
-            },
-        ),
+        Some(Command::Broker { options, .. }) => cli::broker::command(&config, options),
         Some(Command::Simulate {
             rate,
             bbox,

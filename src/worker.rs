@@ -62,11 +62,6 @@ impl Worker {
         })
     }
 
-    /// The flag the thread watches (to cancel without waiting).
-    pub fn cancel_flag(&self) -> &Cancel {
-        &self.cancel
-    }
-
     /// Whether the thread has ended (or was joined).
     pub fn is_finished(&self) -> bool {
         self.thread.as_ref().is_none_or(JoinHandle::is_finished)
@@ -202,13 +197,6 @@ impl Services {
             let (_, _, mut old) = self.running.remove(i);
             old.stop();
         }
-    }
-
-    /// Whether a service runs under `key` (and has not ended).
-    pub fn is_running(&self, key: &str) -> bool {
-        self.running
-            .iter()
-            .any(|(k, _, s)| k == key && !s.is_finished())
     }
 
     /// How many services run.

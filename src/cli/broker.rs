@@ -8,22 +8,32 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// What `citytwin broker` was asked on the command line (the rest comes from
-/// `[local_broker]`).
-#[derive(Debug, Clone, Default)]
+/// `[local_broker]`); the doc comments are the flags' help.
+#[derive(clap::Args, Debug, Clone, Default)]
 pub struct BrokerOptions {
-    /// Address to listen on.
+    /// Address to listen on (default from [local_broker], 127.0.0.1:1026).
+    #[arg(long, value_name = "ADDR:PORT")]
     pub bind: Option<String>,
-    /// The SQLite database.
+    /// The SQLite database (default ~/.local/share/citytwin/broker.sqlite; ":memory:"
+    /// keeps nothing).
+    #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
-    /// Files or folders to load at start.
+    /// NGSI-LD or GeoJSON files or folders to load at start (repeatable).
+    #[arg(long, value_name = "PATH")]
     pub seed: Vec<PathBuf>,
-    /// The bearer token every request must carry.
-    pub token: Option<String>,
-    /// A file holding that token.
-    pub token_file: Option<PathBuf>,
-    /// The tenant the seed files are loaded into.
+    /// The tenant (NGSILD-Tenant) the --seed files are loaded into (default: the
+    /// default tenant).
+    #[arg(long, value_name = "NAME")]
     pub tenant: Option<String>,
+    /// Require this bearer token on every request (prefer --token-file: arguments
+    /// are visible to other users of the machine).
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Require the bearer token held in this file on every request.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
     /// The largest page a query may ask for.
+    #[arg(long, value_name = "N")]
     pub max_page_size: Option<usize>,
 }
 

@@ -31,7 +31,7 @@ use crate::georef::{Georef, LonLat};
 use crate::ngsi_ld::client::{Client, ClientConfig};
 use crate::ngsi_ld::mqtt::MqttEndpoint;
 use crate::ngsi_ld::request::EntityQuery;
-use crate::worker::{Service, Worker};
+use crate::worker::Worker;
 use crossbeam_channel::{Receiver, Sender};
 use endpoint::Gate;
 use feed::{Feed, follow};
@@ -275,16 +275,6 @@ impl LiveFeed {
 impl Drop for LiveFeed {
     fn drop(&mut self) {
         self.stop();
-    }
-}
-
-impl Service for LiveFeed {
-    fn name(&self) -> &str {
-        "the live feed"
-    }
-
-    fn stop(&mut self) {
-        LiveFeed::stop(self);
     }
 }
 

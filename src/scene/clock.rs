@@ -1,6 +1,8 @@
 //! The scene's one clock: the time everything in the scene shows. Sensor markers take their
 //! values at it, and the sun is to follow it. The time panel sends [`ClockCommand`]s; the
-//! clock plugin applies them and moves the clock on each frame, in [`super::SceneSet::Time`].
+//! scene applies them and moves the clock on each frame, in [`super::SceneSet::Time`], before
+//! the systems that read it. The clock's model (live, seek, play, speed) is
+//! [`crate::clock::model::Clock`], without Bevy.
 //!
 //! ```no_run
 //! use bevy::prelude::*;
@@ -12,8 +14,10 @@
 //! }
 //! ```
 
+use super::SceneSet;
 use crate::clock::model::Clock;
 use bevy::prelude::*;
+use bevy::window::RequestRedraw;
 
 /// How far back the time panel reaches.
 pub const REPLAY_HOURS: f64 = 24.0;
@@ -48,5 +52,36 @@ pub enum ClockCommand {
 
 pub(super) fn build(app: &mut App) {
     app.init_resource::<SceneClock>()
-        .add_message::<ClockCommand>();
+        .add_message::<ClockCommand>()
+        .add_systems(PreUpdate, tick.in_set(SceneSet::Time));
+}
+
+/// Applies the commands of the last frame, then moves the clock on.
+fn tick(
+    mut clock: ResMut<SceneClock>,
+    mut commands: MessageReader<ClockCommand>,
+    time: Res<Time<Real>>,
+    mut redraw: MessageWriter<RequestRedraw>,
+) {
+    let now = crate::timestamp::now_millis();
+    let mut changed = false;
+    for c in commands.read() {
+        let before = clock.0.clone();
+        match *c {
+            ClockCommand::Live => clock.go_live(now),
+            ClockCommand::Seek(t) => clock.seek(t, now),
+            ClockCommand::Play => clock.play_from_start_if_live(now),
+            ClockCommand::Pause => clock.pause(),
+            ClockCommand::Speed(s) => clock.set_speed(s),
+        }
+        changed |= clock.0 != before;
+    }
+    // Only write when the time moves, so that `is_changed` means something to readers.
+    let mut next = clock.0.clone();
+    if next.advance(now, time.delta_secs_f64()) || changed {
+        clock.0 = next;
+    }
+    if clock.is_playing() {
+        redraw.write(RequestRedraw);
+    }
 }

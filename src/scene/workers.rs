@@ -21,11 +21,6 @@ impl Workers {
         self.0.stop(key);
     }
 
-    /// Whether a service runs under `key`.
-    pub fn is_running(&self, key: &str) -> bool {
-        self.0.is_running(key)
-    }
-
     /// Stops every service, in order, and waits for them.
     pub fn stop_all(&mut self) {
         self.0.stop_all();

@@ -50,8 +50,7 @@ pub struct SensorsPlugin;
 
 impl Plugin for SensorsPlugin {
     fn build(&self, app: &mut App) {
-        // Markers show the values at the scene's time (the clock plugin moves it on; without
-        // it the scene stays live).
+        // Markers show the values at the scene's time.
         scene::ensure(app);
         app.init_resource::<SensorIndex>()
             .init_resource::<Feed>()
