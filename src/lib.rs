@@ -22,6 +22,7 @@
 //! - [`city`]: buildings and sensors decoded, sensor layers, past values, tiles, styles,
 //!   loading by viewport.
 //! - [`clock`]: the scene clock without Bevy, and local time.
+//! - [`scenario`]: planning scenarios (proposals beside the baseline) and their KPIs.
 //!
 //! **Services**: threads and servers, no ECS.
 //! - [`worker`]: background threads that belong to a handle and are stopped in order.
@@ -56,6 +57,7 @@ pub mod config;
 pub mod geometry;
 pub mod georef;
 pub mod ngsi_ld;
+pub mod scenario;
 pub mod source;
 pub mod text;
 pub mod timestamp;

@@ -254,22 +254,7 @@ pub fn from_cityjson(
     };
     let to_wgs84 = Transformer::new(&crs, "EPSG:4326")?;
     // Each building's anchor: the middle of its vertices' bounding box.
-    let anchors: Vec<[f64; 2]> = doc
-        .buildings
-        .iter()
-        .map(|b| {
-            let mut bb = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-            for p in b.surfaces.iter().flat_map(|s| s.rings.iter().flatten()) {
-                bb = [
-                    bb[0].min(p[0]),
-                    bb[1].min(p[1]),
-                    bb[2].max(p[0]),
-                    bb[3].max(p[1]),
-                ];
-            }
-            [(bb[0] + bb[2]) / 2.0, (bb[1] + bb[3]) / 2.0]
-        })
-        .collect();
+    let anchors: Vec<[f64; 2]> = doc.buildings.iter().map(anchor_of).collect();
     let origin = match config.scene.origin {
         OriginSetting::At([lon, lat]) => LonLat::new(lon, lat),
         OriginSetting::Auto => {
@@ -332,6 +317,49 @@ pub fn from_cityjson(
         view_points,
         sensors: Vec::new(),
     })
+}
+
+/// The middle of a CityJSON building's vertices' bounding box (in the file's CRS).
+fn anchor_of(b: &cityjson::CityBuilding) -> [f64; 2] {
+    let mut bb = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    for p in b.surfaces.iter().flat_map(|s| s.rings.iter().flatten()) {
+        bb = [
+            bb[0].min(p[0]),
+            bb[1].min(p[1]),
+            bb[2].max(p[0]),
+            bb[3].max(p[1]),
+        ];
+    }
+    [(bb[0] + bb[2]) / 2.0, (bb[1] + bb[3]) / 2.0]
+}
+
+/// A CityJSON document's buildings placed in a scene that exists already (a scenario's
+/// additions): reprojected from `crs` (else the file's) into `georef`'s; those that cannot be
+/// placed are skipped with the reason.
+pub fn cityjson_in_scene(
+    doc: &cityjson::Document,
+    georef: &Georef,
+    crs: Option<&str>,
+) -> Result<(Vec<Building>, Vec<SkippedItem>), String> {
+    let crs = crs
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .or_else(|| doc.crs.clone())
+        .ok_or("the CityJSON file declares no CRS (metadata.referenceSystem)")?;
+    let to_scene = georef.transformer_from(&crs).map_err(|e| e.to_string())?;
+    let (oe, on) = georef.origin_projected();
+    let mut buildings = Vec::with_capacity(doc.buildings.len());
+    let mut skipped = doc.skipped.clone();
+    for b in &doc.buildings {
+        match model_building(b, anchor_of(b), &to_scene, [oe, on]) {
+            Ok(building) => buildings.push(building),
+            Err(reason) => skipped.push(SkippedItem {
+                id: b.id.clone(),
+                reason,
+            }),
+        }
+    }
+    Ok((buildings, skipped))
 }
 
 /// One CityJSON building in the scene. Around its anchor the reprojection is affine to well

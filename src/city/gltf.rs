@@ -202,23 +202,7 @@ pub fn add_models(model: &mut CityModel, config: &Config) -> Result<(), LoadErro
         model.entities_read += meshes.len();
         for mesh in meshes {
             let id = format!("{key}/{}", mesh.name);
-            let mut shell = Shell::default();
-            for t in &mesh.triangles {
-                let corner = |p: [f64; 3]| {
-                    let q = placement.place(p);
-                    [east0 + q[0], m.altitude + q[2], north0 + q[1]]
-                };
-                let t = t.map(corner);
-                // No semantics in glTF: what faces up is roof, the rest wall.
-                let n = crate::geometry::triangle_normal(&[
-                    [t[0][0], t[0][2], t[0][1]],
-                    [t[1][0], t[1][2], t[1][1]],
-                    [t[2][0], t[2][2], t[2][1]],
-                ]);
-                shell
-                    .triangles
-                    .push((t, cityjson::SurfaceKind::from_normal(n)));
-            }
+            let shell = shell_of(&mesh.triangles, &placement, [east0, north0], m.altitude);
             match model_mesh_building(&id, name, shell) {
                 Ok(b) => model.buildings.push(b),
                 Err(reason) => model.skipped.push(SkippedItem { id, reason }),
@@ -229,6 +213,58 @@ pub fn add_models(model: &mut CityModel, config: &Config) -> Result<(), LoadErro
     model.bounds = bounds;
     model.view_points = view_points;
     Ok(())
+}
+
+/// A model's triangles placed in the scene around its anchor `[east, north]`: what faces up
+/// is roof, the rest wall (glTF has no semantics).
+fn shell_of(
+    triangles: &[[[f64; 3]; 3]],
+    placement: &Placement,
+    anchor: [f64; 2],
+    altitude: f64,
+) -> Shell {
+    let mut shell = Shell::default();
+    for t in triangles {
+        let corner = |p: [f64; 3]| {
+            let q = placement.place(p);
+            [anchor[0] + q[0], altitude + q[2], anchor[1] + q[1]]
+        };
+        let t = t.map(corner);
+        let n = crate::geometry::triangle_normal(&[
+            [t[0][0], t[0][2], t[0][1]],
+            [t[1][0], t[1][2], t[1][1]],
+            [t[2][0], t[2][2], t[2][1]],
+        ]);
+        shell
+            .triangles
+            .push((t, cityjson::SurfaceKind::from_normal(n)));
+    }
+    shell
+}
+
+/// A whole model (every mesh) as one building named `id`, placed by `m` in `georef`'s scene:
+/// how a scenario adds a glTF proposal.
+pub fn model_building(
+    id: &str,
+    meshes: &[ModelMesh],
+    m: &crate::config::ModelConfig,
+    georef: &Georef,
+) -> Result<Building, String> {
+    let placement = Placement {
+        scale: m.metres_per_unit(),
+        up: m.up,
+        heading_deg: m.heading,
+    };
+    let anchor = georef
+        .lonlat_to_scene(LonLat::new(m.longitude, m.latitude), 0.0)
+        .map_err(|e| e.to_string())?;
+    let triangles: Vec<[[f64; 3]; 3]> = meshes
+        .iter()
+        .flat_map(|mesh| mesh.triangles.iter().copied())
+        .collect();
+    let shell = shell_of(&triangles, &placement, [anchor[0], -anchor[2]], m.altitude);
+    let name = if m.name.is_empty() { &m.file } else { &m.name };
+    model_mesh_building(id, name, shell)
 }
 
 /// A building from a model's mesh: its outline the hull of its triangles, its height from

@@ -17,7 +17,7 @@ pub mod stream;
 pub mod style;
 pub mod tiles;
 
-pub use assemble::{from_cityjson, from_entities};
+pub use assemble::{cityjson_in_scene, from_cityjson, from_entities};
 pub use building::{Building, HeightSource, Shell};
 pub use gltf::add_models;
 

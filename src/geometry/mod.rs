@@ -160,6 +160,21 @@ impl Footprint {
         ]
     }
 
+    /// The area-weighted centroid `[east, north]` (holes subtracted, parts weighted by area).
+    ///
+    /// ```
+    /// use citytwin::geometry::Footprint;
+    /// let l = vec![[0.0, 0.0], [4.0, 0.0], [4.0, 1.0], [1.0, 1.0], [1.0, 4.0], [0.0, 4.0], [0.0, 0.0]];
+    /// let c = Footprint::new(vec![vec![l]]).unwrap().centroid();
+    /// assert!((c[0] - 1.5).abs() < 1e-9 && (c[1] - 1.5).abs() < 1e-9);
+    /// ```
+    pub fn centroid(&self) -> [f64; 2] {
+        use geo::Centroid;
+        geo::MultiPolygon::new(self.polygons.clone())
+            .centroid()
+            .map_or_else(|| self.center(), |p| [p.x(), p.y()])
+    }
+
     /// Whether the point `[east, north]` lies inside the footprint (not in a hole).
     pub fn contains(&self, p: [f64; 2]) -> bool {
         if p[0] < self.bbox[0] || p[0] > self.bbox[2] || p[1] < self.bbox[1] || p[1] > self.bbox[3]

@@ -40,6 +40,7 @@ const UNITS: &[(&str, Layer)] = &[
     ("source", Layer::Core),
     ("city", Layer::Core),
     ("clock", Layer::Core),
+    ("scenario", Layer::Core),
     ("worker", Layer::Services),
     ("broker", Layer::Services),
     ("simulate", Layer::Services),

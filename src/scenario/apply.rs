@@ -1,0 +1,158 @@
+//! A scenario placed against a baseline city: its buildings georeferenced into the baseline's
+//! scene, the baseline buildings it removes and restyles found by index.
+
+use super::{Addition, Scenario};
+use crate::city::decode::{self, DecodeSettings};
+use crate::city::{Building, CityModel};
+use crate::geometry::Footprint;
+use crate::georef::Georef;
+use crate::ngsi_ld::SkippedItem;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// A building a scenario adds, in the baseline's scene.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placed {
+    /// The building.
+    pub building: Building,
+    /// Which `[[add]]` it came from (0-based).
+    pub addition: usize,
+    /// Floors given for a model (its GFA counts only with these or `gfa_m2`).
+    pub floors: Option<f64>,
+    /// Gross floor area given for a model (m²).
+    pub gfa_m2: Option<f64>,
+    /// Whether it is a glTF model (whose GFA counts only when given).
+    pub is_model: bool,
+}
+
+/// A scenario against a baseline.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Applied {
+    /// The buildings added.
+    pub added: Vec<Placed>,
+    /// Baseline buildings removed (indices into the baseline's buildings, ascending).
+    pub removed: Vec<usize>,
+    /// Baseline buildings restyled: index → colour (sRGB 0..1); a removed one is not here.
+    pub restyled: BTreeMap<usize, [f32; 3]>,
+    /// The site, in scene metres.
+    pub site: Option<Footprint>,
+    /// What does not match the baseline (an id that is not in it), for the user.
+    pub warnings: Vec<String>,
+    /// Added items that could not be placed, with the reason.
+    pub skipped: Vec<SkippedItem>,
+}
+
+impl Applied {
+    /// Whether a baseline building is removed.
+    pub fn is_removed(&self, index: usize) -> bool {
+        self.removed.binary_search(&index).is_ok()
+    }
+}
+
+/// Places `scenario` in the baseline's scene (its origin and projected CRS). Fails only when
+/// the scene's georeference cannot be set up or an area cannot be projected.
+pub fn apply(
+    scenario: &Scenario,
+    baseline: &CityModel,
+    settings: &DecodeSettings,
+) -> Result<Applied, String> {
+    let georef = Georef::new(baseline.origin, Some(&baseline.crs)).map_err(|e| e.to_string())?;
+    let mut out = Applied {
+        site: scenario
+            .site
+            .as_ref()
+            .map(|a| a.project(&georef))
+            .transpose()?,
+        ..Applied::default()
+    };
+    let by_id: HashMap<&str, usize> = baseline
+        .buildings
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (b.id.as_str(), i))
+        .collect();
+    let mut removed = BTreeSet::new();
+    for id in &scenario.remove_ids {
+        match by_id.get(id.as_str()) {
+            Some(i) => {
+                removed.insert(*i);
+            }
+            None => out.warnings.push(format!(
+                "remove.ids: {id} is not a building of the baseline; nothing is removed for it"
+            )),
+        }
+    }
+    if let Some(area) = &scenario.remove_inside {
+        let inside = area.project(&georef)?;
+        let bb = inside.bbox();
+        for (i, b) in baseline.buildings.iter().enumerate() {
+            let f = b.footprint.bbox();
+            if f[2] < bb[0] || f[0] > bb[2] || f[3] < bb[1] || f[1] > bb[3] {
+                continue;
+            }
+            if inside.contains(b.footprint.centroid()) {
+                removed.insert(i);
+            }
+        }
+    }
+    out.removed = removed.into_iter().collect();
+    for (k, r) in scenario.restyle.iter().enumerate() {
+        let Some(color) = crate::config::parse_hex_color(&r.color) else {
+            continue;
+        };
+        for id in &r.ids {
+            match by_id.get(id.as_str()) {
+                Some(i) if !out.is_removed(*i) => {
+                    out.restyled.insert(*i, color);
+                }
+                Some(_) => {}
+                None => out.warnings.push(format!(
+                    "restyle[{}].ids: {id} is not a building of the baseline",
+                    k + 1
+                )),
+            }
+        }
+    }
+    for (k, addition) in scenario.additions.iter().enumerate() {
+        let mut place = |building: Building| {
+            out.added.push(Placed {
+                building,
+                addition: k,
+                floors: None,
+                gfa_m2: None,
+                is_model: false,
+            });
+        };
+        match addition {
+            Addition::Entities { entities, .. } => {
+                for e in entities {
+                    match decode::building(e, &georef, settings) {
+                        Ok(b) => place(b),
+                        Err(reason) => out.skipped.push(SkippedItem {
+                            id: e.id.clone(),
+                            reason,
+                        }),
+                    }
+                }
+            }
+            Addition::CityJson { document, .. } => {
+                let (buildings, skipped) = crate::city::cityjson_in_scene(document, &georef, None)?;
+                buildings.into_iter().for_each(place);
+                out.skipped.extend(skipped);
+            }
+            Addition::Model(m) => {
+                let id = format!("model:{}", m.file);
+                match crate::city::gltf::model_building(&id, &m.meshes, &m.placement, &georef) {
+                    Ok(building) => out.added.push(Placed {
+                        building,
+                        addition: k,
+                        floors: m.floors,
+                        gfa_m2: m.gfa_m2,
+                        is_model: true,
+                    }),
+                    Err(reason) => out.skipped.push(SkippedItem { id, reason }),
+                }
+            }
+        }
+    }
+    Ok(out)
+}
