@@ -53,6 +53,11 @@ struct DataArgs {
     /// Projected CRS used for the scene, e.g. EPSG:32618 (default: the UTM zone of the origin).
     #[arg(long, value_name = "CRS")]
     crs: Option<String>,
+
+    /// Open this planning scenario (a TOML file; repeatable), beside those the configuration
+    /// names.
+    #[arg(long, value_name = "FILE")]
+    scenario: Vec<PathBuf>,
 }
 
 /// The NGSI-LD broker to read from (or write to).
@@ -300,10 +305,17 @@ fn load_config(
     if let Some(file) = &broker.token_file {
         overrides.set("broker", "token_file", file.display().to_string());
     }
-    Config::load(config.config.as_deref(), overrides).map_err(|e| {
+    let mut config = Config::load(config.config.as_deref(), overrides).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(2)
-    })
+    })?;
+    let here = std::env::current_dir().unwrap_or_default();
+    config.scenarios.extend(
+        data.scenario
+            .iter()
+            .map(|f| here.join(f).display().to_string()),
+    );
+    Ok(config)
 }
 
 fn main() -> ExitCode {

@@ -5,6 +5,7 @@ use crate::config::{Config, SourceSetting};
 use crate::demo::Demo;
 use crate::geometry::extrude::Palette;
 use crate::ngsi_ld::SkippedItem;
+use crate::scenario::{self, Kpis, Scenario};
 use crate::source::Source;
 use crate::text::thousands;
 use std::collections::BTreeMap;
@@ -46,13 +47,34 @@ pub struct CheckReport {
     pub crs: String,
     /// Seconds from start to the last mesh built.
     pub seconds: f64,
+    /// The KPIs of the first scenario (`--scenario FILE`, else the configuration's first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<Kpis>,
+    /// The KPIs of every scenario, when there are several.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scenarios: Vec<Kpis>,
+    /// Where a scenario does not match the baseline (an id that is not in it), and what it
+    /// adds that could not be placed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scenario_warnings: Vec<String>,
 }
 
 /// `citytwin check`: prints the report (JSON with `json`); status 3 with `strict` when
 /// anything was skipped.
 pub fn command(config: &Config, json: bool, strict: bool, types: &[String]) -> ExitCode {
     super::init_logs("warn");
-    let result = run_configured(config, types);
+    // A wrong scenario file stops the check before the city is read.
+    let mut scenarios = Vec::new();
+    for s in scenario::load_configured(config) {
+        match s {
+            Ok(s) => scenarios.push(s),
+            Err(e) => {
+                eprintln!("error: scenario {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let result = run_configured(config, types, &scenarios);
     crate::worker::warn_about_stray_threads();
     match result {
         Ok(report) => {
@@ -83,7 +105,11 @@ pub fn command(config: &Config, json: bool, strict: bool, types: &[String]) -> E
 /// Checks the source the configuration names, as the viewer reads it: the demo district
 /// through a local broker started for the purpose, a broker through the client (asking for
 /// `types`, by default the building type and the types of the sensor layers), or a file.
-pub fn run_configured(config: &Config, types: &[String]) -> Result<CheckReport, LoadError> {
+pub fn run_configured(
+    config: &Config,
+    types: &[String],
+    scenarios: &[Scenario],
+) -> Result<CheckReport, LoadError> {
     let types = if types.is_empty() {
         config.entity_types()
     } else {
@@ -93,7 +119,7 @@ pub fn run_configured(config: &Config, types: &[String]) -> Result<CheckReport, 
         let demo = Demo::start(config)?;
         let mut broker = demo.source().clone();
         broker.types = types;
-        let report = run(&Source::Broker(Box::new(broker)), config);
+        let report = run(&Source::Broker(Box::new(broker)), config, scenarios);
         demo.stop();
         return report;
     }
@@ -101,11 +127,16 @@ pub fn run_configured(config: &Config, types: &[String]) -> Result<CheckReport, 
     if let Source::Broker(b) = &mut source {
         b.types = types;
     }
-    run(&source, config)
+    run(&source, config, scenarios)
 }
 
-/// Loads and meshes `source` as the viewer would, and counts.
-pub fn run(source: &Source, config: &Config) -> Result<CheckReport, LoadError> {
+/// Loads and meshes `source` as the viewer would, and counts; the KPIs of `scenarios`
+/// against it.
+pub fn run(
+    source: &Source,
+    config: &Config,
+    scenarios: &[Scenario],
+) -> Result<CheckReport, LoadError> {
     let started = Instant::now();
     let model = city::load(source, config)?;
     let (_, stats) =
@@ -123,7 +154,29 @@ pub fn run(source: &Source, config: &Config) -> Result<CheckReport, LoadError> {
             .entry(layers[s.layer].name.clone())
             .or_insert(0) += 1;
     }
+    let settings = crate::city::decode::DecodeSettings::from_config(config);
+    let mut kpis = Vec::new();
+    let mut scenario_warnings = Vec::new();
+    for s in scenarios {
+        let applied = scenario::apply(s, &model, &settings).map_err(LoadError::Data)?;
+        scenario_warnings.extend(applied.warnings.iter().map(|w| format!("{}: {w}", s.name)));
+        scenario_warnings.extend(
+            applied
+                .skipped
+                .iter()
+                .map(|k| format!("{}: {} not added: {}", s.name, k.id, k.reason)),
+        );
+        kpis.push(Kpis::of(
+            &s.name,
+            &model,
+            &applied,
+            config.buildings.storey_height,
+        ));
+    }
     Ok(CheckReport {
+        scenario: kpis.first().cloned(),
+        scenarios: if kpis.len() > 1 { kpis } else { Vec::new() },
+        scenario_warnings,
         sensors: model.sensors.len(),
         sensors_by_layer,
         source: model.source_label,
@@ -199,6 +252,28 @@ impl CheckReport {
             "  scene origin      {:.6}, {:.6} ({})",
             self.origin[0], self.origin[1], self.crs
         );
+        let all: Vec<&Kpis> = if self.scenarios.is_empty() {
+            self.scenario.iter().collect()
+        } else {
+            self.scenarios.iter().collect()
+        };
+        for k in all {
+            let _ = writeln!(t, "  scenario          {}", k.name);
+            for r in k.rows() {
+                let _ = writeln!(
+                    t,
+                    "    {:<38} {:>12} {:>12} {:>12} {}",
+                    r.label,
+                    r.format(r.baseline),
+                    r.format(r.scenario),
+                    r.format(r.difference),
+                    r.unit
+                );
+            }
+        }
+        for w in &self.scenario_warnings {
+            let _ = writeln!(t, "  scenario warning  {w}");
+        }
         let _ = writeln!(t, "  seconds           {:.2}", self.seconds);
         t
     }

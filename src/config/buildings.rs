@@ -27,6 +27,8 @@ pub struct BuildingsConfig {
     pub roof_color: String,
     /// Colour of the selected building "#rrggbb".
     pub selected_color: String,
+    /// Colour of the buildings a scenario adds "#rrggbb".
+    pub proposal_color: String,
 }
 
 impl BuildingsConfig {
@@ -40,6 +42,7 @@ impl BuildingsConfig {
         color("buildings.wall_color", &b.wall_color)?;
         color("buildings.roof_color", &b.roof_color)?;
         color("buildings.selected_color", &b.selected_color)?;
+        color("buildings.proposal_color", &b.proposal_color)?;
         Ok(())
     }
 }

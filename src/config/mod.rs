@@ -98,6 +98,14 @@ pub enum ConfigError {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// `scenarios`: the project's scenario files (patterns such as `scenarios/*.toml`,
+    /// relative to the configuration file), then those given with `--scenario`.
+    #[serde(default)]
+    pub scenarios: Vec<String>,
+    /// The folder `scenarios` are relative to: the configuration file's (else the working
+    /// folder).
+    #[serde(skip)]
+    pub base_dir: PathBuf,
     /// `[data]`
     pub data: DataConfig,
     /// `[broker]`
@@ -202,7 +210,11 @@ impl Config {
             layers.push(ConfigOverlay::from_file(path)?);
         }
         layers.push(command_line);
-        Self::from_layers(layers)
+        let mut config = Self::from_layers(layers)?;
+        if let Some(dir) = file.and_then(Path::parent) {
+            config.base_dir = dir.to_owned();
+        }
+        Ok(config)
     }
 
     /// Range and format checks, section by section; returns the dotted key and what is

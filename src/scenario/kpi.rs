@@ -278,8 +278,8 @@ impl Kpis {
     /// The table as CSV (comma-separated, a header line, numbers with a point).
     pub fn to_csv(&self) -> String {
         let mut out = String::from("key,measure,unit,baseline,scenario,difference\n");
-        let cell = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.3}"));
         for r in self.rows() {
+            let cell = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.3}"));
             out.push_str(&format!(
                 "{},\"{}\",{},{},{},{}\n",
                 r.key,
@@ -291,6 +291,22 @@ impl Kpis {
             ));
         }
         out
+    }
+}
+
+impl KpiRow {
+    /// Decimals to show: none for counts, one for m² and m, three for ratios.
+    pub fn decimals(&self) -> usize {
+        match self.unit {
+            "" if self.key.starts_with("buildings") => 0,
+            "" => 3,
+            _ => 1,
+        }
+    }
+
+    /// A value as text with the row's decimals ("–" for none).
+    pub fn format(&self, v: Option<f64>) -> String {
+        v.map_or("–".to_owned(), |v| format!("{v:.*}", self.decimals()))
     }
 }
 

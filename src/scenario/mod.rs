@@ -202,6 +202,58 @@ impl Addition {
     }
 }
 
+/// The scenarios the configuration names (`scenarios`, then `--scenario`), each read or
+/// refused on its own, so one wrong file loses nothing else.
+/// With the demo as the source, the demo's example follows them.
+pub fn load_configured(config: &crate::config::Config) -> Vec<Result<Scenario, ScenarioError>> {
+    let mut all: Vec<_> = find(&config.scenarios, &config.base_dir)
+        .iter()
+        .map(|p| Scenario::load(p))
+        .collect();
+    if config.data.source == crate::config::SourceSetting::Demo {
+        let dir =
+            std::env::temp_dir().join(format!("citytwin-example-scenario-{}", std::process::id()));
+        all.push(demo_example(&dir));
+        // Everything is read: the files are not left behind.
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    all
+}
+
+/// The demo's example scenario (invented, labelled so in its name and description), as its
+/// files: built into the binary.
+const EXAMPLE: [(&str, &str); 3] = [
+    (
+        "example.toml",
+        include_str!("../../assets/demo/scenarios/example.toml"),
+    ),
+    (
+        "example-site.geojson",
+        include_str!("../../assets/demo/scenarios/example-site.geojson"),
+    ),
+    (
+        "example-added.geojson",
+        include_str!("../../assets/demo/scenarios/example-added.geojson"),
+    ),
+];
+
+/// Writes the demo's example scenario into `dir` and reads it (its assets are then held in
+/// memory).
+pub fn demo_example(dir: &Path) -> Result<Scenario, ScenarioError> {
+    let fail = |message: String| ScenarioError {
+        file: dir.join(EXAMPLE[0].0),
+        line: None,
+        key: String::new(),
+        message,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot be written: {e}")))?;
+    for (name, text) in EXAMPLE {
+        std::fs::write(dir.join(name), text)
+            .map_err(|e| fail(format!("cannot be written: {e}")))?;
+    }
+    Scenario::load(&dir.join(EXAMPLE[0].0))
+}
+
 /// The scenario files named by patterns (`scenarios/*.toml`; `*` and `?` in the file name),
 /// relative to `base`, in name order; a pattern without a wildcard names its file, there or
 /// not (so a missing file is reported when it is read).

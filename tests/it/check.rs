@@ -299,3 +299,89 @@ fn bench_buildings_reports_every_figure_for_tiles_and_the_naive_scene() {
         r["data"]
     );
 }
+
+#[test]
+fn a_scenario_adds_its_kpis_and_a_wrong_one_names_file_line_and_key() {
+    // The demo's example scenario comes with the demo: the bus terminal (one building,
+    // removed by the site polygon it fills) replaced by a podium and two towers.
+    let (r, out) = check_json(&[]);
+    assert!(out.status.success());
+    let k = &r["scenario"];
+    let keys: Vec<&str> = k.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut want = vec![
+        "name",
+        "buildings_baseline",
+        "buildings_scenario",
+        "buildings_added",
+        "buildings_removed",
+        "footprint_added_m2",
+        "footprint_removed_m2",
+        "gfa_added_m2",
+        "gfa_removed_m2",
+        "gfa_net_m2",
+        "site_area_m2",
+        "coverage_baseline",
+        "coverage_scenario",
+        "far_baseline",
+        "far_scenario",
+        "max_height_baseline_m",
+        "max_height_scenario_m",
+    ];
+    let mut got = keys.clone();
+    got.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(got, want);
+    assert!(k["name"].as_str().unwrap().starts_with("Example"), "{k}");
+    assert_eq!(
+        (
+            k["buildings_added"].as_u64(),
+            k["buildings_removed"].as_u64()
+        ),
+        (Some(3), Some(1))
+    );
+    assert_eq!(k["buildings_scenario"], 7_981 + 3 - 1);
+    assert_eq!(k["max_height_scenario_m"], 248.0);
+    // The podium fills the terminal's footprint around the towers: coverage unchanged.
+    let c = k["coverage_scenario"].as_f64().unwrap();
+    assert!(
+        (c - k["coverage_baseline"].as_f64().unwrap()).abs() < 1e-6,
+        "{k}"
+    );
+
+    // A file of one's own, given relative to the working folder, comes first.
+    let dir = temp_dir("check-scenario");
+    std::fs::write(
+        dir.join("mine.toml"),
+        "name = \"Mine\"\n[remove]\nids = [\"urn:ngsi-ld:Building:way-34633854\"]\n",
+    )
+    .unwrap();
+    let out =
+        run(citytwin()
+            .current_dir(&dir)
+            .args(["check", "--json", "--scenario", "mine.toml"]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["scenario"]["name"], "Mine");
+    assert_eq!(r["scenario"]["buildings_removed"], 1);
+    assert!(r["scenario"]["site_area_m2"].is_null());
+    assert_eq!(r["scenarios"].as_array().unwrap().len(), 2);
+
+    std::fs::write(
+        dir.join("bad.toml"),
+        "name = \"Bad\"\n\n[[add]]\nfile = \"nowhere.geojson\"\n",
+    )
+    .unwrap();
+    let out = run(citytwin()
+        .current_dir(&dir)
+        .args(["check", "--scenario", "bad.toml"]));
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml:4: `add[1].file`") && err.contains("nowhere.geojson"),
+        "{err}"
+    );
+}
