@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::environment::EnvironmentPlugin;
 use crate::layers::LayersPlugin;
 use crate::scene::{InitialSelection, SceneClock, ScenePlugin};
+use crate::scenarios::ScenariosPlugin;
 use crate::sensors::SensorsPlugin;
 use crate::ui::UiPlugin;
 use bevy::app::PluginGroupBuilder;
@@ -36,6 +37,7 @@ impl PluginGroup for CityTwinPlugins {
             .add(EnvironmentPlugin)
             .add(BuildingsPlugin)
             .add(SensorsPlugin)
+            .add(ScenariosPlugin)
             .add(CameraPlugin)
             .add(SavePicturePlugin)
             .add(UiPlugin)

@@ -39,6 +39,7 @@
 //! - [`environment`]: ground, sky and sun.
 //! - [`buildings`]: loading, tiles, picking, styles.
 //! - [`sensors`]: markers and the live feed in the scene.
+//! - [`scenarios`]: planning scenarios read, placed against the city, switched.
 //! - [`capture`]: screenshots and saved pictures.
 //! - [`diagnostics`]: frame statistics.
 //! - [`ui`]: the egui interface.
@@ -77,6 +78,7 @@ pub mod capture;
 pub mod diagnostics;
 pub mod environment;
 pub mod layers;
+pub mod scenarios;
 pub mod scene;
 pub mod sensors;
 pub mod ui;

@@ -8,6 +8,7 @@
 
 mod loader;
 mod pick;
+mod scenario;
 mod stream;
 mod style;
 
@@ -21,7 +22,7 @@ use crate::scene::{
 };
 use crate::worker::Stage;
 use bevy::asset::RenderAssetUsages;
-use bevy::camera::visibility::VisibilityRange;
+use bevy::camera::visibility::{RenderLayers, VisibilityRange};
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
@@ -119,6 +120,7 @@ impl Plugin for BuildingsPlugin {
                 ),
             );
         style::build(app);
+        scenario::build(app);
     }
 }
 
@@ -222,14 +224,23 @@ fn start_loader(
 }
 
 /// Spawns a tile: its full mesh, and its simpler mesh for distant views as a child; the
-/// camera's distance to the tile's centre decides which of the two is drawn.
+/// camera's distance to the tile's centre decides which of the two is drawn. A scenario's
+/// tile (`scenario`) and its children are marked [`scenario::ScenarioTile`] and drawn on the
+/// scenario side only.
 fn spawn_tile(
     commands: &mut Commands,
     meshes: &mut Assets<Mesh>,
     materials: &BuildingMaterials,
     root: Entity,
     TileMeshes { tile, near, far }: TileMeshes,
+    scenario: bool,
 ) {
+    let side = || {
+        (
+            scenario::ScenarioTile,
+            RenderLayers::layer(crate::scene::scenarios::SCENARIO_ONLY),
+        )
+    };
     let translation = Vec3::new(tile.center[0] as f32, 0.0, -tile.center[1] as f32);
     let mut spawned = commands.spawn((
         BuildingTile {
@@ -242,6 +253,9 @@ fn spawn_tile(
         Transform::from_translation(translation),
         ChildOf(root),
     ));
+    if scenario {
+        spawned.insert(side());
+    }
     if far.is_empty() {
         spawned.insert(Mesh3d(meshes.add(near)));
     } else {
@@ -256,16 +270,23 @@ fn spawn_tile(
     }
     for (level, (mesh, from)) in far.into_iter().enumerate() {
         let to = starts.get(level + 1).copied().unwrap_or(f32::MAX);
-        spawned.with_child((
-            FarTile {
-                cell: tile.cell,
-                level,
-            },
-            Mesh3d(meshes.add(mesh)),
-            MeshMaterial3d(materials.tiles.clone()),
-            Transform::IDENTITY,
-            VisibilityRange::abrupt(from, to),
-        ));
+        let mesh = meshes.add(mesh);
+        let material = materials.tiles.clone();
+        spawned.with_children(|parent| {
+            let mut child = parent.spawn((
+                FarTile {
+                    cell: tile.cell,
+                    level,
+                },
+                Mesh3d(mesh),
+                MeshMaterial3d(material),
+                Transform::IDENTITY,
+                VisibilityRange::abrupt(from, to),
+            ));
+            if scenario {
+                child.insert(side());
+            }
+        });
     }
 }
 
@@ -456,7 +477,7 @@ fn spawn_tiles(
             t.far.iter().map(|(m, _)| triangle_count(m)).sum()
         };
         budget = budget.saturating_sub(now.max(1));
-        spawn_tile(&mut commands, &mut meshes, &materials, *root, t);
+        spawn_tile(&mut commands, &mut meshes, &materials, *root, t, false);
         state.tiles_spawned += 1;
     }
     if pending.0.is_empty() {

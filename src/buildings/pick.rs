@@ -5,8 +5,8 @@ use super::{BuildingMaterials, SelectionHighlight, to_mesh};
 use crate::geometry::extrude::{MeshBuffers, Palette};
 use crate::geometry::pick::Ray;
 use crate::scene::{
-    CityState, FocusBuilding, InitialSelection, MainCamera, SelectBuilding, Selection, ViewClicked,
-    ViewMapping,
+    CityState, Compare, CompareCamera, FocusBuilding, InitialSelection, MainCamera, Scenarios,
+    SelectBuilding, Selection, ViewClicked, ViewMapping,
 };
 use bevy::prelude::*;
 
@@ -35,10 +35,14 @@ pub(super) fn select_initial(
     commands.remove_resource::<InitialSelection>();
 }
 
+/// Picks on the side of the view clicked: the baseline, or the active scenario (its added
+/// buildings, not those it removes); side by side, the right half through its own camera.
 pub(super) fn pick(
     mut clicks: MessageReader<ViewClicked>,
     camera: Single<(&Camera, &GlobalTransform), With<MainCamera>>,
+    compare: Query<(&Camera, &GlobalTransform), (With<CompareCamera>, Without<MainCamera>)>,
     state: Res<CityState>,
+    scenarios: Res<Scenarios>,
     mut select: MessageWriter<SelectBuilding>,
     view: ViewMapping,
 ) {
@@ -46,7 +50,12 @@ pub(super) fn pick(
     let (Some(at), Some(model)) = (at, state.model.as_ref()) else {
         return;
     };
-    let (cam, cam_transform) = *camera;
+    let x = (at.x - view.area.min.x) / view.area.size.x.max(1.0);
+    let on_scenario = scenarios.scenario_at(x);
+    let (cam, cam_transform) = match (scenarios.compare, compare.single()) {
+        (Compare::SideBySide, Ok(c)) if on_scenario => c,
+        _ => *camera,
+    };
     let Some(ray) = view.ray(cam, cam_transform, at) else {
         return;
     };
@@ -54,13 +63,18 @@ pub(super) fn pick(
         origin: ray.origin.as_dvec3().to_array(),
         direction: ray.direction.as_dvec3().to_array(),
     };
-    select.write(SelectBuilding(model.pick(&ray)));
+    let hit = match scenarios.active_applied() {
+        Some(applied) if on_scenario => applied.pick(model, &ray),
+        _ => model.pick(&ray),
+    };
+    select.write(SelectBuilding(hit));
 }
 
 pub(super) fn apply_selection(
     mut messages: MessageReader<SelectBuilding>,
     mut selection: ResMut<Selection>,
     state: Res<CityState>,
+    scenarios: Res<Scenarios>,
     highlight: Query<Entity, With<SelectionHighlight>>,
     materials: Res<BuildingMaterials>,
     mut meshes: ResMut<Assets<Mesh>>,
@@ -79,7 +93,7 @@ pub(super) fn apply_selection(
     let (Some(i), Some(model)) = (wanted, state.model.as_ref()) else {
         return;
     };
-    let Some(b) = model.buildings.get(i) else {
+    let Some((b, _)) = crate::scene::scenarios::building(model, &scenarios, i) else {
         return;
     };
     let center = b.footprint.center();

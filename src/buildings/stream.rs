@@ -267,7 +267,7 @@ pub(super) fn apply(
         if let Some(m) = members.get(&t.tile.cell) {
             t.tile.buildings = m.clone();
         }
-        spawn_tile(&mut commands, &mut meshes, &materials, *root, t);
+        spawn_tile(&mut commands, &mut meshes, &materials, *root, t, false);
     }
     if let Some(v) = state.viewport.as_mut() {
         v.cells = members.len();

@@ -3,6 +3,7 @@
 //! the tiles with the theme's colours off the main thread and swaps the meshes in, so the
 //! camera keeps moving meanwhile. `None` returns to the neutral style.
 
+use super::scenario::ScenarioTile;
 use super::{BuildingTile, FarTile, NearMesh, TileMeshes, palette};
 use crate::city::CityModel;
 use crate::city::style::{Choice, Theme};
@@ -65,7 +66,7 @@ fn spawn_work(workers: &mut Workers, key: &str, work: impl FnOnce() + Send + 'st
 }
 
 /// sRGB to the linear colours vertex colours use.
-fn linear(c: [f32; 3]) -> [f32; 4] {
+pub(super) fn linear(c: [f32; 3]) -> [f32; 4] {
     let l = Color::srgb(c[0], c[1], c[2]).to_linear();
     [l.red, l.green, l.blue, 1.0]
 }
@@ -114,7 +115,7 @@ fn restyle(
     settings: Res<Settings>,
     work: Res<StyleWork>,
     mut style: ResMut<BuildingStyle>,
-    tiles: Query<&BuildingTile>,
+    tiles: Query<&BuildingTile, Without<ScenarioTile>>,
     mut workers: ResMut<Workers>,
 ) {
     let Some(SetBuildingStyle(wanted)) = messages.read().last().cloned() else {
@@ -188,9 +189,9 @@ fn receive(
     settings: Res<Settings>,
     mut set: MessageWriter<SetBuildingStyle>,
     mut style: ResMut<BuildingStyle>,
-    mut tiles: Query<TileMeshesNow, Without<FarTile>>,
+    mut tiles: Query<TileMeshesNow, (Without<FarTile>, Without<ScenarioTile>)>,
     mut commands: Commands,
-    mut far_tiles: Query<(&FarTile, &mut Mesh3d), Without<BuildingTile>>,
+    mut far_tiles: Query<(&FarTile, &mut Mesh3d), (Without<BuildingTile>, Without<ScenarioTile>)>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut redraw: MessageWriter<RequestRedraw>,
 ) {

@@ -10,6 +10,7 @@
 //! All motion goes through `orbit::OrbitState::clamped`, so the camera never goes under the
 //! ground, through its focus, or upside down.
 
+mod compare;
 pub mod target;
 
 use crate::config::{MsaaSetting, OVERVIEW};
@@ -63,6 +64,12 @@ impl Plugin for CameraPlugin {
                 )
                     .chain()
                     .in_set(SceneSet::Input),
+            )
+            .add_systems(
+                Update,
+                (compare::follow_target, compare::compare_cameras)
+                    .chain()
+                    .in_set(SceneSet::Show),
             );
     }
 }

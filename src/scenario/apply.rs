@@ -46,6 +46,30 @@ impl Applied {
     pub fn is_removed(&self, index: usize) -> bool {
         self.removed.binary_search(&index).is_ok()
     }
+
+    /// The building of the scenario hit first by a ray: a baseline building it keeps (its
+    /// index) or one it adds (the baseline's count + its index among the added).
+    pub fn pick(&self, baseline: &CityModel, ray: &crate::geometry::pick::Ray) -> Option<usize> {
+        let kept = baseline
+            .buildings
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.is_removed(*i));
+        let added = self
+            .added
+            .iter()
+            .enumerate()
+            .map(|(j, p)| (baseline.buildings.len() + j, &p.building));
+        let mut best: Option<(usize, f64)> = None;
+        for (i, b) in kept.chain(added) {
+            if let Some(t) = b.hit(ray)
+                && best.is_none_or(|(_, bt)| t < bt)
+            {
+                best = Some((i, t));
+            }
+        }
+        best.map(|(i, _)| i)
+    }
 }
 
 /// Places `scenario` in the baseline's scene (its origin and projected CRS). Fails only when

@@ -11,6 +11,7 @@
 //! | [`layers`] | the layer list and which layers are shown |
 //! | [`clock`] | the scene's one clock (live or replaying the last 24 hours) |
 //! | [`sensors`] | the sensor layers, markers, the live feed's state, past values |
+//! | [`scenarios`] | the planning scenarios, the active one, how it is compared with the baseline |
 //! | [`style`] | what buildings are coloured by |
 //! | [`picture`] | pictures of the window, shadows on or off |
 //! | [`readiness`] | whether the scene is complete (for screenshots and statistics) |
@@ -36,6 +37,7 @@ pub mod layers;
 pub mod orbit;
 pub mod picture;
 pub mod readiness;
+pub mod scenarios;
 pub mod selection;
 pub mod sensors;
 pub mod style;
@@ -47,6 +49,9 @@ pub use clock::{ClockCommand, REPLAY_HOURS, SceneClock};
 pub use layers::{Layer, LayerMember, Layers, SetLayerVisible};
 pub use picture::{LastPicture, SavePicture, ScreenshotMode, SetShadows};
 pub use readiness::SceneReadiness;
+pub use scenarios::{
+    ActivateScenario, Compare, InitialScenario, ScenarioEntry, Scenarios, SetCompare, ToggleScenario,
+};
 pub use selection::{
     FocusBuilding, InitialSelection, SelectBuilding, SelectSensor, SelectedSensor, Selection,
 };
@@ -56,7 +61,7 @@ pub use sensors::{
 };
 pub use style::{BuildingStyle, SetBuildingStyle};
 pub use view::{
-    GoToView, MainCamera, OrbitCamera, ViewArea, ViewClicked, ViewImage, ViewMapping, Views,
+    CompareCamera, GoToView, MainCamera, OrbitCamera, ViewArea, ViewClicked, ViewImage, ViewMapping, Views,
     world_to_window,
 };
 pub use workers::Workers;
@@ -131,6 +136,7 @@ impl Plugin for ScenePlugin {
         style::build(app);
         picture::build(app);
         readiness::build(app);
+        scenarios::build(app);
         workers::build(app);
     }
 }

@@ -1,9 +1,12 @@
 //! Whether the scene is complete: every tile of the city in, the theme asked for drawn, the
 //! sensors' past values in while replaying. Screenshots wait for it and frame statistics
-//! report it, without reaching into the plugins that do the work.
+//! report it (and the scenario asked for), without reaching into the plugins that do the work.
 
 use super::sensors::HistoryStatus;
-use super::{BuildingStyle, CityState, LoadStatus, SceneClock, SensorReplay, Settings};
+use super::{
+    BuildingStyle, CityState, InitialScenario, LoadStatus, SceneClock, Scenarios, SensorReplay,
+    Settings,
+};
 use bevy::prelude::*;
 
 /// What the scene is still busy with, or why it cannot be completed.
@@ -34,6 +37,8 @@ fn update_readiness(
     replay: Res<SensorReplay>,
     clock: Res<SceneClock>,
     settings: Res<Settings>,
+    scenarios: Res<Scenarios>,
+    initial_scenario: Option<Res<InitialScenario>>,
     mut readiness: ResMut<SceneReadiness>,
 ) {
     let mut busy = Vec::new();
@@ -57,6 +62,10 @@ fn update_readiness(
     // When replaying, the sensors' past values belong to the picture.
     if !clock.is_live() && matches!(replay.status, HistoryStatus::None | HistoryStatus::Loading) {
         busy.push("past values");
+    }
+    // A scenario asked for on the command line, and the active one's tiles.
+    if scenarios.busy || initial_scenario.is_some() {
+        busy.push("scenario");
     }
     let now = SceneReadiness { busy, failed };
     if *readiness != now {

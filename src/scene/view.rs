@@ -8,6 +8,11 @@ use bevy::prelude::*;
 #[derive(Component, Debug)]
 pub struct MainCamera;
 
+/// Marks the second 3D camera, which shows the scenario side when a scenario is compared by
+/// swipe or side by side (it follows the main camera).
+#[derive(Component, Debug)]
+pub struct CompareCamera;
+
 /// The orbit camera's state: where it is and where it is heading.
 #[derive(Component, Debug, Clone)]
 pub struct OrbitCamera {

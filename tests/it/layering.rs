@@ -52,6 +52,7 @@ const UNITS: &[(&str, Layer)] = &[
     ("environment", Layer::Plugin),
     ("buildings", Layer::Plugin),
     ("sensors", Layer::Plugin),
+    ("scenarios", Layer::Plugin),
     ("capture", Layer::Plugin),
     ("diagnostics", Layer::Plugin),
     ("ui", Layer::Ui),

@@ -1,0 +1,236 @@
+//! The scenarios layer: reads the project's scenario files off the main thread, places each
+//! against the city shown (again when the city changes) with its KPIs, and keeps the active
+//! scenario and the comparison in [`Scenarios`] as the UI asks. The buildings plugin draws
+//! the active scenario; the camera plugin shows its sides.
+
+use crate::city::CityModel;
+use crate::city::decode::DecodeSettings;
+use crate::scenario::{self, Kpis, Scenario, ScenarioError};
+use crate::scene::{
+    self, ActivateScenario, CityState, InitialScenario, SceneSet, ScenarioEntry, Scenarios,
+    SetCompare, Settings, ToggleScenario, Workers,
+};
+use crate::worker::{Stage, Worker};
+use bevy::prelude::*;
+use bevy::window::RequestRedraw;
+use crossbeam_channel::{Receiver, Sender};
+use std::sync::Arc;
+
+/// What the scenario threads send back.
+enum Done {
+    Read(Vec<Result<Scenario, ScenarioError>>),
+    Placed(Arc<CityModel>, Vec<Placing>),
+}
+
+/// One scenario placed against a city.
+type Placing = (
+    Option<Arc<scenario::Applied>>,
+    Option<Kpis>,
+    Vec<String>,
+);
+
+#[derive(Resource)]
+struct ScenarioWork {
+    tx: Sender<Done>,
+    rx: Receiver<Done>,
+    /// The city the scenarios were last placed against.
+    placed_for: Option<Arc<CityModel>>,
+    /// The scenario files are read.
+    read: bool,
+}
+
+/// Reads, places and switches scenarios.
+pub struct ScenariosPlugin;
+
+impl Plugin for ScenariosPlugin {
+    fn build(&self, app: &mut App) {
+        scene::ensure(app);
+        let (tx, rx) = crossbeam_channel::unbounded();
+        app.insert_resource(ScenarioWork {
+            tx,
+            rx,
+            placed_for: None,
+            read: false,
+        })
+        .add_systems(Startup, read_files)
+        .add_systems(
+            Update,
+            (receive, place, activate_initial, apply_messages)
+                .chain()
+                .in_set(SceneSet::Load),
+        );
+    }
+}
+
+fn spawn_work(workers: &mut Workers, key: &str, work: impl FnOnce() + Send + 'static) {
+    match Worker::spawn(key, move |_| work()) {
+        Ok(w) => workers.add(key, Stage::Reader, w),
+        Err(e) => error!("cannot start {key}: {e}"),
+    }
+}
+
+fn read_files(settings: Res<Settings>, work: Res<ScenarioWork>, mut workers: ResMut<Workers>) {
+    let (config, tx) = (settings.0.clone(), work.tx.clone());
+    spawn_work(&mut workers, "scenario-files", move || {
+        let _ = tx.send(Done::Read(scenario::load_configured(&config)));
+    });
+}
+
+fn receive(
+    mut work: ResMut<ScenarioWork>,
+    mut scenarios: ResMut<Scenarios>,
+    mut redraw: MessageWriter<RequestRedraw>,
+) {
+    let done: Vec<Done> = work.rx.try_iter().collect();
+    for done in done {
+        match done {
+            Done::Read(read) => {
+                for r in read {
+                    match r {
+                        Ok(s) => scenarios.list.push(ScenarioEntry {
+                            scenario: Arc::new(s),
+                            applied: None,
+                            kpis: None,
+                            warnings: Vec::new(),
+                        }),
+                        Err(e) => {
+                            error!("scenario {e}");
+                            scenarios.errors.push(e.to_string());
+                        }
+                    }
+                }
+                work.read = true;
+                // Placed against the city shown, if it is in already.
+                work.placed_for = None;
+            }
+            Done::Placed(model, placed) => {
+                if !work.placed_for.as_ref().is_some_and(|m| Arc::ptr_eq(m, &model)) {
+                    continue;
+                }
+                for (entry, (applied, kpis, warnings)) in scenarios.list.iter_mut().zip(placed) {
+                    for w in &warnings {
+                        warn!("scenario {}: {w}", entry.scenario.name);
+                    }
+                    entry.applied = applied;
+                    entry.kpis = kpis;
+                    entry.warnings = warnings;
+                }
+            }
+        }
+        redraw.write(RequestRedraw);
+    }
+}
+
+/// Places every scenario against the city once it is in (and again when it changes).
+fn place(
+    state: Res<CityState>,
+    settings: Res<Settings>,
+    mut work: ResMut<ScenarioWork>,
+    scenarios: Res<Scenarios>,
+    mut workers: ResMut<Workers>,
+) {
+    let (Some(model), true, true) = (state.model.as_ref(), state.is_ready(), work.read) else {
+        return;
+    };
+    if work.placed_for.as_ref().is_some_and(|m| Arc::ptr_eq(m, model)) {
+        return;
+    }
+    work.placed_for = Some(model.clone());
+    let list: Vec<Arc<Scenario>> = scenarios.list.iter().map(|e| e.scenario.clone()).collect();
+    let (model, tx) = (model.clone(), work.tx.clone());
+    let decode = DecodeSettings::from_config(&settings);
+    let storey = settings.buildings.storey_height;
+    spawn_work(&mut workers, "scenario-placing", move || {
+        let placed = list.iter().map(|s| place_one(s, &model, &decode, storey)).collect();
+        let _ = tx.send(Done::Placed(model, placed));
+    });
+}
+
+/// One scenario against a city: placed, its KPIs, and what did not fit.
+pub fn place_one(
+    s: &Scenario,
+    model: &CityModel,
+    decode: &DecodeSettings,
+    storey_height: f64,
+) -> Placing {
+    match scenario::apply(s, model, decode) {
+        Ok(applied) => {
+            let kpis = Kpis::of(&s.name, model, &applied, storey_height);
+            let mut warnings = applied.warnings.clone();
+            warnings.extend(
+                applied
+                    .skipped
+                    .iter()
+                    .map(|k| format!("{} not added: {}", k.id, k.reason)),
+            );
+            (Some(Arc::new(applied)), Some(kpis), warnings)
+        }
+        Err(e) => (None, None, vec![format!("cannot be placed in this city: {e}")]),
+    }
+}
+
+/// `--show-scenario NAME`: activates it once the scenarios are placed.
+fn activate_initial(
+    initial: Option<Res<InitialScenario>>,
+    work: Res<ScenarioWork>,
+    mut scenarios: ResMut<Scenarios>,
+    mut activate: MessageWriter<ActivateScenario>,
+    mut commands: Commands,
+) {
+    let Some(initial) = initial else { return };
+    if !work.read {
+        return;
+    }
+    let wanted = initial.name.to_lowercase();
+    match scenarios
+        .list
+        .iter()
+        .position(|e| e.scenario.name.to_lowercase().starts_with(&wanted))
+    {
+        Some(i) if scenarios.list[i].applied.is_some() => {
+            scenarios.compare = initial.compare;
+            scenarios.showing_scenario = true;
+            activate.write(ActivateScenario(Some(i)));
+            commands.remove_resource::<InitialScenario>();
+        }
+        Some(_) => {} // not placed yet
+        None => {
+            warn!("--show-scenario: no scenario named {:?}", initial.name);
+            commands.remove_resource::<InitialScenario>();
+        }
+    }
+}
+
+fn apply_messages(
+    mut activate: MessageReader<ActivateScenario>,
+    mut compare: MessageReader<SetCompare>,
+    mut toggle: MessageReader<ToggleScenario>,
+    mut scenarios: ResMut<Scenarios>,
+    mut redraw: MessageWriter<RequestRedraw>,
+) {
+    let mut changed = false;
+    if let Some(ActivateScenario(i)) = activate.read().last().copied() {
+        let i = i.filter(|i| *i < scenarios.list.len());
+        if scenarios.active != i {
+            scenarios.active = i;
+            scenarios.showing_scenario = true;
+            changed = true;
+        }
+    }
+    if let Some(SetCompare(c)) = compare.read().last().copied()
+        && scenarios.compare != c
+    {
+        scenarios.compare = c;
+        changed = true;
+    }
+    for ToggleScenario(to) in toggle.read() {
+        let to = to.unwrap_or(!scenarios.showing_scenario);
+        if scenarios.showing_scenario != to {
+            scenarios.showing_scenario = to;
+            changed = true;
+        }
+    }
+    if changed {
+        redraw.write(RequestRedraw);
+    }
+}

@@ -1,0 +1,149 @@
+//! Planning scenarios in the scene: the scenarios loaded, which one is active, how it is
+//! compared with the baseline, and the messages that change them.
+//!
+//! The scenarios plugin reads the files and places each against the city ([`Applied`],
+//! [`Kpis`]); the buildings plugin draws the active one (its added buildings in tiles of
+//! their own, the baseline tiles it changes meshed again) on [`SCENARIO_ONLY`], and moves the
+//! baseline tiles it changes to [`BASELINE_ONLY`]; the camera plugin shows one side or both
+//! ([`Compare`]). Everything else (sensors, ground, sky) is on render layer 0 and shows on
+//! both sides.
+//!
+//! A building index at or beyond the baseline's count names an added building of the active
+//! scenario ([`building`]).
+
+use crate::city::{Building, CityModel};
+use crate::scenario::{Applied, Kpis, Placed, Scenario};
+use bevy::prelude::*;
+use std::sync::Arc;
+
+/// The render layer of baseline tiles a scenario changes (drawn on the baseline side only).
+pub const BASELINE_ONLY: usize = 1;
+/// The render layer of a scenario's own tiles (drawn on the scenario side only).
+pub const SCENARIO_ONLY: usize = 2;
+
+/// One scenario in the scene.
+#[derive(Debug, Clone)]
+pub struct ScenarioEntry {
+    /// The scenario as read (or edited).
+    pub scenario: Arc<Scenario>,
+    /// It placed against the city shown (`None` until placed).
+    pub applied: Option<Arc<Applied>>,
+    /// Its KPIs against the city shown.
+    pub kpis: Option<Kpis>,
+    /// Where it does not match the city shown (an id that is not in it), and what it adds
+    /// that could not be placed, for the user.
+    pub warnings: Vec<String>,
+}
+
+/// How the active scenario is compared with the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Compare {
+    /// One side at a time; the toggle switches.
+    #[default]
+    Toggle,
+    /// A vertical divider across the view: the baseline left of it, the scenario right.
+    Swipe,
+    /// Two views side by side, their cameras locked together: the baseline left.
+    SideBySide,
+}
+
+/// The scenarios, the active one and the comparison.
+#[derive(Resource, Debug, Default)]
+pub struct Scenarios {
+    /// Every scenario read, in order.
+    pub list: Vec<ScenarioEntry>,
+    /// Files refused, with the file, the line and what is wrong.
+    pub errors: Vec<String>,
+    /// The active scenario (`None`: the baseline only).
+    pub active: Option<usize>,
+    /// How it is compared.
+    pub compare: Compare,
+    /// In [`Compare::Toggle`]: whether the scenario (else the baseline) is shown.
+    pub showing_scenario: bool,
+    /// In [`Compare::Swipe`]: the divider's place, as a fraction of the view's width.
+    pub divider: f32,
+    /// The active scenario's tiles are being meshed.
+    pub busy: bool,
+    /// What the last activation cost: seconds from the request until its tiles were in.
+    pub last_switch_s: Option<f64>,
+}
+
+impl Scenarios {
+    /// The active scenario, placed.
+    pub fn active_applied(&self) -> Option<&Arc<Applied>> {
+        self.list.get(self.active?)?.applied.as_ref()
+    }
+
+    /// The active entry.
+    pub fn active_entry(&self) -> Option<&ScenarioEntry> {
+        self.list.get(self.active?)
+    }
+
+    /// Whether a point of the view, at `x` (a fraction of its width from the left), shows the
+    /// scenario (else the baseline).
+    pub fn scenario_at(&self, x: f32) -> bool {
+        self.active.is_some()
+            && match self.compare {
+                Compare::Toggle => self.showing_scenario,
+                Compare::Swipe => x >= self.divider,
+                Compare::SideBySide => x >= 0.5,
+            }
+    }
+
+    /// Whether anything of the scenario is on screen (some side shows it).
+    pub fn shows_scenario(&self) -> bool {
+        self.active.is_some() && (self.compare != Compare::Toggle || self.showing_scenario)
+    }
+}
+
+/// Which building an index names: a baseline building, or (at or beyond the baseline's
+/// count) an added building of the active scenario, with its placing.
+pub fn building<'a>(
+    model: &'a CityModel,
+    scenarios: &'a Scenarios,
+    index: usize,
+) -> Option<(&'a Building, Option<&'a Placed>)> {
+    match model.buildings.get(index) {
+        Some(b) => Some((b, None)),
+        None => {
+            let placed = scenarios
+                .active_applied()?
+                .added
+                .get(index - model.buildings.len())?;
+            Some((&placed.building, Some(placed)))
+        }
+    }
+}
+
+/// Makes a scenario active (`None`: back to the baseline only).
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActivateScenario(pub Option<usize>);
+
+/// Changes how the active scenario is compared.
+#[derive(Message, Debug, Clone, Copy, PartialEq)]
+pub struct SetCompare(pub Compare);
+
+/// In [`Compare::Toggle`]: shows the baseline ⇄ the scenario (`None` switches).
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ToggleScenario(pub Option<bool>);
+
+/// A scenario to make active once the scenarios are read (`--show-scenario NAME`), and how
+/// to compare it.
+#[derive(Resource, Debug, Clone, PartialEq)]
+pub struct InitialScenario {
+    /// The scenario's name (or the start of it).
+    pub name: String,
+    /// The comparison.
+    pub compare: Compare,
+}
+
+pub(super) fn build(app: &mut App) {
+    app.insert_resource(Scenarios {
+        divider: 0.5,
+        showing_scenario: true,
+        ..default()
+    })
+    .add_message::<ActivateScenario>()
+    .add_message::<SetCompare>()
+    .add_message::<ToggleScenario>();
+}
