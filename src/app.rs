@@ -7,8 +7,8 @@ use crate::capture::{CapturePlugin, CaptureRequest, SavePicturePlugin};
 use crate::config::Config;
 use crate::environment::EnvironmentPlugin;
 use crate::layers::LayersPlugin;
-use crate::scene::{InitialSelection, SceneClock, ScenePlugin};
 use crate::scenarios::ScenariosPlugin;
+use crate::scene::{InitialSelection, SceneClock, ScenePlugin};
 use crate::sensors::SensorsPlugin;
 use crate::ui::UiPlugin;
 use bevy::app::PluginGroupBuilder;
@@ -59,6 +59,10 @@ pub struct ViewerOptions {
     /// Start the time panel at this time (see [`crate::clock::model::parse_at`]) instead of
     /// live.
     pub at: Option<String>,
+    /// Open with this scenario active (its name or the start of it), compared so.
+    pub show_scenario: Option<(String, crate::scene::Compare)>,
+    /// The swipe's divider, a fraction of the view's width from the left.
+    pub divider: Option<f32>,
 }
 
 /// Runs the viewer until its window closes (or the screenshot is written).
@@ -116,6 +120,13 @@ pub fn run(config: Config, options: ViewerOptions) -> AppExit {
                  such as PT6H; starting live"
             ),
         }
+    }
+    if let Some((name, compare)) = options.show_scenario {
+        app.insert_resource(crate::scene::InitialScenario {
+            name,
+            compare,
+            divider: options.divider,
+        });
     }
     if let Some(id) = options.select {
         app.insert_resource(InitialSelection(id));

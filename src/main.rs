@@ -115,6 +115,40 @@ struct ViewArgs {
     /// Once every building is drawn, the window redraws continuously instead of on demand.
     #[arg(long)]
     frame_stats: bool,
+
+    /// Open with this scenario active (its name, or the start of it).
+    #[arg(long, value_name = "NAME")]
+    show_scenario: Option<String>,
+
+    /// How `--show-scenario` is compared with the baseline.
+    #[arg(long, value_enum, default_value = "toggle")]
+    compare: CompareArg,
+
+    /// Where the swipe's divider stands, as a fraction of the view's width (0.5: the middle).
+    #[arg(long, value_name = "FRACTION")]
+    divider: Option<f32>,
+}
+
+/// How a scenario is compared with the baseline.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, Default)]
+enum CompareArg {
+    /// The scenario alone (B switches to the baseline).
+    #[default]
+    Toggle,
+    /// A divider across the view: the baseline left, the scenario right.
+    Swipe,
+    /// Two views side by side.
+    Side,
+}
+
+impl From<CompareArg> for citytwin::scene::Compare {
+    fn from(c: CompareArg) -> Self {
+        match c {
+            CompareArg::Toggle => Self::Toggle,
+            CompareArg::Swipe => Self::Swipe,
+            CompareArg::Side => Self::SideBySide,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -355,6 +389,11 @@ fn main() -> ExitCode {
                 select: cli.view.select,
                 frame_stats: cli.view.frame_stats,
                 at: cli.view.at,
+                show_scenario: cli
+                    .view
+                    .show_scenario
+                    .map(|name| (name, cli.view.compare.into())),
+                divider: cli.view.divider,
             },
         ),
         Some(Command::Check {

@@ -250,6 +250,7 @@ fn spawn_tile(
             far_from: far.iter().map(|(_, from)| f64::from(*from)).collect(),
         },
         MeshMaterial3d(materials.tiles.clone()),
+        Visibility::default(),
         Transform::from_translation(translation),
         ChildOf(root),
     ));

@@ -74,7 +74,9 @@ pub(super) fn compare_cameras(
         }
     }
     // The views' places in the camera's image.
-    let size = camera.physical_target_size().unwrap_or(UVec2::new(1280, 800));
+    let size = camera
+        .physical_target_size()
+        .unwrap_or(UVec2::new(1280, 800));
     let (main_viewport, second_viewport, sub_view) = match scenarios.compare {
         Compare::SideBySide if split => {
             let half = (size.x / 2).max(1);

@@ -109,6 +109,12 @@ impl InSite {
 }
 
 impl Kpis {
+    /// An added building's gross floor area as the KPIs count it (m²): a glTF model's only
+    /// when the scenario gives its `floors` or `gfa_m2`.
+    pub fn gfa_of(p: &Placed, storey_height: f64) -> f64 {
+        placed_gfa(p, storey_height)
+    }
+
     /// The KPIs of a scenario (`name`, placed as `applied`) against `baseline`.
     pub fn of(name: &str, baseline: &CityModel, applied: &Applied, storey_height: f64) -> Self {
         let removed = applied.removed.iter().map(|i| &baseline.buildings[*i]);

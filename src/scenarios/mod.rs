@@ -7,8 +7,8 @@ use crate::city::CityModel;
 use crate::city::decode::DecodeSettings;
 use crate::scenario::{self, Kpis, Scenario, ScenarioError};
 use crate::scene::{
-    self, ActivateScenario, CityState, InitialScenario, SceneSet, ScenarioEntry, Scenarios,
-    SetCompare, Settings, ToggleScenario, Workers,
+    self, ActivateScenario, CityState, InitialScenario, MoveDivider, ScenarioEntry, Scenarios,
+    SceneSet, SelectBuilding, Selection, SetCompare, Settings, ToggleScenario, Workers,
 };
 use crate::worker::{Stage, Worker};
 use bevy::prelude::*;
@@ -23,11 +23,7 @@ enum Done {
 }
 
 /// One scenario placed against a city.
-type Placing = (
-    Option<Arc<scenario::Applied>>,
-    Option<Kpis>,
-    Vec<String>,
-);
+type Placing = (Option<Arc<scenario::Applied>>, Option<Kpis>, Vec<String>);
 
 #[derive(Resource)]
 struct ScenarioWork {
@@ -104,7 +100,11 @@ fn receive(
                 work.placed_for = None;
             }
             Done::Placed(model, placed) => {
-                if !work.placed_for.as_ref().is_some_and(|m| Arc::ptr_eq(m, &model)) {
+                if !work
+                    .placed_for
+                    .as_ref()
+                    .is_some_and(|m| Arc::ptr_eq(m, &model))
+                {
                     continue;
                 }
                 for (entry, (applied, kpis, warnings)) in scenarios.list.iter_mut().zip(placed) {
@@ -132,7 +132,11 @@ fn place(
     let (Some(model), true, true) = (state.model.as_ref(), state.is_ready(), work.read) else {
         return;
     };
-    if work.placed_for.as_ref().is_some_and(|m| Arc::ptr_eq(m, model)) {
+    if work
+        .placed_for
+        .as_ref()
+        .is_some_and(|m| Arc::ptr_eq(m, model))
+    {
         return;
     }
     work.placed_for = Some(model.clone());
@@ -141,7 +145,10 @@ fn place(
     let decode = DecodeSettings::from_config(&settings);
     let storey = settings.buildings.storey_height;
     spawn_work(&mut workers, "scenario-placing", move || {
-        let placed = list.iter().map(|s| place_one(s, &model, &decode, storey)).collect();
+        let placed = list
+            .iter()
+            .map(|s| place_one(s, &model, &decode, storey))
+            .collect();
         let _ = tx.send(Done::Placed(model, placed));
     });
 }
@@ -165,7 +172,11 @@ pub fn place_one(
             );
             (Some(Arc::new(applied)), Some(kpis), warnings)
         }
-        Err(e) => (None, None, vec![format!("cannot be placed in this city: {e}")]),
+        Err(e) => (
+            None,
+            None,
+            vec![format!("cannot be placed in this city: {e}")],
+        ),
     }
 }
 
@@ -189,6 +200,9 @@ fn activate_initial(
     {
         Some(i) if scenarios.list[i].applied.is_some() => {
             scenarios.compare = initial.compare;
+            if let Some(d) = initial.divider {
+                scenarios.divider = d.clamp(0.0, 1.0);
+            }
             scenarios.showing_scenario = true;
             activate.write(ActivateScenario(Some(i)));
             commands.remove_resource::<InitialScenario>();
@@ -205,16 +219,32 @@ fn apply_messages(
     mut activate: MessageReader<ActivateScenario>,
     mut compare: MessageReader<SetCompare>,
     mut toggle: MessageReader<ToggleScenario>,
+    mut divider: MessageReader<MoveDivider>,
     mut scenarios: ResMut<Scenarios>,
+    state: Res<CityState>,
+    selection: Res<Selection>,
+    mut select: MessageWriter<SelectBuilding>,
     mut redraw: MessageWriter<RequestRedraw>,
 ) {
     let mut changed = false;
+    if let Some(MoveDivider(x)) = divider.read().last().copied() {
+        let x = x.clamp(0.0, 1.0);
+        if scenarios.divider != x {
+            scenarios.divider = x;
+            changed = true;
+        }
+    }
     if let Some(ActivateScenario(i)) = activate.read().last().copied() {
         let i = i.filter(|i| *i < scenarios.list.len());
         if scenarios.active != i {
             scenarios.active = i;
             scenarios.showing_scenario = true;
             changed = true;
+            // An added building of the scenario left is not there any more.
+            let count = state.model.as_ref().map_or(0, |m| m.buildings.len());
+            if selection.building.is_some_and(|b| b >= count) {
+                select.write(SelectBuilding(None));
+            }
         }
     }
     if let Some(SetCompare(c)) = compare.read().last().copied()

@@ -50,7 +50,8 @@ pub use layers::{Layer, LayerMember, Layers, SetLayerVisible};
 pub use picture::{LastPicture, SavePicture, ScreenshotMode, SetShadows};
 pub use readiness::SceneReadiness;
 pub use scenarios::{
-    ActivateScenario, Compare, InitialScenario, ScenarioEntry, Scenarios, SetCompare, ToggleScenario,
+    ActivateScenario, Compare, InitialScenario, MoveDivider, ScenarioEntry, Scenarios, SetCompare,
+    ToggleScenario,
 };
 pub use selection::{
     FocusBuilding, InitialSelection, SelectBuilding, SelectSensor, SelectedSensor, Selection,
@@ -61,8 +62,8 @@ pub use sensors::{
 };
 pub use style::{BuildingStyle, SetBuildingStyle};
 pub use view::{
-    CompareCamera, GoToView, MainCamera, OrbitCamera, ViewArea, ViewClicked, ViewImage, ViewMapping, Views,
-    world_to_window,
+    CompareCamera, GoToView, MainCamera, OrbitCamera, ViewArea, ViewClicked, ViewImage,
+    ViewMapping, Views, world_to_window,
 };
 pub use workers::Workers;
 

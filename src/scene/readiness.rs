@@ -4,7 +4,7 @@
 
 use super::sensors::HistoryStatus;
 use super::{
-    BuildingStyle, CityState, InitialScenario, LoadStatus, SceneClock, Scenarios, SensorReplay,
+    BuildingStyle, CityState, InitialScenario, LoadStatus, Scenarios, SceneClock, SensorReplay,
     Settings,
 };
 use bevy::prelude::*;

@@ -127,6 +127,10 @@ pub struct SetCompare(pub Compare);
 #[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ToggleScenario(pub Option<bool>);
 
+/// In [`Compare::Swipe`]: moves the divider (a fraction of the view's width).
+#[derive(Message, Debug, Clone, Copy, PartialEq)]
+pub struct MoveDivider(pub f32);
+
 /// A scenario to make active once the scenarios are read (`--show-scenario NAME`), and how
 /// to compare it.
 #[derive(Resource, Debug, Clone, PartialEq)]
@@ -135,6 +139,8 @@ pub struct InitialScenario {
     pub name: String,
     /// The comparison.
     pub compare: Compare,
+    /// The swipe's divider (a fraction of the view's width), if not the middle.
+    pub divider: Option<f32>,
 }
 
 pub(super) fn build(app: &mut App) {
@@ -145,5 +151,6 @@ pub(super) fn build(app: &mut App) {
     })
     .add_message::<ActivateScenario>()
     .add_message::<SetCompare>()
-    .add_message::<ToggleScenario>();
+    .add_message::<ToggleScenario>()
+    .add_message::<MoveDivider>();
 }

@@ -149,8 +149,19 @@ pub(super) fn history_chart(
     }
 }
 
-pub(super) fn inspector(ui: &mut egui::Ui, b: &Building, out: &mut UiOutbox) {
+/// A building's attributes; an added building of the active scenario (`placed`) says so, and
+/// every building shows the floors and the gross floor area the KPIs count.
+pub(super) fn inspector(
+    ui: &mut egui::Ui,
+    b: &Building,
+    placed: Option<&crate::scenario::Placed>,
+    storey_height: f64,
+    out: &mut UiOutbox,
+) {
     ui.label(egui::RichText::new(b.title()).heading());
+    if placed.is_some() {
+        ui.label(egui::RichText::new("Added by the active scenario").strong());
+    }
     if let Some(address) = b
         .address
         .as_ref()
@@ -184,6 +195,27 @@ pub(super) fn inspector(ui: &mut egui::Ui, b: &Building, out: &mut UiOutbox) {
                 thousands(b.footprint.area().round() as usize)
             ));
             ui.end_row();
+            let (floors, gfa) = match placed {
+                Some(p) => (
+                    p.floors
+                        .or((!p.is_model).then(|| crate::scenario::floors(b, storey_height))),
+                    Some(crate::scenario::Kpis::gfa_of(p, storey_height)),
+                ),
+                None => {
+                    let f = crate::scenario::floors(b, storey_height);
+                    (Some(f), Some(f * b.footprint.area()))
+                }
+            };
+            if let Some(f) = floors {
+                ui.label("Floors");
+                ui.label(format!("{f}"));
+                ui.end_row();
+            }
+            if let Some(g) = gfa {
+                ui.label("GFA (BTA)");
+                ui.label(format!("{} m²", thousands(g.round() as usize)));
+                ui.end_row();
+            }
             ui.label("Id");
             wrapped(ui, egui::RichText::new(&b.id).monospace().small());
             ui.end_row();

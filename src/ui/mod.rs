@@ -9,10 +9,12 @@
 
 mod inspector;
 mod overlay;
+mod scenarios;
 mod side_panel;
 mod time_panel;
 mod widgets;
 
+use crate::scene::{ActivateScenario, MoveDivider, Scenarios, SetCompare, ToggleScenario};
 use crate::scene::{
     BuildingStyle, CityState, ClockCommand, GoToView, LastPicture, Layers, LiveState, MainCamera,
     ReloadCity, SavePicture, SceneClock, SceneSource, SelectBuilding, SelectSensor, SelectedSensor,
@@ -37,6 +39,10 @@ pub struct UiState {
     pub about: bool,
     /// Shadows are on (mirrors the sun).
     pub shadows: bool,
+    /// The KPI window is open.
+    pub kpis: bool,
+    /// Where the KPIs were last exported, or why they could not be.
+    pub kpi_export: Option<Result<String, String>>,
 }
 
 /// The egui interface.
@@ -113,6 +119,8 @@ fn setup(
         side_panel: settings.ui.side_panel,
         about: false,
         shadows: settings.sun.shadows,
+        kpis: false,
+        kpi_export: None,
     });
 }
 
@@ -128,6 +136,10 @@ pub(crate) struct UiOutbox<'w> {
     sensor: MessageWriter<'w, SelectSensor>,
     clock: MessageWriter<'w, ClockCommand>,
     style: MessageWriter<'w, SetBuildingStyle>,
+    scenario: MessageWriter<'w, ActivateScenario>,
+    compare: MessageWriter<'w, SetCompare>,
+    toggle: MessageWriter<'w, ToggleScenario>,
+    divider: MessageWriter<'w, MoveDivider>,
 }
 
 /// What the UI shows of the sensors.
@@ -162,6 +174,7 @@ struct Shown<'w> {
     view_image: Option<Res<'w, ViewImage>>,
     source: Option<Res<'w, SceneSource>>,
     style: Option<Res<'w, BuildingStyle>>,
+    scenarios: Res<'w, Scenarios>,
 }
 
 fn ui(
@@ -182,6 +195,7 @@ fn ui(
         view_image,
         source,
         style,
+        scenarios,
     } = shown;
     let texture = view_image
         .as_ref()
@@ -210,6 +224,8 @@ fn ui(
                     &last_picture,
                     &sensors,
                     style.as_deref(),
+                    &scenarios,
+                    settings.buildings.storey_height,
                     &mut out,
                 );
             });
@@ -263,6 +279,18 @@ fn ui(
         &area,
         view_image.as_deref(),
     );
+    scenarios::compare_overlay(ctx, view, &scenarios, &mut out);
+    scenarios::kpi_window(ctx, &mut state, &scenarios);
+    // B: baseline ⇄ scenario, unless a text field has the keyboard.
+    if scenarios.active.is_some()
+        && !ctx.egui_wants_keyboard_input()
+        && ctx.input(|i| i.key_pressed(egui::Key::B) && i.modifiers.is_none())
+    {
+        if scenarios.compare != crate::scene::Compare::Toggle {
+            out.compare.write(SetCompare(crate::scene::Compare::Toggle));
+        }
+        out.toggle.write(ToggleScenario(None));
+    }
     let broker_url = source.as_ref().and_then(|s| s.local_broker_url());
     overlay::about_window(ctx, &mut state, &city, broker_url);
     Ok(())

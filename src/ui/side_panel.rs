@@ -6,7 +6,7 @@ use super::widgets::{egui_color, progress_bar};
 use super::{SensorView, UiOutbox, UiState};
 use crate::scene::{
     BuildingStyle, CityState, GoToView, LastPicture, Layers, LoadStatus, ReloadCity, SavePicture,
-    Selection, SetBuildingStyle, SetLayerVisible, SetShadows, Views,
+    Scenarios, Selection, SetBuildingStyle, SetLayerVisible, SetShadows, Views,
 };
 use crate::text::thousands;
 use bevy::prelude::*;
@@ -67,6 +67,8 @@ pub(super) fn side_panel(
     last_picture: &LastPicture,
     sensors: &SensorView,
     style: Option<&BuildingStyle>,
+    scenarios: &Scenarios,
+    storey_height: f64,
     out: &mut UiOutbox,
 ) {
     ui.add_space(6.0);
@@ -110,6 +112,7 @@ pub(super) fn side_panel(
             if let Some(style) = style.filter(|s| !s.choices.is_empty()) {
                 building_style(ui, style, out);
             }
+            super::scenarios::scenarios_section(ui, state, scenarios, out);
             if !views.views.is_empty() {
                 ui.separator();
                 ui.strong("Views");
@@ -143,9 +146,11 @@ pub(super) fn side_panel(
             }
             ui.separator();
             ui.strong("Inspector");
-            let selected = selection
-                .building
-                .and_then(|i| city.model.as_ref().and_then(|m| m.buildings.get(i)));
+            let selected = selection.building.and_then(|i| {
+                city.model
+                    .as_ref()
+                    .and_then(|m| crate::scene::scenarios::building(m, scenarios, i))
+            });
             let sensor = sensors
                 .selected
                 .as_ref()
@@ -167,7 +172,7 @@ pub(super) fn side_panel(
                         .unwrap_or_default();
                     sensor_inspector(ui, m, &layer, sensors, out);
                 }
-                (Some(b), None) => inspector(ui, b, out),
+                (Some((b, placed)), None) => inspector(ui, b, placed, storey_height, out),
                 (None, None) => {
                     ui.label("Click or tap a building or a sensor to see its attributes.");
                 }

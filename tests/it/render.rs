@@ -206,3 +206,87 @@ fn a_gltf_model_renders_at_its_anchor() {
         red * 100.0
     );
 }
+
+#[test]
+fn the_swipe_shows_the_scenario_right_of_the_divider_and_the_baseline_left() {
+    if !headless_available() {
+        return;
+    }
+    let dir = temp_dir("render-swipe");
+    // Baseline buildings red, the proposal green, a view straight onto the bus terminal that
+    // the demo's example scenario replaces with a podium and two towers.
+    let config = dir.join("swipe.toml");
+    std::fs::write(
+        &config,
+        "[buildings]\nwall_color = \"#ff0000\"\nroof_color = \"#ff0000\"\nproposal_color = \"#00ff00\"\n\
+         [sun]\nshadows = false\n\
+         [views.terminal]\ncenter = [-73.99152, 40.75695]\ndistance = 900.0\nheading = 0.0\ntilt = 75.0\n",
+    )
+    .unwrap();
+    let shot = |name: &str, divider: &str| {
+        screenshot(
+            &dir.join(name),
+            &[
+                "--config",
+                config.to_str().unwrap(),
+                "--view",
+                "terminal",
+                "--show-scenario",
+                "example",
+                "--compare",
+                "swipe",
+                "--divider",
+                divider,
+            ],
+        )
+    };
+    let green =
+        |[r, g, b]: [u8; 3]| i32::from(g) > i32::from(r) + 60 && i32::from(g) > i32::from(b) + 60;
+    let red =
+        |[r, g, b]: [u8; 3]| i32::from(r) > i32::from(g) + 60 && i32::from(r) > i32::from(b) + 60;
+    // The 3D view lies right of the panel and above the time panel (about 57 px).
+    let view_w = WIDTH - PANEL;
+    let (cx, cy) = (PANEL + view_w / 2, (HEIGHT - 57) / 2);
+    let share =
+        |img: &image::RgbImage, x0: u32, x1: u32, y0: u32, y1: u32, f: &dyn Fn([u8; 3]) -> bool| {
+            let mut hits = 0u32;
+            for y in y0..y1 {
+                for x in x0..x1 {
+                    hits += u32::from(f(img.get_pixel(x, y).0));
+                }
+            }
+            f64::from(hits) / f64::from((x1 - x0) * (y1 - y0))
+        };
+    // The divider left of the middle: the terminal's place shows the scenario, green; left of
+    // the divider no proposal at all.
+    let right = shot("scenario-side.png", "0.3");
+    let middle = share(&right, cx - 15, cx + 15, cy - 15, cy + 15, &green);
+    assert!(
+        middle > 0.8,
+        "the proposal covers {:.0}% of the middle",
+        middle * 100.0
+    );
+    let divider = PANEL + (view_w as f32 * 0.3) as u32;
+    let left = share(&right, PANEL, divider - 4, 0, HEIGHT - 60, &green);
+    assert!(
+        left < 0.001,
+        "{:.2}% green left of the divider",
+        left * 100.0
+    );
+    // The divider right of the middle: the terminal stands there, red; nothing green left of it.
+    let base = shot("baseline-side.png", "0.7");
+    let middle = share(&base, cx - 15, cx + 15, cy - 15, cy + 15, &red);
+    assert!(
+        middle > 0.8,
+        "the terminal covers {:.0}% of the middle",
+        middle * 100.0
+    );
+    let divider = PANEL + (view_w as f32 * 0.7) as u32;
+    let left = share(&base, PANEL, divider - 4, 0, HEIGHT - 60, &green);
+    assert!(
+        left < 0.001,
+        "{:.2}% green left of the divider",
+        left * 100.0
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
