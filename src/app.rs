@@ -146,7 +146,7 @@ pub fn run(config: Config, options: ViewerOptions) -> AppExit {
 }
 
 /// The viewer without a window or renderer: the data side (buildings loaded and meshed,
-/// sensors and their live feed, layers) on Bevy's `MinimalPlugins`. Call `update()` to run
+/// sensors and their live feed, layers, scenarios) on Bevy's `MinimalPlugins`. Call `update()` to run
 /// a frame; dropping the app stops its services. Used by `citytwin bench live` and by tests
 /// that check the ECS.
 pub fn headless(config: Config) -> App {
@@ -159,6 +159,12 @@ pub fn headless(config: Config) -> App {
     .init_asset::<Mesh>()
     .init_asset::<StandardMaterial>()
     .insert_resource(Settings(Arc::new(config)))
-    .add_plugins((ScenePlugin, LayersPlugin, BuildingsPlugin, SensorsPlugin));
+    .add_plugins((
+        ScenePlugin,
+        LayersPlugin,
+        BuildingsPlugin,
+        SensorsPlugin,
+        ScenariosPlugin,
+    ));
     app
 }

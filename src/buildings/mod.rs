@@ -12,6 +12,7 @@ mod scenario;
 mod stream;
 mod style;
 
+pub use scenario::{ScenarioRoot, ScenarioTile};
 use stream::Streaming;
 
 use crate::city::tiles::Tile;

@@ -9,6 +9,7 @@ mod exit;
 mod layering;
 mod live;
 mod render;
+mod scenarios;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
