@@ -248,6 +248,17 @@ enum Bench {
         #[arg(long, value_name = "S", default_value_t = 300.0)]
         timeout: f64,
     },
+    /// The demo district replicated to N buildings in a headless viewer with the demo's
+    /// example scenario: placing it, switching it on (tiles meshed again and swapped in) and
+    /// off.
+    Scenario {
+        /// Print the JSON report only (progress goes to standard error either way).
+        #[arg(long)]
+        json: bool,
+        /// Buildings in the replicated city.
+        #[arg(long, value_name = "N", default_value_t = 100_000)]
+        count: usize,
+    },
 }
 
 fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
@@ -444,6 +455,9 @@ fn main() -> ExitCode {
             },
             json,
         ),
+        Some(Command::Bench {
+            what: Bench::Scenario { json, count },
+        }) => cli::bench::scenario_command(count, json),
     }
 }
 

@@ -37,6 +37,7 @@ pub(super) fn select_initial(
 
 /// Picks on the side of the view clicked: the baseline, or the active scenario (its added
 /// buildings, not those it removes); side by side, the right half through its own camera.
+#[allow(clippy::type_complexity, reason = "a Bevy system")]
 pub(super) fn pick(
     mut clicks: MessageReader<ViewClicked>,
     camera: Single<(&Camera, &GlobalTransform), With<MainCamera>>,

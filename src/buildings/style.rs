@@ -184,6 +184,7 @@ type TileMeshesNow = (
     Option<&'static mut NearMesh>,
 );
 
+#[allow(clippy::type_complexity, reason = "a Bevy system")]
 fn receive(
     mut work: ResMut<StyleWork>,
     settings: Res<Settings>,

@@ -197,6 +197,9 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> 
     })
 }
 
+/// Resolves an asset named in the file.
+type Asset<'a> = dyn Fn(&Spanned<String>, &str) -> Result<PathBuf, ScenarioError> + 'a;
+
 type Err<'a> = dyn Fn(Option<std::ops::Range<usize>>, &str, String) -> ScenarioError + 'a;
 
 /// An `[[add]]` with a `model`: its placement checked as `[models.*]` is.
@@ -204,7 +207,7 @@ fn model(
     a: &AddToml,
     m: &Spanned<String>,
     here: &dyn Fn(&str) -> String,
-    asset: &dyn Fn(&Spanned<String>, &str) -> Result<PathBuf, ScenarioError>,
+    asset: &Asset<'_>,
     err: &Err<'_>,
 ) -> Result<ModelAddition, ScenarioError> {
     let path = asset(m, &here("model"))?;

@@ -1,9 +1,11 @@
 //! Benchmarks that print JSON: `citytwin bench live` ([`live`]: how fast changes in the
 //! broker reach the scene) and `citytwin bench buildings` ([`buildings`]: load and frame
-//! times of a replicated city, tiles against one mesh per building).
+//! times of a replicated city, tiles against one mesh per building) and `citytwin bench
+//! scenario` ([`scenario`]: switching a scenario on a replicated city).
 
 pub mod buildings;
 pub mod live;
+pub mod scenario;
 
 use std::process::ExitCode;
 
@@ -15,6 +17,18 @@ pub fn buildings_command(b: &buildings::BuildingsBench, json: bool) -> ExitCode 
         return ExitCode::from(2);
     }
     let result = buildings::run(b, &mut |line| eprintln!("bench buildings: {line}"));
+    crate::worker::warn_about_stray_threads();
+    report(result, json)
+}
+
+/// `citytwin bench scenario`.
+pub fn scenario_command(count: usize, json: bool) -> ExitCode {
+    super::init_logs("warn");
+    if count == 0 {
+        eprintln!("error: --count must be above 0");
+        return ExitCode::from(2);
+    }
+    let result = scenario::run(count, &mut |line| eprintln!("bench scenario: {line}"));
     crate::worker::warn_about_stray_threads();
     report(result, json)
 }
