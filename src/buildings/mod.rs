@@ -50,6 +50,21 @@ pub struct BuildingTile {
     pub far_from: Vec<f64>,
 }
 
+impl BuildingTile {
+    /// How its simpler meshes were made, to mesh the tile again the same way (`simple_beyond`:
+    /// `buildings.simple_beyond`).
+    pub(crate) fn far_specs(&self, simple_beyond: f64) -> Vec<crate::city::tiles::FarSpec> {
+        self.far_from
+            .iter()
+            .zip(crate::city::tiles::FAR_LEVELS)
+            .map(|(from, k)| crate::city::tiles::FarSpec {
+                simple_beyond: simple_beyond * k,
+                from_distance: *from,
+            })
+            .collect()
+    }
+}
+
 /// A tile's simpler mesh for distant views (a child of its [`BuildingTile`]); the camera's
 /// distance decides which of a tile's meshes is drawn.
 #[derive(Component, Debug)]

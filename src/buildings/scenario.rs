@@ -8,7 +8,7 @@ use super::style::themed_palette;
 use super::{BuildingMaterials, BuildingTile, FarTile, TileMeshes, palette};
 use crate::city::CityModel;
 use crate::city::style::Theme;
-use crate::city::tiles::{FAR_LEVELS, FarSpec, build_configured, mesh_tile};
+use crate::city::tiles::{FarSpec, build_configured, mesh_tile};
 use crate::config::parse_hex_color;
 use crate::geometry::extrude::Palette;
 use crate::scenario::Applied;
@@ -150,15 +150,7 @@ fn ask(
         .iter()
         .filter(|t| t.buildings.iter().any(|i| changed.contains(i)))
         .map(|t| {
-            let far = t
-                .far_from
-                .iter()
-                .zip(FAR_LEVELS)
-                .map(|(from, k)| FarSpec {
-                    simple_beyond: config.simple_beyond * k,
-                    from_distance: *from,
-                })
-                .collect();
+            let far = t.far_specs(config.simple_beyond);
             let members = t
                 .buildings
                 .iter()

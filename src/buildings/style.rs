@@ -7,7 +7,7 @@ use super::scenario::ScenarioTile;
 use super::{BuildingTile, FarTile, NearMesh, TileMeshes, palette};
 use crate::city::CityModel;
 use crate::city::style::{Choice, Theme};
-use crate::city::tiles::{FAR_LEVELS, FarSpec, mesh_tile};
+use crate::city::tiles::{FarSpec, mesh_tile};
 use crate::geometry::extrude::Palette;
 use crate::scene::{BuildingStyle, CityState, SceneSet, SetBuildingStyle, Settings, Workers};
 use crate::worker::{Stage, Worker};
@@ -136,16 +136,12 @@ fn restyle(
     let layout: Vec<Layout> = tiles
         .iter()
         .map(|t| {
-            let far = t
-                .far_from
-                .iter()
-                .zip(FAR_LEVELS)
-                .map(|(from, k)| FarSpec {
-                    simple_beyond: simple_beyond * k,
-                    from_distance: *from,
-                })
-                .collect();
-            (t.cell, t.center, t.buildings.clone(), far)
+            (
+                t.cell,
+                t.center,
+                t.buildings.clone(),
+                t.far_specs(simple_beyond),
+            )
         })
         .collect();
     let tx = work.tx.clone();

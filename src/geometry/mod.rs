@@ -166,7 +166,8 @@ impl Footprint {
     /// use citytwin::geometry::Footprint;
     /// let l = vec![[0.0, 0.0], [4.0, 0.0], [4.0, 1.0], [1.0, 1.0], [1.0, 4.0], [0.0, 4.0], [0.0, 0.0]];
     /// let c = Footprint::new(vec![vec![l]]).unwrap().centroid();
-    /// assert!((c[0] - 1.5).abs() < 1e-9 && (c[1] - 1.5).abs() < 1e-9);
+    /// // A 4 × 1 bar (centroid 2, 0.5) and a 1 × 3 bar above it (0.5, 2.5), by area.
+    /// assert!((c[0] - 19.0 / 14.0).abs() < 1e-9 && (c[1] - 19.0 / 14.0).abs() < 1e-9);
     /// ```
     pub fn centroid(&self) -> [f64; 2] {
         use geo::Centroid;

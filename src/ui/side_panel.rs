@@ -57,7 +57,10 @@ pub(super) fn building_style(ui: &mut egui::Ui, style: &BuildingStyle, out: &mut
     }
 }
 
-#[allow(clippy::too_many_arguments, reason = "the panel shows most of the scene")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the panel shows most of the scene"
+)]
 pub(super) fn side_panel(
     ui: &mut egui::Ui,
     state: &mut UiState,
