@@ -14,7 +14,6 @@ use crate::geometry::extrude::Palette;
 use crate::scenario::Applied;
 use crate::scene::scenarios::BASELINE_ONLY;
 use crate::scene::{BuildingStyle, CityState, LayerMember, Scenarios, SceneSet, Settings, Workers};
-use crate::worker::{Stage, Worker};
 use bevy::camera::visibility::RenderLayers;
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
@@ -183,10 +182,7 @@ fn ask(
         out.tiles.extend(tiles.into_iter().map(TileMeshes::of));
         let _ = tx.send(out);
     };
-    match Worker::spawn("scenario-meshes", move |_| work()) {
-        Ok(w) => workers.add("scenario-meshes", Stage::Reader, w),
-        Err(e) => error!("cannot start scenario-meshes: {e}"),
-    }
+    workers.run("scenario-meshes", work);
 }
 
 /// A baseline building's colours in a scenario: its restyle colour, else the theme's, else

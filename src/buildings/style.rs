@@ -10,7 +10,6 @@ use crate::city::style::{Choice, Theme};
 use crate::city::tiles::{FarSpec, mesh_tile};
 use crate::geometry::extrude::Palette;
 use crate::scene::{BuildingStyle, CityState, SceneSet, SetBuildingStyle, Settings, Workers};
-use crate::worker::{Stage, Worker};
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
 use crossbeam_channel::{Receiver, Sender};
@@ -57,16 +56,8 @@ pub(super) fn build(app: &mut App) {
     );
 }
 
-/// Runs style work on a thread of its own, owned by the scene's workers.
-fn spawn_work(workers: &mut Workers, key: &str, work: impl FnOnce() + Send + 'static) {
-    match Worker::spawn(key, move |_| work()) {
-        Ok(w) => workers.add(key, Stage::Reader, w),
-        Err(e) => error!("cannot start {key}: {e}"),
-    }
-}
-
 /// sRGB to the linear colours vertex colours use.
-pub(super) fn linear(c: [f32; 3]) -> [f32; 4] {
+fn linear(c: [f32; 3]) -> [f32; 4] {
     let l = Color::srgb(c[0], c[1], c[2]).to_linear();
     [l.red, l.green, l.blue, 1.0]
 }
@@ -103,7 +94,7 @@ fn analyse_city(
     }
     work.load = Some(state.load_id);
     let (model, tx) = (model.clone(), work.tx.clone());
-    spawn_work(&mut workers, "style-analysis", move || {
+    workers.run("style-analysis", move || {
         let choices = crate::city::style::choices(&model.buildings);
         let _ = tx.send(Done::Choices(model, choices));
     });
@@ -145,7 +136,7 @@ fn restyle(
         })
         .collect();
     let tx = work.tx.clone();
-    spawn_work(&mut workers, "restyle", move || {
+    workers.run("restyle", move || {
         let theme = choice.map(|c| Theme::of(&c, &model.buildings));
         let palettes: Option<Vec<Palette>> = theme.as_ref().map(|t| {
             model

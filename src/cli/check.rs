@@ -158,20 +158,9 @@ pub fn run(
     let mut kpis = Vec::new();
     let mut scenario_warnings = Vec::new();
     for s in scenarios {
-        let applied = scenario::apply(s, &model, &settings).map_err(LoadError::Data)?;
-        scenario_warnings.extend(applied.warnings.iter().map(|w| format!("{}: {w}", s.name)));
-        scenario_warnings.extend(
-            applied
-                .skipped
-                .iter()
-                .map(|k| format!("{}: {} not added: {}", s.name, k.id, k.reason)),
-        );
-        kpis.push(Kpis::of(
-            &s.name,
-            &model,
-            &applied,
-            config.buildings.storey_height,
-        ));
+        let e = scenario::evaluate(s, &model, &settings).map_err(LoadError::Data)?;
+        scenario_warnings.extend(e.warnings.iter().map(|w| format!("{}: {w}", s.name)));
+        kpis.push(e.kpis);
     }
     Ok(CheckReport {
         scenario: kpis.first().cloned(),

@@ -72,6 +72,40 @@ impl Applied {
     }
 }
 
+/// A scenario placed against a baseline, its KPIs, and what the user should know.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// The scenario placed.
+    pub applied: Applied,
+    /// Its KPIs.
+    pub kpis: super::Kpis,
+    /// Its warnings, then each added item that could not be placed, with the reason.
+    pub warnings: Vec<String>,
+}
+
+/// Places `scenario` against `baseline` ([`apply`]) and computes its KPIs, as `check` and the
+/// viewer show them.
+pub fn evaluate(
+    scenario: &Scenario,
+    baseline: &CityModel,
+    settings: &DecodeSettings,
+) -> Result<Evaluation, String> {
+    let applied = apply(scenario, baseline, settings)?;
+    let kpis = super::Kpis::of(&scenario.name, baseline, &applied, settings.storey_height);
+    let mut warnings = applied.warnings.clone();
+    warnings.extend(
+        applied
+            .skipped
+            .iter()
+            .map(|k| format!("{} not added: {}", k.id, k.reason)),
+    );
+    Ok(Evaluation {
+        applied,
+        kpis,
+        warnings,
+    })
+}
+
 /// Places `scenario` in the baseline's scene (its origin and projected CRS). Fails only when
 /// the scene's georeference cannot be set up or an area cannot be projected.
 pub fn apply(

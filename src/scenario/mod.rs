@@ -29,7 +29,7 @@ mod file;
 mod kpi;
 mod save;
 
-pub use apply::{Applied, Placed, apply};
+pub use apply::{Applied, Evaluation, Placed, apply, evaluate};
 pub use area::Area;
 pub use kpi::{KpiRow, Kpis, floors};
 pub use save::save;

@@ -10,7 +10,6 @@ use crate::scene::{
     self, ActivateScenario, CityState, InitialScenario, MoveDivider, ScenarioEntry, Scenarios,
     SceneSet, SelectBuilding, Selection, SetCompare, Settings, ToggleScenario, Workers,
 };
-use crate::worker::{Stage, Worker};
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
 use crossbeam_channel::{Receiver, Sender};
@@ -58,16 +57,9 @@ impl Plugin for ScenariosPlugin {
     }
 }
 
-fn spawn_work(workers: &mut Workers, key: &str, work: impl FnOnce() + Send + 'static) {
-    match Worker::spawn(key, move |_| work()) {
-        Ok(w) => workers.add(key, Stage::Reader, w),
-        Err(e) => error!("cannot start {key}: {e}"),
-    }
-}
-
 fn read_files(settings: Res<Settings>, work: Res<ScenarioWork>, mut workers: ResMut<Workers>) {
     let (config, tx) = (settings.0.clone(), work.tx.clone());
-    spawn_work(&mut workers, "scenario-files", move || {
+    workers.run("scenario-files", move || {
         let _ = tx.send(Done::Read(scenario::load_configured(&config)));
     });
 }
@@ -143,35 +135,16 @@ fn place(
     let list: Vec<Arc<Scenario>> = scenarios.list.iter().map(|e| e.scenario.clone()).collect();
     let (model, tx) = (model.clone(), work.tx.clone());
     let decode = DecodeSettings::from_config(&settings);
-    let storey = settings.buildings.storey_height;
-    spawn_work(&mut workers, "scenario-placing", move || {
-        let placed = list
-            .iter()
-            .map(|s| place_one(s, &model, &decode, storey))
-            .collect();
+    workers.run("scenario-placing", move || {
+        let placed = list.iter().map(|s| place_one(s, &model, &decode)).collect();
         let _ = tx.send(Done::Placed(model, placed));
     });
 }
 
 /// One scenario against a city: placed, its KPIs, and what did not fit.
-pub fn place_one(
-    s: &Scenario,
-    model: &CityModel,
-    decode: &DecodeSettings,
-    storey_height: f64,
-) -> Placing {
-    match scenario::apply(s, model, decode) {
-        Ok(applied) => {
-            let kpis = Kpis::of(&s.name, model, &applied, storey_height);
-            let mut warnings = applied.warnings.clone();
-            warnings.extend(
-                applied
-                    .skipped
-                    .iter()
-                    .map(|k| format!("{} not added: {}", k.id, k.reason)),
-            );
-            (Some(Arc::new(applied)), Some(kpis), warnings)
-        }
+fn place_one(s: &Scenario, model: &CityModel, decode: &DecodeSettings) -> Placing {
+    match scenario::evaluate(s, model, decode) {
+        Ok(e) => (Some(Arc::new(e.applied)), Some(e.kpis), e.warnings),
         Err(e) => (
             None,
             None,

@@ -16,6 +16,15 @@ impl Workers {
         self.0.add(key, stage, service);
     }
 
+    /// Runs one-off work (reading, meshing) on a thread of its own under `key`, stopped with
+    /// the readers; a thread that cannot be started is logged.
+    pub fn run(&mut self, key: &str, work: impl FnOnce() + Send + 'static) {
+        match crate::worker::Worker::spawn(key, move |_| work()) {
+            Ok(w) => self.add(key, Stage::Reader, w),
+            Err(e) => error!("cannot start {key}: {e}"),
+        }
+    }
+
     /// Stops the service under `key`, if any, and waits for it.
     pub fn stop(&mut self, key: &str) {
         self.0.stop(key);

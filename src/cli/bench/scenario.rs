@@ -82,10 +82,9 @@ fn measure(
     let scenario = app.world().resource::<Scenarios>().list[0].scenario.clone();
     let decode = crate::city::decode::DecodeSettings::from_config(&config);
     let started = Instant::now();
-    let (applied, kpis, _) =
-        crate::scenarios::place_one(&scenario, &model, &decode, config.buildings.storey_height);
+    let evaluation = crate::scenario::evaluate(&scenario, &model, &decode)?;
     let place_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let applied = applied.ok_or("the scenario could not be placed")?;
+    let (applied, kpis) = (evaluation.applied, evaluation.kpis);
     log("activating the scenario");
     let mut activate = Vec::new();
     let mut frames = Vec::new();
