@@ -192,14 +192,6 @@ impl Addition {
             entities: parsed.entities,
         })
     }
-
-    /// The file as written in the scenario ("" for buildings drawn and not yet saved).
-    pub fn file(&self) -> &str {
-        match self {
-            Self::Entities { file, .. } | Self::CityJson { file, .. } => file,
-            Self::Model(m) => &m.file,
-        }
-    }
 }
 
 /// The scenarios the configuration names (`scenarios`, then `--scenario`), each read or

@@ -89,11 +89,6 @@ impl Scenarios {
                 Compare::SideBySide => x >= 0.5,
             }
     }
-
-    /// Whether anything of the scenario is on screen (some side shows it).
-    pub fn shows_scenario(&self) -> bool {
-        self.active.is_some() && (self.compare != Compare::Toggle || self.showing_scenario)
-    }
 }
 
 /// Which building an index names: a baseline building, or (at or beyond the baseline's
