@@ -5,6 +5,7 @@ use crate::buildings::BuildingsPlugin;
 use crate::camera::CameraPlugin;
 use crate::capture::{CapturePlugin, CaptureRequest, SavePicturePlugin};
 use crate::config::Config;
+use crate::editing::EditingPlugin;
 use crate::environment::EnvironmentPlugin;
 use crate::layers::LayersPlugin;
 use crate::scenarios::ScenariosPlugin;
@@ -38,6 +39,7 @@ impl PluginGroup for CityTwinPlugins {
             .add(BuildingsPlugin)
             .add(SensorsPlugin)
             .add(ScenariosPlugin)
+            .add(EditingPlugin)
             .add(CameraPlugin)
             .add(SavePicturePlugin)
             .add(UiPlugin)

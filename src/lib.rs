@@ -39,7 +39,9 @@
 //! - [`environment`]: ground, sky and sun.
 //! - [`buildings`]: loading, tiles, picking, styles.
 //! - [`sensors`]: markers and the live feed in the scene.
-//! - [`scenarios`]: planning scenarios read, placed against the city, switched.
+//! - [`scenarios`]: planning scenarios read, placed against the city, switched, edited,
+//!   saved and published.
+//! - [`editing`]: drawing, moving and dropping buildings into a scenario in 3D.
 //! - [`capture`]: screenshots and saved pictures.
 //! - [`diagnostics`]: frame statistics.
 //! - [`ui`]: the egui interface.
@@ -76,6 +78,7 @@ pub mod buildings;
 pub mod camera;
 pub mod capture;
 pub mod diagnostics;
+pub mod editing;
 pub mod environment;
 pub mod layers;
 pub mod scenarios;

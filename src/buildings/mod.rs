@@ -250,7 +250,7 @@ fn spawn_tile(
     root: Entity,
     TileMeshes { tile, near, far }: TileMeshes,
     scenario: bool,
-) {
+) -> Entity {
     let side = || {
         (
             scenario::ScenarioTile,
@@ -305,6 +305,7 @@ fn spawn_tile(
             }
         });
     }
+    spawned.id()
 }
 
 /// A tile's full mesh, kept until the camera first comes near enough to draw it: a city seen

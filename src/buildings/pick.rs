@@ -5,8 +5,8 @@ use super::{BuildingMaterials, SelectionHighlight, to_mesh};
 use crate::geometry::extrude::{MeshBuffers, Palette};
 use crate::geometry::pick::Ray;
 use crate::scene::{
-    CityState, Compare, CompareCamera, FocusBuilding, InitialSelection, MainCamera, Scenarios,
-    SelectBuilding, Selection, ViewClicked, ViewMapping,
+    CityState, Compare, CompareCamera, EditTool, FocusBuilding, InitialSelection, MainCamera,
+    Scenarios, SelectBuilding, Selection, Tool, ViewClicked, ViewMapping,
 };
 use bevy::prelude::*;
 
@@ -46,11 +46,16 @@ pub(super) fn pick(
     scenarios: Res<Scenarios>,
     mut select: MessageWriter<SelectBuilding>,
     view: ViewMapping,
+    tool: Res<EditTool>,
 ) {
     let at = clicks.read().last().map(|c| c.0);
     let (Some(at), Some(model)) = (at, state.model.as_ref()) else {
         return;
     };
+    // Drawing or moving: the click is the tool's.
+    if tool.tool != Tool::Select {
+        return;
+    }
     let x = (at.x - view.area.min.x) / view.area.size.x.max(1.0);
     let on_scenario = scenarios.scenario_at(x);
     let (cam, cam_transform) = match (scenarios.compare, compare.single()) {
@@ -81,12 +86,15 @@ pub(super) fn apply_selection(
     mut meshes: ResMut<Assets<Mesh>>,
     mut commands: Commands,
 ) {
-    let Some(SelectBuilding(wanted)) = messages.read().last().copied() else {
-        return;
+    let asked = messages.read().last().copied();
+    // An added building edited (moved, made taller) is drawn anew under the same index.
+    let count = state.model.as_ref().map_or(0, |m| m.buildings.len());
+    let edited = scenarios.is_changed() && selection.building.is_some_and(|b| b >= count);
+    let wanted = match asked {
+        Some(SelectBuilding(w)) if w != selection.building || edited => w,
+        None if edited => selection.building,
+        _ => return,
     };
-    if selection.building == wanted {
-        return;
-    }
     selection.building = wanted;
     for e in &highlight {
         commands.entity(e).despawn();

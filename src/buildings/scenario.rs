@@ -2,14 +2,18 @@
 //! restyled) are meshed again, without its removed buildings and in its colours; they and the
 //! tiles of its added buildings (in the proposal colour) are drawn on the scenario side
 //! ([`SCENARIO_ONLY`]), the baseline tiles they replace on the baseline side
-//! ([`BASELINE_ONLY`]). Everything else is shared. Meshing runs off the main thread.
+//! ([`BASELINE_ONLY`]). Everything else is shared.
+//!
+//! Each scenario tile has a fingerprint of what it holds; when the scenario changes (another
+//! one is activated, or an edit moves a building) only the tiles whose fingerprint changed
+//! are meshed again, off the main thread, and swapped in; the others stay as they are.
 
 use super::style::themed_palette;
 use super::{BuildingMaterials, BuildingTile, FarTile, TileMeshes, palette};
-use crate::city::CityModel;
 use crate::city::style::Theme;
-use crate::city::tiles::{FarSpec, build_configured, mesh_tile};
-use crate::config::parse_hex_color;
+use crate::city::tiles::{FarSpec, cell_of, far_levels, mesh_tile};
+use crate::city::{Building, CityModel};
+use crate::config::{BuildingsConfig, parse_hex_color};
 use crate::geometry::extrude::Palette;
 use crate::scenario::Applied;
 use crate::scene::scenarios::BASELINE_ONLY;
@@ -18,7 +22,8 @@ use bevy::camera::visibility::RenderLayers;
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
 use crossbeam_channel::{Receiver, Sender};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -30,7 +35,14 @@ pub struct ScenarioTile;
 #[derive(Component, Debug)]
 pub struct ScenarioRoot;
 
-/// What is drawn: the scenario, as placed, and the theme it was coloured in.
+/// A tile of the scenario side: a baseline tile meshed again, or a tile of added buildings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum TileKey {
+    Baseline((i32, i32)),
+    Added((i32, i32)),
+}
+
+/// What is asked for: the scenario, as placed, and the theme it is coloured in.
 #[derive(Clone)]
 struct Drawn {
     index: usize,
@@ -44,23 +56,33 @@ impl PartialEq for Drawn {
     }
 }
 
+/// A tile wanted on the scenario side: its fingerprint and members.
+#[derive(Debug, Clone, PartialEq)]
+struct Planned {
+    fingerprint: u64,
+    members: Vec<usize>,
+}
+
 struct Meshed {
-    drawn: Drawn,
-    /// Baseline cells the scenario changes.
-    cells: HashSet<(i32, i32)>,
-    tiles: Vec<TileMeshes>,
+    /// Every tile wanted (those not in `tiles` are drawn already as they should be).
+    plan: BTreeMap<TileKey, Planned>,
+    tiles: Vec<(TileKey, TileMeshes)>,
 }
 
 #[derive(Resource)]
 struct ScenarioDrawing {
     tx: Sender<Meshed>,
     rx: Receiver<Meshed>,
-    /// Drawn now (its tiles in the scene).
-    drawn: Option<Drawn>,
-    /// Asked for and being meshed.
-    wanted: Option<Drawn>,
+    /// The scenario last asked for.
+    asked: Option<Drawn>,
+    /// Meshing is under way.
+    in_flight: bool,
+    /// The scenario tiles in the scene: fingerprint and entity.
+    drawn: HashMap<TileKey, (u64, Entity)>,
     /// Baseline cells moved to the baseline side.
     cells: HashSet<(i32, i32)>,
+    /// The city load the tiles belong to.
+    load: u64,
     asked_at: Instant,
 }
 
@@ -69,9 +91,11 @@ pub(super) fn build(app: &mut App) {
     app.insert_resource(ScenarioDrawing {
         tx,
         rx,
-        drawn: None,
-        wanted: None,
+        asked: None,
+        in_flight: false,
+        drawn: HashMap::new(),
         cells: HashSet::new(),
+        load: 0,
         asked_at: Instant::now(),
     })
     .add_systems(Startup, spawn_root)
@@ -104,7 +128,87 @@ fn wanted(scenarios: &Scenarios, style: &BuildingStyle) -> Option<Drawn> {
     })
 }
 
-/// Starts meshing when the scenario to draw changes.
+/// A fingerprint of an added building's shape and height.
+fn hash_building(h: &mut impl Hasher, b: &Building) {
+    b.id.hash(h);
+    b.height.to_bits().hash(h);
+    b.base.to_bits().hash(h);
+    for p in b.footprint.polygons() {
+        for c in p.exterior().coords().chain(p.interiors().iter().flat_map(|r| r.coords())) {
+            c.x.to_bits().hash(h);
+            c.y.to_bits().hash(h);
+        }
+    }
+    b.shell.as_ref().map(Arc::as_ptr).hash(h);
+}
+
+/// The scenario side's tiles: the baseline tiles holding a building it removes or restyles
+/// (by cell, as laid out in the scene) and its added buildings in cells of `tile_size`.
+fn plan(
+    applied: &Applied,
+    baseline: &[&BuildingTile],
+    theme: Option<&str>,
+    tile_size: f64,
+) -> BTreeMap<TileKey, Planned> {
+    let mut out = BTreeMap::new();
+    let changed: HashSet<usize> = applied
+        .removed
+        .iter()
+        .chain(applied.restyled.keys())
+        .copied()
+        .collect();
+    for t in baseline {
+        if !t.buildings.iter().any(|i| changed.contains(i)) {
+            continue;
+        }
+        let members: Vec<usize> = t
+            .buildings
+            .iter()
+            .copied()
+            .filter(|i| !applied.is_removed(*i))
+            .collect();
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        theme.hash(&mut h);
+        for i in &members {
+            i.hash(&mut h);
+            applied
+                .restyled
+                .get(i)
+                .map(|c| c.map(f32::to_bits))
+                .hash(&mut h);
+        }
+        out.insert(
+            TileKey::Baseline(t.cell),
+            Planned {
+                fingerprint: h.finish(),
+                members,
+            },
+        );
+    }
+    let mut added: BTreeMap<(i32, i32), Vec<usize>> = BTreeMap::new();
+    for (j, p) in applied.added.iter().enumerate() {
+        added
+            .entry(cell_of(&p.building, tile_size))
+            .or_default()
+            .push(j);
+    }
+    for (cell, members) in added {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for j in &members {
+            hash_building(&mut h, &applied.added[*j].building);
+        }
+        out.insert(
+            TileKey::Added(cell),
+            Planned {
+                fingerprint: h.finish(),
+                members,
+            },
+        );
+    }
+    out
+}
+
+/// Starts meshing the tiles that changed when the scenario to draw changes.
 #[allow(clippy::too_many_arguments, reason = "a Bevy system")]
 fn ask(
     state: Res<CityState>,
@@ -118,92 +222,137 @@ fn ask(
     let (Some(model), true) = (state.model.clone(), state.is_ready()) else {
         return;
     };
-    if style.busy {
+    if drawing.load != state.load_id {
+        // A new city: its tiles replaced everything drawn before.
+        drawing.load = state.load_id;
+        drawing.drawn.clear();
+        drawing.cells.clear();
+        drawing.asked = None;
+    }
+    if style.busy || drawing.in_flight {
         return;
     }
     let want = wanted(&scenarios, &style);
-    if want == drawing.wanted {
+    if want == drawing.asked {
         return;
     }
-    drawing.wanted = want.clone();
+    drawing.asked = want.clone();
     drawing.asked_at = Instant::now();
+    drawing.in_flight = true;
+    scenarios.busy = true;
+    let tile_size = settings.buildings.tile_size;
     let Some(want) = want else {
-        scenarios.busy = false;
+        // Back to the baseline: nothing to mesh.
+        let _ = drawing.tx.send(Meshed {
+            plan: BTreeMap::new(),
+            tiles: Vec::new(),
+        });
         return;
     };
-    scenarios.busy = true;
-    let theme = style.theme.clone();
-    let neutral = palette(&settings);
-    let proposal = parse_hex_color(&settings.buildings.proposal_color).unwrap_or([1.0, 0.4, 0.3]);
-    let config = settings.buildings.clone();
-    let applied = want.applied.clone();
-    // The baseline tiles it changes, as laid out in the scene.
-    let changed: HashSet<usize> = applied
-        .removed
+    let baseline: Vec<&BuildingTile> = tiles.iter().collect();
+    let plan = plan(&want.applied, &baseline, want.theme.as_deref(), tile_size);
+    let to_mesh: Vec<TileKey> = plan
         .iter()
-        .chain(applied.restyled.keys())
-        .copied()
+        .filter(|(k, p)| drawing.drawn.get(*k).is_none_or(|(f, _)| *f != p.fingerprint))
+        .map(|(k, _)| *k)
         .collect();
-    type Layout = ((i32, i32), [f64; 2], Vec<usize>, Vec<FarSpec>);
-    let layout: Vec<Layout> = tiles
+    // How the baseline tiles were meshed, to mesh them again the same way.
+    let far: HashMap<(i32, i32), ([f64; 2], Vec<FarSpec>)> = tiles
         .iter()
-        .filter(|t| t.buildings.iter().any(|i| changed.contains(i)))
+        .filter(|t| to_mesh.contains(&TileKey::Baseline(t.cell)))
         .map(|t| {
-            let far = t.far_specs(config.simple_beyond);
-            let members = t
-                .buildings
-                .iter()
-                .copied()
-                .filter(|i| !applied.is_removed(*i))
-                .collect();
-            (t.cell, t.center, members, far)
+            (
+                t.cell,
+                (t.center, t.far_specs(settings.buildings.simple_beyond)),
+            )
         })
         .collect();
-    let tx = drawing.tx.clone();
-    let work = move || {
-        let mut out = Meshed {
-            drawn: want,
-            cells: layout.iter().map(|l| l.0).collect(),
-            tiles: Vec::new(),
-        };
-        let palette_of = |i: usize| baseline_palette(&model, &applied, theme.as_ref(), neutral, i);
-        for (cell, center, members, far) in layout {
-            out.tiles.push(TileMeshes::of(mesh_tile(
-                &model.buildings,
-                cell,
-                center,
-                members,
-                &far,
-                &palette_of,
-            )));
-        }
-        let added: Vec<_> = applied.added.iter().map(|p| p.building.clone()).collect();
-        let (tiles, _) = build_configured(&added, &config, &themed_palette(proposal));
-        out.tiles.extend(tiles.into_iter().map(TileMeshes::of));
-        let _ = tx.send(out);
+    let job = MeshJob {
+        model,
+        applied: want.applied.clone(),
+        theme: style.theme.clone(),
+        neutral: palette(&settings),
+        proposal: parse_hex_color(&settings.buildings.proposal_color).unwrap_or([1.0, 0.4, 0.3]),
+        config: settings.buildings.clone(),
+        far,
+        added: want
+            .applied
+            .added
+            .iter()
+            .map(|p| p.building.clone())
+            .collect(),
     };
-    workers.run("scenario-meshes", work);
+    let tx = drawing.tx.clone();
+    workers.run("scenario-meshes", move || {
+        let tiles = to_mesh
+            .iter()
+            .filter_map(|k| Some((*k, job.mesh(*k, plan.get(k)?.members.clone()))))
+            .collect();
+        let _ = tx.send(Meshed { plan, tiles });
+    });
 }
 
-/// A baseline building's colours in a scenario: its restyle colour, else the theme's, else
-/// the neutral ones.
-fn baseline_palette(
-    model: &CityModel,
-    applied: &Applied,
-    theme: Option<&Theme>,
+/// What meshing a scenario's tiles needs.
+struct MeshJob {
+    model: Arc<CityModel>,
+    applied: Arc<Applied>,
+    theme: Option<Theme>,
     neutral: Palette,
-    i: usize,
-) -> Palette {
-    match (applied.restyled.get(&i), theme) {
-        (Some(c), _) => themed_palette(*c),
-        (None, Some(t)) => themed_palette(t.color(&model.buildings[i])),
-        (None, None) => neutral,
+    proposal: [f32; 3],
+    config: BuildingsConfig,
+    far: HashMap<(i32, i32), ([f64; 2], Vec<FarSpec>)>,
+    added: Vec<Building>,
+}
+
+impl MeshJob {
+    fn mesh(&self, key: TileKey, members: Vec<usize>) -> TileMeshes {
+        match key {
+            TileKey::Baseline(cell) => {
+                let (center, far) = self.far.get(&cell).cloned().unwrap_or_default();
+                let palette_of = |i: usize| self.baseline_palette(i);
+                TileMeshes::of(mesh_tile(
+                    &self.model.buildings,
+                    cell,
+                    center,
+                    members,
+                    &far,
+                    &palette_of,
+                ))
+            }
+            TileKey::Added(cell) => {
+                let size = self.config.tile_size;
+                let center = [
+                    (f64::from(cell.0) + 0.5) * size,
+                    (f64::from(cell.1) + 0.5) * size,
+                ];
+                let far = far_levels(self.config.simple_beyond, size);
+                let proposal = themed_palette(self.proposal);
+                TileMeshes::of(mesh_tile(
+                    &self.added,
+                    cell,
+                    center,
+                    members,
+                    &far,
+                    &|_| proposal,
+                ))
+            }
+        }
+    }
+
+    /// A baseline building's colours in a scenario: its restyle colour, else the theme's,
+    /// else the neutral ones.
+    fn baseline_palette(&self, i: usize) -> Palette {
+        match (self.applied.restyled.get(&i), &self.theme) {
+            (Some(c), _) => themed_palette(*c),
+            (None, Some(t)) => themed_palette(t.color(&self.model.buildings[i])),
+            (None, None) => self.neutral,
+        }
     }
 }
 
-/// Swaps the scenario drawn: the old one's tiles go, the changed baseline tiles move back to
-/// both sides; the new one's tiles come in and the baseline tiles they replace move to the
-/// baseline side. Leaving the scenario needs no meshing.
+/// Swaps the meshed tiles in: tiles no longer wanted or meshed again go, the new ones come in;
+/// the baseline tiles the scenario replaces move to the baseline side, those it no longer
+/// replaces back to both sides.
 #[allow(clippy::too_many_arguments, reason = "a Bevy system")]
 fn show(
     mut commands: Commands,
@@ -212,26 +361,54 @@ fn show(
     mut meshes: ResMut<Assets<Mesh>>,
     materials: Res<BuildingMaterials>,
     root: Single<Entity, With<ScenarioRoot>>,
-    old: Query<Entity, (With<ScenarioTile>, With<BuildingTile>)>,
+    mut scenario_tiles: Query<&mut BuildingTile, With<ScenarioTile>>,
     baseline: Query<(Entity, &BuildingTile), Without<ScenarioTile>>,
     far: Query<(Entity, &FarTile), Without<ScenarioTile>>,
     mut redraw: MessageWriter<RequestRedraw>,
 ) {
-    let mut arrived = None;
-    for m in drawing.rx.try_iter() {
-        if Some(&m.drawn) == drawing.wanted.as_ref() {
-            arrived = Some(m);
+    let Some(m) = drawing.rx.try_iter().last() else {
+        return;
+    };
+    drawing.in_flight = false;
+    let meshed: HashSet<TileKey> = m.tiles.iter().map(|(k, _)| *k).collect();
+    // Tiles no longer wanted, or meshed again.
+    let gone: Vec<TileKey> = drawing
+        .drawn
+        .keys()
+        .filter(|k| !m.plan.contains_key(k) || meshed.contains(k))
+        .copied()
+        .collect();
+    for k in &gone {
+        if let Some((_, e)) = drawing.drawn.remove(k) {
+            commands.entity(e).despawn();
         }
     }
-    let leaving = drawing.wanted.is_none() && drawing.drawn.is_some();
-    if arrived.is_none() && !leaving {
-        return;
+    for (key, t) in m.tiles {
+        let fingerprint = m.plan[&key].fingerprint;
+        let e = super::spawn_tile(&mut commands, &mut meshes, &materials, *root, t, true);
+        drawing.drawn.insert(key, (fingerprint, e));
     }
-    // Back to the baseline everywhere.
-    for e in &old {
-        commands.entity(e).despawn();
+    // Tiles kept: their members may be numbered anew (an added building deleted before them).
+    for (key, planned) in &m.plan {
+        if meshed.contains(key) {
+            continue;
+        }
+        if let Some((_, e)) = drawing.drawn.get(key)
+            && let Ok(mut tile) = scenario_tiles.get_mut(*e)
+            && tile.buildings != planned.members
+        {
+            tile.buildings.clone_from(&planned.members);
+        }
     }
-    let restore = std::mem::take(&mut drawing.cells);
+    // Which baseline cells show on the baseline side only.
+    let cells: HashSet<(i32, i32)> = m
+        .plan
+        .keys()
+        .filter_map(|k| match k {
+            TileKey::Baseline(c) => Some(*c),
+            TileKey::Added(_) => None,
+        })
+        .collect();
     let mut side = |cells: &HashSet<(i32, i32)>, layers: Option<RenderLayers>| {
         for (e, t) in &baseline {
             if cells.contains(&t.cell) {
@@ -244,23 +421,25 @@ fn show(
             }
         }
     };
-    side(&restore, None);
-    drawing.drawn = None;
-    if let Some(m) = arrived {
-        side(&m.cells, Some(RenderLayers::layer(BASELINE_ONLY)));
-        for t in m.tiles {
-            super::spawn_tile(&mut commands, &mut meshes, &materials, *root, t, true);
-        }
-        let took = drawing.asked_at.elapsed().as_secs_f64();
+    let back: HashSet<(i32, i32)> = drawing.cells.difference(&cells).copied().collect();
+    let moved: HashSet<(i32, i32)> = cells.difference(&drawing.cells).copied().collect();
+    side(&back, None);
+    side(&moved, Some(RenderLayers::layer(BASELINE_ONLY)));
+    let took = drawing.asked_at.elapsed().as_secs_f64();
+    if drawing.asked.is_some() {
         info!(
-            "scenario drawn: {} baseline tiles meshed again, in {:.0} ms",
-            m.cells.len(),
+            "scenario drawn: {} tiles meshed again ({} of the baseline), {} kept, in {:.0} ms",
+            meshed.len(),
+            meshed
+                .iter()
+                .filter(|k| matches!(k, TileKey::Baseline(_)))
+                .count(),
+            m.plan.len() - meshed.len(),
             took * 1000.0
         );
         scenarios.last_switch_s = Some(took);
-        drawing.cells = m.cells;
-        drawing.drawn = Some(m.drawn);
     }
+    drawing.cells = cells;
     scenarios.busy = false;
     redraw.write(RequestRedraw);
 }

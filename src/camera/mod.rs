@@ -16,8 +16,8 @@ pub mod target;
 use crate::config::{MsaaSetting, OVERVIEW};
 use crate::scene::orbit::{OrbitLimits, OrbitState, ground_hit};
 use crate::scene::{
-    self, CityState, FocusBuilding, GoToView, MainCamera, OrbitCamera, SceneSet, ScreenshotMode,
-    Settings, ViewArea, ViewClicked, ViewMapping, Views,
+    self, CityState, FocusBuilding, GoToView, MainCamera, OrbitCamera, PointerCapture, SceneSet,
+    ScreenshotMode, Settings, ViewArea, ViewClicked, ViewMapping, Views,
 };
 use bevy::input::mouse::{AccumulatedMouseScroll, MouseScrollUnit};
 use bevy::input::touch::Touches;
@@ -84,7 +84,13 @@ fn detect_clicks(
     window: Single<&Window, With<bevy::window::PrimaryWindow>>,
     mut clicked: MessageWriter<ViewClicked>,
     mut press_was_click: Local<bool>,
+    capture: Res<PointerCapture>,
 ) {
+    // A tool that holds the pointer (dragging a building) makes its own clicks.
+    if capture.0 {
+        *press_was_click = false;
+        return;
+    }
     if buttons.just_pressed(MouseButton::Left) {
         *press_was_click = !egui.wants_any_pointer_input();
     }
@@ -339,9 +345,17 @@ fn mouse_control(
     settings: Res<CameraSettings>,
     mut drag: ResMut<DragState>,
     view: ViewMapping,
+    capture: Res<PointerCapture>,
 ) {
     let (cam, cam_transform, mut orbit) = camera.into_inner();
     let cursor = window.cursor_position();
+    if capture.0 {
+        // A tool drags something: the camera stays where it is.
+        drag.press = None;
+        drag.dragging = false;
+        drag.last = cursor;
+        return;
+    }
     for button in [MouseButton::Left, MouseButton::Right, MouseButton::Middle] {
         if buttons.just_pressed(button) && !egui.wants_any_pointer_input() {
             drag.press = cursor.map(|c| (button, c));
@@ -422,9 +436,11 @@ fn touch_control(
     camera: Single<(&Camera, &GlobalTransform, &mut OrbitCamera), With<MainCamera>>,
     settings: Res<CameraSettings>,
     view: ViewMapping,
+    capture: Res<PointerCapture>,
 ) {
     let active: Vec<_> = touches.iter().collect();
     if active.is_empty()
+        || capture.0
         || (egui.wants_any_pointer_input() && touches.iter_just_pressed().next().is_some())
     {
         return;

@@ -20,6 +20,7 @@
 
 pub mod extrude;
 pub mod pick;
+pub mod snap;
 
 use geo::orient::{Direction, Orient};
 use geo::{Area, BoundingRect, Contains, Coord, LineString, Polygon, Validation};

@@ -17,7 +17,12 @@ pub(super) struct Feed<'a> {
     pub(super) client: Client,
     pub(super) decoder: Decoder,
     pub(super) store: SensorStore,
+    /// What is queried and subscribed to: the sensor types and [`Feed::also`].
     pub(super) query: EntityQuery,
+    /// Types followed for other layers, passed on whole ([`LiveMessage::Entity`]).
+    pub(super) also: Vec<String>,
+    /// Ids of such entities seen in the last query, to tell which are gone.
+    pub(super) also_seen: HashSet<String>,
     pub(super) gate: Arc<Gate>,
     pub(super) stats: FeedStats,
     pub(super) last_stats: Instant,
@@ -68,18 +73,40 @@ impl Feed<'_> {
         self.stats.queries += 1;
         let now = Instant::now();
         let mut present = HashSet::with_capacity(page.entities.len());
+        let mut also_present = HashSet::new();
         for e in page.entities {
             present.insert(e.id.clone());
+            if self.is_also(&e) {
+                also_present.insert(e.id.clone());
+            }
             self.merge(e, now);
         }
         for id in self.store.retain_only(&present, &self.query.types) {
             let _ = self.tx.send(LiveMessage::Removed(id, now));
         }
+        for id in self.also_seen.difference(&also_present) {
+            let _ = self.tx.send(LiveMessage::EntityGone(id.clone()));
+        }
+        self.also_seen = also_present;
         self.send_stats(true);
         Ok(())
     }
 
+    /// Whether an entity is of a type followed for another layer.
+    fn is_also(&self, e: &crate::ngsi_ld::Entity) -> bool {
+        e.types.iter().any(|t| {
+            self.also
+                .iter()
+                .any(|a| a == t || crate::ngsi_ld::short_name(t) == a)
+        })
+    }
+
     fn merge(&mut self, e: crate::ngsi_ld::Entity, arrived: Instant) {
+        if self.is_also(&e) {
+            self.also_seen.insert(e.id.clone());
+            let _ = self.tx.send(LiveMessage::Entity(Box::new(e)));
+            return;
+        }
         match self.store.merge(e, &self.decoder) {
             Merge::Changed(s) => {
                 let _ = self.tx.send(LiveMessage::Changed(s, arrived));
@@ -112,7 +139,9 @@ impl Feed<'_> {
         };
         self.stats.notifications += 1;
         for id in &deleted {
-            if let Merge::Removed(id) = self.store.remove(id) {
+            if self.also_seen.remove(*id) {
+                let _ = self.tx.send(LiveMessage::EntityGone((*id).to_owned()));
+            } else if let Merge::Removed(id) = self.store.remove(id) {
                 let _ = self.tx.send(LiveMessage::Removed(id, arrived));
             }
         }
@@ -123,6 +152,14 @@ impl Feed<'_> {
         }
         self.send_stats(false);
     }
+}
+
+/// The sensor types and the types followed for other layers, sorted, once each.
+pub(super) fn with_also(types: &[String], also: &[String]) -> Vec<String> {
+    let mut all: Vec<String> = types.iter().chain(also).cloned().collect();
+    all.sort();
+    all.dedup();
+    all
 }
 
 /// The subscription the viewer asks for.
@@ -172,7 +209,8 @@ pub(super) async fn follow(
     let mut next_check = tokio::time::Instant::now();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     while !stop.load(Ordering::Relaxed) {
-        if resync && types.is_empty() {
+        let all = with_also(&types, &feed.also);
+        if resync && all.is_empty() {
             resync = false;
             let mode = match (&channel, &interrupted) {
                 (Ok((mode, _)), None) => *mode,
@@ -189,7 +227,7 @@ pub(super) async fn follow(
             }
             resync = false;
             if let (Ok((_, uri)), None) = (&channel, &subscription_id) {
-                let s = subscription(&types, uri.clone(), settings.notify.throttling);
+                let s = subscription(&all, uri.clone(), settings.notify.throttling);
                 match feed.client.subscribe(&s).await {
                     Ok(id) => {
                         if let Ok(mut ours) = feed.gate.ours.lock() {
@@ -316,7 +354,7 @@ pub(super) async fn follow(
                     wanted.dedup();
                     if wanted != types {
                         types = wanted;
-                        feed.query.types = types.clone();
+                        feed.query.types = with_also(&types, &feed.also);
                         if let Some(id) = subscription_id.take() {
                             if let Err(e) = feed.client.unsubscribe(&id).await {
                                 tracing::info!("could not delete the subscription {id}: {e}");

@@ -96,6 +96,11 @@ pub enum LiveMessage {
     Changed(Box<Sensor>, Instant),
     /// A sensor was deleted in the broker.
     Removed(String, Instant),
+    /// An entity of a type in [`LiveSettings::also_follow`], created or changed.
+    Entity(Box<crate::ngsi_ld::Entity>),
+    /// An entity of a type in [`LiveSettings::also_follow`] was deleted (or is gone after an
+    /// outage).
+    EntityGone(String),
     /// The mode, with why (shown in the status bar).
     Status(LiveMode, String),
     /// Running counts.
@@ -212,6 +217,10 @@ pub struct LiveSettings {
     pub poll_interval: Duration,
     /// How notifications come in.
     pub notify: NotifySettings,
+    /// Entity types followed beyond the sensor layers' for other layers (published planning
+    /// scenarios): their entities are passed on as [`LiveMessage::Entity`], whether or not a
+    /// sensor layer is shown.
+    pub also_follow: Vec<String>,
     /// Turns true once past values being written elsewhere are in (the demo's simulator,
     /// [`crate::demo::Demo::simulate`]): questions about the past wait for it (a minute at
     /// most). `None`: nothing to wait for.
@@ -326,7 +335,7 @@ fn run(
         Ok(c) => c,
         Err(e) => return status(LiveMode::Off, e.to_string()),
     };
-    if settings.layers.is_empty() {
+    if settings.layers.is_empty() && settings.also_follow.is_empty() {
         return status(LiveMode::Off, "no sensor layers are configured".to_owned());
     }
     let types = followed_types(&settings.layers);
@@ -341,9 +350,11 @@ fn run(
             decoder,
             store: SensorStore::new(),
             query: EntityQuery {
-                types: types.clone(),
+                types: feed::with_also(&types, &settings.also_follow),
                 ..EntityQuery::default()
             },
+            also: settings.also_follow.clone(),
+            also_seen: std::collections::HashSet::new(),
             gate: Arc::new(Gate::default()),
             stats: FeedStats::default(),
             last_stats: Instant::now(),

@@ -171,20 +171,28 @@ pub fn apply(
         }
     }
     for (k, addition) in scenario.additions.iter().enumerate() {
-        let mut place = |building: Building| {
-            out.added.push(Placed {
-                building,
-                addition: k,
-                floors: None,
-                gfa_m2: None,
-                is_model: false,
-            });
+        let place = |building: Building| Placed {
+            building,
+            addition: k,
+            floors: None,
+            gfa_m2: None,
+            is_model: false,
         };
         match addition {
             Addition::Entities { entities, .. } => {
                 for e in entities {
                     match decode::building(e, &georef, settings) {
-                        Ok(b) => place(b),
+                        // A published model or CityJSON building keeps the GFA it counted.
+                        Ok(b) => out.added.push(Placed {
+                            building: b,
+                            addition: k,
+                            floors: None,
+                            gfa_m2: e
+                                .attribute("grossFloorArea")
+                                .and_then(crate::ngsi_ld::Attribute::as_f64)
+                                .filter(|g| g.is_finite() && *g >= 0.0),
+                            is_model: false,
+                        }),
                         Err(reason) => out.skipped.push(SkippedItem {
                             id: e.id.clone(),
                             reason,
@@ -194,7 +202,7 @@ pub fn apply(
             }
             Addition::CityJson { document, .. } => {
                 let (buildings, skipped) = crate::city::cityjson_in_scene(document, &georef, None)?;
-                buildings.into_iter().for_each(place);
+                out.added.extend(buildings.into_iter().map(place));
                 out.skipped.extend(skipped);
             }
             Addition::Model(m) => {

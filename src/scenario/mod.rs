@@ -25,12 +25,15 @@
 
 mod apply;
 mod area;
+mod edit;
 mod file;
 mod kpi;
+pub mod publish;
 mod save;
 
 pub use apply::{Applied, Evaluation, Placed, apply, evaluate};
 pub use area::Area;
+pub use edit::{Edit, History, Target, UNDO_STEPS};
 pub use kpi::{KpiRow, Kpis, floors};
 pub use save::save;
 
@@ -194,6 +197,46 @@ impl Addition {
     }
 }
 
+impl Addition {
+    /// Reads a file dropped onto the window: a glTF model (`.glb`, `.gltf`: one building, in
+    /// metres, Y up, placed later) or buildings in GeoJSON, NGSI-LD or CityJSON.
+    pub fn read_dropped(path: &Path) -> Result<Self, String> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        if ext == "glb" || ext == "gltf" {
+            let meshes = crate::city::gltf::read(path)?;
+            return Ok(Self::Model(ModelAddition {
+                file: name.clone(),
+                path: path.to_owned(),
+                meshes: Arc::new(meshes),
+                placement: ModelConfig {
+                    file: name.clone(),
+                    longitude: 0.0,
+                    latitude: 0.0,
+                    altitude: 0.0,
+                    heading: 0.0,
+                    units: crate::config::LengthUnit::Metre,
+                    scale: 1.0,
+                    up: crate::config::UpAxis::Y,
+                    name: path
+                        .file_stem()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                },
+                floors: None,
+                gfa_m2: None,
+            }));
+        }
+        Self::read_file(path, &name)
+    }
+}
+
 /// The scenarios the configuration names (`scenarios`, then `--scenario`), each read or
 /// refused on its own, so one wrong file loses nothing else.
 /// With the demo as the source, the demo's example follows them.
@@ -205,7 +248,11 @@ pub fn load_configured(config: &crate::config::Config) -> Vec<Result<Scenario, S
     if config.data.source == crate::config::SourceSetting::Demo {
         let dir =
             std::env::temp_dir().join(format!("citytwin-example-scenario-{}", std::process::id()));
-        all.push(demo_example(&dir));
+        // Its files are gone once read: saving it asks for a place of its own.
+        all.push(demo_example(&dir).map(|mut s| {
+            s.file = None;
+            s
+        }));
         // Everything is read: the files are not left behind.
         let _ = std::fs::remove_dir_all(&dir);
     }

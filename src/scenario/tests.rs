@@ -322,3 +322,7 @@ fn patterns_find_scenario_files_in_name_order() {
     assert_eq!(names, ["a.toml", "b.toml", "one.toml"]);
     assert!(wildcard("s?-*.toml", "s1-harbour.toml") && !wildcard("*.toml", "a.txt"));
 }
+
+#[cfg(test)]
+#[path = "edit_tests.rs"]
+mod edit_tests;

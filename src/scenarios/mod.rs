@@ -2,6 +2,12 @@
 //! against the city shown (again when the city changes) with its KPIs, and keeps the active
 //! scenario and the comparison in [`Scenarios`] as the UI asks. The buildings plugin draws
 //! the active scenario; the camera plugin shows its sides.
+//!
+//! `edits` applies edits, undo and redo, saves and publishes, one at a time off the main
+//! thread; `shared` lists and follows the scenarios other viewers publish to the broker.
+
+mod edits;
+mod shared;
 
 use crate::city::CityModel;
 use crate::city::decode::DecodeSettings;
@@ -18,7 +24,7 @@ use std::sync::Arc;
 /// What the scenario threads send back.
 enum Done {
     Read(Vec<Result<Scenario, ScenarioError>>),
-    Placed(Arc<CityModel>, Vec<Placing>),
+    Placed(Arc<CityModel>, Vec<(Arc<Scenario>, Placing)>),
 }
 
 /// One scenario placed against a city.
@@ -47,10 +53,22 @@ impl Plugin for ScenariosPlugin {
             placed_for: None,
             read: false,
         })
-        .add_systems(Startup, read_files)
+        .init_resource::<edits::EditWork>()
+        .init_resource::<shared::BrokerStore>()
+        .add_systems(Startup, (read_files, shared::register))
         .add_systems(
             Update,
-            (receive, place, activate_initial, apply_messages)
+            (
+                receive,
+                place,
+                activate_initial,
+                apply_messages,
+                shared::collect,
+                shared::take_in,
+                edits::queue_requests,
+                edits::dispatch,
+                edits::finish,
+            )
                 .chain()
                 .in_set(SceneSet::Load),
         );
@@ -75,12 +93,7 @@ fn receive(
             Done::Read(read) => {
                 for r in read {
                     match r {
-                        Ok(s) => scenarios.list.push(ScenarioEntry {
-                            scenario: Arc::new(s),
-                            applied: None,
-                            kpis: None,
-                            warnings: Vec::new(),
-                        }),
+                        Ok(s) => scenarios.list.push(ScenarioEntry::new(s)),
                         Err(e) => {
                             error!("scenario {e}");
                             scenarios.errors.push(e.to_string());
@@ -99,7 +112,13 @@ fn receive(
                 {
                     continue;
                 }
-                for (entry, (applied, kpis, warnings)) in scenarios.list.iter_mut().zip(placed) {
+                for (entry, (placed_of, (applied, kpis, warnings))) in
+                    scenarios.list.iter_mut().zip(placed)
+                {
+                    // An edit since then placed it already.
+                    if !Arc::ptr_eq(&entry.scenario, &placed_of) {
+                        continue;
+                    }
                     for w in &warnings {
                         warn!("scenario {}: {w}", entry.scenario.name);
                     }
@@ -136,7 +155,10 @@ fn place(
     let (model, tx) = (model.clone(), work.tx.clone());
     let decode = DecodeSettings::from_config(&settings);
     workers.run("scenario-placing", move || {
-        let placed = list.iter().map(|s| place_one(s, &model, &decode)).collect();
+        let placed = list
+            .iter()
+            .map(|s| (s.clone(), place_one(s, &model, &decode)))
+            .collect();
         let _ = tx.send(Done::Placed(model, placed));
     });
 }

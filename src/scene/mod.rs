@@ -11,7 +11,8 @@
 //! | [`layers`] | the layer list and which layers are shown |
 //! | [`clock`] | the scene's one clock (live or replaying the last 24 hours) |
 //! | [`sensors`] | the sensor layers, markers, the live feed's state, past values |
-//! | [`scenarios`] | the planning scenarios, the active one, how it is compared with the baseline |
+//! | [`scenarios`] | the planning scenarios, the active one, how it is compared with the baseline, edits, saving, publishing |
+//! | [`editing`] | the editing tools (select, draw, move), the outline being drawn, pointer capture |
 //! | [`style`] | what buildings are coloured by |
 //! | [`picture`] | pictures of the window, shadows on or off |
 //! | [`readiness`] | whether the scene is complete (for screenshots and statistics) |
@@ -33,6 +34,7 @@
 
 pub mod city;
 pub mod clock;
+pub mod editing;
 pub mod layers;
 pub mod orbit;
 pub mod picture;
@@ -49,9 +51,11 @@ pub use clock::{ClockCommand, REPLAY_HOURS, SceneClock};
 pub use layers::{Layer, LayerMember, Layers, SetLayerVisible};
 pub use picture::{LastPicture, SavePicture, ScreenshotMode, SetShadows};
 pub use readiness::SceneReadiness;
+pub use editing::{DrawCommand, EditTool, PointerCapture, SetTool, Tool};
 pub use scenarios::{
-    ActivateScenario, Compare, InitialScenario, MoveDivider, ScenarioEntry, Scenarios, SetCompare,
-    ToggleScenario,
+    ActivateScenario, BrokerEntity, BrokerEntityGone, BrokerFollows, Compare, EditScenario,
+    InitialScenario, MoveDivider, NewScenario, Notice, PublishScenario, RedoEdit, SaveScenario,
+    ScenarioEntry, Scenarios, SetCompare, ToggleScenario, UndoEdit,
 };
 pub use selection::{
     FocusBuilding, InitialSelection, SelectBuilding, SelectSensor, SelectedSensor, Selection,
@@ -89,6 +93,9 @@ pub enum SceneSet {
     /// The scene clock moves on (`PreUpdate`); everything that shows the scene's time runs
     /// after it.
     Time,
+    /// An editing tool takes the pointer if it needs it ([`PointerCapture`]), before the
+    /// camera sees it.
+    Tool,
     /// Input becomes camera motion and clicks on the view ([`ViewClicked`]).
     Input,
     /// What the services sent comes in: buildings, sensor changes, restyled meshes.
@@ -117,6 +124,7 @@ impl Plugin for ScenePlugin {
         app.configure_sets(
             Update,
             (
+                SceneSet::Tool,
                 SceneSet::Input,
                 SceneSet::Load,
                 SceneSet::Pick,
@@ -138,6 +146,7 @@ impl Plugin for ScenePlugin {
         picture::build(app);
         readiness::build(app);
         scenarios::build(app);
+        editing::build(app);
         workers::build(app);
     }
 }

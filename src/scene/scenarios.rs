@@ -12,7 +12,7 @@
 //! scenario ([`building`]).
 
 use crate::city::{Building, CityModel};
-use crate::scenario::{Applied, Kpis, Placed, Scenario};
+use crate::scenario::{Applied, Edit, History, Kpis, Placed, Scenario, Target};
 use bevy::prelude::*;
 use std::sync::Arc;
 
@@ -33,6 +33,39 @@ pub struct ScenarioEntry {
     /// Where it does not match the city shown (an id that is not in it), and what it adds
     /// that could not be placed, for the user.
     pub warnings: Vec<String>,
+    /// The states before each edit, for undo and redo.
+    pub history: History,
+    /// Changed since it was read or saved.
+    pub unsaved: bool,
+    /// The entity id it is published under in the broker (by this viewer or another).
+    pub published: Option<String>,
+    /// It came from the broker (published by another viewer), not from a file.
+    pub from_broker: bool,
+}
+
+impl ScenarioEntry {
+    /// A scenario not yet placed.
+    pub fn new(scenario: Scenario) -> Self {
+        Self {
+            scenario: Arc::new(scenario),
+            applied: None,
+            kpis: None,
+            warnings: Vec::new(),
+            history: History::default(),
+            unsaved: false,
+            published: None,
+            from_broker: false,
+        }
+    }
+}
+
+/// What the last save, publication or edit said, for the user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    /// The text.
+    pub text: String,
+    /// Whether it reports a failure.
+    pub error: bool,
 }
 
 /// How the active scenario is compared with the baseline.
@@ -66,6 +99,10 @@ pub struct Scenarios {
     pub busy: bool,
     /// What the last activation cost: seconds from the request until its tiles were in.
     pub last_switch_s: Option<f64>,
+    /// An edit, a save or a publication is under way.
+    pub working: bool,
+    /// What the last save, publication or failed edit said.
+    pub notice: Option<Notice>,
 }
 
 impl Scenarios {
@@ -110,6 +147,15 @@ pub fn building<'a>(
     }
 }
 
+/// The added building of the active scenario an index names, as an edit's target.
+pub fn target(model: &CityModel, scenarios: &Scenarios, index: usize) -> Option<Target> {
+    let placed = building(model, scenarios, index)?.1?;
+    Some(Target {
+        addition: placed.addition,
+        id: placed.building.id.clone(),
+    })
+}
+
 /// Makes a scenario active (`None`: back to the baseline only).
 #[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActivateScenario(pub Option<usize>);
@@ -125,6 +171,50 @@ pub struct ToggleScenario(pub Option<bool>);
 /// In [`Compare::Swipe`]: moves the divider (a fraction of the view's width).
 #[derive(Message, Debug, Clone, Copy, PartialEq)]
 pub struct MoveDivider(pub f32);
+
+/// Changes the active scenario (with none active, a new one is made for it first). Edits
+/// are applied in order, each placed against the city before the next.
+#[derive(Message, Debug, Clone, PartialEq)]
+pub struct EditScenario(pub Edit);
+
+/// Takes back the active scenario's last edit.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UndoEdit;
+
+/// Does again the active scenario's last edit undone.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RedoEdit;
+
+/// Makes a new empty scenario with this name and activates it.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+pub struct NewScenario(pub String);
+
+/// Saves the active scenario (TOML and GeoJSON): to its file, or, with a name, as a new
+/// scenario of that name (its file in the project's `scenarios` folder).
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+pub struct SaveScenario {
+    /// `Some`: "Save as" a new scenario with this name.
+    pub as_name: Option<String>,
+}
+
+/// Publishes the active scenario to the broker the city came from.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublishScenario;
+
+/// An entity of a type registered in [`BrokerFollows`], as the live feed received it (created
+/// or changed).
+#[derive(Message, Debug, Clone, PartialEq)]
+pub struct BrokerEntity(pub Box<crate::ngsi_ld::Entity>);
+
+/// An entity of a type registered in [`BrokerFollows`] was deleted in the broker, or is no
+/// longer there (its id).
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+pub struct BrokerEntityGone(pub String);
+
+/// Entity types beyond the sensor layers' that the live feed follows for other layers (the
+/// published scenarios'); their entities arrive as [`BrokerEntity`] messages.
+#[derive(Resource, Debug, Clone, Default, PartialEq, Eq)]
+pub struct BrokerFollows(pub Vec<String>);
 
 /// A scenario to make active once the scenarios are read (`--show-scenario NAME`), and how
 /// to compare it.
@@ -147,5 +237,14 @@ pub(super) fn build(app: &mut App) {
     .add_message::<ActivateScenario>()
     .add_message::<SetCompare>()
     .add_message::<ToggleScenario>()
-    .add_message::<MoveDivider>();
+    .add_message::<MoveDivider>()
+    .add_message::<EditScenario>()
+    .add_message::<UndoEdit>()
+    .add_message::<RedoEdit>()
+    .add_message::<NewScenario>()
+    .add_message::<SaveScenario>()
+    .add_message::<PublishScenario>()
+    .add_message::<BrokerEntity>()
+    .add_message::<BrokerEntityGone>()
+    .init_resource::<BrokerFollows>();
 }

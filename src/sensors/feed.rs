@@ -8,8 +8,8 @@ use crate::city::sensor::Reading;
 use crate::city::sensor::replay::Replay;
 use crate::live::{self, LiveMessage, LiveMode, LiveSettings, NotifySettings};
 use crate::scene::{
-    CityState, HistoryStatus, Layers, LiveState, SceneSource, SensorHistory, SensorLayers,
-    SensorMarker, SensorReplay, Settings, Workers,
+    BrokerEntity, BrokerEntityGone, BrokerFollows, CityState, HistoryStatus, Layers, LiveState,
+    SceneSource, SensorHistory, SensorLayers, SensorMarker, SensorReplay, Settings, Workers,
 };
 use crate::worker::Stage;
 use bevy::prelude::*;
@@ -31,6 +31,7 @@ pub(super) fn follow_city(
     mut materials: ResMut<Assets<StandardMaterial>>,
     mut layers: ResMut<Layers>,
     mut replay: ResMut<SensorReplay>,
+    follows: Res<BrokerFollows>,
     mut commands: Commands,
 ) {
     let Some(model) = city.model.as_ref() else {
@@ -100,6 +101,7 @@ pub(super) fn follow_city(
         max_distance_m: settings.scene.max_distance_km * 1000.0,
         poll_interval: Duration::from_secs_f64(settings.sensors.poll_interval_s),
         notify: NotifySettings::from_config(&settings.live),
+        also_follow: follows.0.clone(),
         past_written,
     });
     if let Some(worker) = started.take_worker() {
@@ -123,6 +125,7 @@ pub(super) fn apply_live(
     mut redraw: MessageWriter<RequestRedraw>,
     mut history: ResMut<SensorHistory>,
     mut replay: ResMut<SensorReplay>,
+    mut passed_on: (MessageWriter<BrokerEntity>, MessageWriter<BrokerEntityGone>),
 ) {
     let Some(feed) = feed.0.as_ref() else {
         return;
@@ -192,6 +195,13 @@ pub(super) fn apply_live(
                     commands.entity(e).despawn();
                     live.applied += 1;
                 }
+            }
+            // Entities followed for other layers (published scenarios) go on as they are.
+            LiveMessage::Entity(e) => {
+                passed_on.0.write(BrokerEntity(e));
+            }
+            LiveMessage::EntityGone(id) => {
+                passed_on.1.write(BrokerEntityGone(id));
             }
             LiveMessage::Status(mode, detail) => {
                 live.mode = mode;

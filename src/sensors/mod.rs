@@ -17,7 +17,7 @@ use crate::live::{LiveFeed, LiveMode};
 use crate::scene::{
     self, HISTORY_HOURS, HistoryStatus, InitialSelection, LayerMember, Layers, LiveState,
     MainCamera, SceneClock, SceneSet, SelectBuilding, SelectSensor, SelectedSensor, SensorHistory,
-    SensorLayers, SensorMarker, SensorReplay, Settings, ViewClicked, ViewMapping,
+    SensorLayers, SensorMarker, SensorReplay, Settings, ViewClicked, ViewMapping, EditTool, Tool,
 };
 use bevy::prelude::*;
 use std::collections::HashMap;
@@ -291,10 +291,15 @@ fn pick_sensor(
     view: ViewMapping,
     mut select: MessageWriter<SelectSensor>,
     mut buildings: MessageWriter<SelectBuilding>,
+    tool: Res<EditTool>,
 ) {
     let Some(at) = clicks.read().last().map(|c| c.0) else {
         return;
     };
+    // Drawing or moving: the click is the tool's.
+    if tool.tool != Tool::Select {
+        return;
+    }
     let (cam, cam_transform) = *camera;
     let mut best: Option<(f32, &str)> = None;
     for (marker, transform, visible) in &markers {

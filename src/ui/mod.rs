@@ -7,6 +7,7 @@
 //! into a plugin or a source. One file per part: `side_panel`, `inspector`,
 //! `time_panel`, `overlay` (labels, legends, status line, About), `widgets`.
 
+mod editing;
 mod inspector;
 mod overlay;
 mod scenarios;
@@ -21,6 +22,7 @@ use crate::scene::{
     Selection, SensorHistory, SensorLayers, SensorMarker, SensorReplay, SetBuildingStyle,
     SetLayerVisible, SetShadows, Settings, ViewArea, ViewImage, Views, color,
 };
+use crate::scene::EditTool;
 use bevy::camera::visibility::RenderLayers;
 use bevy::prelude::*;
 use bevy_egui::{
@@ -43,6 +45,10 @@ pub struct UiState {
     pub kpis: bool,
     /// Where the KPIs were last exported, or why they could not be.
     pub kpi_export: Option<Result<String, String>>,
+    /// "Save as": the name being typed.
+    pub save_as: Option<String>,
+    /// A building's floors and height while their slider is dragged (id, floors, height).
+    pub editing_building: Option<(String, f64, f64)>,
 }
 
 /// The egui interface.
@@ -121,6 +127,8 @@ fn setup(
         shadows: settings.sun.shadows,
         kpis: false,
         kpi_export: None,
+        save_as: None,
+        editing_building: None,
     });
 }
 
@@ -140,6 +148,7 @@ pub(crate) struct UiOutbox<'w> {
     compare: MessageWriter<'w, SetCompare>,
     toggle: MessageWriter<'w, ToggleScenario>,
     divider: MessageWriter<'w, MoveDivider>,
+    edit: editing::EditOutbox<'w>,
 }
 
 /// What the UI shows of the sensors.
@@ -175,6 +184,7 @@ struct Shown<'w> {
     source: Option<Res<'w, SceneSource>>,
     style: Option<Res<'w, BuildingStyle>>,
     scenarios: Res<'w, Scenarios>,
+    tool: Res<'w, EditTool>,
 }
 
 fn ui(
@@ -196,6 +206,7 @@ fn ui(
         source,
         style,
         scenarios,
+        tool,
     } = shown;
     let texture = view_image
         .as_ref()
@@ -225,6 +236,8 @@ fn ui(
                     &sensors,
                     style.as_deref(),
                     &scenarios,
+                    &tool,
+                    source.as_ref().is_some_and(|s| s.live_broker().is_some()),
                     settings.buildings.storey_height,
                     &mut out,
                 );
@@ -280,6 +293,13 @@ fn ui(
         view_image.as_deref(),
     );
     scenarios::compare_overlay(ctx, view, &scenarios, &mut out);
+    editing::edit_overlay(
+        ctx,
+        &tool,
+        sensors.camera.single().ok(),
+        &area,
+        view_image.as_deref(),
+    );
     scenarios::kpi_window(ctx, &mut state, &scenarios);
     // B: baseline ⇄ scenario, unless a text field has the keyboard.
     if scenarios.active.is_some()

@@ -16,9 +16,6 @@ pub(super) fn scenarios_section(
     scenarios: &Scenarios,
     out: &mut UiOutbox,
 ) {
-    if scenarios.list.is_empty() && scenarios.errors.is_empty() {
-        return;
-    }
     ui.separator();
     ui.horizontal(|ui| {
         ui.strong("Scenarios");
@@ -35,9 +32,18 @@ pub(super) fn scenarios_section(
     for (i, entry) in scenarios.list.iter().enumerate() {
         let s = &entry.scenario;
         let placed = entry.applied.is_some();
+        let mut name = s.name.clone();
+        if entry.unsaved {
+            name.push_str(" *");
+        }
+        if entry.from_broker {
+            name.push_str(" (shared)");
+        } else if entry.published.is_some() {
+            name.push_str(" (published)");
+        }
         let response = ui.add_enabled(
             placed,
-            egui::RadioButton::new(scenarios.active == Some(i), &s.name),
+            egui::RadioButton::new(scenarios.active == Some(i), name),
         );
         let response = if s.description.is_empty() {
             response
@@ -67,7 +73,7 @@ pub(super) fn scenarios_section(
     if scenarios.active.is_none() {
         return;
     }
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("Compare");
         for (mode, text, hint) in [
             (Compare::Toggle, "Toggle", "One at a time; B switches"),

@@ -5,8 +5,8 @@ use super::inspector::{inspector, sensor_inspector};
 use super::widgets::{egui_color, progress_bar};
 use super::{SensorView, UiOutbox, UiState};
 use crate::scene::{
-    BuildingStyle, CityState, GoToView, LastPicture, Layers, LoadStatus, ReloadCity, SavePicture,
-    Scenarios, Selection, SetBuildingStyle, SetLayerVisible, SetShadows, Views,
+    BuildingStyle, CityState, EditTool, GoToView, LastPicture, Layers, LoadStatus, ReloadCity,
+    SavePicture, Scenarios, Selection, SetBuildingStyle, SetLayerVisible, SetShadows, Views,
 };
 use crate::text::thousands;
 use bevy::prelude::*;
@@ -72,6 +72,8 @@ pub(super) fn side_panel(
     sensors: &SensorView,
     style: Option<&BuildingStyle>,
     scenarios: &Scenarios,
+    tool: &EditTool,
+    can_publish: bool,
     storey_height: f64,
     out: &mut UiOutbox,
 ) {
@@ -116,7 +118,10 @@ pub(super) fn side_panel(
             if let Some(style) = style.filter(|s| !s.choices.is_empty()) {
                 building_style(ui, style, out);
             }
-            super::scenarios::scenarios_section(ui, state, scenarios, out);
+            if city.is_ready() {
+                super::scenarios::scenarios_section(ui, state, scenarios, out);
+                super::editing::edit_section(ui, state, scenarios, tool, can_publish, out);
+            }
             if !views.views.is_empty() {
                 ui.separator();
                 ui.strong("Views");
@@ -176,7 +181,23 @@ pub(super) fn side_panel(
                         .unwrap_or_default();
                     sensor_inspector(ui, m, &layer, sensors, out);
                 }
-                (Some((b, placed)), None) => inspector(ui, b, placed, storey_height, out),
+                (Some((b, placed)), None) => {
+                    inspector(ui, b, placed, storey_height, out);
+                    let target = selection.building.and_then(|i| {
+                        city.model
+                            .as_ref()
+                            .and_then(|m| crate::scene::scenarios::target(m, scenarios, i))
+                    });
+                    super::editing::building_controls(
+                        ui,
+                        state,
+                        b,
+                        placed.zip(target),
+                        scenarios.active.is_some(),
+                        storey_height,
+                        out,
+                    );
+                }
                 (None, None) => {
                     ui.label("Click or tap a building or a sensor to see its attributes.");
                 }

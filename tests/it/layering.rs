@@ -53,6 +53,7 @@ const UNITS: &[(&str, Layer)] = &[
     ("buildings", Layer::Plugin),
     ("sensors", Layer::Plugin),
     ("scenarios", Layer::Plugin),
+    ("editing", Layer::Plugin),
     ("capture", Layer::Plugin),
     ("diagnostics", Layer::Plugin),
     ("ui", Layer::Ui),

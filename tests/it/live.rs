@@ -57,6 +57,7 @@ fn feed_with(url: &str, notify: NotifySettings) -> LiveFeed {
         max_distance_m: 50_000.0,
         poll_interval: Duration::from_millis(200),
         notify,
+        also_follow: Vec::new(),
         past_written: None,
     })
 }

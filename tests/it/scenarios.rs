@@ -144,3 +144,283 @@ fn activating_the_example_hides_what_it_removes_and_shows_what_it_adds() {
     app.update();
     assert_eq!(tiles(&mut app, terminal).1[0].2, None);
 }
+
+/// The active scenario's entry, once no edit is under way.
+fn settled(app: &mut App) -> bool {
+    let s = app.world().resource::<Scenarios>();
+    !s.working && !s.busy && s.active_entry().is_some_and(|e| e.applied.is_some())
+}
+
+/// Straight down onto a point (scene metres), on the scenario side.
+fn pick_scenario_side(app: &App, at: [f64; 2]) -> Option<usize> {
+    let model = app.world().resource::<CityState>().model.clone().unwrap();
+    let ray = Ray {
+        origin: [at[0], 2_000.0, -at[1]],
+        direction: [0.0, -1.0, 0.0],
+    };
+    app.world()
+        .resource::<Scenarios>()
+        .active_applied()
+        .unwrap()
+        .pick(&model, &ray)
+}
+
+#[test]
+fn edits_remove_and_add_buildings_and_undo_restores_them() {
+    use citytwin::scenario::Edit;
+    use citytwin::scene::{EditScenario, RedoEdit, UndoEdit};
+    let mut app = citytwin::app::headless(Config::default());
+    run_until(&mut app, "the demo city", |app| {
+        app.world().resource::<CityState>().is_ready()
+    });
+    let model = app.world().resource::<CityState>().model.clone().unwrap();
+    // A building in the middle of the list; with no scenario active, removing it starts one.
+    let gone = model.buildings.len() / 2;
+    let id = model.buildings[gone].id.clone();
+    let centre = model.buildings[gone].footprint.centroid();
+    assert_eq!(pick_scenario_side_baseline(&model, centre), Some(gone));
+    app.world_mut()
+        .write_message(EditScenario(Edit::RemoveBaseline { id: id.clone() }));
+    run_until(&mut app, "the removal placed and drawn", |app| {
+        settled(app)
+            && app
+                .world()
+                .resource::<Scenarios>()
+                .active_applied()
+                .is_some_and(|a| a.is_removed(gone))
+    });
+    run_until(&mut app, "its tile on the baseline side only", |app| {
+        tiles(app, gone).1[0].2 == Some(RenderLayers::layer(BASELINE_ONLY))
+    });
+    let (scenario, _) = tiles(&mut app, gone);
+    assert!(
+        scenario.iter().all(|(_, m, _)| !m.contains(&gone)),
+        "no scenario tile draws it"
+    );
+    assert_ne!(pick_scenario_side(&app, centre), Some(gone));
+
+    // A building drawn beside the district, 30 × 20 m, 6 floors.
+    let [_, _, east, north] = model.bounds;
+    let (x, y) = (east + 300.0, north + 300.0);
+    app.world_mut().write_message(EditScenario(Edit::AddFootprint {
+        corners: vec![[x, y], [x + 30.0, y], [x + 30.0, y + 20.0], [x, y + 20.0]],
+        height: 19.2,
+        floors: Some(6.0),
+    }));
+    run_until(&mut app, "the drawn building placed", |app| {
+        settled(app)
+            && app
+                .world()
+                .resource::<Scenarios>()
+                .active_applied()
+                .is_some_and(|a| a.added.len() == 1)
+    });
+    run_until(&mut app, "its tile", |app| {
+        tiles(app, gone).0.iter().any(|(_, m, _)| m == &vec![0])
+    });
+    let hit = pick_scenario_side(&app, [x + 15.0, y + 10.0]).expect("the drawn building");
+    assert_eq!(hit, model.buildings.len(), "the first added building");
+    let kpis = app
+        .world()
+        .resource::<Scenarios>()
+        .active_entry()
+        .unwrap()
+        .kpis
+        .clone()
+        .unwrap();
+    assert!((kpis.footprint_added_m2 - 600.0).abs() < 0.05, "{kpis:?}");
+    assert!((kpis.gfa_added_m2 - 3600.0).abs() < 0.5, "{kpis:?}");
+
+    // Undo: the drawn building goes; undo again: the removed one is back.
+    app.world_mut().write_message(UndoEdit);
+    run_until(&mut app, "the drawing undone", |app| {
+        settled(app)
+            && app
+                .world()
+                .resource::<Scenarios>()
+                .active_applied()
+                .is_some_and(|a| a.added.is_empty())
+    });
+    run_until(&mut app, "its tile gone", |app| {
+        tiles(app, gone).0.iter().all(|(_, m, _)| m != &vec![0])
+    });
+    assert_eq!(pick_scenario_side(&app, [x + 15.0, y + 10.0]), None);
+    app.world_mut().write_message(UndoEdit);
+    run_until(&mut app, "the removal undone", |app| {
+        settled(app)
+            && app
+                .world()
+                .resource::<Scenarios>()
+                .active_applied()
+                .is_some_and(|a| a.removed.is_empty())
+    });
+    run_until(&mut app, "its tile shared again", |app| {
+        tiles(app, gone).1[0].2.is_none()
+    });
+    assert_eq!(pick_scenario_side(&app, centre), Some(gone));
+    // Redo removes it again.
+    app.world_mut().write_message(RedoEdit);
+    run_until(&mut app, "the removal redone", |app| {
+        settled(app)
+            && app
+                .world()
+                .resource::<Scenarios>()
+                .active_applied()
+                .is_some_and(|a| a.is_removed(gone))
+    });
+}
+
+/// Straight down onto a point (scene metres), in the baseline.
+fn pick_scenario_side_baseline(model: &citytwin::city::CityModel, at: [f64; 2]) -> Option<usize> {
+    model.pick(&Ray {
+        origin: [at[0], 2_000.0, -at[1]],
+        direction: [0.0, -1.0, 0.0],
+    })
+}
+
+/// Two viewers of one broker: the first draws a building, removes one and publishes; the
+/// second lists the scenario with the same buildings, and follows when the first moves its
+/// building and publishes again. The baseline's `type=Building` query is the same after.
+#[test]
+fn a_published_scenario_reaches_a_second_viewer_and_leaves_the_baseline_alone() {
+    use citytwin::ngsi_ld::client::{Client, ClientConfig};
+    use citytwin::ngsi_ld::request::EntityQuery;
+    use citytwin::scenario::Edit;
+    use citytwin::scene::{EditScenario, PublishScenario};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let buildings = crate::fixture("delft_3dbag_buildings.ngsild.json.gz");
+    let broker = crate::broker::start(
+        &["--db", ":memory:", "--seed", &buildings.display().to_string()],
+        crate::broker::free_port(),
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = Client::new(ClientConfig::new(&broker.url)).unwrap();
+    let ids_of = |t: &str| -> Vec<String> {
+        let q = EntityQuery {
+            types: vec![t.to_owned()],
+            ..EntityQuery::default()
+        };
+        let mut ids: Vec<String> = runtime
+            .block_on(client.query_all(&q, &mut |_, _| {}))
+            .unwrap()
+            .entities
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let baseline_before = ids_of("Building");
+    assert!(baseline_before.len() > 100);
+
+    let viewer = |url: &str| {
+        let config = Config::from_layers(vec![
+            citytwin::config::ConfigOverlay::parse(
+                "test",
+                &format!(
+                    "[data]\nsource = \"broker\"\n[broker]\nurl = \"{url}\"\n[live]\nmode = \"http\"\n"
+                ),
+            )
+            .unwrap(),
+        ])
+        .unwrap();
+        citytwin::app::headless(config)
+    };
+    let mut a = viewer(&broker.url);
+    let mut b = viewer(&broker.url);
+    for app in [&mut a, &mut b] {
+        run_until(app, "the city", |app| {
+            app.world().resource::<CityState>().is_ready()
+        });
+    }
+    let model = a.world().resource::<CityState>().model.clone().unwrap();
+    let removed = model.buildings[0].id.clone();
+    let [_, _, east, north] = model.bounds;
+    let (x, y) = (east + 200.0, north + 200.0);
+    a.world_mut().write_message(EditScenario(Edit::AddFootprint {
+        corners: vec![[x, y], [x + 25.0, y], [x + 25.0, y + 25.0], [x, y + 25.0]],
+        height: 30.0,
+        floors: None,
+    }));
+    a.world_mut()
+        .write_message(EditScenario(Edit::RemoveBaseline { id: removed.clone() }));
+    run_until(&mut a, "the first viewer's edits", |app| {
+        settled(app)
+            && app
+                .world()
+                .resource::<Scenarios>()
+                .active_applied()
+                .is_some_and(|x| x.added.len() == 1 && x.removed.len() == 1)
+    });
+    let published = |app: &mut App| {
+        app.world_mut().write_message(PublishScenario);
+        run_until(app, "the publication", |app| {
+            app.world()
+                .resource::<Scenarios>()
+                .notice
+                .as_ref()
+                .is_some_and(|n| n.text.starts_with("Published"))
+        });
+        let s = app.world_mut().resource_mut::<Scenarios>().notice.take();
+        assert!(!s.unwrap().error);
+    };
+    published(&mut a);
+    // The second viewer lists it, as the first drew it.
+    let shared = |app: &App| -> Option<(usize, std::sync::Arc<citytwin::scenario::Applied>)> {
+        let s = app.world().resource::<Scenarios>();
+        s.list.iter().enumerate().find_map(|(i, e)| {
+            (e.from_broker && e.scenario.name == "New scenario")
+                .then(|| e.applied.clone().map(|x| (i, x)))
+                .flatten()
+        })
+    };
+    run_until(&mut b, "the scenario in the second viewer", |app| {
+        shared(app).is_some()
+    });
+    let (_, seen) = shared(&b).unwrap();
+    assert_eq!(seen.added.len(), 1);
+    assert_eq!(seen.removed, vec![0]);
+    let c = seen.added[0].building.footprint.centroid();
+    assert!((c[0] - (x + 12.5)).abs() < 0.01 && (c[1] - (y + 12.5)).abs() < 0.01);
+
+    // The first moves its building 100 m east and publishes again: the second follows.
+    let target = {
+        let s = a.world().resource::<Scenarios>();
+        citytwin::scene::scenarios::target(&model, s, model.buildings.len()).unwrap()
+    };
+    a.world_mut().write_message(EditScenario(Edit::Move {
+        target,
+        by: [100.0, 0.0],
+    }));
+    run_until(&mut a, "the move", |app| {
+        settled(app)
+            && app
+                .world()
+                .resource::<Scenarios>()
+                .active_entry()
+                .is_some_and(|e| e.history.next_undo() == Some("move"))
+    });
+    published(&mut a);
+    run_until(&mut b, "the move in the second viewer", |app| {
+        shared(app).is_some_and(|(_, s)| {
+            s.added.first().is_some_and(|p| {
+                (p.building.footprint.centroid()[0] - (x + 112.5)).abs() < 0.01
+            })
+        })
+    });
+    let list = b.world().resource::<Scenarios>().list.len();
+    assert_eq!(list, 1, "one scenario, followed, not a copy per publication");
+
+    // The baseline is untouched: the same buildings answer `type=Building`.
+    assert_eq!(ids_of("Building"), baseline_before);
+    assert_eq!(ids_of("ProposedBuilding").len(), 1);
+    assert_eq!(
+        ids_of("PlanningScenario"),
+        ["urn:ngsi-ld:PlanningScenario:new-scenario"]
+    );
+    drop(a);
+    drop(b);
+}

@@ -7,7 +7,9 @@
 //! for the scenario to its tiles in the scene: the changed baseline tiles meshed again off
 //! the main thread, the added buildings' tiles, swapped in), `activate_frame_ms` (the same,
 //! seen from the frame loop), `back_to_baseline_ms` (leaving it: no meshing, its tiles
-//! despawned and the changed tiles shared again), `tiles_meshed` and `tiles_in_city`.
+//! despawned and the changed tiles shared again), `move_building_ms` (an added building moved
+//! while the scenario is shown: the edit applied and placed with its KPIs, and only its tile
+//! meshed again and swapped in), `tiles_meshed` and `tiles_in_city`.
 //! Switching sides once a scenario is active (the toggle, the swipe, side by side) changes
 //! which render layers each camera draws and meshes nothing.
 
@@ -113,6 +115,37 @@ fn measure(
         app.update();
         back.push(started.elapsed().as_secs_f64() * 1000.0);
     }
+    // Editing: one added building moved 10 m east, three times, with the scenario shown.
+    log("moving an added building");
+    app.world_mut().write_message(ActivateScenario(Some(0)));
+    wait(&mut app, "scenario drawn", &|app| {
+        let s = app.world().resource::<Scenarios>();
+        s.active == Some(0) && !s.busy && s.last_switch_s.is_some()
+    })?;
+    let target = crate::scene::scenarios::target(
+        &model,
+        app.world().resource::<Scenarios>(),
+        model.buildings.len(),
+    )
+    .ok_or("the example adds no building")?;
+    let mut edits = Vec::new();
+    for _ in 0..3 {
+        app.world_mut()
+            .resource_mut::<Scenarios>()
+            .last_switch_s
+            .take();
+        let started = Instant::now();
+        app.world_mut()
+            .write_message(crate::scene::EditScenario(crate::scenario::Edit::Move {
+                target: target.clone(),
+                by: [10.0, 0.0],
+            }));
+        wait(&mut app, "the moved building drawn", &|app| {
+            let s = app.world().resource::<Scenarios>();
+            !s.working && !s.busy && s.last_switch_s.is_some()
+        })?;
+        edits.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
     let changed: std::collections::HashSet<usize> = applied
         .removed
         .iter()
@@ -129,6 +162,7 @@ fn measure(
         "activate_ms": median(&mut activate),
         "activate_frame_ms": median(&mut frames),
         "back_to_baseline_ms": median(&mut back),
+        "move_building_ms": median(&mut edits),
         "buildings_changed": changed.len(),
         "buildings_added": applied.added.len(),
         "tiles_in_city": tiles_in_city,
