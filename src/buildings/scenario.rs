@@ -134,7 +134,11 @@ fn hash_building(h: &mut impl Hasher, b: &Building) {
     b.height.to_bits().hash(h);
     b.base.to_bits().hash(h);
     for p in b.footprint.polygons() {
-        for c in p.exterior().coords().chain(p.interiors().iter().flat_map(|r| r.coords())) {
+        for c in p
+            .exterior()
+            .coords()
+            .chain(p.interiors().iter().flat_map(|r| r.coords()))
+        {
             c.x.to_bits().hash(h);
             c.y.to_bits().hash(h);
         }
@@ -253,7 +257,12 @@ fn ask(
     let plan = plan(&want.applied, &baseline, want.theme.as_deref(), tile_size);
     let to_mesh: Vec<TileKey> = plan
         .iter()
-        .filter(|(k, p)| drawing.drawn.get(*k).is_none_or(|(f, _)| *f != p.fingerprint))
+        .filter(|(k, p)| {
+            drawing
+                .drawn
+                .get(*k)
+                .is_none_or(|(f, _)| *f != p.fingerprint)
+        })
         .map(|(k, _)| *k)
         .collect();
     // How the baseline tiles were meshed, to mesh them again the same way.
@@ -327,14 +336,9 @@ impl MeshJob {
                 ];
                 let far = far_levels(self.config.simple_beyond, size);
                 let proposal = themed_palette(self.proposal);
-                TileMeshes::of(mesh_tile(
-                    &self.added,
-                    cell,
-                    center,
-                    members,
-                    &far,
-                    &|_| proposal,
-                ))
+                TileMeshes::of(mesh_tile(&self.added, cell, center, members, &far, &|_| {
+                    proposal
+                }))
             }
         }
     }

@@ -28,12 +28,26 @@ impl Default for Dropped {
     }
 }
 
+/// The main camera and where it looks.
+type ViewCamera<'w, 's> = Option<
+    Single<
+        'w,
+        's,
+        (
+            &'static Camera,
+            &'static GlobalTransform,
+            &'static OrbitCamera,
+        ),
+        With<MainCamera>,
+    >,
+>;
+
 /// Starts reading each dropped file; it goes where the pointer is (else where the camera
 /// looks).
 pub(super) fn receive_files(
     mut drops: MessageReader<FileDragAndDrop>,
     window: Option<Single<&Window, With<PrimaryWindow>>>,
-    camera: Option<Single<(&Camera, &GlobalTransform, &OrbitCamera), With<MainCamera>>>,
+    camera: ViewCamera,
     view: ViewMapping,
     dropped: Res<Dropped>,
     mut workers: ResMut<Workers>,

@@ -20,8 +20,8 @@ mod snapping;
 use crate::scenario::Edit;
 use crate::scene::scenarios::target;
 use crate::scene::{
-    self, CityState, DrawCommand, EditScenario, EditTool, RedoEdit, Scenarios, SceneSet,
-    Selection, SetTool, Settings, Tool, UndoEdit,
+    self, CityState, DrawCommand, EditScenario, EditTool, RedoEdit, Scenarios, SceneSet, Selection,
+    SetTool, Settings, Tool, UndoEdit,
 };
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
@@ -92,7 +92,11 @@ fn apply_commands(
 }
 
 /// Closes the outline: at least three corners make a building.
-pub(crate) fn finish(tool: &mut EditTool, settings: &Settings, edit: &mut MessageWriter<EditScenario>) {
+pub(crate) fn finish(
+    tool: &mut EditTool,
+    settings: &Settings,
+    edit: &mut MessageWriter<EditScenario>,
+) {
     if tool.corners.len() < 3 {
         tool.problem = Some("A building needs at least three corners.".to_owned());
         return;
@@ -126,8 +130,7 @@ fn keyboard(
         MessageWriter<RequestRedraw>,
     ),
 ) {
-    if egui.is_some_and(|e| e.wants_any_keyboard_input()) || keys.get_just_pressed().len() == 0
-    {
+    if egui.is_some_and(|e| e.wants_any_keyboard_input()) || keys.get_just_pressed().len() == 0 {
         return;
     }
     let ctrl = keys.any_pressed([

@@ -40,7 +40,12 @@ fn camera_at<'a>(
     }
 }
 
-fn ray_at(camera: &Camera, transform: &GlobalTransform, view: &ViewMapping, at: Vec2) -> Option<Ray> {
+fn ray_at(
+    camera: &Camera,
+    transform: &GlobalTransform,
+    view: &ViewMapping,
+    at: Vec2,
+) -> Option<Ray> {
     let r = view.ray(camera, transform, at)?;
     Some(Ray {
         origin: r.origin.as_dvec3().to_array(),
@@ -241,7 +246,10 @@ pub(super) fn drag(
         Some(id) => match touches.get_pressed(id) {
             Some(t) => (Some(t.position()), false),
             None => (
-                touches.iter_just_released().find(|t| t.id() == id).map(|t| t.position()),
+                touches
+                    .iter_just_released()
+                    .find(|t| t.id() == id)
+                    .map(|t| t.position()),
                 true,
             ),
         },

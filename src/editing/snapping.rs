@@ -36,7 +36,11 @@ fn buildings<'a>(
         .enumerate()
         .filter(move |(i, _)| !applied.is_some_and(|a| a.is_removed(*i)))
         .map(|(_, b)| b);
-    kept.chain(applied.into_iter().flat_map(|a| a.added.iter().map(|p| &p.building)))
+    kept.chain(
+        applied
+            .into_iter()
+            .flat_map(|a| a.added.iter().map(|p| &p.building)),
+    )
 }
 
 /// Snaps the pointer at window position `at` (its ground point `ground`). `drawn` are the
@@ -53,17 +57,18 @@ pub(super) fn snap(
     applied: Option<&Applied>,
 ) -> ([f64; 2], Snap) {
     let screen = |p: [f64; 2]| {
-        view.world_to_window(
-            camera,
-            transform,
-            Vec3::new(p[0] as f32, 0.0, -p[1] as f32),
-        )
+        view.world_to_window(camera, transform, Vec3::new(p[0] as f32, 0.0, -p[1] as f32))
     };
     let pixels = |p: [f64; 2]| screen(p).map_or(f64::MAX, |s| f64::from(s.distance(at)));
     // How many metres the snapping reach spans around the ground point: the metres between
     // it and the ground a few pixels away, with room to spare.
-    let reach = ground_at(view, camera, transform, at + Vec2::new(SNAP_PIXELS as f32, 0.0))
-        .map_or(50.0, |q| (q[0] - ground[0]).hypot(q[1] - ground[1]))
+    let reach = ground_at(
+        view,
+        camera,
+        transform,
+        at + Vec2::new(SNAP_PIXELS as f32, 0.0),
+    )
+    .map_or(50.0, |q| (q[0] - ground[0]).hypot(q[1] - ground[1]))
         * 3.0
         + 1.0;
     let mut best: Option<(f64, [f64; 2], Snap)> = None;

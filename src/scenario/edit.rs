@@ -409,7 +409,10 @@ fn set(e: &mut Entity, name: &str, value: Value) {
 }
 
 /// Calls `f` on every position (`[x, y, …]` array of numbers) of a GeoJSON coordinates tree.
-fn positions_mut(v: &mut Value, f: &mut dyn FnMut(&mut Vec<Value>) -> Result<(), String>) -> Result<(), String> {
+fn positions_mut(
+    v: &mut Value,
+    f: &mut dyn FnMut(&mut Vec<Value>) -> Result<(), String>,
+) -> Result<(), String> {
     let Value::Array(items) = v else {
         return Ok(());
     };

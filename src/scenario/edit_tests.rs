@@ -15,7 +15,12 @@ fn placed(s: &Scenario) -> Evaluation {
 
 fn target_of(s: &Scenario, id: &str) -> Target {
     let e = placed(s);
-    let p = e.applied.added.iter().find(|p| p.building.id == id).unwrap();
+    let p = e
+        .applied
+        .added
+        .iter()
+        .find(|p| p.building.id == id)
+        .unwrap();
     Target {
         addition: p.addition,
         id: id.to_owned(),
@@ -34,7 +39,12 @@ fn added<'a>(e: &'a Evaluation, id: &str) -> &'a crate::city::Building {
 /// A 20 × 10 m footprint drawn at (100, 100), 4 floors.
 fn sketch() -> (Scenario, String) {
     let mut s = Scenario::new("Sketch");
-    let corners = vec![[100.0, 100.0], [120.0, 100.0], [120.0, 110.0], [100.0, 110.0]];
+    let corners = vec![
+        [100.0, 100.0],
+        [120.0, 100.0],
+        [120.0, 110.0],
+        [100.0, 110.0],
+    ];
     let id = s
         .edit(
             &Edit::AddFootprint {
@@ -70,7 +80,11 @@ fn a_drawn_footprint_is_a_building_with_its_area_and_floors() {
         height: 3.0,
         floors: None,
     };
-    assert!(t.edit(&two, &georef(), 3.2).unwrap_err().contains("three corners"));
+    assert!(
+        t.edit(&two, &georef(), 3.2)
+            .unwrap_err()
+            .contains("three corners")
+    );
     let bow = Edit::AddFootprint {
         corners: vec![[0.0, 0.0], [10.0, 10.0], [10.0, 0.0], [0.0, 10.0]],
         height: 3.0,
@@ -85,7 +99,15 @@ fn moving_turning_and_floors_change_only_that_building() {
     let (mut s, id) = sketch();
     let g = georef();
     let t = target_of(&s, &id);
-    s.edit(&Edit::Move { target: t.clone(), by: [50.0, -20.0] }, &g, 3.2).unwrap();
+    s.edit(
+        &Edit::Move {
+            target: t.clone(),
+            by: [50.0, -20.0],
+        },
+        &g,
+        3.2,
+    )
+    .unwrap();
     let e = placed(&s);
     let b = added(&e, &id);
     let c = b.footprint.centroid();
@@ -93,7 +115,15 @@ fn moving_turning_and_floors_change_only_that_building() {
     close(c[1], 85.0, 0.001, "moved north");
     close(b.footprint.area(), 200.0, 0.01, "same area");
     // A quarter turn: 10 m wide and 20 m deep, about the same centroid.
-    s.edit(&Edit::Rotate { target: t.clone(), degrees: 90.0 }, &g, 3.2).unwrap();
+    s.edit(
+        &Edit::Rotate {
+            target: t.clone(),
+            degrees: 90.0,
+        },
+        &g,
+        3.2,
+    )
+    .unwrap();
     let e = placed(&s);
     let b = added(&e, &id);
     let bb = b.footprint.bbox();
@@ -103,14 +133,40 @@ fn moving_turning_and_floors_change_only_that_building() {
     close(c2[0], c[0], 0.001, "turned about its centroid");
     close(c2[1], c[1], 0.001, "turned about its centroid");
     // Floors set the height; a height sets the floors.
-    s.edit(&Edit::SetFloors { target: t.clone(), floors: 10.0 }, &g, 3.2).unwrap();
+    s.edit(
+        &Edit::SetFloors {
+            target: t.clone(),
+            floors: 10.0,
+        },
+        &g,
+        3.2,
+    )
+    .unwrap();
     let e = placed(&s);
     close(added(&e, &id).height, 32.0, 1e-9, "10 floors × 3.2 m");
     close(e.kpis.gfa_added_m2, 2000.0, 0.1, "GFA of 10 floors");
-    s.edit(&Edit::SetHeight { target: t.clone(), height: 16.0 }, &g, 3.2).unwrap();
+    s.edit(
+        &Edit::SetHeight {
+            target: t.clone(),
+            height: 16.0,
+        },
+        &g,
+        3.2,
+    )
+    .unwrap();
     let e = placed(&s);
     close(e.kpis.gfa_added_m2, 1000.0, 0.1, "16 m read as 5 floors");
-    assert!(s.edit(&Edit::SetHeight { target: t.clone(), height: -1.0 }, &g, 3.2).is_err());
+    assert!(
+        s.edit(
+            &Edit::SetHeight {
+                target: t.clone(),
+                height: -1.0
+            },
+            &g,
+            3.2
+        )
+        .is_err()
+    );
     s.edit(&Edit::Delete { target: t }, &g, 3.2).unwrap();
     assert!(s.additions.is_empty());
     assert_eq!(placed(&s).kpis.buildings_added, 0);
@@ -120,15 +176,21 @@ fn moving_turning_and_floors_change_only_that_building() {
 fn removing_and_restoring_a_baseline_building() {
     let mut s = Scenario::new("r");
     let g = georef();
-    s.edit(&Edit::RemoveBaseline { id: "A".into() }, &g, 3.2).unwrap();
-    s.edit(&Edit::RemoveBaseline { id: "A".into() }, &g, 3.2).unwrap();
+    s.edit(&Edit::RemoveBaseline { id: "A".into() }, &g, 3.2)
+        .unwrap();
+    s.edit(&Edit::RemoveBaseline { id: "A".into() }, &g, 3.2)
+        .unwrap();
     assert_eq!(s.remove_ids, ["A"], "once");
     let e = placed(&s);
     assert_eq!(e.applied.removed, vec![0]);
     close(e.kpis.footprint_removed_m2, 200.0, 0.01, "A removed");
-    s.edit(&Edit::RestoreBaseline { id: "A".into() }, &g, 3.2).unwrap();
+    s.edit(&Edit::RestoreBaseline { id: "A".into() }, &g, 3.2)
+        .unwrap();
     assert!(placed(&s).applied.removed.is_empty());
-    assert!(s.edit(&Edit::RestoreBaseline { id: "A".into() }, &g, 3.2).is_err());
+    assert!(
+        s.edit(&Edit::RestoreBaseline { id: "A".into() }, &g, 3.2)
+            .is_err()
+    );
 }
 
 #[test]
@@ -138,7 +200,15 @@ fn undo_and_redo_walk_the_states() {
     let mut s = s0.clone();
     h.record(s.clone(), "move");
     let t = target_of(&s, &id);
-    s.edit(&Edit::Move { target: t, by: [10.0, 0.0] }, &georef(), 3.2).unwrap();
+    s.edit(
+        &Edit::Move {
+            target: t,
+            by: [10.0, 0.0],
+        },
+        &georef(),
+        3.2,
+    )
+    .unwrap();
     let moved = s.clone();
     assert_eq!(h.next_undo(), Some("move"));
     let back = h.undo(s).unwrap();
@@ -196,8 +266,17 @@ fn an_edited_scenario_saved_reads_back_with_equal_kpis() {
         .unwrap()
         .unwrap();
     let t = target_of(&s, &drawn);
-    s.edit(&Edit::Rotate { target: t, degrees: 30.0 }, &g, 3.2).unwrap();
-    s.edit(&Edit::RemoveBaseline { id: "A".into() }, &g, 3.2).unwrap();
+    s.edit(
+        &Edit::Rotate {
+            target: t,
+            degrees: 30.0,
+        },
+        &g,
+        3.2,
+    )
+    .unwrap();
+    s.edit(&Edit::RemoveBaseline { id: "A".into() }, &g, 3.2)
+        .unwrap();
     let before = placed(&s).kpis;
     let out = dir.join("saved").join("edited.toml");
     let saved = save(&s, &out).unwrap();
@@ -211,7 +290,11 @@ fn an_edited_scenario_saved_reads_back_with_equal_kpis() {
 /// Every figure of the KPI table equal to 0.01 m² (0.01 for ratios).
 fn same_kpis(before: &Kpis, after: &Kpis) {
     for (a, b) in before.rows().iter().zip(after.rows()) {
-        for (x, y) in [(a.baseline, b.baseline), (a.scenario, b.scenario), (a.difference, b.difference)] {
+        for (x, y) in [
+            (a.baseline, b.baseline),
+            (a.scenario, b.scenario),
+            (a.difference, b.difference),
+        ] {
             match (x, y) {
                 (Some(x), Some(y)) => close(y, x, 0.01, a.label),
                 (x, y) => assert_eq!(x, y, "{}", a.label),
@@ -235,13 +318,21 @@ fn published_entities_read_back_to_the_same_scenario() {
     assert_eq!(p.buildings.len(), 2);
     for b in &p.buildings {
         assert_eq!(b.types, ["ProposedBuilding"], "never the baseline's type");
-        assert!(b.id.starts_with("urn:ngsi-ld:ProposedBuilding:hand-case:"), "{}", b.id);
+        assert!(
+            b.id.starts_with("urn:ngsi-ld:ProposedBuilding:hand-case:"),
+            "{}",
+            b.id
+        );
         assert_eq!(
             b.attribute("refScenario").map(|a| a.plain_value().clone()),
             Some(serde_json::json!(id))
         );
     }
-    let removed = p.scenario.attribute("removedBuildings").unwrap().plain_value();
+    let removed = p
+        .scenario
+        .attribute("removedBuildings")
+        .unwrap()
+        .plain_value();
     assert_eq!(removed, &serde_json::json!(["C", "D", "nowhere"]));
     // Through JSON, as a broker would hand them back.
     let through = |e: &crate::ngsi_ld::Entity| {
@@ -262,5 +353,10 @@ fn published_entities_read_back_to_the_same_scenario() {
         (k0.buildings_added, k0.buildings_removed)
     );
     close(k1.gfa_net_m2, k0.gfa_net_m2, 0.05, "net GFA");
-    close(k1.far_scenario.unwrap(), k0.far_scenario.unwrap(), 0.001, "FAR");
+    close(
+        k1.far_scenario.unwrap(),
+        k0.far_scenario.unwrap(),
+        0.001,
+        "FAR",
+    );
 }

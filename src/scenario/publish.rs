@@ -151,7 +151,10 @@ pub fn to_entities(
     let mut geo = |name: &str, area: &Area| {
         e.attributes.insert(
             name.to_owned(),
-            vec![Attribute::new(AttributeKind::GeoProperty, area.to_geojson())],
+            vec![Attribute::new(
+                AttributeKind::GeoProperty,
+                area.to_geojson(),
+            )],
         );
     };
     if let Some(site) = &scenario.site {

@@ -10,8 +10,7 @@ use crate::scenario::publish::{self, Outcome};
 use crate::scenario::{self, Edit, Evaluation, Scenario};
 use crate::scene::{
     CityState, EditScenario, NewScenario, Notice, PublishScenario, RedoEdit, SaveScenario,
-    ScenarioEntry, Scenarios, SceneSource, SelectBuilding, Selection, Settings, UndoEdit,
-    Workers,
+    ScenarioEntry, Scenarios, SceneSource, SelectBuilding, Selection, Settings, UndoEdit, Workers,
 };
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
@@ -37,6 +36,9 @@ pub(super) enum Request {
     Publish(usize),
 }
 
+/// A scenario's new state, placed, with the building to select, or why there is none.
+type NewState = Result<(Scenario, Evaluation, Option<String>), String>;
+
 /// What a job sends back.
 enum Done {
     /// A new state of a scenario, placed: after an edit (`label`, the state before it), an
@@ -44,7 +46,7 @@ enum Done {
     State {
         index: usize,
         before: Option<(Arc<Scenario>, &'static str)>,
-        result: Result<(Scenario, Evaluation, Option<String>), String>,
+        result: Box<NewState>,
         saved: Option<(PathBuf, bool)>,
     },
     /// A publication.
@@ -201,7 +203,7 @@ pub(super) fn dispatch(
                 let _ = tx.send(Done::State {
                     index,
                     before: Some((current, label)),
-                    result,
+                    result: Box::new(result),
                     saved: None,
                 });
             })
@@ -231,12 +233,12 @@ pub(super) fn dispatch(
                 _ => unique_path(&settings.base_dir.join("scenarios"), &s.name),
             };
             Box::new(move || {
-                let result = scenario::save(&s, &path)
-                    .and_then(|saved| evaluated(saved, &model, None));
+                let result =
+                    scenario::save(&s, &path).and_then(|saved| evaluated(saved, &model, None));
                 let _ = tx.send(Done::State {
                     index,
                     before: None,
-                    result,
+                    result: Box::new(result),
                     saved: Some((path, as_new)),
                 });
             })
@@ -274,16 +276,14 @@ fn state_job(
     s: Scenario,
     model: Arc<CityModel>,
     tx: Sender<Done>,
-    evaluated: impl Fn(Scenario, &CityModel, Option<String>) -> Result<(Scenario, Evaluation, Option<String>), String>
-    + Send
-    + 'static,
+    evaluated: impl Fn(Scenario, &CityModel, Option<String>) -> NewState + Send + 'static,
 ) -> Box<dyn FnOnce() + Send> {
     Box::new(move || {
         let result = evaluated(s, &model, None);
         let _ = tx.send(Done::State {
             index,
             before: None,
-            result,
+            result: Box::new(result),
             saved: None,
         });
     })
@@ -350,7 +350,7 @@ pub(super) fn finish(
             result,
             saved,
         } => {
-            let (s, evaluation, select_id) = match result {
+            let (s, evaluation, select_id) = match *result {
                 Ok(r) => r,
                 Err(e) => {
                     scenarios.notice = Some(Notice {
@@ -432,7 +432,9 @@ pub(super) fn finish(
                         entry.published = None;
                     }
                     scenarios.notice = Some(Notice {
-                        text: format!("Could not publish: {e}. Nothing was changed in the baseline; try again."),
+                        text: format!(
+                            "Could not publish: {e}. Nothing was changed in the baseline; try again."
+                        ),
                         error: true,
                     });
                 }

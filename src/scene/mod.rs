@@ -48,10 +48,10 @@ pub mod workers;
 
 pub use city::{CityState, LoadStatus, ReloadCity, SceneSource, ViewportStatus};
 pub use clock::{ClockCommand, REPLAY_HOURS, SceneClock};
+pub use editing::{DrawCommand, EditTool, PointerCapture, SetTool, Tool};
 pub use layers::{Layer, LayerMember, Layers, SetLayerVisible};
 pub use picture::{LastPicture, SavePicture, ScreenshotMode, SetShadows};
 pub use readiness::SceneReadiness;
-pub use editing::{DrawCommand, EditTool, PointerCapture, SetTool, Tool};
 pub use scenarios::{
     ActivateScenario, BrokerEntity, BrokerEntityGone, BrokerFollows, Compare, EditScenario,
     InitialScenario, MoveDivider, NewScenario, Notice, PublishScenario, RedoEdit, SaveScenario,

@@ -15,9 +15,9 @@ use crate::city::sensor::{SensorLayer, replay};
 use crate::config::MarkerShape;
 use crate::live::{LiveFeed, LiveMode};
 use crate::scene::{
-    self, HISTORY_HOURS, HistoryStatus, InitialSelection, LayerMember, Layers, LiveState,
+    self, EditTool, HISTORY_HOURS, HistoryStatus, InitialSelection, LayerMember, Layers, LiveState,
     MainCamera, SceneClock, SceneSet, SelectBuilding, SelectSensor, SelectedSensor, SensorHistory,
-    SensorLayers, SensorMarker, SensorReplay, Settings, ViewClicked, ViewMapping, EditTool, Tool,
+    SensorLayers, SensorMarker, SensorReplay, Settings, Tool, ViewClicked, ViewMapping,
 };
 use bevy::prelude::*;
 use std::collections::HashMap;

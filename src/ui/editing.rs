@@ -44,7 +44,11 @@ pub(super) fn edit_section(
     ui.horizontal_wrapped(|ui| {
         ui.label("Edit");
         for (t, text, hint) in [
-            (Tool::Select, "Select", "Click or tap buildings to inspect them"),
+            (
+                Tool::Select,
+                "Select",
+                "Click or tap buildings to inspect them",
+            ),
             (
                 Tool::Draw,
                 "Draw building",
@@ -77,7 +81,11 @@ pub(super) fn edit_section(
             ui.label("· floors");
             let mut floors = tool.floors;
             if ui
-                .add(egui::DragValue::new(&mut floors).range(1.0..=200.0).speed(0.2))
+                .add(
+                    egui::DragValue::new(&mut floors)
+                        .range(1.0..=200.0)
+                        .speed(0.2),
+                )
                 .on_hover_text("Floors of the building drawn")
                 .changed()
             {
@@ -133,7 +141,10 @@ pub(super) fn edit_section(
     ui.horizontal(|ui| {
         let unsaved = entry.is_some_and(|e| e.unsaved);
         if ui
-            .add_enabled(entry.is_some(), egui::Button::new(if unsaved { "Save*" } else { "Save" }))
+            .add_enabled(
+                entry.is_some(),
+                egui::Button::new(if unsaved { "Save*" } else { "Save" }),
+            )
             .on_hover_text(
                 "Write the scenario as TOML with its GeoJSON (to its file, or into the \
                  project's scenarios folder)",
@@ -159,9 +170,7 @@ pub(super) fn edit_section(
                 "Write the scenario to the broker the city came from, for every viewer of it \
                  to see (the baseline's buildings are not changed)",
             )
-            .on_disabled_hover_text(
-                "Publishing needs a broker: this city was read from a file",
-            );
+            .on_disabled_hover_text("Publishing needs a broker: this city was read from a file");
         if publish.clicked() {
             e.publish.write(PublishScenario);
         }
@@ -304,7 +313,14 @@ pub(super) fn building_controls(
     }
     ui.horizontal_wrapped(|ui| {
         ui.label("Turn");
-        for (text, degrees) in [("⟲ 90°", -90.0), ("⟲ 15°", -15.0), ("⟲ 1°", -1.0), ("1° ⟳", 1.0), ("15° ⟳", 15.0), ("90° ⟳", 90.0)] {
+        for (text, degrees) in [
+            ("⟲ 90°", -90.0),
+            ("⟲ 15°", -15.0),
+            ("⟲ 1°", -1.0),
+            ("1° ⟳", 1.0),
+            ("15° ⟳", 15.0),
+            ("90° ⟳", 90.0),
+        ] {
             if ui.small_button(text).clicked() {
                 e.edit.write(EditScenario(Edit::Rotate {
                     target: target.clone(),

@@ -15,6 +15,7 @@ mod side_panel;
 mod time_panel;
 mod widgets;
 
+use crate::scene::EditTool;
 use crate::scene::{ActivateScenario, MoveDivider, Scenarios, SetCompare, ToggleScenario};
 use crate::scene::{
     BuildingStyle, CityState, ClockCommand, GoToView, LastPicture, Layers, LiveState, MainCamera,
@@ -22,7 +23,6 @@ use crate::scene::{
     Selection, SensorHistory, SensorLayers, SensorMarker, SensorReplay, SetBuildingStyle,
     SetLayerVisible, SetShadows, Settings, ViewArea, ViewImage, Views, color,
 };
-use crate::scene::EditTool;
 use bevy::camera::visibility::RenderLayers;
 use bevy::prelude::*;
 use bevy_egui::{

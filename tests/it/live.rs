@@ -806,10 +806,12 @@ fn a_patch_to_the_broker_changes_the_value_in_a_headless_apps_ecs() {
         [
             "AirQualityObserved",
             "NoiseLevelObserved",
+            "PlanningScenario",
+            "ProposedBuilding",
             "TrafficFlowObserved",
             "WeatherObserved"
         ],
-        "the layers shown at start"
+        "the layers shown at start, and the published scenarios"
     );
     let show_noise = |app: &mut bevy::app::App, visible: bool| {
         app.world_mut()
@@ -830,6 +832,8 @@ fn a_patch_to_the_broker_changes_the_value_in_a_headless_apps_ecs() {
         subscribed_types(&broker.url),
         [
             "AirQualityObserved",
+            "PlanningScenario",
+            "ProposedBuilding",
             "TrafficFlowObserved",
             "WeatherObserved"
         ]

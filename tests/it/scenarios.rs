@@ -202,11 +202,12 @@ fn edits_remove_and_add_buildings_and_undo_restores_them() {
     // A building drawn beside the district, 30 × 20 m, 6 floors.
     let [_, _, east, north] = model.bounds;
     let (x, y) = (east + 300.0, north + 300.0);
-    app.world_mut().write_message(EditScenario(Edit::AddFootprint {
-        corners: vec![[x, y], [x + 30.0, y], [x + 30.0, y + 20.0], [x, y + 20.0]],
-        height: 19.2,
-        floors: Some(6.0),
-    }));
+    app.world_mut()
+        .write_message(EditScenario(Edit::AddFootprint {
+            corners: vec![[x, y], [x + 30.0, y], [x + 30.0, y + 20.0], [x, y + 20.0]],
+            height: 19.2,
+            floors: Some(6.0),
+        }));
     run_until(&mut app, "the drawn building placed", |app| {
         settled(app)
             && app
@@ -290,7 +291,12 @@ fn a_published_scenario_reaches_a_second_viewer_and_leaves_the_baseline_alone() 
     let _ = rustls::crypto::ring::default_provider().install_default();
     let buildings = crate::fixture("delft_3dbag_buildings.ngsild.json.gz");
     let broker = crate::broker::start(
-        &["--db", ":memory:", "--seed", &buildings.display().to_string()],
+        &[
+            "--db",
+            ":memory:",
+            "--seed",
+            &buildings.display().to_string(),
+        ],
         crate::broker::free_port(),
     );
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -340,13 +346,16 @@ fn a_published_scenario_reaches_a_second_viewer_and_leaves_the_baseline_alone() 
     let removed = model.buildings[0].id.clone();
     let [_, _, east, north] = model.bounds;
     let (x, y) = (east + 200.0, north + 200.0);
-    a.world_mut().write_message(EditScenario(Edit::AddFootprint {
-        corners: vec![[x, y], [x + 25.0, y], [x + 25.0, y + 25.0], [x, y + 25.0]],
-        height: 30.0,
-        floors: None,
-    }));
     a.world_mut()
-        .write_message(EditScenario(Edit::RemoveBaseline { id: removed.clone() }));
+        .write_message(EditScenario(Edit::AddFootprint {
+            corners: vec![[x, y], [x + 25.0, y], [x + 25.0, y + 25.0], [x, y + 25.0]],
+            height: 30.0,
+            floors: None,
+        }));
+    a.world_mut()
+        .write_message(EditScenario(Edit::RemoveBaseline {
+            id: removed.clone(),
+        }));
     run_until(&mut a, "the first viewer's edits", |app| {
         settled(app)
             && app
@@ -406,13 +415,16 @@ fn a_published_scenario_reaches_a_second_viewer_and_leaves_the_baseline_alone() 
     published(&mut a);
     run_until(&mut b, "the move in the second viewer", |app| {
         shared(app).is_some_and(|(_, s)| {
-            s.added.first().is_some_and(|p| {
-                (p.building.footprint.centroid()[0] - (x + 112.5)).abs() < 0.01
-            })
+            s.added
+                .first()
+                .is_some_and(|p| (p.building.footprint.centroid()[0] - (x + 112.5)).abs() < 0.01)
         })
     });
     let list = b.world().resource::<Scenarios>().list.len();
-    assert_eq!(list, 1, "one scenario, followed, not a copy per publication");
+    assert_eq!(
+        list, 1,
+        "one scenario, followed, not a copy per publication"
+    );
 
     // The baseline is untouched: the same buildings answer `type=Building`.
     assert_eq!(ids_of("Building"), baseline_before);
