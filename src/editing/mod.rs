@@ -38,7 +38,9 @@ pub struct EditingPlugin;
 impl Plugin for EditingPlugin {
     fn build(&self, app: &mut App) {
         scene::ensure(app);
-        app.init_resource::<drop::Dropped>()
+        // Registered by Bevy's window plugin; here too, so the tools run in a headless app.
+        app.add_message::<bevy::window::FileDragAndDrop>()
+            .init_resource::<drop::Dropped>()
             .init_resource::<pointer::Dragging>()
             .add_systems(
                 Update,

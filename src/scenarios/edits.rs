@@ -415,9 +415,10 @@ pub(super) fn finish(
                     entry.published = Some(id.clone());
                     scenarios.notice = Some(Notice {
                         text: format!(
-                            "Published as {id}: {} buildings{}. Other viewers of this broker \
+                            "Published as {id}: {} building{}{}. Other viewers of this broker \
                              list it now.",
                             o.buildings,
+                            if o.buildings == 1 { "" } else { "s" },
                             if o.deleted > 0 {
                                 format!(", {} no longer in it deleted", o.deleted)
                             } else {

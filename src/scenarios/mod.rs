@@ -14,7 +14,8 @@ use crate::city::decode::DecodeSettings;
 use crate::scenario::{self, Kpis, Scenario, ScenarioError};
 use crate::scene::{
     self, ActivateScenario, CityState, InitialScenario, MoveDivider, ScenarioEntry, Scenarios,
-    SceneSet, SelectBuilding, Selection, SetCompare, Settings, ToggleScenario, Workers,
+    SceneSet, SceneSource, SelectBuilding, Selection, SetCompare, Settings, ToggleScenario,
+    Workers,
 };
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
@@ -39,6 +40,10 @@ struct ScenarioWork {
     /// The scenario files are read.
     read: bool,
 }
+
+/// How long `--show-scenario` waits, once the city is in, for a scenario published to the
+/// broker (s).
+const BROKER_WAIT_S: u64 = 15;
 
 /// Reads, places and switches scenarios.
 pub struct ScenariosPlugin;
@@ -176,10 +181,13 @@ fn place_one(s: &Scenario, model: &CityModel, decode: &DecodeSettings) -> Placin
 }
 
 /// `--show-scenario NAME`: activates it once the scenarios are placed.
+#[allow(clippy::too_many_arguments, reason = "a Bevy system")]
 fn activate_initial(
     initial: Option<Res<InitialScenario>>,
     work: Res<ScenarioWork>,
     mut scenarios: ResMut<Scenarios>,
+    state: Res<CityState>,
+    source: Option<Res<SceneSource>>,
     mut activate: MessageWriter<ActivateScenario>,
     mut commands: Commands,
 ) {
@@ -204,6 +212,17 @@ fn activate_initial(
         }
         Some(_) => {} // not placed yet
         None => {
+            // One published to the broker comes with the live feed's first answer, once the
+            // city is in.
+            let from_broker = source.as_ref().is_some_and(|s| s.live_broker().is_some());
+            let waiting = !state.is_ready()
+                || (from_broker
+                    && state.ready_after.is_none_or(|r| {
+                        state.started.elapsed() < r + std::time::Duration::from_secs(BROKER_WAIT_S)
+                    }));
+            if waiting {
+                return;
+            }
             warn!("--show-scenario: no scenario named {:?}", initial.name);
             commands.remove_resource::<InitialScenario>();
         }

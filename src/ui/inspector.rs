@@ -149,14 +149,13 @@ pub(super) fn history_chart(
     }
 }
 
-/// A building's attributes; an added building of the active scenario (`placed`) says so, and
+/// A building's summary; an added building of the active scenario (`placed`) says so, and
 /// every building shows the floors and the gross floor area the KPIs count.
 pub(super) fn inspector(
     ui: &mut egui::Ui,
     b: &Building,
     placed: Option<&crate::scenario::Placed>,
     storey_height: f64,
-    out: &mut UiOutbox,
 ) {
     ui.label(egui::RichText::new(b.title()).heading());
     if placed.is_some() {
@@ -220,6 +219,12 @@ pub(super) fn inspector(
             wrapped(ui, egui::RichText::new(&b.id).monospace().small());
             ui.end_row();
         });
+}
+
+/// Under a building's summary (and its editing controls): all its attributes, and clearing
+/// the selection.
+pub(super) fn building_details(ui: &mut egui::Ui, b: &Building, out: &mut UiOutbox) {
+    let value_width = SIDE_PANEL_WIDTH - 110.0;
     attributes_table(ui, "attributes", &b.attributes, value_width - 10.0);
     if ui.button("Clear selection").clicked() {
         out.select.write(SelectBuilding(None));

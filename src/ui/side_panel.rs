@@ -1,7 +1,7 @@
 //! The side panel: the data summary and loading progress, layers, colour by, views, saving a
 //! picture, and the inspector.
 
-use super::inspector::{inspector, sensor_inspector};
+use super::inspector::{building_details, inspector, sensor_inspector};
 use super::widgets::{egui_color, progress_bar};
 use super::{SensorView, UiOutbox, UiState};
 use crate::scene::{
@@ -182,7 +182,7 @@ pub(super) fn side_panel(
                     sensor_inspector(ui, m, &layer, sensors, out);
                 }
                 (Some((b, placed)), None) => {
-                    inspector(ui, b, placed, storey_height, out);
+                    inspector(ui, b, placed, storey_height);
                     let target = selection.building.and_then(|i| {
                         city.model
                             .as_ref()
@@ -197,6 +197,7 @@ pub(super) fn side_panel(
                         storey_height,
                         out,
                     );
+                    building_details(ui, b, out);
                 }
                 (None, None) => {
                     ui.label("Click or tap a building or a sensor to see its attributes.");

@@ -436,3 +436,50 @@ fn a_published_scenario_reaches_a_second_viewer_and_leaves_the_baseline_alone() 
     drop(a);
     drop(b);
 }
+
+/// A GeoJSON file dropped onto the window joins the active scenario (a new one, with the
+/// baseline shown) where it was dropped: here, with no camera, the scene's origin.
+#[test]
+fn a_dropped_file_joins_a_new_scenario() {
+    use bevy::window::FileDragAndDrop;
+    let dir = crate::temp_dir("dropped");
+    let file = dir.join("kiosk.geojson");
+    // 0.0001° square near Midtown (8.4 m east-west, 11.1 m north-south), 9 m high.
+    let (lon, lat, d) = (-73.97, 40.76, 0.0001);
+    let square = serde_json::json!({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "id": "urn:ngsi-ld:Building:kiosk",
+        "properties": {"name": "Kiosk", "height": 9.0},
+        "geometry": {"type": "Polygon", "coordinates": [[[lon, lat], [lon + d, lat],
+            [lon + d, lat + d], [lon, lat + d], [lon, lat]]]}}]});
+    std::fs::write(&file, square.to_string()).unwrap();
+    let mut app = citytwin::app::headless(Config::default());
+    app.add_plugins((bevy::input::InputPlugin, citytwin::editing::EditingPlugin));
+    run_until(&mut app, "the demo city", |app| {
+        app.world().resource::<CityState>().is_ready()
+    });
+    app.world_mut().write_message(FileDragAndDrop::DroppedFile {
+        window: Entity::PLACEHOLDER,
+        path_buf: file,
+    });
+    run_until(&mut app, "the dropped file placed", |app| {
+        settled(app)
+            && app
+                .world()
+                .resource::<Scenarios>()
+                .active_applied()
+                .is_some_and(|a| a.added.len() == 1)
+    });
+    let s = app.world().resource::<Scenarios>();
+    let entry = s.active_entry().unwrap();
+    assert_eq!(entry.scenario.name, "New scenario");
+    let b = &entry.applied.as_ref().unwrap().added[0].building;
+    assert_eq!(b.id, "urn:ngsi-ld:Building:kiosk");
+    let c = b.footprint.centroid();
+    assert!(c[0].abs() < 0.01 && c[1].abs() < 0.01, "{c:?}");
+    assert!(
+        (b.footprint.area() - 93.6).abs() < 1.0,
+        "{}",
+        b.footprint.area()
+    );
+    assert_eq!(entry.history.next_undo(), Some("add a file"));
+}
