@@ -135,13 +135,11 @@ fn keyboard(
     if egui.is_some_and(|e| e.wants_any_keyboard_input()) || keys.get_just_pressed().len() == 0 {
         return;
     }
-    let ctrl = keys.any_pressed([
-        KeyCode::ControlLeft,
-        KeyCode::ControlRight,
-        KeyCode::SuperLeft,
-        KeyCode::SuperRight,
-    ]);
-    let shift = keys.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
+    // Held now, or let go within this frame (a quick chord on a slow frame).
+    let held = |k: [KeyCode; 2]| keys.any_pressed(k) || keys.any_just_released(k);
+    let ctrl = held([KeyCode::ControlLeft, KeyCode::ControlRight])
+        || held([KeyCode::SuperLeft, KeyCode::SuperRight]);
+    let shift = held([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
     out.3.write(RequestRedraw);
     if ctrl && keys.just_pressed(KeyCode::KeyZ) {
         if shift {

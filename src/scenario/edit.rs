@@ -385,8 +385,11 @@ fn to_lonlat(georef: &Georef, p: [f64; 2]) -> Result<[f64; 2], String> {
     Ok([round_to(ll.lon, 1e-9), round_to(ll.lat, 1e-9)])
 }
 
+/// `v` rounded to a multiple of `step` (a power of ten below 1), without float noise in the
+/// digits written (211.2, not 211.20000000000002).
 fn round_to(v: f64, step: f64) -> f64 {
-    (v / step).round() * step
+    let per_unit = (1.0 / step).round();
+    (v * per_unit).round() / per_unit
 }
 
 fn normalise_degrees(d: f64) -> f64 {

@@ -280,7 +280,7 @@ pub(super) fn building_controls(
             height = floors * storey_height;
             state.editing_building = Some((b.id.clone(), floors, height));
         }
-        if (r.drag_stopped() || (r.changed() && !r.dragged())) && floors != floors_now {
+        if done_editing(&r) && floors != floors_now {
             e.edit.write(EditScenario(Edit::SetFloors {
                 target: target.clone(),
                 floors,
@@ -300,9 +300,7 @@ pub(super) fn building_controls(
             if r.changed() {
                 state.editing_building = Some((b.id.clone(), floors, height));
             }
-            if (r.drag_stopped() || r.lost_focus() || (r.changed() && !r.dragged()))
-                && (height - b.height).abs() > 0.004
-            {
+            if done_editing(&r) && (height - b.height).abs() > 0.004 {
                 e.edit.write(EditScenario(Edit::SetHeight {
                     target: target.clone(),
                     height,
@@ -345,6 +343,12 @@ pub(super) fn building_controls(
             e.edit.write(EditScenario(Edit::Delete { target }));
         }
     });
+}
+
+/// Whether a slider or number field's change is complete: a drag let go, typing finished,
+/// or a click or key step (not every frame of a drag or every key typed).
+fn done_editing(r: &egui::Response) -> bool {
+    r.drag_stopped() || r.lost_focus() || (r.changed() && !r.dragged() && !r.has_focus())
 }
 
 /// Over the view: the outline being drawn (corners, sides with their lengths, the side to the
