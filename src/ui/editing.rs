@@ -4,13 +4,13 @@
 //! view, the outline being drawn with its side lengths, the snap marker and a dragged
 //! building's outline.
 
-use super::{UiOutbox, UiState};
+use super::{UiOutbox, UiState, ViewCamera};
 use crate::city::Building;
 use crate::geometry::snap::Snap;
 use crate::scenario::{Edit, Placed, Target};
 use crate::scene::{
     DrawCommand, EditScenario, EditTool, NewScenario, PublishScenario, RedoEdit, SaveScenario,
-    Scenarios, SetTool, Tool, UndoEdit, ViewArea, ViewImage,
+    Scenarios, SetTool, Tool, UndoEdit,
 };
 use bevy::prelude::*;
 use bevy_egui::egui;
@@ -353,28 +353,20 @@ fn done_editing(r: &egui::Response) -> bool {
 
 /// Over the view: the outline being drawn (corners, sides with their lengths, the side to the
 /// pointer), the snap marker, and a dragged building's outline.
-pub(super) fn edit_overlay(
-    ctx: &egui::Context,
-    tool: &EditTool,
-    camera: Option<(&Camera, &GlobalTransform)>,
-    area: &ViewArea,
-    image: Option<&ViewImage>,
-) {
-    let Some((cam, transform)) = camera else {
-        return;
-    };
+pub(super) fn edit_overlay(ctx: &egui::Context, tool: &EditTool, cameras: &[ViewCamera]) {
     if tool.corners.is_empty() && tool.hover.is_none() && tool.dragged.is_none() {
         return;
     }
+    for v in cameras {
+        outline(ctx, tool, v);
+    }
+}
+
+/// The outline, its side lengths and the markers as one camera shows them.
+fn outline(ctx: &egui::Context, tool: &EditTool, view: &ViewCamera) {
     let screen = |p: [f64; 2]| {
-        crate::scene::world_to_window(
-            area,
-            image,
-            cam,
-            transform,
-            Vec3::new(p[0] as f32, 0.0, -p[1] as f32),
-        )
-        .map(|v| egui::pos2(v.x, v.y))
+        view.to_window(Vec3::new(p[0] as f32, 0.0, -p[1] as f32))
+            .map(|v| egui::pos2(v.x, v.y))
     };
     let painter = ctx.layer_painter(egui::LayerId::new(
         egui::Order::Middle,

@@ -15,7 +15,6 @@ mod side_panel;
 mod time_panel;
 mod widgets;
 
-use crate::scene::EditTool;
 use crate::scene::{ActivateScenario, MoveDivider, Scenarios, SetCompare, ToggleScenario};
 use crate::scene::{
     BuildingStyle, CityState, ClockCommand, GoToView, LastPicture, Layers, LiveState, MainCamera,
@@ -23,6 +22,7 @@ use crate::scene::{
     Selection, SensorHistory, SensorLayers, SensorMarker, SensorReplay, SetBuildingStyle,
     SetLayerVisible, SetShadows, Settings, ViewArea, ViewImage, Views, color,
 };
+use crate::scene::{CompareCamera, EditTool};
 use bevy::camera::visibility::RenderLayers;
 use bevy::prelude::*;
 use bevy_egui::{
@@ -151,6 +151,65 @@ pub(crate) struct UiOutbox<'w> {
     edit: editing::EditOutbox<'w>,
 }
 
+/// A camera drawing (part of) the 3D view, and the part of the window it draws.
+pub(crate) struct ViewCamera<'a> {
+    camera: &'a Camera,
+    transform: &'a GlobalTransform,
+    area: ViewArea,
+    image: Option<ViewImage>,
+    /// The part of the window it draws, in logical pixels.
+    clip: egui::Rect,
+}
+
+impl ViewCamera<'_> {
+    /// Where a point of the scene appears in the window, if in this camera's part of it.
+    fn to_window(&self, world: Vec3) -> Option<Vec2> {
+        let p = crate::scene::world_to_window(
+            &self.area,
+            self.image.as_ref(),
+            self.camera,
+            self.transform,
+            world,
+        )?;
+        self.clip.contains(egui::pos2(p.x, p.y)).then_some(p)
+    }
+}
+
+/// The cameras that draw the 3D view: the main camera, and side by side the scenario
+/// camera in the right half, each with the part of the window it draws.
+fn view_cameras<'a>(
+    sensors: &'a SensorView,
+    side_by_side: bool,
+    area: &ViewArea,
+    image: Option<&ViewImage>,
+) -> Vec<ViewCamera<'a>> {
+    let whole = egui::Rect::from_min_size(
+        egui::pos2(area.min.x, area.min.y),
+        egui::vec2(area.size.x, area.size.y),
+    );
+    let window = |p: Vec2| match image {
+        Some(i) => area.min + p / i.size.as_vec2().max(Vec2::ONE) * area.size,
+        None => p,
+    };
+    let mut out = Vec::new();
+    let main = sensors.camera.single().ok();
+    let second = sensors.compare.single().ok().filter(|_| side_by_side);
+    for (camera, transform) in main.into_iter().chain(second) {
+        let clip = camera.logical_viewport_rect().map_or(whole, |r| {
+            let (a, b) = (window(r.min), window(r.max));
+            egui::Rect::from_min_max(egui::pos2(a.x, a.y), egui::pos2(b.x, b.y))
+        });
+        out.push(ViewCamera {
+            camera,
+            transform,
+            area: *area,
+            image: image.cloned(),
+            clip,
+        });
+    }
+    out
+}
+
 /// What the UI shows of the sensors.
 #[derive(bevy::ecs::system::SystemParam)]
 pub(crate) struct SensorView<'w, 's> {
@@ -170,6 +229,12 @@ pub(crate) struct SensorView<'w, 's> {
         ),
     >,
     camera: Query<'w, 's, (&'static Camera, &'static GlobalTransform), With<MainCamera>>,
+    compare: Query<
+        'w,
+        's,
+        (&'static Camera, &'static GlobalTransform),
+        (With<CompareCamera>, Without<MainCamera>),
+    >,
 }
 
 /// The state the UI shows.
@@ -283,23 +348,12 @@ fn ui(
     if *area != wanted {
         *area = wanted;
     }
-    overlay::sensor_overlay(
-        ctx,
-        &sensors,
-        &layers,
-        &settings,
-        view,
-        &area,
-        view_image.as_deref(),
-    );
+    let side_by_side =
+        scenarios.active.is_some() && scenarios.compare == crate::scene::Compare::SideBySide;
+    let cameras = view_cameras(&sensors, side_by_side, &area, view_image.as_deref());
+    overlay::sensor_overlay(ctx, &sensors, &layers, &settings, view, &cameras);
     scenarios::compare_overlay(ctx, view, &scenarios, &mut out);
-    editing::edit_overlay(
-        ctx,
-        &tool,
-        sensors.camera.single().ok(),
-        &area,
-        view_image.as_deref(),
-    );
+    editing::edit_overlay(ctx, &tool, &cameras);
     scenarios::kpi_window(ctx, &mut state, &scenarios);
     // B: baseline ⇄ scenario, unless a text field has the keyboard.
     if scenarios.active.is_some()

@@ -2,10 +2,10 @@
 //! the live status line; and the About window.
 
 use super::widgets::egui_color;
-use super::{SensorView, UiState};
+use super::{SensorView, UiState, ViewCamera};
 use crate::city::sensor::SensorLayer;
 use crate::live::LiveMode;
-use crate::scene::{CityState, Layers, SensorMarker, Settings, ViewArea, ViewImage};
+use crate::scene::{CityState, Layers, SensorMarker, Settings};
 use crate::text::thousands;
 use bevy::prelude::*;
 use bevy_egui::egui;
@@ -18,8 +18,7 @@ pub(super) fn sensor_overlay(
     layers: &Layers,
     settings: &Settings,
     view: egui::Rect,
-    area: &ViewArea,
-    image: Option<&ViewImage>,
+    cameras: &[ViewCamera],
 ) {
     let (Some(sensor_layers), Some(live)) = (&sensors.layers, &sensors.live) else {
         return;
@@ -30,18 +29,23 @@ pub(super) fn sensor_overlay(
     ));
     let now = crate::timestamp::now_millis();
     let stale_ms = (settings.sensors.stale_after_min * 60_000.0) as i64;
-    if let Ok((cam, cam_transform)) = sensors.camera.single() {
-        let cam_pos = cam_transform.translation();
-        let mut shown: Vec<(f32, Vec2, &SensorMarker)> = sensors
-            .markers
-            .iter()
-            .filter(|(_, _, v)| v.get())
-            .filter_map(|(m, t, _)| {
-                let top = t.translation() + Vec3::Y * t.scale().y * 0.6;
-                let p = crate::scene::world_to_window(area, image, cam, cam_transform, top)?;
-                Some((t.translation().distance(cam_pos), p, m))
-            })
-            .collect();
+    if !cameras.is_empty() {
+        // Each camera labels the markers in its part of the view (side by side: both halves).
+        let mut shown: Vec<(f32, Vec2, &SensorMarker)> = Vec::new();
+        for v in cameras {
+            let cam_pos = v.transform.translation();
+            shown.extend(
+                sensors
+                    .markers
+                    .iter()
+                    .filter(|(_, _, visible)| visible.get())
+                    .filter_map(|(m, t, _)| {
+                        let top = t.translation() + Vec3::Y * t.scale().y * 0.6;
+                        let p = v.to_window(top)?;
+                        Some((t.translation().distance(cam_pos), p, m))
+                    }),
+            );
+        }
         shown.sort_by(|a, b| a.0.total_cmp(&b.0));
         let selected = sensors.selected.as_ref().and_then(|s| s.0.as_deref());
         let font = egui::FontId::proportional(12.0);
