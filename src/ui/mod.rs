@@ -229,13 +229,11 @@ pub(crate) struct SensorView<'w, 's> {
         ),
     >,
     camera: Query<'w, 's, (&'static Camera, &'static GlobalTransform), With<MainCamera>>,
-    compare: Query<
-        'w,
-        's,
-        (&'static Camera, &'static GlobalTransform),
-        (With<CompareCamera>, Without<MainCamera>),
-    >,
+    compare: Query<'w, 's, CameraParts, (With<CompareCamera>, Without<MainCamera>)>,
 }
+
+/// A camera and where it is.
+type CameraParts = (&'static Camera, &'static GlobalTransform);
 
 /// The state the UI shows.
 #[derive(bevy::ecs::system::SystemParam)]
