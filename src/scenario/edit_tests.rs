@@ -360,3 +360,105 @@ fn published_entities_read_back_to_the_same_scenario() {
         "FAR",
     );
 }
+
+#[test]
+fn a_dropped_gltf_model_stands_where_dropped_and_moves_turns_and_counts_floors() {
+    let path = crate::city::gltf::tests::den_haag();
+    let mut addition = Addition::read_dropped(&path).unwrap();
+    // This tile is in millimetres with Z up (glTF's own convention is metres, Y up).
+    if let Addition::Model(m) = &mut addition {
+        m.placement.units = crate::config::LengthUnit::Millimetre;
+        m.placement.up = crate::config::UpAxis::Z;
+    }
+    let g = georef();
+    let mut s = Scenario::new("model");
+    let id = s
+        .edit(
+            &Edit::AddFile {
+                addition,
+                at: Some([100.0, -50.0]),
+            },
+            &g,
+            3.2,
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(id, "model:DenHaag_01.gltf");
+    let anchor = |s: &Scenario| {
+        let Addition::Model(m) = &s.additions[0] else {
+            panic!("not a model")
+        };
+        let p = g
+            .lonlat_to_scene(
+                crate::georef::LonLat::new(m.placement.longitude, m.placement.latitude),
+                0.0,
+            )
+            .unwrap();
+        ([p[0], -p[2]], m.placement.heading, m.floors)
+    };
+    let (at, heading, _) = anchor(&s);
+    close(at[0], 100.0, 0.001, "anchor east");
+    close(at[1], -50.0, 0.001, "anchor north");
+    let e = placed(&s);
+    assert_eq!(e.applied.added.len(), 1, "{:?}", e.warnings);
+    close(
+        e.kpis.gfa_added_m2,
+        0.0,
+        1e-9,
+        "a model without floors adds no GFA",
+    );
+    let t = target_of(&s, &id);
+    s.edit(
+        &Edit::Move {
+            target: t.clone(),
+            by: [10.0, 5.0],
+        },
+        &g,
+        3.2,
+    )
+    .unwrap();
+    s.edit(
+        &Edit::Rotate {
+            target: t.clone(),
+            degrees: 200.0,
+        },
+        &g,
+        3.2,
+    )
+    .unwrap();
+    s.edit(
+        &Edit::SetFloors {
+            target: t.clone(),
+            floors: 3.0,
+        },
+        &g,
+        3.2,
+    )
+    .unwrap();
+    let (moved, turned, floors) = anchor(&s);
+    close(moved[0], 110.0, 0.001, "moved east");
+    close(moved[1], -45.0, 0.001, "moved north");
+    close(turned, heading - 160.0, 1e-9, "200° clockwise is 160° back");
+    assert_eq!(floors, Some(3.0));
+    let e = placed(&s);
+    let outline = e.applied.added[0].building.footprint.area();
+    close(
+        e.kpis.gfa_added_m2,
+        outline * 3.0,
+        0.01,
+        "3 floors of its outline",
+    );
+    assert!(
+        s.edit(
+            &Edit::SetHeight {
+                target: t.clone(),
+                height: 10.0
+            },
+            &g,
+            3.2
+        )
+        .is_err()
+    );
+    s.edit(&Edit::Delete { target: t }, &g, 3.2).unwrap();
+    assert!(s.additions.is_empty());
+}
