@@ -172,9 +172,20 @@ impl Footprint {
     /// ```
     pub fn centroid(&self) -> [f64; 2] {
         use geo::Centroid;
-        geo::MultiPolygon::new(self.polygons.clone())
-            .centroid()
-            .map_or_else(|| self.center(), |p| [p.x(), p.y()])
+        let (mut sum, mut x, mut y) = (0.0, 0.0, 0.0);
+        for p in &self.polygons {
+            let (a, Some(c)) = (p.unsigned_area(), p.centroid()) else {
+                continue;
+            };
+            sum += a;
+            x += a * c.x();
+            y += a * c.y();
+        }
+        if sum > 0.0 {
+            [x / sum, y / sum]
+        } else {
+            self.center()
+        }
     }
 
     /// Whether the point `[east, north]` lies inside the footprint (not in a hole).

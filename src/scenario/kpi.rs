@@ -99,13 +99,21 @@ struct InSite {
 }
 
 impl InSite {
-    fn add(&mut self, site: &Footprint, b: &Building, gfa: f64) {
-        if site.contains(b.footprint.centroid()) {
-            self.footprint += b.footprint.area();
-            self.gfa += gfa;
-            self.tallest = Some(self.tallest.map_or(b.height, |t: f64| t.max(b.height)));
-        }
+    fn add(&mut self, b: &Building, gfa: f64) {
+        self.footprint += b.footprint.area();
+        self.gfa += gfa;
+        self.tallest = Some(self.tallest.map_or(b.height, |t: f64| t.max(b.height)));
     }
+}
+
+/// Whether a building belongs to the site: its footprint centroid lies inside. A building
+/// whose bounding box misses the site's is out at once (its centroid lies in its box).
+fn in_site(site: &Footprint, b: &Building) -> bool {
+    let (s, f) = (site.bbox(), b.footprint.bbox());
+    if f[2] < s[0] || f[0] > s[2] || f[3] < s[1] || f[1] > s[3] {
+        return false;
+    }
+    site.contains(b.footprint.centroid())
 }
 
 impl Kpis {
@@ -154,14 +162,17 @@ impl Kpis {
             let area = site.area();
             let (mut before, mut after) = (InSite::default(), InSite::default());
             for (i, b) in baseline.buildings.iter().enumerate() {
+                if !in_site(site, b) {
+                    continue;
+                }
                 let g = gfa(b, storey_height);
-                before.add(site, b, g);
+                before.add(b, g);
                 if !applied.is_removed(i) {
-                    after.add(site, b, g);
+                    after.add(b, g);
                 }
             }
-            for p in &applied.added {
-                after.add(site, &p.building, placed_gfa(p, storey_height));
+            for p in applied.added.iter().filter(|p| in_site(site, &p.building)) {
+                after.add(&p.building, placed_gfa(p, storey_height));
             }
             kpis.site_area_m2 = Some(area);
             kpis.coverage_baseline = Some(before.footprint / area);
