@@ -5,6 +5,7 @@
 use super::snapping::{ground_at, snap};
 use crate::city::Building;
 use crate::geometry::pick::Ray;
+use crate::geometry::snap::Snap;
 use crate::scenario::{Edit, Target};
 use crate::scene::scenarios::{building, target};
 use crate::scene::{
@@ -53,6 +54,32 @@ fn ray_at(
     })
 }
 
+/// Where a corner drawn at window position `at` goes (snapped), if the view shows ground
+/// there.
+fn corner_at(
+    at: Vec2,
+    tool: &EditTool,
+    cameras: &Cameras,
+    scenarios: &Scenarios,
+    view: &ViewMapping,
+    state: &CityState,
+) -> Option<([f64; 2], Snap)> {
+    let model = state.model.as_ref()?;
+    let (cam, transform) = camera_at(cameras, scenarios, view, at);
+    let ground = ground_at(view, cam, transform, at)?;
+    let applied = scenarios.active_applied().map(AsRef::as_ref);
+    Some(snap(
+        view,
+        cam,
+        transform,
+        at,
+        ground,
+        &tool.corners,
+        model,
+        applied,
+    ))
+}
+
 /// Where the next corner would go under the mouse, while drawing.
 #[allow(clippy::too_many_arguments, reason = "a Bevy system")]
 pub(super) fn hover(
@@ -64,26 +91,11 @@ pub(super) fn hover(
     scenarios: Res<Scenarios>,
     mut redraw: MessageWriter<RequestRedraw>,
 ) {
-    let wanted = (|| {
-        if tool.tool != Tool::Draw {
-            return None;
-        }
-        let at = window.as_ref()?.cursor_position()?;
-        let model = state.model.as_ref()?;
-        let (cam, transform) = camera_at(&cameras, &scenarios, &view, at);
-        let ground = ground_at(&view, cam, transform, at)?;
-        let applied = scenarios.active_applied().map(AsRef::as_ref);
-        Some(snap(
-            &view,
-            cam,
-            transform,
-            at,
-            ground,
-            &tool.corners,
-            model,
-            applied,
-        ))
-    })();
+    let wanted = window
+        .as_ref()
+        .and_then(|w| w.cursor_position())
+        .filter(|_| tool.tool == Tool::Draw)
+        .and_then(|at| corner_at(at, &tool, &cameras, &scenarios, &view, &state));
     if tool.hover != wanted {
         tool.hover = wanted;
         redraw.write(RequestRedraw);
@@ -117,17 +129,9 @@ pub(super) fn clicks(
     match tool.tool {
         Tool::Select => {}
         Tool::Draw => {
-            let applied = scenarios.active_applied().map(AsRef::as_ref);
-            let (p, _) = snap(
-                &view,
-                cam,
-                transform,
-                at,
-                ground,
-                &tool.corners,
-                model,
-                applied,
-            );
+            let Some((p, _)) = corner_at(at, &tool, &cameras, &scenarios, &view, &state) else {
+                return;
+            };
             if tool.corners.len() >= 3 && tool.corners.first() == Some(&p) {
                 super::finish(&mut tool, &settings, &mut edit);
             } else if tool.corners.last() != Some(&p) {

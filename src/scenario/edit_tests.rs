@@ -313,7 +313,8 @@ fn published_entities_read_back_to_the_same_scenario() {
     let e = placed(&s);
     let id = publish::scenario_id(&s.name);
     assert_eq!(id, "urn:ngsi-ld:PlanningScenario:hand-case");
-    let p = publish::to_entities(&s, &e.applied, &model, &id).unwrap();
+    let p = publish::to_entities(&s, &e.applied, &model, &id, "r1").unwrap();
+    assert_eq!(publish::revision(&p.scenario), Some("r1"));
     assert_eq!(p.scenario.types, ["PlanningScenario"]);
     assert_eq!(p.buildings.len(), 2);
     for b in &p.buildings {

@@ -6,8 +6,9 @@
 //!   `name`, `description`, `location` (the site, a GeoProperty, so a geo-query finds the
 //!   scenarios of an area), `removalArea` (the `remove.inside` polygon), `removedBuildings`
 //!   (the ids of the baseline buildings it removes, the area's resolved against the city it
-//!   was published from), `restyledBuildings` (`[{ids, color}]`) and `addedBuildings` (the
-//!   ids of its buildings). No Smart Data Model describes a planning proposal; the entity only
+//!   was published from), `restyledBuildings` (`[{ids, color}]`), `addedBuildings` (the
+//!   ids of its buildings) and `revision` (a random token per publication, so that a viewer
+//!   tells its own publication coming back from another viewer's). No Smart Data Model describes a planning proposal; the entity only
 //!   *names* baseline buildings, it never changes them.
 //! - **Its added buildings as `ProposedBuilding` entities**
 //!   (`urn:ngsi-ld:ProposedBuilding:<scenario>:<building>`), with the attributes of the Smart
@@ -76,12 +77,15 @@ pub fn slug(name: &str) -> String {
     }
 }
 
-/// The entities of `scenario`, placed against `baseline` as `applied`, published as `id`.
+/// The entities of `scenario`, placed against `baseline` as `applied`, published as `id`;
+/// `revision` (any token unique to this publication) tells a viewer its own publication from
+/// another's when the broker notifies it.
 pub fn to_entities(
     scenario: &Scenario,
     applied: &Applied,
     baseline: &CityModel,
     id: &str,
+    revision: &str,
 ) -> Result<Published, String> {
     let georef = Georef::new(baseline.origin, Some(&baseline.crs)).map_err(|e| e.to_string())?;
     let key = id.rsplit(':').next().unwrap_or("scenario").to_owned();
@@ -119,6 +123,7 @@ pub fn to_entities(
             .insert(name.to_owned(), vec![Attribute::property(value)]);
     };
     prop("name", json!(scenario.name));
+    prop("revision", json!(revision));
     if !scenario.description.is_empty() {
         prop("description", json!(scenario.description));
     }
@@ -215,6 +220,11 @@ fn block(p: &super::Placed, georef: &Georef) -> Result<Entity, String> {
         _ => {}
     }
     Ok(e)
+}
+
+/// The revision a published scenario entity carries ([`to_entities`]).
+pub fn revision(scenario: &Entity) -> Option<&str> {
+    scenario.attribute("revision").and_then(Attribute::as_str)
 }
 
 /// A scenario from its published entities: `scenario` and the `ProposedBuilding`s among

@@ -261,9 +261,18 @@ pub(super) fn dispatch(
                 .published
                 .clone()
                 .unwrap_or_else(|| publish::scenario_id(&current.name));
-            // Its own notifications must not come back as another viewer's scenario.
+            // Its own notifications must not come back as another viewer's change.
             entry.published = Some(id.clone());
-            publish_job(index, id, current, applied, model, client, tx)
+            let revision = crate::ngsi_ld::new_id("revision")
+                .rsplit(':')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            entry.own_revisions.push(revision.clone());
+            if entry.own_revisions.len() > 16 {
+                entry.own_revisions.remove(0);
+            }
+            publish_job(index, (id, revision), current, applied, model, client, tx)
         }
     };
     work.in_flight = true;
@@ -291,7 +300,7 @@ fn state_job(
 
 fn publish_job(
     index: usize,
-    id: String,
+    (id, revision): (String, String),
     s: Arc<Scenario>,
     applied: Arc<scenario::Applied>,
     model: Arc<CityModel>,
@@ -300,7 +309,7 @@ fn publish_job(
 ) -> Box<dyn FnOnce() + Send> {
     Box::new(move || {
         let result = (|| {
-            let published = publish::to_entities(&s, &applied, &model, &id)?;
+            let published = publish::to_entities(&s, &applied, &model, &id, &revision)?;
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .thread_name("citytwin-publish")

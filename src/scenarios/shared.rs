@@ -1,6 +1,7 @@
 //! Scenarios shared through the broker: the live feed passes on the `PlanningScenario` and
 //! `ProposedBuilding` entities it sees ([`BrokerEntity`]); a scenario published by another
-//! viewer joins the list, and follows that viewer's changes. A scenario is taken in once every
+//! viewer joins the list, and follows that viewer's changes (as one this viewer published
+//! follows the changes others publish to it). A scenario is taken in once every
 //! building it lists has arrived (or two seconds after its last change, with those there), so a
 //! publication is never shown half written.
 
@@ -109,14 +110,22 @@ pub(super) fn take_in(
                 continue;
             }
         };
+        let revision = publish::revision(e).map(str::to_owned);
         match scenarios
             .list
             .iter()
             .position(|x| x.published.as_deref() == Some(id.as_str()))
         {
             // This viewer's own publication, coming back.
-            Some(i) if !scenarios.list[i].from_broker => {}
+            Some(i)
+                if revision
+                    .as_ref()
+                    .is_some_and(|r| scenarios.list[i].own_revisions.contains(r)) => {}
+            // Another viewer's change, to a scenario this viewer published or follows.
             Some(i) => {
+                let mut s = s;
+                // A scenario read from a file keeps its file (Save writes there).
+                s.file.clone_from(&scenarios.list[i].scenario.file);
                 if *scenarios.list[i].scenario != s {
                     info!("published scenario {id} changed in the broker");
                     work.queue.push_back(Request::Replace(i, Box::new(s)));

@@ -41,6 +41,9 @@ pub struct ScenarioEntry {
     pub published: Option<String>,
     /// It came from the broker (published by another viewer), not from a file.
     pub from_broker: bool,
+    /// The revisions this viewer published it as (the last few), to tell its own
+    /// publications coming back from another viewer's changes.
+    pub own_revisions: Vec<String>,
 }
 
 impl ScenarioEntry {
@@ -55,6 +58,7 @@ impl ScenarioEntry {
             unsaved: false,
             published: None,
             from_broker: false,
+            own_revisions: Vec::new(),
         }
     }
 }

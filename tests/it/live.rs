@@ -721,7 +721,7 @@ fn in_delft(
 }
 
 /// A headless viewer of the broker at `url`, live by HTTP notifications.
-fn headless_viewer(url: &str) -> bevy::app::App {
+pub(crate) fn headless_viewer(url: &str) -> bevy::app::App {
     let config = Config::from_layers(vec![
         citytwin::config::ConfigOverlay::parse(
             "test",

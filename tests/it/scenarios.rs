@@ -151,6 +151,22 @@ fn settled(app: &mut App) -> bool {
     !s.working && !s.busy && s.active_entry().is_some_and(|e| e.applied.is_some())
 }
 
+/// Runs frames until no edit is under way and the active scenario, placed, is as `want` says.
+fn run_until_placed(
+    app: &mut App,
+    what: &str,
+    want: impl Fn(&citytwin::scenario::Applied) -> bool,
+) {
+    run_until(app, what, |app| {
+        settled(app)
+            && app
+                .world()
+                .resource::<Scenarios>()
+                .active_applied()
+                .is_some_and(|a| want(a))
+    });
+}
+
 /// Straight down onto a point (scene metres), on the scenario side.
 fn pick_scenario_side(app: &App, at: [f64; 2]) -> Option<usize> {
     let model = app.world().resource::<CityState>().model.clone().unwrap();
@@ -181,13 +197,8 @@ fn edits_remove_and_add_buildings_and_undo_restores_them() {
     assert_eq!(pick_scenario_side_baseline(&model, centre), Some(gone));
     app.world_mut()
         .write_message(EditScenario(Edit::RemoveBaseline { id: id.clone() }));
-    run_until(&mut app, "the removal placed and drawn", |app| {
-        settled(app)
-            && app
-                .world()
-                .resource::<Scenarios>()
-                .active_applied()
-                .is_some_and(|a| a.is_removed(gone))
+    run_until_placed(&mut app, "the removal placed and drawn", |a| {
+        a.is_removed(gone)
     });
     run_until(&mut app, "its tile on the baseline side only", |app| {
         tiles(app, gone).1[0].2 == Some(RenderLayers::layer(BASELINE_ONLY))
@@ -208,13 +219,8 @@ fn edits_remove_and_add_buildings_and_undo_restores_them() {
             height: 19.2,
             floors: Some(6.0),
         }));
-    run_until(&mut app, "the drawn building placed", |app| {
-        settled(app)
-            && app
-                .world()
-                .resource::<Scenarios>()
-                .active_applied()
-                .is_some_and(|a| a.added.len() == 1)
+    run_until_placed(&mut app, "the drawn building placed", |a| {
+        a.added.len() == 1
     });
     run_until(&mut app, "its tile", |app| {
         tiles(app, gone).0.iter().any(|(_, m, _)| m == &vec![0])
@@ -234,41 +240,20 @@ fn edits_remove_and_add_buildings_and_undo_restores_them() {
 
     // Undo: the drawn building goes; undo again: the removed one is back.
     app.world_mut().write_message(UndoEdit);
-    run_until(&mut app, "the drawing undone", |app| {
-        settled(app)
-            && app
-                .world()
-                .resource::<Scenarios>()
-                .active_applied()
-                .is_some_and(|a| a.added.is_empty())
-    });
+    run_until_placed(&mut app, "the drawing undone", |a| a.added.is_empty());
     run_until(&mut app, "its tile gone", |app| {
         tiles(app, gone).0.iter().all(|(_, m, _)| m != &vec![0])
     });
     assert_eq!(pick_scenario_side(&app, [x + 15.0, y + 10.0]), None);
     app.world_mut().write_message(UndoEdit);
-    run_until(&mut app, "the removal undone", |app| {
-        settled(app)
-            && app
-                .world()
-                .resource::<Scenarios>()
-                .active_applied()
-                .is_some_and(|a| a.removed.is_empty())
-    });
+    run_until_placed(&mut app, "the removal undone", |a| a.removed.is_empty());
     run_until(&mut app, "its tile shared again", |app| {
         tiles(app, gone).1[0].2.is_none()
     });
     assert_eq!(pick_scenario_side(&app, centre), Some(gone));
     // Redo removes it again.
     app.world_mut().write_message(RedoEdit);
-    run_until(&mut app, "the removal redone", |app| {
-        settled(app)
-            && app
-                .world()
-                .resource::<Scenarios>()
-                .active_applied()
-                .is_some_and(|a| a.is_removed(gone))
-    });
+    run_until_placed(&mut app, "the removal redone", |a| a.is_removed(gone));
 }
 
 /// Straight down onto a point (scene metres), in the baseline.
@@ -281,7 +266,8 @@ fn pick_scenario_side_baseline(model: &citytwin::city::CityModel, at: [f64; 2]) 
 
 /// Two viewers of one broker: the first draws a building, removes one and publishes; the
 /// second lists the scenario with the same buildings, and follows when the first moves its
-/// building and publishes again. The baseline's `type=Building` query is the same after.
+/// building and publishes again; the second moves it too and publishes, and the first
+/// follows. The baseline's `type=Building` query is the same after.
 #[test]
 fn a_published_scenario_reaches_a_second_viewer_and_leaves_the_baseline_alone() {
     use citytwin::ngsi_ld::client::{Client, ClientConfig};
@@ -322,19 +308,7 @@ fn a_published_scenario_reaches_a_second_viewer_and_leaves_the_baseline_alone() 
     let baseline_before = ids_of("Building");
     assert!(baseline_before.len() > 100);
 
-    let viewer = |url: &str| {
-        let config = Config::from_layers(vec![
-            citytwin::config::ConfigOverlay::parse(
-                "test",
-                &format!(
-                    "[data]\nsource = \"broker\"\n[broker]\nurl = \"{url}\"\n[live]\nmode = \"http\"\n"
-                ),
-            )
-            .unwrap(),
-        ])
-        .unwrap();
-        citytwin::app::headless(config)
-    };
+    let viewer = crate::live::headless_viewer;
     let mut a = viewer(&broker.url);
     let mut b = viewer(&broker.url);
     for app in [&mut a, &mut b] {
@@ -356,13 +330,8 @@ fn a_published_scenario_reaches_a_second_viewer_and_leaves_the_baseline_alone() 
         .write_message(EditScenario(Edit::RemoveBaseline {
             id: removed.clone(),
         }));
-    run_until(&mut a, "the first viewer's edits", |app| {
-        settled(app)
-            && app
-                .world()
-                .resource::<Scenarios>()
-                .active_applied()
-                .is_some_and(|x| x.added.len() == 1 && x.removed.len() == 1)
+    run_until_placed(&mut a, "the first viewer's edits", |x| {
+        x.added.len() == 1 && x.removed.len() == 1
     });
     let published = |app: &mut App| {
         app.world_mut().write_message(PublishScenario);
@@ -426,6 +395,35 @@ fn a_published_scenario_reaches_a_second_viewer_and_leaves_the_baseline_alone() 
         "one scenario, followed, not a copy per publication"
     );
 
+    // The second moves it 50 m north and publishes: the first, which published it, follows.
+    let (i, _) = shared(&b).unwrap();
+    b.world_mut()
+        .write_message(citytwin::scene::ActivateScenario(Some(i)));
+    run_until_placed(&mut b, "the shared scenario active", |_| true);
+    let target = {
+        let s = b.world().resource::<Scenarios>();
+        citytwin::scene::scenarios::target(&model, s, model.buildings.len()).unwrap()
+    };
+    b.world_mut().write_message(EditScenario(Edit::Move {
+        target,
+        by: [0.0, 50.0],
+    }));
+    run_until(&mut b, "the second viewer's move", |app| {
+        settled(app)
+            && app
+                .world()
+                .resource::<Scenarios>()
+                .active_entry()
+                .is_some_and(|e| e.history.next_undo() == Some("move"))
+    });
+    published(&mut b);
+    run_until_placed(&mut a, "the second viewer's move in the first", |s| {
+        s.added
+            .first()
+            .is_some_and(|p| (p.building.footprint.centroid()[1] - (y + 62.5)).abs() < 0.01)
+    });
+    assert_eq!(a.world().resource::<Scenarios>().list.len(), 1);
+
     // The baseline is untouched: the same buildings answer `type=Building`.
     assert_eq!(ids_of("Building"), baseline_before);
     assert_eq!(ids_of("ProposedBuilding").len(), 1);
@@ -461,14 +459,7 @@ fn a_dropped_file_joins_a_new_scenario() {
         window: Entity::PLACEHOLDER,
         path_buf: file,
     });
-    run_until(&mut app, "the dropped file placed", |app| {
-        settled(app)
-            && app
-                .world()
-                .resource::<Scenarios>()
-                .active_applied()
-                .is_some_and(|a| a.added.len() == 1)
-    });
+    run_until_placed(&mut app, "the dropped file placed", |a| a.added.len() == 1);
     let s = app.world().resource::<Scenarios>();
     let entry = s.active_entry().unwrap();
     assert_eq!(entry.scenario.name, "New scenario");
