@@ -15,6 +15,7 @@ use super::{batch, discovery, subscriptions, temporal};
 use crate::ngsi_ld::ParsedPayload;
 use crate::ngsi_ld::problem::ProblemKind;
 use axum::Router;
+use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
@@ -245,13 +246,20 @@ impl Broker {
             .with_state(self.shared.clone())
     }
 
+    /// The routes, with a trailing slash taken off every path first: the specification writes
+    /// the resource URIs with it (clause 6.4.2: `/ngsi-ld/v1/entities/`), clients send it, and
+    /// Orion-LD, Scorpio and Stellio accept both.
+    pub fn app(&self) -> App {
+        tower::ServiceExt::map_request(self.router(), trim_trailing_slash as fn(Request) -> Request)
+    }
+
     /// Serves on a new thread with its own runtime; returns once it listens.
     pub fn spawn(self) -> std::io::Result<BrokerHandle> {
         let std_listener = std::net::TcpListener::bind(self.shared.config.bind)?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let router = self.router();
+        let app = self.app();
         let notifier = self.notifier();
         let thread = std::thread::Builder::new()
             .name("citytwin-broker".to_owned())
@@ -279,9 +287,10 @@ impl Broker {
                             return;
                         }
                     };
-                    let serve = axum::serve(listener, router).with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    });
+                    let serve = axum::serve(listener, axum::ServiceExt::into_make_service(app))
+                        .with_graceful_shutdown(async {
+                            let _ = rx.await;
+                        });
                     if let Err(e) = serve.await {
                         tracing::error!("broker: {e}");
                     }
@@ -299,7 +308,7 @@ impl Broker {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
-        let router = self.router();
+        let app = self.app();
         let notifier = self.notifier();
         let bind = self.shared.config.bind;
         runtime.block_on(async move {
@@ -307,13 +316,37 @@ impl Broker {
                 tokio::spawn(n);
             }
             let listener = tokio::net::TcpListener::bind(bind).await?;
-            axum::serve(listener, router)
+            axum::serve(listener, axum::ServiceExt::into_make_service(app))
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;
                 })
                 .await
         })
     }
+}
+
+/// The broker as one HTTP service: [`Broker::router`] behind [`trim_trailing_slash`].
+pub type App = tower::util::MapRequest<Router, fn(Request) -> Request>;
+
+/// `/ngsi-ld/v1/entities/?type=T` → `/ngsi-ld/v1/entities?type=T` (the query kept).
+fn trim_trailing_slash(mut req: Request) -> Request {
+    let path = req.uri().path();
+    if path.len() > 1 && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
+        let rewritten = match req.uri().query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed.to_owned(),
+        };
+        let mut parts = req.uri().clone().into_parts();
+        if let Ok(pq) = rewritten.parse() {
+            parts.path_and_query = Some(pq);
+            if let Ok(uri) = axum::http::Uri::from_parts(parts) {
+                *req.uri_mut() = uri;
+            }
+        }
+    }
+    req
 }
 
 async fn version() -> Response {

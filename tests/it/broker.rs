@@ -903,3 +903,46 @@ fn queries_select_what_they_say() {
     );
     assert_eq!(rt.block_on(c.count(&things())).unwrap(), Some(3));
 }
+
+/// The resource URIs with a trailing slash, as the specification writes them (clause 6.4.2)
+/// and clients send them, answer as without it; the query string is kept.
+#[test]
+fn paths_with_a_trailing_slash_answer_as_without() {
+    let b = start(&["--db", ":memory:"], free_port());
+    let rt = runtime();
+    let http = http();
+    let send = |r: reqwest::RequestBuilder| rt.block_on(r.send()).unwrap();
+    let api = format!("{}/ngsi-ld/v1", b.url);
+    let r = send(
+        http.post(format!("{api}/entityOperations/upsert/"))
+            .header("Content-Type", "application/json")
+            .body(r#"[{"id":"urn:ngsi-ld:T:1","type":"T","p":{"type":"Property","value":1}}]"#),
+    );
+    assert!(r.status().is_success(), "{}", r.status());
+    let r = send(
+        http.post(format!("{api}/entities/"))
+            .header("Content-Type", "application/json")
+            .body(r#"{"id":"urn:ngsi-ld:T:2","type":"T"}"#),
+    );
+    assert_eq!(r.status(), 201);
+    for path in ["entities/?type=T", "entities?type=T"] {
+        let r = send(http.get(format!("{api}/{path}")));
+        assert_eq!(r.status(), 200, "{path}");
+        let v: serde_json::Value = rt.block_on(r.json()).unwrap();
+        assert_eq!(v.as_array().map(Vec::len), Some(2), "{path}: {v}");
+    }
+    let r = send(http.get(format!("{api}/entities/urn:ngsi-ld:T:1/")));
+    assert_eq!(r.status(), 200);
+    let r = send(
+        http.post(format!("{api}/entities/urn:ngsi-ld:T:1/attrs/"))
+            .header("Content-Type", "application/json")
+            .body(r#"{"q":{"type":"Property","value":2}}"#),
+    );
+    assert_eq!(r.status(), 204);
+    for path in ["types/", "subscriptions/", "temporal/entities/?type=T"] {
+        let r = send(http.get(format!("{api}/{path}")));
+        assert_eq!(r.status(), 200, "{path}");
+    }
+    let r = send(http.get(format!("{api}/nothing/")));
+    assert_eq!(r.status(), 404);
+}

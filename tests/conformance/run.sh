@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# make conformance: the ETSI NGSI-LD API conformance suite against an empty `citytwin broker`.
+#
+#   tests/conformance/run.sh CITYTWIN_BIN SHARED_DIR [OUTDIR]
+#
+# Creates the suite's venv from PyPI when missing, starts `citytwin broker` empty on a free
+# port (restarted empty before each group), runs SHARED_DIR/conformance/run-etsi.sh on the
+# groups `now` and `later`, prints the summary, and fails when a test listed in
+# tests/conformance/expected-pass.txt did not pass (so what passes stays passing).
+# `ETSI_UPDATE_EXPECTED=1` writes the tests that passed into expected-pass.txt instead.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+BIN="$(realpath "${1:?the citytwin binary}")"
+SHARED="$(realpath "${2:?the shared folder (with conformance/)}")"
+OUT="${3:-${TMPDIR:-/tmp}/citytwin-conformance-$(date +%Y%m%d-%H%M%S)}"
+RUNNER="$SHARED/conformance/run-etsi.sh"
+SUITE="$SHARED/conformance/ngsi-ld-test-suite"
+VENV="${ETSI_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/ngsi-ld-test-suite-venv}"
+[ -x "$RUNNER" ] || { echo "no suite runner at $RUNNER (set SHARED=…)" >&2; exit 2; }
+
+if ! "$VENV/bin/python" -c 'import robot, RequestsLibrary, JSONLibrary, HttpCtrl, deepdiff, requests' 2>/dev/null; then
+  echo "conformance: creating the suite's Python environment in $VENV (PyPI)" >&2
+  python3 -m venv "$VENV"
+  sed 's#^-e ./libraries/robotframework-httpctrl#robotframework-httpctrl==0.3.3#' \
+    "$SUITE/requirements.txt" > "$OUT.requirements.txt"
+  "$VENV/bin/pip" install -q -r "$OUT.requirements.txt"
+  rm -f "$OUT.requirements.txt"
+fi
+
+PORT="${CONFORMANCE_PORT:-$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}"
+mkdir -p "$OUT"
+PIDFILE="$OUT/broker.pid"
+# The broker's start/restart, as run-etsi's ETSI_RESET_CMD runs it before each group.
+cat > "$OUT/broker.sh" <<SH
+#!/usr/bin/env bash
+if [ -f "$PIDFILE" ]; then kill "\$(cat "$PIDFILE")" 2>/dev/null; sleep 0.5; fi
+[ "\${1:-start}" = stop ] && exit 0
+"$BIN" broker --bind 127.0.0.1:$PORT --db :memory: >> "$OUT/broker.log" 2>&1 &
+echo \$! > "$PIDFILE"
+for i in \$(seq 1 100); do
+  (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && exit 0
+  sleep 0.1
+done
+echo "the broker did not start listening on $PORT" >&2; exit 1
+SH
+chmod +x "$OUT/broker.sh"
+trap '"$OUT/broker.sh" stop' EXIT
+"$OUT/broker.sh" start
+
+ETSI_VENV="$VENV" ETSI_RESET_CMD="$OUT/broker.sh" \
+  "$RUNNER" "http://127.0.0.1:$PORT/ngsi-ld/v1" "$OUT" now later
+cat "$OUT/summary.md" | sed -n '1,60p'
+"$VENV/bin/python" "$HERE/check.py" "$OUT/summary.json" "$HERE/expected-pass.txt"
