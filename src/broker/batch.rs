@@ -9,6 +9,7 @@ use super::request::{
 };
 use super::server::Shared;
 use crate::ngsi_ld::Entity;
+use crate::ngsi_ld::jsonld::Context;
 use crate::ngsi_ld::problem::{ProblemDetails, ProblemKind};
 use axum::extract::{Path as UrlPath, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -21,11 +22,11 @@ pub(super) async fn batch(
     UrlPath(op): UrlPath<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
-    TenantJson { tenant, body }: TenantJson,
+    TenantJson { tenant, body, ld }: TenantJson,
 ) -> Response {
     let params = params(raw);
     if op == "query" {
-        return batch_query(&shared, &headers, &tenant, &params, &body)
+        return batch_query(&shared, &headers, &tenant, &params, (&body, &ld))
             .await
             .unwrap_or_else(|r| r);
     }
@@ -55,7 +56,7 @@ pub(super) async fn batch(
             }
             continue;
         }
-        match entity_from(item) {
+        match entity_from(item, &ld) {
             Ok(e) => decoded.push(Item::Entity(e)),
             Err(reason) => {
                 let id = item
@@ -180,7 +181,7 @@ async fn batch_query(
     headers: &HeaderMap,
     tenant: &str,
     params: &[(String, String)],
-    body: &Value,
+    (body, ld): (&Value, &Context),
 ) -> Answer {
     let mut p: Vec<(String, String)> = params.to_vec();
     if let Some(Value::Array(selectors)) = body.get("entities") {
@@ -225,5 +226,5 @@ async fn batch_query(
             p.push(("coordinates".into(), c.to_string()));
         }
     }
-    run_query(shared, headers, tenant, &p).await
+    run_query(shared, headers, tenant, &p, ld).await
 }

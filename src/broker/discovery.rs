@@ -1,5 +1,6 @@
 //! Discovery in the local broker: `/types` and `/attributes`, with details.
 
+use super::context::Ld;
 use super::request::{Tenant, existing_store, internal, lock, param, params, problem};
 use super::server::Shared;
 use super::store::{Store, StoreError};
@@ -11,6 +12,7 @@ use serde_json::json;
 pub(super) async fn types(
     State(shared): State<Shared>,
     Tenant(tenant): Tenant,
+    Ld(ld): Ld,
     RawQuery(raw): RawQuery,
 ) -> Response {
     let details = param(&params(raw), "details") == Some("true");
@@ -27,14 +29,14 @@ pub(super) async fn types(
             infos
                 .iter()
                 .map(
-                    |t| json!({"id": t.name, "type": "EntityType", "typeName": t.name,
-            "attributeNames": t.attributes.keys().collect::<Vec<_>>()})
+                    |t| json!({"id": t.name, "type": "EntityType", "typeName": ld.compact(&t.name),
+            "attributeNames": t.attributes.keys().map(|a| ld.compact(a)).collect::<Vec<_>>()})
                 )
                 .collect::<Vec<_>>()
         )
     } else {
         json!({"id": "urn:ngsi-ld:EntityTypeList:citytwin", "type": "EntityTypeList",
-               "typeList": infos.iter().map(|t| t.name.as_str()).collect::<Vec<_>>()})
+               "typeList": infos.iter().map(|t| ld.compact(&t.name)).collect::<Vec<_>>()})
     };
     axum::Json(body).into_response()
 }
@@ -42,21 +44,22 @@ pub(super) async fn types(
 pub(super) async fn type_info(
     State(shared): State<Shared>,
     Tenant(tenant): Tenant,
+    Ld(ld): Ld,
     UrlPath(name): UrlPath<String>,
 ) -> Response {
     let store = match lock(&shared) {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let short = crate::ngsi_ld::short_name(&name).to_owned();
-    match store.types(&tenant).map(|ts| ts.into_iter().find(|t| t.name == short)) {
+    let full = ld.expand(&name);
+    match store.types(&tenant).map(|ts| ts.into_iter().find(|t| t.name == full)) {
         Ok(Some(t)) => axum::Json(json!({
-            "id": t.name, "type": "EntityTypeInfo", "typeName": t.name, "entityCount": t.count,
+            "id": t.name, "type": "EntityTypeInfo", "typeName": ld.compact(&t.name), "entityCount": t.count,
             "attributeDetails": t.attributes.iter().map(|(a, kinds)| json!({
-                "id": a, "type": "Attribute", "attributeName": a, "attributeTypes": kinds})).collect::<Vec<_>>()
+                "id": a, "type": "Attribute", "attributeName": ld.compact(a), "attributeTypes": kinds})).collect::<Vec<_>>()
         }))
         .into_response(),
-        Ok(None) => problem(ProblemKind::ResourceNotFound, format!("no entities of type {short}")),
+        Ok(None) => problem(ProblemKind::ResourceNotFound, format!("no entities of type {name}")),
         Err(e) => internal(e),
     }
 }
@@ -89,6 +92,7 @@ fn attribute_table(
 pub(super) async fn attributes(
     State(shared): State<Shared>,
     Tenant(tenant): Tenant,
+    Ld(ld): Ld,
     RawQuery(raw): RawQuery,
 ) -> Response {
     let details = param(&params(raw), "details") == Some("true");
@@ -101,11 +105,12 @@ pub(super) async fn attributes(
         Err(e) => return internal(e),
     };
     let body = if details {
-        json!(table.iter().map(|(a, (count, kinds, types))| json!({"id": a, "type": "Attribute", "attributeName": a,
-            "attributeCount": count, "attributeTypes": kinds, "typeNames": types})).collect::<Vec<_>>())
+        json!(table.iter().map(|(a, (count, kinds, types))| json!({"id": a, "type": "Attribute", "attributeName": ld.compact(a),
+            "attributeCount": count, "attributeTypes": kinds,
+            "typeNames": types.iter().map(|t| ld.compact(t)).collect::<Vec<_>>()})).collect::<Vec<_>>())
     } else {
         json!({"id": "urn:ngsi-ld:AttributeList:citytwin", "type": "AttributeList",
-               "attributeList": table.keys().collect::<Vec<_>>()})
+               "attributeList": table.keys().map(|a| ld.compact(a)).collect::<Vec<_>>()})
     };
     axum::Json(body).into_response()
 }
@@ -113,22 +118,24 @@ pub(super) async fn attributes(
 pub(super) async fn attribute_info(
     State(shared): State<Shared>,
     Tenant(tenant): Tenant,
+    Ld(ld): Ld,
     UrlPath(name): UrlPath<String>,
 ) -> Response {
     let store = match lock(&shared) {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let short = crate::ngsi_ld::short_name(&name).to_owned();
-    match attribute_table(&store, &tenant).map(|t| t.get(&short).cloned()) {
+    let full = ld.expand(&name);
+    match attribute_table(&store, &tenant).map(|t| t.get(&full).cloned()) {
         Ok(Some((count, kinds, types))) => axum::Json(
-            json!({"id": short, "type": "Attribute", "attributeName": short,
-            "attributeCount": count, "attributeTypes": kinds, "typeNames": types}),
+            json!({"id": full, "type": "Attribute", "attributeName": ld.compact(&full),
+            "attributeCount": count, "attributeTypes": kinds,
+            "typeNames": types.iter().map(|t| ld.compact(t)).collect::<Vec<_>>()}),
         )
         .into_response(),
         Ok(None) => problem(
             ProblemKind::ResourceNotFound,
-            format!("no attribute {short}"),
+            format!("no attribute {name}"),
         ),
         Err(e) => internal(e),
     }

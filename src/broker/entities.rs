@@ -16,7 +16,10 @@ use crate::ngsi_ld::geo_query::geometry_from_geojson;
 use crate::ngsi_ld::problem::ProblemKind;
 use crate::ngsi_ld::render::{Format, render, to_feature_collection};
 use crate::ngsi_ld::request::EntityQuery;
-use crate::ngsi_ld::{AttributeKind, Entity, Representation, parse_entity};
+use super::context::Ld;
+use crate::ngsi_ld::jsonld::Context;
+use crate::ngsi_ld::{AttributeKind, Entity, Representation, Terms, parse_entity_with};
+use std::sync::Arc;
 use axum::extract::{Path as UrlPath, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -25,10 +28,25 @@ use serde_json::{Value, json};
 pub(super) async fn query_entities(
     State(shared): State<Shared>,
     Tenant(tenant): Tenant,
+    Ld(ld): Ld,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Answer {
-    run_query(&shared, &headers, &tenant, &params(raw)).await
+    run_query(&shared, &headers, &tenant, &params(raw), &ld).await
+}
+
+/// A query's names expanded with the request's @context: types, `attrs` and the
+/// geo-property (the `q` expression's are expanded when it is parsed).
+pub(super) fn expand_query(q: &mut EntityQuery, ld: &Context) {
+    for t in &mut q.types {
+        *t = ld.expand(t);
+    }
+    for a in &mut q.attrs {
+        *a = ld.expand(a);
+    }
+    if let Some(g) = &mut q.geo {
+        g.property = ld.expand(&g.property);
+    }
 }
 
 /// The page size of a query, after checking that it is narrowed (`what` names it in the
@@ -59,16 +77,20 @@ pub(super) async fn run_query(
     headers: &HeaderMap,
     tenant: &str,
     params: &[(String, String)],
+    ld: &Context,
 ) -> Answer {
-    let q = EntityQuery::from_params(params).map_err(|e| bad(e.to_string()))?;
+    let mut q = EntityQuery::from_params(params).map_err(|e| bad(e.to_string()))?;
     let limit = page_limit(shared, &q, "query")?;
     if limit == 0 && !q.count {
         return Err(bad("limit=0 is only allowed with count=true"));
     }
+    expand_query(&mut q, ld);
     let store = existing_store(shared, tenant)?;
-    let page = store.query(tenant, &q, limit).map_err(internal)?;
+    let page = store
+        .query_names(tenant, &q, limit, &|n| ld.expand(n))
+        .map_err(internal)?;
     drop(store);
-    let mut r = entities_response(headers, params, &page.entities, false);
+    let mut r = entities_response(headers, params, &page.entities, false, ld);
     if q.count {
         r.headers_mut()
             .insert("NGSILD-Results-Count", HeaderValue::from(page.total));
@@ -78,9 +100,9 @@ pub(super) async fn run_query(
 
 pub(super) async fn create_entity(
     State(shared): State<Shared>,
-    TenantJson { tenant, body }: TenantJson,
+    TenantJson { tenant, body, ld }: TenantJson,
 ) -> Answer {
-    let e = entity_from(&body).map_err(bad)?;
+    let e = entity_from(&body, &ld).map_err(bad)?;
     let mut store = lock(&shared)?;
     let now = now_rfc3339();
     let created = store
@@ -105,6 +127,7 @@ pub(super) async fn create_entity(
 pub(super) async fn get_entity(
     State(shared): State<Shared>,
     Tenant(tenant): Tenant,
+    Ld(ld): Ld,
     headers: HeaderMap,
     UrlPath(id): UrlPath<String>,
     RawQuery(raw): RawQuery,
@@ -117,10 +140,10 @@ pub(super) async fn get_entity(
         .ok_or_else(|| no_entity(&id))?;
     drop(store);
     if let Some(attrs) = param(&params, "attrs").or_else(|| param(&params, "pick")) {
-        let keep: Vec<&str> = attrs.split(',').map(str::trim).collect();
-        e.attributes.retain(|k, _| keep.contains(&k.as_str()));
+        let keep: Vec<String> = attrs.split(',').map(|a| ld.expand(a.trim())).collect();
+        e.attributes.retain(|k, _| keep.contains(k));
     }
-    Ok(entities_response(&headers, &params, &[e], true))
+    Ok(entities_response(&headers, &params, &[e], true, &ld))
 }
 
 pub(super) async fn delete_entity(
@@ -170,9 +193,9 @@ pub(super) fn combine(target: &mut Entity, fragment: Entity, how: Combine) -> Ve
             Combine::UpdateExisting => not_applied.push(name),
         }
     }
-    if fragment.types.iter().any(|t| t != "_fragment") {
+    if fragment.types.iter().any(|t| t != FRAGMENT) {
         for t in fragment.types {
-            if t != "_fragment" && !target.types.contains(&t) {
+            if t != FRAGMENT && !target.types.contains(&t) {
                 target.types.push(t);
             }
         }
@@ -183,13 +206,12 @@ pub(super) fn combine(target: &mut Entity, fragment: Entity, how: Combine) -> Ve
 /// Read-modify-write of one entity with a fragment body.
 async fn modify(
     shared: Shared,
-    tenant: String,
-    body: Value,
+    (tenant, body, ld): (String, Value, Arc<Context>),
     id: String,
     how: Combine,
     report_missing: bool,
 ) -> Answer {
-    let frag = fragment(&body, &id).map_err(bad)?;
+    let frag = fragment(&body, &id, &ld).map_err(bad)?;
     let mut store = existing_store(&shared, &tenant)?;
     let now = now_rfc3339();
     let not_applied = store
@@ -208,7 +230,7 @@ async fn modify(
             StatusCode::MULTI_STATUS,
             axum::Json(json!({
                 "updated": [],
-                "notUpdated": not_applied.iter().map(|a| json!({"attributeName": a, "reason": "the entity has no such attribute"})).collect::<Vec<_>>()
+                "notUpdated": not_applied.iter().map(|a| json!({"attributeName": ld.compact(a), "reason": "the entity has no such attribute"})).collect::<Vec<_>>()
             })),
         )
             .into_response());
@@ -219,42 +241,60 @@ async fn modify(
 pub(super) async fn merge_entity(
     State(shared): State<Shared>,
     UrlPath(id): UrlPath<String>,
-    TenantJson { tenant, body }: TenantJson,
+    TenantJson { tenant, body, ld }: TenantJson,
 ) -> Answer {
-    modify(shared, tenant, body, id, Combine::Merge, false).await
+    modify(shared, (tenant, body, ld), id, Combine::Merge, false).await
 }
 
 pub(super) async fn append_attrs(
     State(shared): State<Shared>,
     UrlPath(id): UrlPath<String>,
     RawQuery(raw): RawQuery,
-    TenantJson { tenant, body }: TenantJson,
+    TenantJson { tenant, body, ld }: TenantJson,
 ) -> Answer {
     let how = if has_option(&params(raw), "noOverwrite") {
         Combine::NoOverwrite
     } else {
         Combine::Merge
     };
-    modify(shared, tenant, body, id, how, how == Combine::NoOverwrite).await
+    modify(
+        shared,
+        (tenant, body, ld),
+        id,
+        how,
+        how == Combine::NoOverwrite,
+    )
+    .await
 }
 
 pub(super) async fn update_attrs(
     State(shared): State<Shared>,
     UrlPath(id): UrlPath<String>,
-    TenantJson { tenant, body }: TenantJson,
+    TenantJson { tenant, body, ld }: TenantJson,
 ) -> Answer {
-    modify(shared, tenant, body, id, Combine::UpdateExisting, true).await
+    modify(
+        shared,
+        (tenant, body, ld),
+        id,
+        Combine::UpdateExisting,
+        true,
+    )
+    .await
 }
 
 pub(super) async fn replace_entity(
     State(shared): State<Shared>,
     UrlPath(id): UrlPath<String>,
-    TenantJson { tenant, mut body }: TenantJson,
+    TenantJson {
+        tenant,
+        mut body,
+        ld,
+    }: TenantJson,
 ) -> Answer {
     if body.get("id").is_none() {
         body["id"] = json!(id);
     }
-    let e = match entity_from(&body) {
+    let e = match entity_from(&body, &ld) {
         Ok(e) if e.id == id => e,
         Ok(_) => return Err(bad("the body's id differs from the URL's")),
         Err(reason) => return Err(bad(reason)),
@@ -290,15 +330,15 @@ enum AttrChange {
 /// PATCH, PUT or DELETE of one attribute.
 async fn one_attr(
     shared: Shared,
-    tenant: String,
+    (tenant, ld): (String, Arc<Context>),
     id: String,
     attr: String,
     change: AttrChange,
 ) -> Answer {
-    let attr = crate::ngsi_ld::short_name(&attr).to_owned();
+    let attr = ld.expand(&attr);
     let new = match &change {
         AttrChange::Patch(body) | AttrChange::Put(body) => {
-            let mut f = fragment(&json!({ attr.clone(): body }), &id).map_err(bad)?;
+            let mut f = fragment(&json!({ attr.clone(): body }), &id, &ld).map_err(bad)?;
             f.attributes.remove(&attr)
         }
         AttrChange::Delete => None,
@@ -338,31 +378,32 @@ async fn one_attr(
         .map_err(internal)?;
     result
         .map(|()| no_content())
-        .map_err(|reason| problem(ProblemKind::ResourceNotFound, reason))
+        .map_err(|reason| problem(ProblemKind::ResourceNotFound, reason.replace(&attr, &ld.compact(&attr))))
 }
 
 pub(super) async fn patch_attr(
     State(shared): State<Shared>,
     UrlPath((id, attr)): UrlPath<(String, String)>,
-    TenantJson { tenant, body }: TenantJson,
+    TenantJson { tenant, body, ld }: TenantJson,
 ) -> Answer {
-    one_attr(shared, tenant, id, attr, AttrChange::Patch(body)).await
+    one_attr(shared, (tenant, ld), id, attr, AttrChange::Patch(body)).await
 }
 
 pub(super) async fn put_attr(
     State(shared): State<Shared>,
     UrlPath((id, attr)): UrlPath<(String, String)>,
-    TenantJson { tenant, body }: TenantJson,
+    TenantJson { tenant, body, ld }: TenantJson,
 ) -> Answer {
-    one_attr(shared, tenant, id, attr, AttrChange::Put(body)).await
+    one_attr(shared, (tenant, ld), id, attr, AttrChange::Put(body)).await
 }
 
 pub(super) async fn delete_attr(
     State(shared): State<Shared>,
     Tenant(tenant): Tenant,
+    Ld(ld): Ld,
     UrlPath((id, attr)): UrlPath<(String, String)>,
 ) -> Answer {
-    one_attr(shared, tenant, id, attr, AttrChange::Delete).await
+    one_attr(shared, (tenant, ld), id, attr, AttrChange::Delete).await
 }
 
 /// Entities as a response in the representation and media type asked for.
@@ -371,11 +412,22 @@ pub(super) fn entities_response(
     params: &[(String, String)],
     entities: &[Entity],
     single: bool,
+    ld: &Context,
 ) -> Response {
     let format = EntityQuery::from_params(params)
         .ok()
         .and_then(|q| q.format)
         .unwrap_or(Format::Normalized);
+    // In the reader's terms.
+    let entities: Vec<Entity> = entities
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            ld.compact_entity(&mut e);
+            e
+        })
+        .collect();
+    let entities = entities.as_slice();
     if accepts(headers, "application/geo+json") {
         let geoproperty = param(params, "geoproperty").unwrap_or("location");
         let body = if single && entities.len() == 1 {
@@ -389,13 +441,13 @@ pub(super) fn entities_response(
         )
             .into_response();
     }
-    let ld = accepts(headers, "application/ld+json");
+    let as_ld = accepts(headers, "application/ld+json");
     let rendered: Vec<Value> = entities
         .iter()
         .map(|e| {
             let mut v = render(e, format);
-            if ld {
-                v["@context"] = json!(CORE_CONTEXT);
+            if as_ld {
+                v["@context"] = ld.response_context();
             }
             v
         })
@@ -406,20 +458,31 @@ pub(super) fn entities_response(
         Value::Array(rendered)
     };
     let mut r = axum::Json(body).into_response();
-    if ld {
+    if as_ld {
         r.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/ld+json"),
         );
-    } else {
-        let link = format!(
-            "<{CORE_CONTEXT}>; rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\""
-        );
-        if let Ok(v) = HeaderValue::from_str(&link) {
-            r.headers_mut().insert(header::LINK, v);
-        }
+    } else if let Some(link) = link_header(ld) {
+        r.headers_mut().insert(header::LINK, link);
     }
     r
+}
+
+/// The `Link` header of an `application/json` answer: the reader's @context when it is one
+/// URL, else the core context.
+pub(super) fn link_header(ld: &Context) -> Option<HeaderValue> {
+    let url = match ld.response_context() {
+        Value::String(u) => u,
+        Value::Array(items) if items.len() == 1 && items[0].is_string() => {
+            items[0].as_str().unwrap_or(CORE_CONTEXT).to_owned()
+        }
+        _ => CORE_CONTEXT.to_owned(),
+    };
+    HeaderValue::from_str(&format!(
+        "<{url}>; rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\""
+    ))
+    .ok()
 }
 
 /// Checks an entity for writing: a URI id, and GeoProperties that are geometries.
@@ -440,25 +503,30 @@ pub(super) fn validate(e: &Entity) -> Result<(), String> {
     Ok(())
 }
 
-/// An entity from a request body, or the reason it is not one.
-pub(super) fn entity_from(v: &Value) -> Result<Entity, String> {
-    let (e, skipped) = parse_entity(v, Representation::Concise)?;
+/// An entity from a request body, its names expanded with the request's @context, or the
+/// reason it is not one.
+pub(super) fn entity_from(v: &Value, ld: &Context) -> Result<Entity, String> {
+    let (mut e, skipped) = parse_entity_with(v, Representation::Concise, &Terms::keep())?;
     if let Some(s) = skipped.first() {
         return Err(s.reason.clone());
     }
+    ld.expand_entity(&mut e);
     validate(&e)?;
     Ok(e)
 }
 
 /// Attributes from a fragment body (an object of attributes, without id and type).
-fn fragment(v: &Value, id: &str) -> Result<Entity, String> {
+fn fragment(v: &Value, id: &str, ld: &Context) -> Result<Entity, String> {
     let Value::Object(o) = v else {
         return Err("the body must be a JSON object of attributes".to_owned());
     };
     let mut full = o.clone();
     full.insert("id".to_owned(), json!(id));
     if !full.contains_key("type") {
-        full.insert("type".to_owned(), json!("_fragment"));
+        full.insert("type".to_owned(), json!(FRAGMENT));
     }
-    entity_from(&Value::Object(full))
+    entity_from(&Value::Object(full), ld)
 }
+
+/// The type a fragment is given while it is read (never stored).
+const FRAGMENT: &str = "urn:citytwin:fragment";

@@ -30,6 +30,7 @@
 //! periodic (`timeInterval`) subscriptions, `showChanges` or JSON-LD framing.
 
 mod batch;
+mod context;
 mod discovery;
 mod entities;
 pub mod notify;

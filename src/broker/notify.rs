@@ -13,6 +13,7 @@
 
 use super::server::CORE_CONTEXT;
 use super::store::{Change, ChangeKind};
+use crate::ngsi_ld::jsonld::Context;
 use crate::ngsi_ld::mqtt::{self, MqttEndpoint};
 use crate::ngsi_ld::query::Query;
 use crate::ngsi_ld::render::{Format, render};
@@ -48,6 +49,8 @@ pub struct DeliveryStatus {
 #[derive(Debug)]
 struct Entry {
     raw: Value,
+    /// The subscriber's @context: its names are expanded with it, notifications compacted.
+    ld: Arc<Context>,
     sub: Subscription,
     patterns: Vec<Option<regex::Regex>>,
     q: Option<Query>,
@@ -57,8 +60,31 @@ struct Entry {
 }
 
 impl Entry {
-    fn new(raw: Value) -> Result<Self, String> {
-        let sub = Subscription::parse(&raw)?;
+    fn new(raw: Value, ld: Arc<Context>) -> Result<Self, String> {
+        let mut sub = Subscription::parse(&raw)?;
+        // The names as the subscriber wrote them, expanded with its @context.
+        let names = |key: &str| -> Vec<String> {
+            raw.pointer(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(|n| ld.expand(n))
+                .collect()
+        };
+        sub.watched_attributes = names("/watchedAttributes");
+        sub.notification_attributes = names("/notification/attributes");
+        let raw_entities = raw.get("entities").and_then(Value::as_array);
+        for (i, sel) in sub.entities.iter_mut().enumerate() {
+            sel.entity_type = raw_entities
+                .and_then(|e| e.get(i))
+                .and_then(|e| e.get("type"))
+                .and_then(Value::as_str)
+                .map(|t| ld.expand(t));
+        }
+        if let Some(g) = &mut sub.geo_q {
+            g.property = ld.expand(&g.property);
+        }
         let patterns = sub
             .entities
             .iter()
@@ -75,7 +101,11 @@ impl Entry {
             .as_deref()
             .map(Query::parse)
             .transpose()
-            .map_err(|e| format!("q: {e}"))?;
+            .map_err(|e| format!("q: {e}"))?
+            .map(|mut q| {
+                q.map_names(&|n| ld.expand(n));
+                q
+            });
         if sub.endpoint.starts_with("mqtt") {
             MqttEndpoint::parse(&sub.endpoint)?;
         } else if !sub.endpoint.starts_with("http://") && !sub.endpoint.starts_with("https://") {
@@ -89,6 +119,7 @@ impl Entry {
         }
         Ok(Self {
             raw,
+            ld,
             sub,
             patterns,
             q,
@@ -155,7 +186,9 @@ impl Entry {
 
     /// The entity as this subscription wants it.
     fn data(&self, c: &Change) -> Value {
-        let e = &c.entity;
+        let mut e = c.entity.clone();
+        self.ld.compact_entity(&mut e);
+        let e = &e;
         if c.kind == ChangeKind::Deleted {
             return json!({"id": e.id, "type": e.type_label(), "deletedAt": c.at});
         }
@@ -172,7 +205,11 @@ impl Entry {
         ) {
             o.retain(|k, _| {
                 matches!(k.as_str(), "id" | "type")
-                    || self.sub.notification_attributes.iter().any(|a| a == k)
+                    || self
+                        .sub
+                        .notification_attributes
+                        .iter()
+                        .any(|a| *a == self.ld.expand(k))
             });
         }
         v
@@ -181,6 +218,9 @@ impl Entry {
     /// The subscription as GET shows it, with its delivery status.
     fn to_json(&self, now_ms: i64) -> Value {
         let mut v = self.raw.clone();
+        if let Some(o) = v.as_object_mut() {
+            o.remove("@context");
+        }
         let s = &self.status;
         let n = &mut v["notification"];
         n["timesSent"] = json!(s.times_sent);
@@ -220,6 +260,8 @@ struct Outgoing {
     endpoint: String,
     tenant: String,
     ld: bool,
+    /// The subscriber's @context (the Link header of a JSON notification).
+    context: Value,
     qos: u8,
     receiver_info: Vec<(String, String)>,
     body: Value,
@@ -234,13 +276,13 @@ pub struct Registry {
 
 impl Registry {
     /// Adds (or replaces) a subscription from its JSON body, which must carry its id.
-    pub fn insert(&mut self, tenant: &str, raw: Value) -> Result<(), String> {
+    pub fn insert(&mut self, tenant: &str, raw: Value, ld: Arc<Context>) -> Result<(), String> {
         let id = raw
             .get("id")
             .and_then(Value::as_str)
             .ok_or("a subscription needs an id")?
             .to_owned();
-        let mut entry = Entry::new(raw)?;
+        let mut entry = Entry::new(raw, ld)?;
         if let Some(old) = self.entries.remove(&(tenant.to_owned(), id.clone())) {
             entry.status = old.status;
         }
@@ -261,11 +303,11 @@ impl Registry {
             .contains_key(&(tenant.to_owned(), id.to_owned()))
     }
 
-    /// The stored body of one (without status).
-    pub fn raw(&self, tenant: &str, id: &str) -> Option<&Value> {
+    /// The stored body of one (without status), and the @context it was written with.
+    pub fn raw(&self, tenant: &str, id: &str) -> Option<(&Value, Arc<Context>)> {
         self.entries
             .get(&(tenant.to_owned(), id.to_owned()))
-            .map(|e| &e.raw)
+            .map(|e| (&e.raw, e.ld.clone()))
     }
 
     /// One subscription as GET shows it.
@@ -337,6 +379,7 @@ impl Registry {
                 .accept
                 .as_deref()
                 .is_some_and(|a| a.contains("ld+json"));
+            let context = entry.ld.response_context();
             for chunk in data.chunks(MAX_ENTITIES_PER_NOTIFICATION) {
                 let mut body = json!({
                     "id": new_id("Notification"),
@@ -346,7 +389,7 @@ impl Registry {
                     "data": chunk,
                 });
                 if ld {
-                    body["@context"] = json!(CORE_CONTEXT);
+                    body["@context"] = context.clone();
                 }
                 out.push((
                     key.clone(),
@@ -354,6 +397,7 @@ impl Registry {
                         endpoint: entry.sub.endpoint.clone(),
                         tenant: key.0.clone(),
                         ld,
+                        context: context.clone(),
                         qos,
                         receiver_info: receiver_info.clone(),
                         body,
@@ -483,10 +527,13 @@ async fn deliver(
     }
 }
 
-fn link_header() -> String {
-    format!(
-        "<{CORE_CONTEXT}>; rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\""
-    )
+fn link_header(context: &Value) -> String {
+    let url = match context {
+        Value::String(u) => u.as_str(),
+        Value::Array(items) if items.len() == 1 => items[0].as_str().unwrap_or(CORE_CONTEXT),
+        _ => CORE_CONTEXT,
+    };
+    format!("<{url}>; rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\"")
 }
 
 async fn post(http: &reqwest::Client, out: &Outgoing) -> Result<(), String> {
@@ -495,7 +542,7 @@ async fn post(http: &reqwest::Client, out: &Outgoing) -> Result<(), String> {
         req.header("Content-Type", "application/ld+json")
     } else {
         req.header("Content-Type", "application/json")
-            .header("Link", link_header())
+            .header("Link", link_header(&out.context))
     };
     if !out.tenant.is_empty() {
         req = req.header("NGSILD-Tenant", &out.tenant);
@@ -561,7 +608,7 @@ async fn publish(
     let mut metadata =
         json!({"Content-Type": if out.ld { "application/ld+json" } else { "application/json" }});
     if !out.ld {
-        metadata["Link"] = json!(link_header());
+        metadata["Link"] = json!(link_header(&out.context));
     }
     if !out.tenant.is_empty() {
         metadata["NGSILD-Tenant"] = json!(out.tenant);
@@ -597,10 +644,14 @@ mod tests {
         )
         .unwrap()
         .0;
+        // As the store holds it: names expanded.
+        let core = Context::core();
+        let mut e = e;
+        core.expand_entity(&mut e);
         Change {
             tenant: String::new(),
             kind,
-            attributes: attrs.iter().map(|s| (*s).to_owned()).collect(),
+            attributes: attrs.iter().map(|s| core.expand(s)).collect(),
             removed: vec![],
             entity: e,
             at: "2026-11-23T10:00:00Z".into(),
@@ -609,7 +660,7 @@ mod tests {
 
     fn registry(sub: Value) -> Registry {
         let mut r = Registry::default();
-        r.insert("", sub).unwrap();
+        r.insert("", sub, Context::core()).unwrap();
         r
     }
 
@@ -680,12 +731,12 @@ mod tests {
     fn refuses_what_it_cannot_do() {
         let mut s = base();
         s["notification"]["endpoint"]["uri"] = json!("ftp://x");
-        assert!(Registry::default().insert("", s).is_err());
+        assert!(Registry::default().insert("", s, Context::core()).is_err());
         let mut s = base();
         s["timeInterval"] = json!(60);
         assert!(
             Registry::default()
-                .insert("", s)
+                .insert("", s, Context::core())
                 .unwrap_err()
                 .contains("timeInterval")
         );

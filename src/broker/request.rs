@@ -17,7 +17,9 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use crate::ngsi_ld::jsonld::Context;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// What a handler answers: its response, or an error response returned early with `?`.
 pub(super) type Answer = Result<Response, Response>;
@@ -34,13 +36,16 @@ impl FromRequestParts<Shared> for Tenant {
     }
 }
 
-/// The tenant, as [`Tenant`], and the request's JSON body, read within the broker's size
-/// limit and checked against the @context rules of its content type.
+/// The tenant, as [`Tenant`], the request's JSON body, read within the broker's size limit
+/// and checked against the @context rules of its content type, and its active @context (from
+/// the body with `application/ld+json`, else from the `Link` header).
 pub(super) struct TenantJson {
     /// The tenant.
     pub tenant: String,
     /// The body.
     pub body: Value,
+    /// The request's @context.
+    pub ld: Arc<Context>,
 }
 
 impl FromRequest<Shared> for TenantJson {
@@ -48,8 +53,15 @@ impl FromRequest<Shared> for TenantJson {
 
     async fn from_request(req: Request, shared: &Shared) -> Result<Self, Response> {
         let tenant = begin(shared, req.headers())?;
+        let link = super::context::from_link(req.headers());
         let body = read_json(shared, req).await?;
-        Ok(Self { tenant, body })
+        let sent = match &body {
+            Value::Array(items) => items.iter().find_map(|i| i.get("@context")).cloned(),
+            other => other.get("@context").cloned(),
+        }
+        .or(link);
+        let ld = shared.contexts.resolve(sent.as_ref()).await?;
+        Ok(Self { tenant, body, ld })
     }
 }
 
@@ -103,8 +115,11 @@ async fn read_json(shared: &Shared, req: Request) -> Result<Value, Response> {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/json");
+    // A batch delete is a bare list of ids: nothing to give a context to.
     let has_context = |v: &Value| match v {
-        Value::Array(items) => items.iter().all(|i| i.get("@context").is_some()),
+        Value::Array(items) => items
+            .iter()
+            .all(|i| i.is_string() || i.get("@context").is_some()),
         other => other.get("@context").is_some(),
     };
     if content_type.starts_with("application/ld+json") {

@@ -27,7 +27,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 /// The API's path prefix.
 pub const PREFIX: &str = "/ngsi-ld/v1";
 /// The core @context the broker announces.
-pub const CORE_CONTEXT: &str = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld";
+pub const CORE_CONTEXT: &str = crate::ngsi_ld::jsonld::CORE_CONTEXT;
 
 /// How a local broker serves (from `[local_broker]` and `citytwin broker`'s flags).
 #[derive(Debug, Clone)]
@@ -71,6 +71,8 @@ pub(super) struct Shared {
     pub(super) subscriptions: Arc<Mutex<Registry>>,
     /// Committed changes, until the notifier starts and takes them.
     changes: Arc<Mutex<Option<UnboundedReceiver<Vec<Change>>>>>,
+    /// The @context documents fetched, and the contexts built from them.
+    pub(super) contexts: Arc<super::context::Contexts>,
 }
 
 /// A broker: its store and configuration, ready to serve.
@@ -138,8 +140,9 @@ impl Broker {
             let _ = tx.send(changes);
         }));
         let mut registry = Registry::default();
-        for (tenant, body) in store.subscriptions()? {
-            if let Err(why) = registry.insert(&tenant, body) {
+        for (tenant, stored) in store.subscriptions()? {
+            let (body, ld) = super::subscriptions::from_stored(stored);
+            if let Err(why) = registry.insert(&tenant, body, ld) {
                 tracing::warn!("broker: a stored subscription cannot be used: {why}");
             }
         }
@@ -149,6 +152,7 @@ impl Broker {
                 config: Arc::new(config),
                 subscriptions: Arc::new(Mutex::new(registry)),
                 changes: Arc::new(Mutex::new(Some(rx))),
+                contexts: Arc::default(),
             },
         })
     }
@@ -167,8 +171,13 @@ impl Broker {
             skipped: parsed.skipped,
         };
         let mut store = self.shared.store.lock().map_err(|_| poisoned())?;
+        // Seed files use short names: the core @context's.
+        let core = crate::ngsi_ld::jsonld::Context::core();
         store.transaction_quiet(|tx| {
             for e in &parsed.entities {
+                let mut e = e.clone();
+                core.expand_entity(&mut e);
+                let e = &e;
                 if let Err(reason) = validate(e) {
                     report.skipped.push(crate::ngsi_ld::SkippedItem {
                         id: e.id.clone(),

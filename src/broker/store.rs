@@ -15,7 +15,7 @@ use crate::ngsi_ld::geo_query::geometry_from_geojson;
 use crate::ngsi_ld::query::Query;
 use crate::ngsi_ld::render::{Format, render};
 use crate::ngsi_ld::request::EntityQuery;
-use crate::ngsi_ld::{Entity, Representation, parse_entity};
+use crate::ngsi_ld::{Entity, Representation, Terms, parse_entity_with};
 use geo::BoundingRect;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use serde_json::Value;
@@ -136,8 +136,11 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// The expanded name of the core `location` GeoProperty, as entities are stored.
+pub const LOCATION: &str = "https://uri.etsi.org/ngsi-ld/location";
+
 fn location_bbox(e: &Entity) -> Option<[f64; 4]> {
-    let a = e.attribute("location")?;
+    let a = e.attribute(LOCATION).or_else(|| e.attribute("location"))?;
     let g = geometry_from_geojson(a.plain_value()).ok()?;
     let r = g.bounding_rect()?;
     Some([r.min().x, r.min().y, r.max().x, r.max().y])
@@ -180,8 +183,10 @@ impl Store {
                  tenant TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
                  PRIMARY KEY (tenant, id)
              );
+             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
              INSERT OR IGNORE INTO tenants (name) VALUES ('');",
         )?;
+        expand_stored_names(&conn)?;
         Ok(Self {
             conn,
             sink: None,
@@ -362,6 +367,18 @@ impl Store {
 
     /// Entities matching a query: one page (limit/offset) and the total.
     pub fn query(&self, tenant: &str, q: &EntityQuery, limit: usize) -> Result<Page, StoreError> {
+        self.query_names(tenant, q, limit, &str::to_owned)
+    }
+
+    /// [`Store::query`] with the names in `q`'s expression mapped first (expanded with the
+    /// request's @context; the types, `attrs` and geo-property are given expanded).
+    pub fn query_names(
+        &self,
+        tenant: &str,
+        q: &EntityQuery,
+        limit: usize,
+        names: &dyn Fn(&str) -> String,
+    ) -> Result<Page, StoreError> {
         let mut sql = String::from("SELECT e.id, e.body FROM entities e WHERE e.tenant = ?");
         let mut args: Vec<String> = vec![tenant.to_owned()];
         if !q.ids.is_empty() {
@@ -414,7 +431,11 @@ impl Store {
             q.q.as_deref()
                 .map(Query::parse)
                 .transpose()
-                .map_err(|e| StoreError(e.to_string()))?;
+                .map_err(|e| StoreError(e.to_string()))?
+                .map(|mut x| {
+                    x.map_names(names);
+                    x
+                });
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
@@ -667,6 +688,72 @@ impl Tx<'_> {
     }
 }
 
+/// Stores written before names were kept expanded (short names, as citytwin 0.1 kept them)
+/// get their entity types and attribute names expanded with the core @context, once.
+fn expand_stored_names(conn: &Connection) -> Result<(), StoreError> {
+    let done: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'names'", [], |r| r.get(0))
+        .optional()?;
+    if done.as_deref() == Some("expanded") {
+        return Ok(());
+    }
+    let core = crate::ngsi_ld::jsonld::Context::core();
+    let rows: Vec<(String, String, String)> = {
+        let mut stmt = conn.prepare("SELECT tenant, id, body FROM entities")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let tx = conn.unchecked_transaction()?;
+    for (tenant, id, body) in rows {
+        let mut e = decode(&body)?;
+        core.expand_entity(&mut e);
+        let types = serde_json::to_string(&e.types).map_err(|e| StoreError(e.to_string()))?;
+        tx.execute(
+            "UPDATE entities SET body = ?3, types = ?4 WHERE tenant = ?1 AND id = ?2",
+            params![tenant, id, render(&e, Format::Normalized).to_string(), types],
+        )?;
+        tx.execute(
+            "DELETE FROM entity_types WHERE tenant = ?1 AND id = ?2",
+            [&tenant, &id],
+        )?;
+        for t in &e.types {
+            tx.execute(
+                "INSERT OR IGNORE INTO entity_types (tenant, id, type) VALUES (?1, ?2, ?3)",
+                [&tenant, &id, t],
+            )?;
+        }
+    }
+    let attrs: Vec<String> = {
+        let mut stmt = conn.prepare("SELECT DISTINCT attr FROM history")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for a in attrs {
+        tx.execute(
+            "UPDATE history SET attr = ?2 WHERE attr = ?1",
+            [&a, &core.expand(&a)],
+        )?;
+    }
+    let etypes: Vec<String> = {
+        let mut stmt = conn.prepare("SELECT DISTINCT etype FROM history")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for t in etypes {
+        let expanded: Vec<String> = t.split(", ").map(|x| core.expand(x)).collect();
+        tx.execute(
+            "UPDATE history SET etype = ?2 WHERE etype = ?1",
+            [&t, &expanded.join(", ")],
+        )?;
+    }
+    tx.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('names', 'expanded')",
+        [],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
 /// One entity, read through a connection or a transaction.
 fn read_entity(conn: &Connection, tenant: &str, id: &str) -> Result<Option<Entity>, StoreError> {
     let body: Option<String> = conn
@@ -676,9 +763,10 @@ fn read_entity(conn: &Connection, tenant: &str, id: &str) -> Result<Option<Entit
     body.map(|b| decode(&b)).transpose()
 }
 
+/// An entity as stored: names kept as they are (expanded IRIs).
 fn decode(body: &str) -> Result<Entity, StoreError> {
     let v: serde_json::Value = serde_json::from_str(body).map_err(|e| StoreError(e.to_string()))?;
-    parse_entity(&v, Representation::Normalized)
+    parse_entity_with(&v, Representation::Normalized, &Terms::keep())
         .map(|(e, _)| e)
         .map_err(StoreError)
 }
@@ -695,6 +783,7 @@ fn project(mut e: Entity, attrs: &[String]) -> Entity {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ngsi_ld::parse_entity;
     use serde_json::json;
 
     fn entity(id: &str, t: &str, height: f64, lon: f64) -> Entity {

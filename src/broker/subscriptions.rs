@@ -12,7 +12,10 @@ use crate::ngsi_ld::problem::ProblemKind;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use crate::ngsi_ld::jsonld::Context;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 fn registry(
     shared: &Shared,
@@ -30,15 +33,39 @@ fn missing(id: &str) -> Response {
     )
 }
 
-/// Stores a checked subscription body.
+/// Stores a checked subscription body with the @context documents it needs, so that it is
+/// understood again after a restart without fetching them.
 fn save(shared: &Shared, tenant: &str, id: &str, body: &Value) -> Result<(), Response> {
+    let documents = body
+        .get("@context")
+        .map(|c| shared.contexts.documents_for(c))
+        .unwrap_or_default();
+    let stored = json!({"subscription": body, "documents": documents});
     let store = lock(shared)?;
-    store.put_subscription(tenant, id, body).map_err(internal)
+    store.put_subscription(tenant, id, &stored).map_err(internal)
+}
+
+/// A stored subscription: its body and its @context (built from the documents kept with
+/// it; the core context if they are missing).
+pub(super) fn from_stored(stored: Value) -> (Value, Arc<Context>) {
+    let Some(body) = stored.get("subscription").cloned() else {
+        // Stored before the @context was kept: short names, the core context's.
+        return (stored, Context::core());
+    };
+    let documents: BTreeMap<String, Value> = stored
+        .get("documents")
+        .and_then(|d| serde_json::from_value(d.clone()).ok())
+        .unwrap_or_default();
+    let ld = body
+        .get("@context")
+        .and_then(|c| Context::build(c, &documents).ok())
+        .map_or_else(Context::core, Arc::new);
+    (body, ld)
 }
 
 pub(super) async fn create(
     State(shared): State<Shared>,
-    TenantJson { tenant, mut body }: TenantJson,
+    TenantJson { tenant, mut body, ld }: TenantJson,
 ) -> Response {
     if !body.is_object() {
         return bad("a subscription is a JSON object");
@@ -54,8 +81,9 @@ pub(super) async fn create(
             "the subscription id `{id}` is not a URI (such as urn:ngsi-ld:Subscription:1)"
         ));
     }
-    if let Some(o) = body.as_object_mut() {
-        o.remove("@context");
+    // Kept as sent (a Link header's too): notifications are compacted with it.
+    if ld.is_user() {
+        body["@context"] = ld.response_context();
     }
     {
         let mut reg = match registry(&shared) {
@@ -68,7 +96,7 @@ pub(super) async fn create(
                 format!("subscription {id} exists already"),
             );
         }
-        if let Err(why) = reg.insert(&tenant, body.clone()) {
+        if let Err(why) = reg.insert(&tenant, body.clone(), ld) {
             return bad(why);
         }
     }
@@ -126,6 +154,7 @@ pub(super) async fn update(
     TenantJson {
         tenant,
         body: patch,
+        ld: _,
     }: TenantJson,
 ) -> Response {
     let Value::Object(patch) = patch else {
@@ -136,9 +165,10 @@ pub(super) async fn update(
             Ok(r) => r,
             Err(r) => return r,
         };
-        let Some(mut body) = reg.raw(&tenant, &id).cloned() else {
+        let Some((body, ld)) = reg.raw(&tenant, &id) else {
             return missing(&id);
         };
+        let mut body = body.clone();
         for (k, v) in patch {
             match (k.as_str(), v) {
                 ("id" | "type" | "@context", _) => {}
@@ -150,7 +180,7 @@ pub(super) async fn update(
                 (_, v) => body[k] = v,
             }
         }
-        if let Err(why) = reg.insert(&tenant, body.clone()) {
+        if let Err(why) = reg.insert(&tenant, body.clone(), ld) {
             return bad(why);
         }
         body

@@ -5,15 +5,19 @@
     reason = "error responses are returned early by value"
 )]
 
-use super::entities::page_limit;
-use super::request::{Tenant, TenantJson, bad, existing_store, internal, lock, params, problem};
+use super::context::Ld;
+use super::entities::{link_header, page_limit};
+use super::request::{
+    Tenant, TenantJson, accepts, bad, existing_store, internal, lock, params, problem,
+};
 use super::server::{PREFIX, Shared};
 use super::store::{HistoryQuery, Instance, TimeProperty, TimeWindow};
 use crate::ngsi_ld::problem::ProblemKind;
 use crate::ngsi_ld::temporal::{self, TemporalQuery};
 use crate::timestamp::{format_millis, parse_duration_millis, parse_millis};
 use axum::extract::{Path as UrlPath, RawQuery, State};
-use axum::http::{StatusCode, header};
+use crate::ngsi_ld::jsonld::Context;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -154,17 +158,19 @@ fn aggregate(instances: &[Instance], methods: &[String], period: i64, origin: i6
     Value::Object(out)
 }
 
-/// One entity's temporal representation.
+/// One entity's temporal representation, in the reader's terms.
 fn render(
     id: &str,
     entity_type: &str,
     history: BTreeMap<String, Vec<Instance>>,
-    r: &TemporalRequest,
+    (r, ld): (&TemporalRequest, &Context),
 ) -> Value {
     let mut out = Map::new();
     out.insert("id".to_owned(), json!(id));
-    out.insert("type".to_owned(), json!(entity_type));
+    let types: Vec<String> = entity_type.split(", ").map(|t| ld.compact(t)).collect();
+    out.insert("type".to_owned(), json!(types.join(", ")));
     for (attr, instances) in history {
+        let attr = ld.compact(&attr);
         let v = match &r.shape {
             Shape::Normalized => Value::Array(instances.into_iter().map(|(_, i)| i).collect()),
             Shape::TemporalValues => {
@@ -202,16 +208,41 @@ fn render(
     Value::Object(out)
 }
 
+/// The answer: JSON with a `Link` header, or JSON-LD with the reader's @context.
+fn answer(headers: &HeaderMap, mut body: Value, ld: &Context) -> Response {
+    if accepts(headers, "application/ld+json") {
+        let context = ld.response_context();
+        match &mut body {
+            Value::Array(items) => items.iter_mut().for_each(|i| i["@context"] = context.clone()),
+            one => one["@context"] = context,
+        }
+        let mut r = axum::Json(body).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/ld+json"),
+        );
+        return r;
+    }
+    let mut r = axum::Json(body).into_response();
+    if let Some(link) = link_header(ld) {
+        r.headers_mut().insert(header::LINK, link);
+    }
+    r
+}
+
 pub(super) async fn get_one(
     State(shared): State<Shared>,
     Tenant(tenant): Tenant,
+    Ld(ld): Ld,
+    headers: HeaderMap,
     UrlPath(id): UrlPath<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let (_, r) = match read_request(&params(raw)) {
+    let (_, mut r) = match read_request(&params(raw)) {
         Ok(x) => x,
         Err(why) => return bad(why),
     };
+    r.history.attrs = r.history.attrs.iter().map(|a| ld.expand(a)).collect();
     let store = match existing_store(&shared, &tenant) {
         Ok(s) => s,
         Err(r) => return r,
@@ -231,7 +262,7 @@ pub(super) async fn get_one(
         );
     };
     match store.history(&tenant, &id, &r.history) {
-        Ok(h) => axum::Json(render(&id, &entity_type, h, &r)).into_response(),
+        Ok(h) => answer(&headers, render(&id, &entity_type, h, (&r, &ld)), &ld),
         Err(e) => internal(e),
     }
 }
@@ -239,13 +270,17 @@ pub(super) async fn get_one(
 pub(super) async fn query(
     State(shared): State<Shared>,
     Tenant(tenant): Tenant,
+    Ld(ld): Ld,
+    headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let (tq, r) = match read_request(&params(raw)) {
+    let (tq, mut r) = match read_request(&params(raw)) {
         Ok(x) => x,
         Err(why) => return bad(why),
     };
+    r.history.attrs = r.history.attrs.iter().map(|a| ld.expand(a)).collect();
     let mut q = tq.entities.clone();
+    super::entities::expand_query(&mut q, &ld);
     let limit = match page_limit(&shared, &q, "temporal query") {
         Ok(l) => l,
         Err(r) => return r,
@@ -256,19 +291,19 @@ pub(super) async fn query(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let page = match store.query(&tenant, &q, limit) {
+    let page = match store.query_names(&tenant, &q, limit, &|n| ld.expand(n)) {
         Ok(p) => p,
         Err(e) => return internal(e),
     };
     let mut out = Vec::with_capacity(page.entities.len());
     for e in &page.entities {
         match store.history(&tenant, &e.id, &r.history) {
-            Ok(h) => out.push(render(&e.id, &e.type_label(), h, &r)),
+            Ok(h) => out.push(render(&e.id, &e.type_label(), h, (&r, &ld))),
             Err(err) => return internal(err),
         }
     }
     drop(store);
-    let mut resp = axum::Json(Value::Array(out)).into_response();
+    let mut resp = answer(&headers, Value::Array(out), &ld);
     if q.count {
         resp.headers_mut()
             .insert("NGSILD-Results-Count", page.total.into());
@@ -280,7 +315,7 @@ pub(super) async fn query(
 /// instances with `observedAt` (201 when the entity had no history, else 204).
 pub(super) async fn create(
     State(shared): State<Shared>,
-    TenantJson { tenant, body }: TenantJson,
+    TenantJson { tenant, body, ld }: TenantJson,
 ) -> Response {
     let (Some(id), Some(entity_type)) = (
         body.get("id").and_then(Value::as_str),
@@ -288,7 +323,7 @@ pub(super) async fn create(
     ) else {
         return bad("a temporal entity needs an id and a type");
     };
-    let entity_type = crate::ngsi_ld::short_name(entity_type).to_owned();
+    let entity_type = ld.expand(entity_type);
     let mut instances = Vec::new();
     for (name, v) in body.as_object().into_iter().flatten() {
         if matches!(name.as_str(), "id" | "type" | "@context") {
@@ -304,7 +339,7 @@ pub(super) async fn create(
                     "attribute `{name}`: each instance is an object with a type (normalized form)"
                 ));
             }
-            instances.push((crate::ngsi_ld::short_name(name).to_owned(), inst.clone()));
+            instances.push((ld.expand(name), inst.clone()));
         }
     }
     let mut store = match lock(&shared) {

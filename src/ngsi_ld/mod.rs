@@ -26,6 +26,7 @@ pub mod discovery;
 #[cfg(test)]
 mod fixture_tests;
 pub mod geo_query;
+pub mod jsonld;
 pub(crate) mod model;
 pub mod mqtt;
 mod parse;

@@ -21,19 +21,38 @@ pub enum Representation {
 }
 
 /// Maps expanded names (IRIs) to the short names citytwin uses, as the terms of a JSON-LD
-/// @context would; names not listed lose their prefix ([`short_name`]).
+/// @context would; names not listed lose their prefix ([`short_name`]). [`Terms::keep`] keeps
+/// every name as received (the local broker expands and compacts names itself, with the
+/// request's @context).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Terms(std::collections::HashMap<String, String>);
+pub struct Terms {
+    map: std::collections::HashMap<String, String>,
+    keep: bool,
+}
 
 impl Terms {
     /// Terms from (IRI, short name) pairs.
     pub fn new(pairs: impl IntoIterator<Item = (String, String)>) -> Self {
-        Self(pairs.into_iter().collect())
+        Self {
+            map: pairs.into_iter().collect(),
+            keep: false,
+        }
+    }
+
+    /// Names kept exactly as received.
+    pub fn keep() -> Self {
+        Self {
+            map: Default::default(),
+            keep: true,
+        }
     }
 
     /// The short name for an attribute or type name as received.
     pub fn short<'a>(&'a self, name: &'a str) -> &'a str {
-        self.0
+        if self.keep {
+            return name;
+        }
+        self.map
             .get(name)
             .map_or_else(|| short_name(name), String::as_str)
     }

@@ -39,7 +39,7 @@ pub enum ProblemKind {
     TooComplexQuery,
     /// 403: the page asked for is larger than the broker allows.
     TooManyResults,
-    /// 503: the broker could not fetch the @context.
+    /// 504: the broker could not fetch the @context (GS CIM 009 V1.9.1; 503 in older texts).
     LdContextNotAvailable,
     /// 501: tenants are not supported.
     NoMultiTenantSupport,
@@ -81,7 +81,7 @@ impl ProblemKind {
             Self::ResourceNotFound | Self::NonexistentTenant => 404,
             Self::InternalError => 500,
             Self::TooComplexQuery | Self::TooManyResults => 403,
-            Self::LdContextNotAvailable => 503,
+            Self::LdContextNotAvailable => 504,
             Self::NoMultiTenantSupport => 501,
             Self::Unauthorized => 401,
             Self::PayloadTooLarge => 413,

@@ -356,6 +356,22 @@ impl Query {
         }
     }
 
+    /// Renames every attribute and sub-attribute the query refers to (expanding them with a
+    /// JSON-LD @context); `observedAt`, `unitCode` and `datasetId` stay as they are.
+    pub fn map_names(&mut self, f: &dyn Fn(&str) -> String) {
+        match self {
+            Self::And(parts) | Self::Or(parts) => parts.iter_mut().for_each(|p| p.map_names(f)),
+            Self::Term(t) => {
+                t.path.attribute = f(&t.path.attribute);
+                for s in &mut t.path.sub {
+                    if !matches!(s.as_str(), "observedAt" | "unitCode" | "datasetId") {
+                        *s = f(s);
+                    }
+                }
+            }
+        }
+    }
+
     /// The attribute names the query refers to.
     pub fn attributes(&self) -> Vec<&str> {
         match self {
