@@ -52,11 +52,7 @@ impl Contexts {
         if let Some(c) = self.built.lock().ok().and_then(|b| b.get(&key).cloned()) {
             return Ok(c);
         }
-        let mut docs = self
-            .documents
-            .lock()
-            .map(|d| d.clone())
-            .unwrap_or_default();
+        let mut docs = self.documents.lock().map(|d| d.clone()).unwrap_or_default();
         for _ in 0..8 {
             let missing = jsonld::urls(sent, &docs);
             if missing.is_empty() {
@@ -91,11 +87,7 @@ impl Contexts {
 
     /// The fetched documents a client's @context needs (to store with what it wrote).
     pub(super) fn documents_for(&self, sent: &Value) -> BTreeMap<String, Value> {
-        let docs = self
-            .documents
-            .lock()
-            .map(|d| d.clone())
-            .unwrap_or_default();
+        let docs = self.documents.lock().map(|d| d.clone()).unwrap_or_default();
         let mut out = BTreeMap::new();
         let mut wanted = jsonld::urls(sent, &BTreeMap::new());
         while let Some(url) = wanted.pop() {
@@ -120,7 +112,9 @@ impl Contexts {
             )
         };
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(unavailable("only http and https URLs can be fetched".into()));
+            return Err(unavailable(
+                "only http and https URLs can be fetched".into(),
+            ));
         }
         let r = self
             .http

@@ -6,6 +6,7 @@
     reason = "error responses are returned early by value"
 )]
 
+use super::context::Ld;
 use super::now_rfc3339;
 use super::request::{
     Answer, Tenant, TenantJson, accepts, bad, existing_store, has_option, internal, lock,
@@ -13,17 +14,16 @@ use super::request::{
 };
 use super::server::{CORE_CONTEXT, PREFIX, Shared};
 use crate::ngsi_ld::geo_query::geometry_from_geojson;
+use crate::ngsi_ld::jsonld::Context;
 use crate::ngsi_ld::problem::ProblemKind;
 use crate::ngsi_ld::render::{Format, render, to_feature_collection};
 use crate::ngsi_ld::request::EntityQuery;
-use super::context::Ld;
-use crate::ngsi_ld::jsonld::Context;
 use crate::ngsi_ld::{AttributeKind, Entity, Representation, Terms, parse_entity_with};
-use std::sync::Arc;
 use axum::extract::{Path as UrlPath, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 pub(super) async fn query_entities(
     State(shared): State<Shared>,
@@ -376,9 +376,12 @@ async fn one_attr(
             Ok(Ok(()))
         })
         .map_err(internal)?;
-    result
-        .map(|()| no_content())
-        .map_err(|reason| problem(ProblemKind::ResourceNotFound, reason.replace(&attr, &ld.compact(&attr))))
+    result.map(|()| no_content()).map_err(|reason| {
+        problem(
+            ProblemKind::ResourceNotFound,
+            reason.replace(&attr, &ld.compact(&attr)),
+        )
+    })
 }
 
 pub(super) async fn patch_attr(

@@ -11,13 +11,13 @@
 
 use super::server::Shared;
 use super::store::{Store, StoreError};
+use crate::ngsi_ld::jsonld::Context;
 use crate::ngsi_ld::problem::{ProblemDetails, ProblemKind};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use crate::ngsi_ld::jsonld::Context;
 use serde_json::Value;
 use std::sync::Arc;
 

@@ -692,7 +692,9 @@ impl Tx<'_> {
 /// get their entity types and attribute names expanded with the core @context, once.
 fn expand_stored_names(conn: &Connection) -> Result<(), StoreError> {
     let done: Option<String> = conn
-        .query_row("SELECT value FROM meta WHERE key = 'names'", [], |r| r.get(0))
+        .query_row("SELECT value FROM meta WHERE key = 'names'", [], |r| {
+            r.get(0)
+        })
         .optional()?;
     if done.as_deref() == Some("expanded") {
         return Ok(());
@@ -710,7 +712,12 @@ fn expand_stored_names(conn: &Connection) -> Result<(), StoreError> {
         let types = serde_json::to_string(&e.types).map_err(|e| StoreError(e.to_string()))?;
         tx.execute(
             "UPDATE entities SET body = ?3, types = ?4 WHERE tenant = ?1 AND id = ?2",
-            params![tenant, id, render(&e, Format::Normalized).to_string(), types],
+            params![
+                tenant,
+                id,
+                render(&e, Format::Normalized).to_string(),
+                types
+            ],
         )?;
         tx.execute(
             "DELETE FROM entity_types WHERE tenant = ?1 AND id = ?2",

@@ -7,12 +7,12 @@
 
 use super::request::{Tenant, TenantJson, bad, internal, lock, no_content, problem};
 use super::server::{PREFIX, Shared};
+use crate::ngsi_ld::jsonld::Context;
 use crate::ngsi_ld::new_id;
 use crate::ngsi_ld::problem::ProblemKind;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use crate::ngsi_ld::jsonld::Context;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -42,7 +42,9 @@ fn save(shared: &Shared, tenant: &str, id: &str, body: &Value) -> Result<(), Res
         .unwrap_or_default();
     let stored = json!({"subscription": body, "documents": documents});
     let store = lock(shared)?;
-    store.put_subscription(tenant, id, &stored).map_err(internal)
+    store
+        .put_subscription(tenant, id, &stored)
+        .map_err(internal)
 }
 
 /// A stored subscription: its body and its @context (built from the documents kept with
@@ -65,7 +67,11 @@ pub(super) fn from_stored(stored: Value) -> (Value, Arc<Context>) {
 
 pub(super) async fn create(
     State(shared): State<Shared>,
-    TenantJson { tenant, mut body, ld }: TenantJson,
+    TenantJson {
+        tenant,
+        mut body,
+        ld,
+    }: TenantJson,
 ) -> Response {
     if !body.is_object() {
         return bad("a subscription is a JSON object");

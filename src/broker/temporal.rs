@@ -12,11 +12,11 @@ use super::request::{
 };
 use super::server::{PREFIX, Shared};
 use super::store::{HistoryQuery, Instance, TimeProperty, TimeWindow};
+use crate::ngsi_ld::jsonld::Context;
 use crate::ngsi_ld::problem::ProblemKind;
 use crate::ngsi_ld::temporal::{self, TemporalQuery};
 use crate::timestamp::{format_millis, parse_duration_millis, parse_millis};
 use axum::extract::{Path as UrlPath, RawQuery, State};
-use crate::ngsi_ld::jsonld::Context;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
@@ -213,7 +213,9 @@ fn answer(headers: &HeaderMap, mut body: Value, ld: &Context) -> Response {
     if accepts(headers, "application/ld+json") {
         let context = ld.response_context();
         match &mut body {
-            Value::Array(items) => items.iter_mut().for_each(|i| i["@context"] = context.clone()),
+            Value::Array(items) => items
+                .iter_mut()
+                .for_each(|i| i["@context"] = context.clone()),
             one => one["@context"] = context,
         }
         let mut r = axum::Json(body).into_response();

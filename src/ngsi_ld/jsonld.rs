@@ -72,12 +72,24 @@ const CORE_TERMS: &[(&str, &str)] = &[
     ("Time", "Time"),
     ("VocabProperty", "VocabProperty"),
     ("Feature", "https://purl.org/geojson/vocab#Feature"),
-    ("FeatureCollection", "https://purl.org/geojson/vocab#FeatureCollection"),
-    ("GeometryCollection", "https://purl.org/geojson/vocab#GeometryCollection"),
+    (
+        "FeatureCollection",
+        "https://purl.org/geojson/vocab#FeatureCollection",
+    ),
+    (
+        "GeometryCollection",
+        "https://purl.org/geojson/vocab#GeometryCollection",
+    ),
     ("LineString", "https://purl.org/geojson/vocab#LineString"),
-    ("MultiLineString", "https://purl.org/geojson/vocab#MultiLineString"),
+    (
+        "MultiLineString",
+        "https://purl.org/geojson/vocab#MultiLineString",
+    ),
     ("MultiPoint", "https://purl.org/geojson/vocab#MultiPoint"),
-    ("MultiPolygon", "https://purl.org/geojson/vocab#MultiPolygon"),
+    (
+        "MultiPolygon",
+        "https://purl.org/geojson/vocab#MultiPolygon",
+    ),
     ("Point", "https://purl.org/geojson/vocab#Point"),
     ("Polygon", "https://purl.org/geojson/vocab#Polygon"),
     ("bbox", "https://purl.org/geojson/vocab#bbox"),
@@ -273,7 +285,9 @@ impl Context {
         }
         // Prefixes first, so that CURIEs defined in the same object resolve.
         let mut pending: Vec<(&String, &Value)> = map.iter().collect();
-        pending.sort_by_key(|(_, v)| !matches!(v, Value::String(s) if s.ends_with('/') || s.ends_with('#')));
+        pending.sort_by_key(
+            |(_, v)| !matches!(v, Value::String(s) if s.ends_with('/') || s.ends_with('#')),
+        );
         for (term, def) in pending {
             if term.starts_with('@') {
                 continue;
@@ -437,9 +451,7 @@ fn collect_urls(v: &Value, docs: &BTreeMap<String, Value>, out: &mut Vec<String>
             }
             None => out.push(url.clone()),
         },
-        Value::Array(items) => items
-            .iter()
-            .for_each(|i| collect_urls(i, docs, out, depth)),
+        Value::Array(items) => items.iter().for_each(|i| collect_urls(i, docs, out, depth)),
         _ => {}
     }
 }
@@ -486,12 +498,21 @@ mod tests {
     #[test]
     fn a_compound_context_resolves_through_its_documents() {
         let sent = json!("http://ctx/compound.jsonld");
-        assert_eq!(urls(&sent, &BTreeMap::new()), ["http://ctx/compound.jsonld"]);
+        assert_eq!(
+            urls(&sent, &BTreeMap::new()),
+            ["http://ctx/compound.jsonld"]
+        );
         let docs = suite();
         assert!(urls(&sent, &docs).is_empty(), "everything fetched");
         let c = Context::build(&sent, &docs).unwrap();
-        assert_eq!(c.expand("Building"), "https://ngsi-ld-test-suite/context#Building");
-        assert_eq!(c.expand("location"), "https://uri.etsi.org/ngsi-ld/location");
+        assert_eq!(
+            c.expand("Building"),
+            "https://ngsi-ld-test-suite/context#Building"
+        );
+        assert_eq!(
+            c.expand("location"),
+            "https://uri.etsi.org/ngsi-ld/location"
+        );
         assert_eq!(c.expand("speed"), format!("{DEFAULT_VOCAB}speed"));
         assert_eq!(c.compact("https://ngsi-ld-test-suite/context#name"), "name");
         assert_eq!(c.compact(&format!("{DEFAULT_VOCAB}speed")), "speed");
@@ -516,7 +537,10 @@ mod tests {
         assert_eq!(c.expand("x"), "https://schema.org/x");
         assert_eq!(c.expand("schema:y"), "https://schema.org/y");
         assert_eq!(c.compact("https://schema.org/y"), "schema:y");
-        assert_eq!(c.expand("ngsi-ld:location"), "https://uri.etsi.org/ngsi-ld/location");
+        assert_eq!(
+            c.expand("ngsi-ld:location"),
+            "https://uri.etsi.org/ngsi-ld/location"
+        );
         assert_eq!(c.expand("urn:ngsi-ld:x"), "urn:ngsi-ld:x");
         assert_eq!(c.expand("https://a.b/c"), "https://a.b/c");
     }
