@@ -183,6 +183,13 @@ async fn batch_query(
     params: &[(String, String)],
     (body, ld): (&Value, &Context),
 ) -> Answer {
+    let p = query_params(body, params);
+    run_query(shared, headers, tenant, &p, ld).await
+}
+
+/// The request parameters a Query body stands for (the URL's own parameters first):
+/// `entities`, `q`, `scopeQ`, `attrs`, `geoQ` and the temporal API's `temporalQ`.
+pub(super) fn query_params(body: &Value, params: &[(String, String)]) -> Vec<(String, String)> {
     let mut p: Vec<(String, String)> = params.to_vec();
     if let Some(Value::Array(selectors)) = body.get("entities") {
         let types: Vec<&str> = selectors
@@ -203,8 +210,24 @@ async fn batch_query(
             p.push(("idPattern".into(), pattern.to_owned()));
         }
     }
-    if let Some(q) = body.get("q").and_then(Value::as_str) {
-        p.push(("q".into(), q.to_owned()));
+    for key in ["q", "scopeQ", "lang", "pick", "omit"] {
+        if let Some(v) = body.get(key).and_then(Value::as_str) {
+            p.push((key.into(), v.to_owned()));
+        }
+    }
+    if let Some(Value::Object(t)) = body.get("temporalQ") {
+        for (k, v) in t {
+            let v = match v {
+                Value::String(s) => s.clone(),
+                Value::Array(items) => items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(","),
+                other => other.to_string(),
+            };
+            p.push((k.clone(), v));
+        }
     }
     if let Some(Value::Array(attrs)) = body.get("attrs") {
         p.push((
@@ -226,5 +249,5 @@ async fn batch_query(
             p.push(("coordinates".into(), c.to_string()));
         }
     }
-    run_query(shared, headers, tenant, &p, ld).await
+    p
 }

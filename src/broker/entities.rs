@@ -7,15 +7,19 @@
 )]
 
 use super::context::Ld;
+use super::join::{self, Join, Linked, join_of};
 use super::now_rfc3339;
 use super::request::{
     Answer, Tenant, TenantJson, accepts, bad, existing_store, has_option, internal, lock,
     no_content, param, params, problem,
 };
 use super::server::{CORE_CONTEXT, PREFIX, Shared};
+use super::store::Store;
+use super::validate::{attr_name, entity_id};
 use crate::ngsi_ld::geo_query::geometry_from_geojson;
 use crate::ngsi_ld::jsonld::Context;
 use crate::ngsi_ld::problem::ProblemKind;
+use crate::ngsi_ld::projection::Projection;
 use crate::ngsi_ld::render::{Format, render, to_feature_collection};
 use crate::ngsi_ld::request::EntityQuery;
 use crate::ngsi_ld::{AttributeKind, Entity, Representation, Terms, parse_entity_with};
@@ -80,6 +84,7 @@ pub(super) async fn run_query(
     ld: &Context,
 ) -> Answer {
     let mut q = EntityQuery::from_params(params).map_err(|e| bad(e.to_string()))?;
+    check_params(params)?;
     let limit = page_limit(shared, &q, "query")?;
     if limit == 0 && !q.count {
         return Err(bad("limit=0 is only allowed with count=true"));
@@ -89,8 +94,9 @@ pub(super) async fn run_query(
     let page = store
         .query_names(tenant, &q, limit, &|n| ld.expand(n))
         .map_err(internal)?;
+    let answered = Answered::new(&store, tenant, page.entities, params, ld)?;
     drop(store);
-    let mut r = entities_response(headers, params, &page.entities, false, ld);
+    let mut r = entities_response(headers, params, &answered, false, ld);
     if q.count {
         r.headers_mut()
             .insert("NGSILD-Results-Count", HeaderValue::from(page.total));
@@ -132,18 +138,41 @@ pub(super) async fn get_entity(
     UrlPath(id): UrlPath<String>,
     RawQuery(raw): RawQuery,
 ) -> Answer {
+    entity_id(&id)?;
     let params = params(raw);
+    check_params(&params)?;
     let store = existing_store(&shared, &tenant)?;
     let mut e = store
         .get(&tenant, &id)
         .map_err(internal)?
         .ok_or_else(|| no_entity(&id))?;
-    drop(store);
-    if let Some(attrs) = param(&params, "attrs").or_else(|| param(&params, "pick")) {
+    if let Some(attrs) = param(&params, "attrs") {
         let keep: Vec<String> = attrs.split(',').map(|a| ld.expand(a.trim())).collect();
         e.attributes.retain(|k, _| keep.contains(k));
     }
-    Ok(entities_response(&headers, &params, &[e], true, &ld))
+    if let Some(p) = projection(&params)? {
+        // Nothing of the entity picked: nothing found.
+        let mut members = serde_json::Map::new();
+        members.insert("id".to_owned(), Value::Null);
+        members.insert("type".to_owned(), Value::Null);
+        if !e.scope.is_empty() {
+            members.insert("scope".to_owned(), Value::Null);
+        }
+        for name in e.attributes.keys() {
+            members.insert(ld.compact(name), Value::Null);
+        }
+        let mut members = Value::Object(members);
+        p.apply(&mut members);
+        if members.as_object().is_some_and(serde_json::Map::is_empty) {
+            return Err(problem(
+                ProblemKind::ResourceNotFound,
+                format!("pick and omit leave nothing of entity {id}"),
+            ));
+        }
+    }
+    let answered = Answered::new(&store, &tenant, vec![e], &params, &ld)?;
+    drop(store);
+    Ok(entities_response(&headers, &params, &answered, true, &ld))
 }
 
 pub(super) async fn delete_entity(
@@ -151,6 +180,7 @@ pub(super) async fn delete_entity(
     Tenant(tenant): Tenant,
     UrlPath(id): UrlPath<String>,
 ) -> Answer {
+    entity_id(&id)?;
     let mut store = existing_store(&shared, &tenant)?;
     match store.transaction(|tx| tx.delete(&tenant, &id)) {
         Ok(true) => Ok(no_content()),
@@ -211,6 +241,7 @@ async fn modify(
     how: Combine,
     report_missing: bool,
 ) -> Answer {
+    entity_id(&id)?;
     let frag = fragment(&body, &id, &ld).map_err(bad)?;
     let mut store = existing_store(&shared, &tenant)?;
     let now = now_rfc3339();
@@ -291,6 +322,7 @@ pub(super) async fn replace_entity(
         ld,
     }: TenantJson,
 ) -> Answer {
+    entity_id(&id)?;
     if body.get("id").is_none() {
         body["id"] = json!(id);
     }
@@ -335,6 +367,8 @@ async fn one_attr(
     attr: String,
     change: AttrChange,
 ) -> Answer {
+    entity_id(&id)?;
+    attr_name(&attr)?;
     let attr = ld.expand(&attr);
     let new = match &change {
         AttrChange::Patch(body) | AttrChange::Put(body) => {
@@ -409,11 +443,63 @@ pub(super) async fn delete_attr(
     one_attr(shared, (tenant, ld), id, attr, AttrChange::Delete).await
 }
 
+/// The request's `pick`/`omit`, checked.
+pub(super) fn projection(params: &[(String, String)]) -> Result<Option<Projection>, Response> {
+    Projection::from_params(
+        param(params, "pick"),
+        param(params, "omit"),
+        param(params, "attrs").is_some(),
+    )
+    .map_err(bad)
+}
+
+/// Checks the parameters a read shares: the representation (`format`, `options`) and
+/// `pick`/`omit`.
+pub(super) fn check_params(params: &[(String, String)]) -> Result<(), Response> {
+    EntityQuery::from_params(params).map_err(|e| bad(e.to_string()))?;
+    join_of(params)?;
+    projection(params).map(|_| ())
+}
+
+/// An answer's entities in the reader's terms, with the entities they link to when a join
+/// is asked for (read while the store is at hand).
+pub(super) struct Answered {
+    entities: Vec<Entity>,
+    linked: Option<(Join, Linked)>,
+}
+
+impl Answered {
+    /// Compacts `entities` with the reader's @context and reads what they link to.
+    pub(super) fn new(
+        store: &Store,
+        tenant: &str,
+        entities: Vec<Entity>,
+        params: &[(String, String)],
+        ld: &Context,
+    ) -> Result<Self, Response> {
+        let compact = |mut e: Entity| {
+            ld.compact_entity(&mut e);
+            e
+        };
+        let entities: Vec<Entity> = entities.into_iter().map(compact).collect();
+        let linked = match join_of(params)? {
+            None => None,
+            Some(j) => {
+                let p = projection(params)?;
+                let l = join::fetch(store, tenant, &entities, (j.level, p.as_ref()), &compact)
+                    .map_err(internal)?;
+                Some((j, l))
+            }
+        };
+        Ok(Self { entities, linked })
+    }
+}
+
 /// Entities as a response in the representation and media type asked for.
 pub(super) fn entities_response(
     headers: &HeaderMap,
     params: &[(String, String)],
-    entities: &[Entity],
+    answered: &Answered,
     single: bool,
     ld: &Context,
 ) -> Response {
@@ -421,16 +507,7 @@ pub(super) fn entities_response(
         .ok()
         .and_then(|q| q.format)
         .unwrap_or(Format::Normalized);
-    // In the reader's terms.
-    let entities: Vec<Entity> = entities
-        .iter()
-        .map(|e| {
-            let mut e = e.clone();
-            ld.compact_entity(&mut e);
-            e
-        })
-        .collect();
-    let entities = entities.as_slice();
+    let entities = answered.entities.as_slice();
     if accepts(headers, "application/geo+json") {
         let geoproperty = param(params, "geoproperty").unwrap_or("location");
         let body = if single && entities.len() == 1 {
@@ -445,16 +522,32 @@ pub(super) fn entities_response(
             .into_response();
     }
     let as_ld = accepts(headers, "application/ld+json");
-    let rendered: Vec<Value> = entities
+    let projection = projection(params).ok().flatten();
+    let mut rendered: Vec<Value> = entities
         .iter()
         .map(|e| {
-            let mut v = render(e, format);
-            if as_ld {
-                v["@context"] = ld.response_context();
+            let mut v = match &answered.linked {
+                Some((j, l)) if j.inline => join::inline(e, l, format, j.level),
+                _ => render(e, format),
+            };
+            if let Some(p) = &projection {
+                p.apply(&mut v);
             }
             v
         })
         .collect();
+    let mut single = single;
+    if let Some((j, l)) = &answered.linked
+        && !j.inline
+    {
+        rendered.extend(join::flat(l, format));
+        single = false;
+    }
+    if as_ld {
+        for v in &mut rendered {
+            v["@context"] = ld.response_context();
+        }
+    }
     let body = if single {
         rendered.into_iter().next().unwrap_or(Value::Null)
     } else {
@@ -488,15 +581,22 @@ pub(super) fn link_header(ld: &Context) -> Option<HeaderValue> {
     .ok()
 }
 
-/// Checks an entity for writing: a URI id, and GeoProperties that are geometries.
+/// Checks an entity for writing: a URI id, valid type and attribute names, and
+/// GeoProperties that are geometries.
 pub(super) fn validate(e: &Entity) -> Result<(), String> {
-    if !e.id.contains(':') {
+    if !super::validate::is_uri(&e.id) {
         return Err(format!(
             "the id `{}` is not a URI (such as urn:ngsi-ld:Building:1)",
             e.id
         ));
     }
+    if let Some(t) = e.types.iter().find(|t| !super::validate::is_name(t)) {
+        return Err(format!("the type `{t}` is not a valid name"));
+    }
     for (name, instances) in &e.attributes {
+        if !super::validate::is_name(name) {
+            return Err(format!("`{name}` is not a valid attribute name"));
+        }
         for a in instances {
             if a.kind == AttributeKind::GeoProperty {
                 geometry_from_geojson(&a.value).map_err(|m| format!("attribute `{name}`: {m}"))?;

@@ -33,12 +33,15 @@ mod batch;
 mod context;
 mod discovery;
 mod entities;
+mod join;
 pub mod notify;
 mod request;
 pub mod server;
 pub mod store;
 mod subscriptions;
 mod temporal;
+mod temporal_write;
+mod validate;
 
 pub use server::{Broker, BrokerHandle, ServerConfig};
 

@@ -11,7 +11,7 @@ use super::notify::{self, Registry};
 use super::now_rfc3339;
 use super::request::{poisoned, problem};
 use super::store::{Change, Store, StoreError};
-use super::{batch, discovery, subscriptions, temporal};
+use super::{batch, discovery, subscriptions, temporal, temporal_write};
 use crate::ngsi_ld::ParsedPayload;
 use crate::ngsi_ld::problem::ProblemKind;
 use axum::Router;
@@ -244,11 +244,28 @@ impl Broker {
             )
             .route(
                 &format!("{PREFIX}/temporal/entities"),
-                get(temporal::query).post(temporal::create),
+                get(temporal::query).post(temporal_write::create),
             )
             .route(
                 &format!("{PREFIX}/temporal/entities/{{id}}"),
-                get(temporal::get_one),
+                get(temporal::get_one).delete(temporal_write::delete_entity),
+            )
+            .route(
+                &format!("{PREFIX}/temporal/entities/{{id}}/attrs"),
+                post(temporal_write::add_attrs),
+            )
+            .route(
+                &format!("{PREFIX}/temporal/entities/{{id}}/attrs/{{attr}}"),
+                axum::routing::delete(temporal_write::delete_attr),
+            )
+            .route(
+                &format!("{PREFIX}/temporal/entities/{{id}}/attrs/{{attr}}/{{instance}}"),
+                axum::routing::patch(temporal_write::patch_instance)
+                    .delete(temporal_write::delete_instance),
+            )
+            .route(
+                &format!("{PREFIX}/temporal/entityOperations/query"),
+                post(temporal::query_post),
             )
             .route("/version", get(version))
             .fallback(not_found)

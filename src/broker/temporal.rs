@@ -1,4 +1,5 @@
-//! The temporal API: `GET /temporal/entities[/{id}]` and `POST /temporal/entities`.
+//! The temporal API's reads: `GET /temporal/entities[/{id}]` and
+//! `POST /temporal/entityOperations/query` (the writes are in [`super::temporal_write`]).
 
 #![allow(
     clippy::result_large_err,
@@ -7,17 +8,15 @@
 
 use super::context::Ld;
 use super::entities::{link_header, page_limit};
-use super::request::{
-    Tenant, TenantJson, accepts, bad, existing_store, internal, lock, params, problem,
-};
-use super::server::{PREFIX, Shared};
+use super::request::{Tenant, TenantJson, accepts, bad, existing_store, internal, params, problem};
+use super::server::Shared;
 use super::store::{HistoryQuery, Instance, TimeProperty, TimeWindow};
 use crate::ngsi_ld::jsonld::Context;
 use crate::ngsi_ld::problem::ProblemKind;
 use crate::ngsi_ld::temporal::{self, TemporalQuery};
 use crate::timestamp::{format_millis, parse_duration_millis, parse_millis};
 use axum::extract::{Path as UrlPath, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -110,6 +109,12 @@ fn time_of(at: i64, instance: &Value) -> String {
         .map_or_else(|| format_millis(at), str::to_owned)
 }
 
+/// A period's bound: RFC 3339 UTC, with milliseconds only when there are any.
+fn format_time(ms: i64) -> String {
+    let t = format_millis(ms);
+    t.replace(".000Z", "Z")
+}
+
 fn aggregate(instances: &[Instance], methods: &[String], period: i64, origin: i64) -> Value {
     let mut buckets: BTreeMap<i64, Vec<&Value>> = BTreeMap::new();
     for (at, inst) in instances {
@@ -126,8 +131,8 @@ fn aggregate(instances: &[Instance], methods: &[String], period: i64, origin: i6
         let rows: Vec<Value> = buckets
             .iter()
             .filter_map(|(k, values)| {
-                let start = format_millis(origin + k * period);
-                let end = format_millis(origin.saturating_add((k + 1).saturating_mul(period)));
+                let start = format_time(origin + k * period);
+                let end = format_time(origin.saturating_add((k + 1).saturating_mul(period)));
                 let nums: Vec<f64> = values.iter().filter_map(|v| v.as_f64()).collect();
                 let n = nums.len() as f64;
                 let sum: f64 = nums.iter().sum();
@@ -240,9 +245,17 @@ pub(super) async fn get_one(
     UrlPath(id): UrlPath<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let (_, mut r) = match read_request(&params(raw)) {
+    if let Err(r) = super::validate::entity_id(&id) {
+        return r;
+    }
+    let params = params(raw);
+    let (_, mut r) = match read_request(&params) {
         Ok(x) => x,
         Err(why) => return bad(why),
+    };
+    let projection = match super::entities::projection(&params) {
+        Ok(p) => p,
+        Err(r) => return r,
     };
     r.history.attrs = r.history.attrs.iter().map(|a| ld.expand(a)).collect();
     let store = match existing_store(&shared, &tenant) {
@@ -264,7 +277,19 @@ pub(super) async fn get_one(
         );
     };
     match store.history(&tenant, &id, &r.history) {
-        Ok(h) => answer(&headers, render(&id, &entity_type, h, (&r, &ld)), &ld),
+        Ok(h) => {
+            let mut body = render(&id, &entity_type, h, (&r, &ld));
+            if let Some(p) = &projection {
+                p.apply(&mut body);
+                if body.as_object().is_some_and(Map::is_empty) {
+                    return problem(
+                        ProblemKind::ResourceNotFound,
+                        format!("pick and omit leave nothing of entity {id}"),
+                    );
+                }
+            }
+            answer(&headers, body, &ld)
+        }
         Err(e) => internal(e),
     }
 }
@@ -276,96 +301,71 @@ pub(super) async fn query(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let (tq, mut r) = match read_request(&params(raw)) {
+    run_query(&shared, &headers, &tenant, &params(raw), &ld)
+}
+
+/// `POST /temporal/entityOperations/query`: a Query body with its `temporalQ`.
+pub(super) async fn query_post(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    TenantJson { tenant, body, ld }: TenantJson,
+) -> Response {
+    let p = super::batch::query_params(&body, &params(raw));
+    run_query(&shared, &headers, &tenant, &p, &ld)
+}
+
+/// A temporal query over the entities that exist now and those known from history only.
+fn run_query(
+    shared: &Shared,
+    headers: &HeaderMap,
+    tenant: &str,
+    params: &[(String, String)],
+    ld: &Context,
+) -> Response {
+    let (tq, mut r) = match read_request(params) {
         Ok(x) => x,
         Err(why) => return bad(why),
     };
+    let projection = match super::entities::projection(params) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
     r.history.attrs = r.history.attrs.iter().map(|a| ld.expand(a)).collect();
     let mut q = tq.entities.clone();
-    super::entities::expand_query(&mut q, &ld);
-    let limit = match page_limit(&shared, &q, "temporal query") {
+    super::entities::expand_query(&mut q, ld);
+    let limit = match page_limit(shared, &q, "temporal query") {
         Ok(l) => l,
         Err(r) => return r,
     };
-    // Entities are selected on their current state; attrs choose the history.
+    // Entities are selected on their current (or latest) state; attrs choose the history.
     q.attrs.clear();
-    let store = match existing_store(&shared, &tenant) {
+    let store = match existing_store(shared, tenant) {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let page = match store.query_names(&tenant, &q, limit, &|n| ld.expand(n)) {
+    let page = match store.temporal_query(tenant, &q, limit, &|n| ld.expand(n)) {
         Ok(p) => p,
         Err(e) => return internal(e),
     };
     let mut out = Vec::with_capacity(page.entities.len());
     for e in &page.entities {
-        match store.history(&tenant, &e.id, &r.history) {
-            Ok(h) => out.push(render(&e.id, &e.type_label(), h, (&r, &ld))),
+        match store.history(tenant, &e.id, &r.history) {
+            Ok(h) => {
+                let mut body = render(&e.id, &e.type_label(), h, (&r, ld));
+                if let Some(p) = &projection {
+                    p.apply(&mut body);
+                }
+                out.push(body);
+            }
             Err(err) => return internal(err),
         }
     }
     drop(store);
-    let mut resp = answer(&headers, Value::Array(out), &ld);
+    let mut resp = answer(headers, Value::Array(out), ld);
     if q.count {
         resp.headers_mut()
             .insert("NGSILD-Results-Count", page.total.into());
     }
     resp
-}
-
-/// Adds instances to an entity's history: a temporal entity whose attributes are arrays of
-/// instances with `observedAt` (201 when the entity had no history, else 204).
-pub(super) async fn create(
-    State(shared): State<Shared>,
-    TenantJson { tenant, body, ld }: TenantJson,
-) -> Response {
-    let (Some(id), Some(entity_type)) = (
-        body.get("id").and_then(Value::as_str),
-        body.get("type").and_then(Value::as_str),
-    ) else {
-        return bad("a temporal entity needs an id and a type");
-    };
-    let entity_type = ld.expand(entity_type);
-    let mut instances = Vec::new();
-    for (name, v) in body.as_object().into_iter().flatten() {
-        if matches!(name.as_str(), "id" | "type" | "@context") {
-            continue;
-        }
-        let list: Vec<&Value> = match v {
-            Value::Array(items) => items.iter().collect(),
-            one => vec![one],
-        };
-        for inst in list {
-            if !inst.is_object() || inst.get("type").is_none() {
-                return bad(format!(
-                    "attribute `{name}`: each instance is an object with a type (normalized form)"
-                ));
-            }
-            instances.push((ld.expand(name), inst.clone()));
-        }
-    }
-    let mut store = match lock(&shared) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let existed = match store.history_type(&tenant, id) {
-        Ok(t) => t.is_some(),
-        Err(e) => return internal(e),
-    };
-    let result = store.transaction_quiet(|tx| {
-        tx.ensure_tenant(&tenant)?;
-        for (name, inst) in &instances {
-            tx.add_history(&tenant, id, &entity_type, name, inst)?;
-        }
-        Ok(())
-    });
-    match result {
-        Ok(()) if existed => StatusCode::NO_CONTENT.into_response(),
-        Ok(()) => (
-            StatusCode::CREATED,
-            [(header::LOCATION, format!("{PREFIX}/temporal/entities/{id}"))],
-        )
-            .into_response(),
-        Err(e) => internal(e),
-    }
 }

@@ -31,9 +31,11 @@ pub(crate) mod model;
 pub mod mqtt;
 mod parse;
 pub mod problem;
+pub mod projection;
 pub mod query;
 pub mod render;
 pub mod request;
+pub mod scope;
 pub mod subscription;
 pub mod temporal;
 

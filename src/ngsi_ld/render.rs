@@ -53,7 +53,8 @@ pub fn render(e: &Entity, format: Format) -> Value {
     out.insert("id".to_owned(), Value::String(e.id.clone()));
     out.insert("type".to_owned(), types_value(&e.types));
     if !e.scope.is_empty() {
-        out.insert("scope".to_owned(), json!(e.scope));
+        // One scope is written as a string, several as a list (as the type).
+        out.insert("scope".to_owned(), types_value(&e.scope));
     }
     for (name, instances) in &e.attributes {
         if let Some(v) = attribute_value(instances, format) {

@@ -25,6 +25,8 @@ pub struct EntityQuery {
     pub attrs: Vec<String>,
     /// The `q` expression.
     pub q: Option<String>,
+    /// The `scopeQ` expression ([`super::scope`]).
+    pub scope_q: Option<String>,
     /// A geo-query.
     pub geo: Option<GeoQuery>,
     /// The representation asked for (`None`: the broker's default, normalized).
@@ -41,6 +43,21 @@ pub struct EntityQuery {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct ParamError(pub String);
+
+/// The `options` values besides the formats: those of entity queries, of the temporal API
+/// (aggregated values) and of writes (which a query ignores).
+const KNOWN_OPTIONS: &[&str] = &[
+    "keyValues",
+    "simplified",
+    "concise",
+    "normalized",
+    "sysAttrs",
+    "count",
+    "aggregatedValues",
+    "noOverwrite",
+    "update",
+    "replace",
+];
 
 fn split_list(v: &str) -> Vec<String> {
     v.split([',', '|'])
@@ -59,6 +76,7 @@ impl EntityQuery {
             || self.id_pattern.is_some()
             || !self.attrs.is_empty()
             || self.q.is_some()
+            || self.scope_q.is_some()
             || self.geo.is_some()
     }
 
@@ -80,6 +98,9 @@ impl EntityQuery {
         }
         if let Some(q) = &self.q {
             push("q", q.clone());
+        }
+        if let Some(s) = &self.scope_q {
+            push("scopeQ", s.clone());
         }
         if let Some(format) = self.format {
             push("format", format.name().to_owned());
@@ -114,10 +135,14 @@ impl EntityQuery {
                     })?;
                     q.id_pattern = Some(v.clone());
                 }
-                "attrs" | "pick" => q.attrs = split_list(v),
+                "attrs" => q.attrs = split_list(v),
                 "q" => {
                     Query::parse(v).map_err(|e| ParamError(e.to_string()))?;
                     q.q = Some(v.clone());
+                }
+                "scopeQ" => {
+                    super::scope::ScopeQuery::parse(v).map_err(ParamError)?;
+                    q.scope_q = Some(v.clone());
                 }
                 "format" => {
                     q.format = Some(Format::parse(v).ok_or_else(|| {
@@ -127,11 +152,16 @@ impl EntityQuery {
                     })?);
                 }
                 "options" => {
-                    for o in v.split(',') {
-                        if let Some(f) = Format::parse(o.trim()) {
+                    for o in v.split(',').map(str::trim) {
+                        if let Some(f) = Format::parse(o) {
                             options_format = Some(f);
-                        } else if o.trim() == "count" {
+                        } else if o == "count" {
                             q.count = true;
+                        } else if !KNOWN_OPTIONS.contains(&o) {
+                            return Err(ParamError(format!(
+                                "options: `{o}` is not one of {}",
+                                KNOWN_OPTIONS.join(", ")
+                            )));
                         }
                     }
                 }

@@ -313,6 +313,8 @@ impl TemporalQuery {
                     temporal_values = true;
                     None
                 }
+                // Read by the broker's aggregation.
+                "format" if v == "aggregatedValues" => None,
                 _ => Some((k.clone(), v.clone())),
             })
             .collect();

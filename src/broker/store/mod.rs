@@ -12,7 +12,6 @@
 //! Subscriptions are stored too, so they survive a restart.
 
 use crate::ngsi_ld::geo_query::geometry_from_geojson;
-use crate::ngsi_ld::query::Query;
 use crate::ngsi_ld::render::{Format, render};
 use crate::ngsi_ld::request::EntityQuery;
 use crate::ngsi_ld::{Entity, Representation, Terms, parse_entity_with};
@@ -22,6 +21,12 @@ use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::path::Path;
+
+mod history;
+mod matcher;
+
+pub use history::{HistoryQuery, Instance, InstanceChange, TimeProperty, TimeWindow};
+use matcher::Matcher;
 
 /// What kind of write changed an entity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,43 +58,6 @@ pub struct Change {
 
 /// Where committed changes go.
 pub type ChangeSink = Box<dyn Fn(Vec<Change>) + Send>;
-
-/// Which time of an instance a temporal query compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum TimeProperty {
-    /// `observedAt` (the write's time for instances without one).
-    #[default]
-    ObservedAt,
-    /// When the broker stored the instance.
-    ModifiedAt,
-}
-
-/// The time filter of a temporal query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimeWindow {
-    /// Strictly before the time (ms since the epoch).
-    Before(i64),
-    /// At or after the time.
-    After(i64),
-    /// At or after the first time and strictly before the second.
-    Between(i64, i64),
-}
-
-/// What a temporal query asks of one entity's history.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HistoryQuery {
-    /// Attributes (all when empty).
-    pub attrs: Vec<String>,
-    /// The time filter.
-    pub timerel: Option<TimeWindow>,
-    /// Which time is compared.
-    pub time_property: TimeProperty,
-    /// Only the last N instances of each attribute.
-    pub last_n: Option<usize>,
-}
-
-/// One stored instance: its time (ms) and the instance in the normalized form.
-pub type Instance = (i64, Value);
 
 /// A storage failure (the database, not the request).
 #[derive(Debug, thiserror::Error)]
@@ -267,66 +235,6 @@ impl Store {
         Ok(out)
     }
 
-    /// An entity's history: per attribute, its instances in time order.
-    pub fn history(
-        &self,
-        tenant: &str,
-        id: &str,
-        q: &HistoryQuery,
-    ) -> Result<BTreeMap<String, Vec<Instance>>, StoreError> {
-        let column = match q.time_property {
-            TimeProperty::ObservedAt => "observed_ms",
-            TimeProperty::ModifiedAt => "modified_ms",
-        };
-        let mut sql =
-            format!("SELECT attr, {column}, instance FROM history WHERE tenant = ?1 AND id = ?2");
-        match q.timerel {
-            Some(TimeWindow::Before(t)) => sql.push_str(&format!(" AND {column} < {t}")),
-            Some(TimeWindow::After(t)) => sql.push_str(&format!(" AND {column} >= {t}")),
-            Some(TimeWindow::Between(a, b)) => {
-                sql.push_str(&format!(" AND {column} >= {a} AND {column} < {b}"));
-            }
-            None => {}
-        }
-        sql.push_str(&format!(" ORDER BY attr, {column}, rowid"));
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map([tenant, id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })?;
-        let mut out: BTreeMap<String, Vec<Instance>> = BTreeMap::new();
-        for row in rows {
-            let (attr, at, instance) = row?;
-            if !q.attrs.is_empty() && !q.attrs.contains(&attr) {
-                continue;
-            }
-            let v: Value =
-                serde_json::from_str(&instance).map_err(|e| StoreError(e.to_string()))?;
-            out.entry(attr).or_default().push((at, v));
-        }
-        if let Some(n) = q.last_n {
-            for instances in out.values_mut() {
-                let cut = instances.len().saturating_sub(n);
-                instances.drain(..cut);
-            }
-        }
-        Ok(out)
-    }
-
-    /// The type an entity had in its history (`None` when it has no history).
-    pub fn history_type(&self, tenant: &str, id: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT etype FROM history WHERE tenant = ?1 AND id = ?2 ORDER BY rowid DESC LIMIT 1",
-            )?
-            .query_row([tenant, id], |r| r.get(0))
-            .optional()?)
-    }
-
     /// Stored subscriptions: (tenant, body).
     pub fn subscriptions(&self) -> Result<Vec<(String, Value)>, StoreError> {
         let mut stmt = self
@@ -403,8 +311,8 @@ impl Store {
             ));
         }
         sql.push_str(" ORDER BY e.id");
-        let filter = q.id_pattern.is_some() || q.q.is_some() || q.geo.is_some();
-        if !filter {
+        let matcher = Matcher::new(q, names)?;
+        if !matcher.filters() {
             // The database pages and counts.
             let count_sql = sql
                 .replacen("SELECT e.id, e.body", "SELECT COUNT(*)", 1)
@@ -412,7 +320,11 @@ impl Store {
             let total: i64 =
                 self.conn
                     .query_row(&count_sql, params_from_iter(args.iter()), |r| r.get(0))?;
-            let page_sql = format!("{sql} LIMIT {limit} OFFSET {}", q.offset);
+            let page_sql = format!(
+                "{sql} LIMIT {} OFFSET {}",
+                limit.min(i64::MAX as usize),
+                q.offset
+            );
             let mut stmt = self.conn.prepare(&page_sql)?;
             let rows = stmt.query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(1))?;
             let entities = rows.map(|b| decode(&b?)).collect::<Result<Vec<_>, _>>()?;
@@ -421,39 +333,14 @@ impl Store {
                 total: usize::try_from(total).unwrap_or(0),
             });
         }
-        let pattern = q
-            .id_pattern
-            .as_deref()
-            .map(regex::Regex::new)
-            .transpose()
-            .map_err(|e| StoreError(e.to_string()))?;
-        let expr =
-            q.q.as_deref()
-                .map(Query::parse)
-                .transpose()
-                .map_err(|e| StoreError(e.to_string()))?
-                .map(|mut x| {
-                    x.map_names(names);
-                    x
-                });
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })?;
+        let rows = stmt.query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(1))?;
         let mut matches = Vec::new();
         for row in rows {
-            let (id, body) = row?;
-            if pattern.as_ref().is_some_and(|p| !p.is_match(&id)) {
-                continue;
+            let e = decode(&row?)?;
+            if matcher.matches_filters(&e) {
+                matches.push(e);
             }
-            let e = decode(&body)?;
-            if expr.as_ref().is_some_and(|x| !x.matches(&e)) {
-                continue;
-            }
-            if q.geo.as_ref().is_some_and(|g| !g.matches(&e)) {
-                continue;
-            }
-            matches.push(e);
         }
         let total = matches.len();
         let entities = matches
@@ -462,6 +349,35 @@ impl Store {
             .take(limit)
             .map(|e| project(e, &q.attrs))
             .collect();
+        Ok(Page { entities, total })
+    }
+
+    /// A temporal query's entities: those that exist now and those known only from their
+    /// history ([`Store::history_only`]), in id order, one page of them and the total.
+    pub fn temporal_query(
+        &self,
+        tenant: &str,
+        q: &EntityQuery,
+        limit: usize,
+        names: &dyn Fn(&str) -> String,
+    ) -> Result<Page, StoreError> {
+        let everything = EntityQuery {
+            offset: 0,
+            attrs: Vec::new(),
+            ..q.clone()
+        };
+        let mut all = self
+            .query_names(tenant, &everything, usize::MAX, names)?
+            .entities;
+        let matcher = Matcher::new(q, names)?;
+        all.extend(
+            self.history_only(tenant)?
+                .into_iter()
+                .filter(|e| matcher.matches(e)),
+        );
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        let total = all.len();
+        let entities = all.into_iter().skip(q.offset).take(limit).collect();
         Ok(Page { entities, total })
     }
 
@@ -625,38 +541,6 @@ impl Tx<'_> {
             entity: e.clone(),
             at: now.to_owned(),
         });
-        Ok(())
-    }
-
-    /// Adds one instance to an entity's history, at its `observedAt` or else now.
-    pub fn add_history(
-        &self,
-        tenant: &str,
-        id: &str,
-        entity_type: &str,
-        attr: &str,
-        instance: &Value,
-    ) -> Result<(), StoreError> {
-        let observed = instance
-            .get("observedAt")
-            .and_then(Value::as_str)
-            .and_then(crate::timestamp::parse_millis)
-            .unwrap_or(self.now_ms);
-        self.tx
-            .prepare_cached(
-                "INSERT INTO history (tenant, id, etype, attr, observed_ms, modified_ms, instance)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![
-                tenant,
-                id,
-                entity_type,
-                attr,
-                observed,
-                self.now_ms,
-                instance.to_string()
-            ])?;
-        self.history_rows.set(self.history_rows.get() + 1);
         Ok(())
     }
 
