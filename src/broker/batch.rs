@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-/// `POST /entityOperations/{create,upsert,update,delete,query}`: 207 with per-entity errors.
+/// `POST /entityOperations/{create,upsert,update,merge,delete,query}`: 207 with per-entity errors.
 pub(super) async fn batch(
     State(shared): State<Shared>,
     UrlPath(op): UrlPath<String>,
@@ -29,6 +29,14 @@ pub(super) async fn batch(
         return batch_query(&shared, &headers, &tenant, &params, (&body, &ld))
             .await
             .unwrap_or_else(|r| r);
+    }
+    if !matches!(op.as_str(), "create" | "upsert" | "update" | "merge" | "delete") {
+        return problem(
+            ProblemKind::ResourceNotFound,
+            format!(
+                "no batch operation `{op}`; use create, upsert, update, merge, delete or query"
+            ),
+        );
     }
     let Value::Array(items) = body else {
         return bad("a batch operation's body is a JSON array");
@@ -82,7 +90,7 @@ pub(super) async fn batch(
     let no_overwrite = has_option(&params, "noOverwrite");
     let result = store.transaction(|tx| {
         let mut success: Vec<String> = Vec::new();
-        let mut created = false;
+        let mut created: Vec<String> = Vec::new();
         let mut local_errors: Vec<(String, ProblemKind, String)> = Vec::new();
         for item in decoded {
             match (op.as_str(), item) {
@@ -106,11 +114,25 @@ pub(super) async fn batch(
                         }
                         _ => e,
                     };
-                    if tx.put(&tenant, &e, &now)? {
-                        created = true;
+                    if tx.get(&tenant, &e.id)?.is_none() {
+                        created.push(e.id.clone());
                     }
+                    tx.put(&tenant, &e, &now)?;
                     success.push(e.id);
                 }
+                ("merge", Item::Entity(e)) => match tx.get(&tenant, &e.id)? {
+                    Some(mut old) => {
+                        let id = e.id.clone();
+                        combine(&mut old, e, Combine::MergePatch);
+                        tx.put(&tenant, &old, &now)?;
+                        success.push(id);
+                    }
+                    None => local_errors.push((
+                        e.id.clone(),
+                        ProblemKind::ResourceNotFound,
+                        format!("no entity {}", e.id),
+                    )),
+                },
                 ("update", Item::Entity(e)) => match tx.get(&tenant, &e.id)? {
                     Some(mut old) => {
                         let id = e.id.clone();
@@ -152,12 +174,6 @@ pub(super) async fn batch(
         Ok(x) => x,
         Err(e) => return internal(e),
     };
-    if !matches!(op.as_str(), "create" | "upsert" | "update" | "delete") {
-        return problem(
-            ProblemKind::ResourceNotFound,
-            format!("no batch operation `{op}`; use create, upsert, update, delete or query"),
-        );
-    }
     for (id, kind, detail) in local_errors {
         fail(&mut errors, &id, kind, detail);
     }
@@ -170,7 +186,10 @@ pub(super) async fn batch(
     }
     match op.as_str() {
         "create" => (StatusCode::CREATED, axum::Json(json!(success))).into_response(),
-        "upsert" if created => (StatusCode::CREATED, axum::Json(json!(success))).into_response(),
+        // Only the entities the upsert created.
+        "upsert" if !created.is_empty() => {
+            (StatusCode::CREATED, axum::Json(json!(created))).into_response()
+        }
         _ => no_content(),
     }
 }
@@ -210,10 +229,30 @@ pub(super) fn query_params(body: &Value, params: &[(String, String)]) -> Vec<(St
             p.push(("idPattern".into(), pattern.to_owned()));
         }
     }
-    for key in ["q", "scopeQ", "lang", "pick", "omit"] {
-        if let Some(v) = body.get(key).and_then(Value::as_str) {
-            p.push((key.into(), v.to_owned()));
-        }
+    for key in [
+        "q",
+        "scopeQ",
+        "lang",
+        "pick",
+        "omit",
+        "join",
+        "joinLevel",
+        "geometryProperty",
+        "local",
+        "datasetId",
+        "containedBy",
+    ] {
+        let v = match body.get(key) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                .collect::<Vec<_>>()
+                .join(","),
+            Some(v @ (Value::Number(_) | Value::Bool(_))) => v.to_string(),
+            _ => continue,
+        };
+        p.push((key.into(), v));
     }
     if let Some(Value::Object(t)) = body.get("temporalQ") {
         for (k, v) in t {

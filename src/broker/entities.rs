@@ -22,7 +22,7 @@ use crate::ngsi_ld::problem::ProblemKind;
 use crate::ngsi_ld::projection::Projection;
 use crate::ngsi_ld::render::{Format, render, to_feature_collection};
 use crate::ngsi_ld::request::EntityQuery;
-use crate::ngsi_ld::{AttributeKind, Entity, Representation, Terms, parse_entity_with};
+use crate::ngsi_ld::{Attribute, AttributeKind, Entity, Representation, Terms, parse_entity_with};
 use axum::extract::{Path as UrlPath, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -196,31 +196,49 @@ fn no_entity(id: &str) -> Response {
 /// How a fragment's attributes combine with an entity's.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Combine {
-    /// Add and replace (merge, upsert with options=update).
+    /// Add and replace (append, upsert with options=update).
     Merge,
+    /// Add, and merge into what is there: members not given stay (PATCH of an entity).
+    MergePatch,
     /// Add only attributes that are not there (append with noOverwrite).
     NoOverwrite,
     /// Replace only attributes that are there; report the others.
     UpdateExisting,
 }
 
-/// Applies a fragment; returns the attribute names not applied.
+/// Applies a fragment instance by instance (an instance replaces the one with the same
+/// `datasetId`, or is added); returns the attribute names not applied.
 pub(super) fn combine(target: &mut Entity, fragment: Entity, how: Combine) -> Vec<String> {
     let mut not_applied = Vec::new();
     for (name, instances) in fragment.attributes {
-        let present = target.attributes.contains_key(&name);
-        match how {
-            Combine::Merge => {
-                target.attributes.insert(name, instances);
+        let current = target.attributes.entry(name.clone()).or_default();
+        let mut skipped = false;
+        for inst in instances {
+            let at = current.iter().position(|a| a.dataset_id == inst.dataset_id);
+            if is_null(&inst) && how != Combine::NoOverwrite {
+                // NGSI-LD Null: the instance is deleted.
+                match at {
+                    Some(i) => {
+                        current.remove(i);
+                    }
+                    None => skipped |= how == Combine::UpdateExisting,
+                }
+                continue;
             }
-            Combine::NoOverwrite if present => not_applied.push(name),
-            Combine::NoOverwrite => {
-                target.attributes.insert(name, instances);
+            match (how, at) {
+                (Combine::Merge | Combine::UpdateExisting, Some(i)) => current[i] = inst,
+                (Combine::MergePatch, Some(i)) => merge_instance(&mut current[i], inst),
+                (Combine::Merge | Combine::MergePatch | Combine::NoOverwrite, None) => {
+                    current.push(inst);
+                }
+                (Combine::NoOverwrite, Some(_)) | (Combine::UpdateExisting, None) => skipped = true,
             }
-            Combine::UpdateExisting if present => {
-                target.attributes.insert(name, instances);
-            }
-            Combine::UpdateExisting => not_applied.push(name),
+        }
+        if current.is_empty() {
+            target.attributes.remove(&name);
+        }
+        if skipped {
+            not_applied.push(name);
         }
     }
     if fragment.types.iter().any(|t| t != FRAGMENT) {
@@ -231,6 +249,37 @@ pub(super) fn combine(target: &mut Entity, fragment: Entity, how: Combine) -> Ve
         }
     }
     not_applied
+}
+
+/// Whether an attribute instance is NGSI-LD Null (`urn:ngsi-ld:null`, clause 4.5.0): the
+/// instance is to be deleted.
+pub(super) fn is_null(a: &Attribute) -> bool {
+    const NULL: &str = "urn:ngsi-ld:null";
+    match &a.value {
+        Value::String(s) => s == NULL,
+        Value::Array(items) => items.len() == 1 && items[0] == NULL,
+        Value::Object(m) => {
+            m.len() == 1 && m.values().next().and_then(Value::as_str) == Some(NULL)
+        }
+        _ => false,
+    }
+}
+
+/// A partial change of one instance: the members given replace those there, the others
+/// stay, sub-attributes merge (and a sub-attribute set to NGSI-LD Null goes).
+fn merge_instance(old: &mut Attribute, new: Attribute) {
+    old.kind = new.kind;
+    old.value = new.value;
+    old.unit_code = new.unit_code.or(old.unit_code.take());
+    old.observed_at = new.observed_at.or(old.observed_at.take());
+    old.lang = new.lang.or(old.lang.take());
+    for (name, subs) in new.sub_attributes {
+        if subs.iter().any(is_null) {
+            old.sub_attributes.remove(&name);
+        } else {
+            old.sub_attributes.insert(name, subs);
+        }
+    }
 }
 
 /// Read-modify-write of one entity with a fragment body.
@@ -274,7 +323,7 @@ pub(super) async fn merge_entity(
     UrlPath(id): UrlPath<String>,
     TenantJson { tenant, body, ld }: TenantJson,
 ) -> Answer {
-    modify(shared, (tenant, body, ld), id, Combine::Merge, false).await
+    modify(shared, (tenant, body, ld), id, Combine::MergePatch, false).await
 }
 
 pub(super) async fn append_attrs(
@@ -481,7 +530,29 @@ impl Answered {
             ld.compact_entity(&mut e);
             e
         };
-        let entities: Vec<Entity> = entities.into_iter().map(compact).collect();
+        let mut entities: Vec<Entity> = entities.into_iter().map(compact).collect();
+        if let Some(wanted) = param(params, "datasetId") {
+            let wanted: Vec<Option<&str>> = wanted
+                .split(',')
+                .map(str::trim)
+                .map(|d| (d != "@none").then_some(d))
+                .collect();
+            for e in &mut entities {
+                for instances in e.attributes.values_mut() {
+                    instances.retain(|a| wanted.contains(&a.dataset_id.as_deref()));
+                }
+                e.attributes.retain(|_, i| !i.is_empty());
+            }
+        }
+        if let Some(lang) = param(params, "lang") {
+            for a in entities
+                .iter_mut()
+                .flat_map(|e| e.attributes.values_mut())
+                .flatten()
+            {
+                *a = a.in_language(lang);
+            }
+        }
         let linked = match join_of(params)? {
             None => None,
             Some(j) => {
@@ -540,8 +611,10 @@ pub(super) fn entities_response(
     if let Some((j, l)) = &answered.linked
         && !j.inline
     {
-        rendered.extend(join::flat(l, format));
-        single = false;
+        let linked = join::flat(l, format);
+        // A retrieval with nothing linked stays one entity.
+        single &= linked.is_empty();
+        rendered.extend(linked);
     }
     if as_ld {
         for v in &mut rendered {

@@ -9,7 +9,8 @@
 //! `{"metadata": {...}, "body": notification}` to the URL's topic. Deleted entities are
 //! notified (trigger `entityDeleted`) as `{"id", "type", "deletedAt"}`.
 //!
-//! Not supported: `timeInterval` (periodic) subscriptions, `showChanges`, `mqtts://`.
+//! Periodic (`timeInterval`) subscriptions are notified every interval with the entities
+//! they select. Not supported: `showChanges`, `mqtts://`.
 
 use super::server::CORE_CONTEXT;
 use super::store::{Change, ChangeKind};
@@ -17,6 +18,8 @@ use crate::ngsi_ld::jsonld::Context;
 use crate::ngsi_ld::mqtt::{self, MqttEndpoint};
 use crate::ngsi_ld::query::Query;
 use crate::ngsi_ld::render::{Format, render};
+use crate::ngsi_ld::Entity;
+use crate::ngsi_ld::projection::Projection;
 use crate::ngsi_ld::subscription::Subscription;
 use crate::timestamp::{format_millis, now_millis, now_rfc3339, parse_millis};
 use serde_json::{Value, json};
@@ -57,6 +60,12 @@ struct Entry {
     status: DeliveryStatus,
     queued: BTreeMap<String, Value>,
     last_sent: Option<Instant>,
+    /// `timeInterval` (seconds): notified every interval with what it selects, not on change.
+    interval: Option<f64>,
+    /// For a periodic subscription: the entities it selects now, by id.
+    periodic: BTreeMap<String, Value>,
+    /// `notification.pick` / `notification.omit`.
+    projection: Option<Projection>,
 }
 
 impl Entry {
@@ -114,8 +123,23 @@ impl Entry {
                 sub.endpoint
             ));
         }
-        if raw.get("timeInterval").is_some() {
-            return Err("timeInterval (periodic) subscriptions are not supported by this broker; use watchedAttributes or throttling".to_owned());
+        let projection = Projection::from_params(
+            raw.pointer("/notification/pick").and_then(pick_list).as_deref(),
+            raw.pointer("/notification/omit").and_then(pick_list).as_deref(),
+            raw.pointer("/notification/attributes").is_some(),
+        )?;
+        let interval = match raw.get("timeInterval") {
+            None => None,
+            Some(t) => Some(t.as_f64().filter(|t| *t > 0.0).ok_or(
+                "timeInterval is the number of seconds between notifications, above 0",
+            )?),
+        };
+        if interval.is_some()
+            && (raw.get("watchedAttributes").is_some() || raw.get("throttling").is_some())
+        {
+            return Err(
+                "timeInterval cannot be combined with watchedAttributes or throttling".to_owned(),
+            );
         }
         Ok(Self {
             raw,
@@ -126,6 +150,9 @@ impl Entry {
             status: DeliveryStatus::default(),
             queued: BTreeMap::new(),
             last_sent: None,
+            interval,
+            periodic: BTreeMap::new(),
+            projection,
         })
     }
 
@@ -156,6 +183,18 @@ impl Entry {
             }
             ChangeKind::Deleted => has("entityDeleted"),
         }
+    }
+
+    /// Whether the subscription selects an entity (its entities, `q` and `geoQ`).
+    fn selects(&self, e: &Entity) -> bool {
+        (self.sub.entities.is_empty()
+            || self.sub.entities.iter().zip(&self.patterns).any(|(s, p)| {
+                s.entity_type.as_ref().is_none_or(|t| e.has_type(t))
+                    && s.id.as_ref().is_none_or(|id| *id == e.id)
+                    && p.as_ref().is_none_or(|p| p.is_match(&e.id))
+            }))
+            && self.q.as_ref().is_none_or(|q| q.matches(e))
+            && self.sub.geo_q.as_ref().is_none_or(|g| g.matches(e))
     }
 
     fn matches(&self, c: &Change) -> bool {
@@ -211,6 +250,9 @@ impl Entry {
                         .iter()
                         .any(|a| *a == self.ld.expand(k))
             });
+        }
+        if let Some(p) = &self.projection {
+            p.apply(&mut v);
         }
         v
     }
@@ -290,6 +332,38 @@ impl Registry {
         Ok(())
     }
 
+    /// Gives a periodic (`timeInterval`) subscription the entities that exist when it is
+    /// created: `entities` are the tenant's, it keeps those it selects.
+    pub fn seed_periodic(&mut self, tenant: &str, id: &str, entities: Vec<Entity>) {
+        let Some(entry) = self.entries.get_mut(&(tenant.to_owned(), id.to_owned())) else {
+            return;
+        };
+        if entry.interval.is_none() {
+            return;
+        }
+        for e in entities {
+            if entry.selects(&e) {
+                let c = Change {
+                    tenant: tenant.to_owned(),
+                    kind: ChangeKind::Created,
+                    attributes: Vec::new(),
+                    removed: Vec::new(),
+                    at: now_rfc3339(),
+                    entity: e,
+                };
+                let data = entry.data(&c);
+                entry.periodic.insert(c.entity.id.clone(), data);
+            }
+        }
+    }
+
+    /// Whether a subscription is periodic (`timeInterval`).
+    pub fn is_periodic(&self, tenant: &str, id: &str) -> bool {
+        self.entries
+            .get(&(tenant.to_owned(), id.to_owned()))
+            .is_some_and(|e| e.interval.is_some())
+    }
+
     /// Removes one; false when there was none.
     pub fn remove(&mut self, tenant: &str, id: &str) -> bool {
         self.entries
@@ -346,7 +420,18 @@ impl Registry {
                 continue;
             }
             for c in changes {
-                if c.tenant == *tenant && entry.matches(c) {
+                if c.tenant != *tenant {
+                    continue;
+                }
+                if entry.interval.is_some() {
+                    // Periodic: keep what it selects now; sent on the interval.
+                    if c.kind != ChangeKind::Deleted && entry.selects(&c.entity) {
+                        let data = entry.data(c);
+                        entry.periodic.insert(c.entity.id.clone(), data);
+                    } else {
+                        entry.periodic.remove(&c.entity.id);
+                    }
+                } else if entry.matches(c) {
                     let data = entry.data(c);
                     entry.queued.insert(c.entity.id.clone(), data);
                 }
@@ -357,14 +442,26 @@ impl Registry {
     /// Takes the notifications whose throttling allows sending now.
     fn take_due(&mut self, now: Instant) -> Vec<((String, String), Outgoing)> {
         let mut out = Vec::new();
+        let now_ms = now_millis();
         for (key, entry) in &mut self.entries {
+            if let Some(interval) = entry.interval {
+                let due = entry.last_sent.is_none_or(|t| {
+                    now.duration_since(t) >= Duration::from_secs_f64(interval)
+                });
+                if due && !entry.periodic.is_empty() && entry.active(now_ms) {
+                    entry.queued = entry.periodic.clone();
+                } else {
+                    continue;
+                }
+            }
             if entry.queued.is_empty() {
                 continue;
             }
             let wait = Duration::from_secs_f64(entry.sub.throttling.unwrap_or(0.0).max(0.0));
-            if entry
-                .last_sent
-                .is_some_and(|t| now.duration_since(t) < wait)
+            if entry.interval.is_none()
+                && entry
+                    .last_sent
+                    .is_some_and(|t| now.duration_since(t) < wait)
             {
                 continue;
             }
@@ -427,6 +524,21 @@ impl Registry {
     }
 }
 
+/// `pick`/`omit` as a list or a comma-separated string.
+fn pick_list(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(items) => Some(
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        _ => None,
+    }
+}
+
 fn info_pairs(raw: &Value, member: &str) -> Vec<(String, String)> {
     raw.pointer(&format!("/notification/endpoint/{member}"))
         .and_then(Value::as_array)
@@ -462,6 +574,9 @@ pub async fn run(registry: Arc<Mutex<Registry>>, mut changes: UnboundedReceiver<
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = match reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
+        // Header names as written (`Link`, `NGSILD-Tenant`, receiverInfo keys): some
+        // receivers compare them case-sensitively.
+        .http1_title_case_headers()
         .build()
     {
         Ok(c) => c,
@@ -733,12 +848,42 @@ mod tests {
         s["notification"]["endpoint"]["uri"] = json!("ftp://x");
         assert!(Registry::default().insert("", s, Context::core()).is_err());
         let mut s = base();
+        s["timeInterval"] = json!(0);
+        assert!(Registry::default().insert("", s, Context::core()).is_err());
+        let mut s = base();
         s["timeInterval"] = json!(60);
+        s["throttling"] = json!(5);
         assert!(
             Registry::default()
                 .insert("", s, Context::core())
                 .unwrap_err()
                 .contains("timeInterval")
         );
+    }
+
+    #[test]
+    fn a_periodic_subscription_sends_what_it_selects_every_interval() {
+        let mut s = base();
+        s["timeInterval"] = json!(60);
+        s.as_object_mut().unwrap().remove("watchedAttributes");
+        let mut reg = Registry::default();
+        reg.insert("", s, Context::core()).unwrap();
+        let id = reg.list("")[0]["id"].as_str().unwrap().to_owned();
+        let now = Instant::now();
+        assert!(reg.take_due(now).is_empty(), "nothing selected yet");
+        reg.seed_periodic("", &id, vec![change(ChangeKind::Created, &[], 10.0).entity]);
+        let due = reg.take_due(now);
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].1.body["data"].as_array().unwrap().len(), 1);
+        // A change alone does not notify before the interval has passed…
+        reg.enqueue(&[change(ChangeKind::Updated, &["NO2"], 20.0)]);
+        assert!(reg.take_due(now + Duration::from_secs(30)).is_empty());
+        // …and the interval sends the latest state.
+        let due = reg.take_due(now + Duration::from_secs(61));
+        assert_eq!(due.len(), 1);
+        assert!(due[0].1.body["data"][0].to_string().contains("20"));
+        // Deleted: nothing left to send.
+        reg.enqueue(&[change(ChangeKind::Deleted, &[], 20.0)]);
+        assert!(reg.take_due(now + Duration::from_secs(200)).is_empty());
     }
 }

@@ -269,6 +269,7 @@ impl Broker {
             )
             .route("/version", get(version))
             .fallback(not_found)
+            .layer(axum::middleware::from_fn(super::validate::known_params))
             .with_state(self.shared.clone())
     }
 

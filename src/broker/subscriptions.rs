@@ -10,6 +10,7 @@ use super::server::{PREFIX, Shared};
 use crate::ngsi_ld::jsonld::Context;
 use crate::ngsi_ld::new_id;
 use crate::ngsi_ld::problem::ProblemKind;
+use crate::ngsi_ld::request::EntityQuery;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -65,6 +66,22 @@ pub(super) fn from_stored(stored: Value) -> (Value, Arc<Context>) {
     (body, ld)
 }
 
+/// A periodic subscription starts with the entities that exist.
+fn seed_periodic(shared: &Shared, tenant: &str, id: &str) -> Result<(), Response> {
+    if !registry(shared)?.is_periodic(tenant, id) {
+        return Ok(());
+    }
+    let all = {
+        let store = lock(shared)?;
+        store
+            .query(tenant, &EntityQuery::default(), usize::MAX)
+            .map_err(internal)?
+            .entities
+    };
+    registry(shared)?.seed_periodic(tenant, id, all);
+    Ok(())
+}
+
 pub(super) async fn create(
     State(shared): State<Shared>,
     TenantJson {
@@ -82,7 +99,7 @@ pub(super) async fn create(
     let Some(id) = body["id"].as_str().map(str::to_owned) else {
         return bad("a subscription's id is a string");
     };
-    if !id.contains(':') {
+    if !super::validate::is_uri(&id) {
         return bad(format!(
             "the subscription id `{id}` is not a URI (such as urn:ngsi-ld:Subscription:1)"
         ));
@@ -109,6 +126,9 @@ pub(super) async fn create(
     if let Err(r) = save(&shared, &tenant, &id, &body) {
         return r;
     }
+    if let Err(r) = seed_periodic(&shared, &tenant, &id) {
+        return r;
+    }
     let location = format!("{PREFIX}/subscriptions/{id}");
     (StatusCode::CREATED, [(header::LOCATION, location)]).into_response()
 }
@@ -125,6 +145,9 @@ pub(super) async fn get(
     Tenant(tenant): Tenant,
     UrlPath(id): UrlPath<String>,
 ) -> Response {
+    if let Err(r) = super::validate::entity_id(&id) {
+        return r;
+    }
     match registry(&shared) {
         Ok(reg) => match reg.get(&tenant, &id) {
             Some(v) => axum::Json(v).into_response(),
@@ -139,6 +162,9 @@ pub(super) async fn delete(
     Tenant(tenant): Tenant,
     UrlPath(id): UrlPath<String>,
 ) -> Response {
+    if let Err(r) = super::validate::entity_id(&id) {
+        return r;
+    }
     let removed = match registry(&shared) {
         Ok(mut reg) => reg.remove(&tenant, &id),
         Err(r) => return r,
@@ -163,6 +189,9 @@ pub(super) async fn update(
         ld: _,
     }: TenantJson,
 ) -> Response {
+    if let Err(r) = super::validate::entity_id(&id) {
+        return r;
+    }
     let Value::Object(patch) = patch else {
         return bad("a subscription update is a JSON object of members");
     };

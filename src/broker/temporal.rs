@@ -94,6 +94,9 @@ fn read_request(params: &[(String, String)]) -> Result<(TemporalQuery, TemporalR
                 timerel,
                 time_property,
                 last_n: tq.last_n,
+                datasets: get("datasetId")
+                    .map(|d| d.split(',').map(|x| x.trim().to_owned()).collect())
+                    .unwrap_or_default(),
             },
             shape,
             origin,
@@ -351,6 +354,8 @@ fn run_query(
     let mut out = Vec::with_capacity(page.entities.len());
     for e in &page.entities {
         match store.history(tenant, &e.id, &r.history) {
+            // Asked for attributes (or datasets) it has none of in the window: left out.
+            Ok(h) if h.is_empty() && (!r.history.attrs.is_empty() || !r.history.datasets.is_empty()) => {}
             Ok(h) => {
                 let mut body = render(&e.id, &e.type_label(), h, (&r, ld));
                 if let Some(p) = &projection {

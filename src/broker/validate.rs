@@ -73,3 +73,70 @@ mod tests {
         assert!(!is_name("invalid(Name") && !is_name("a b") && !is_name(""));
     }
 }
+
+/// Every URL parameter of the NGSI-LD API this broker reads or tolerates (GS CIM 009
+/// clause 6): anything else is refused with InvalidRequest (clause 6.3.6), so that a
+/// misspelt parameter is not silently ignored.
+const KNOWN_PARAMS: &[&str] = &[
+    "type", "id", "idPattern", "attrs", "q", "scopeQ", "csf", "georel", "geometry",
+    "coordinates", "geoproperty", "geometryProperty", "lang", "format", "options", "limit",
+    "offset", "count", "pick", "omit", "join", "joinLevel", "entityMap", "datasetId",
+    "deleteAll", "timerel", "timeAt", "endTimeAt", "time", "endTime", "timeproperty", "lastN",
+    "aggrMethods", "aggrPeriodDuration", "local", "details", "via", "containedBy",
+    "expandValues", "showChanges", "observedAt", "collect", "orderBy", "kind", "doNotCompact",
+];
+
+/// Middleware: 400 InvalidRequest for a URL parameter the API does not have, and for a
+/// `format` or `options` value no representation has.
+pub(super) async fn known_params(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use super::request::{params, problem};
+    use crate::ngsi_ld::problem::ProblemKind;
+    let given = params(req.uri().query().map(str::to_owned));
+    for (k, v) in &given {
+        let why = if !KNOWN_PARAMS.contains(&k.as_str()) {
+            Some(format!("`{k}` is not a parameter of the NGSI-LD API"))
+        } else if k == "format" && !FORMATS.contains(&v.as_str()) {
+            Some(format!("format must be one of {}, not `{v}`", FORMATS.join(", ")))
+        } else if k == "options" {
+            v.split(',')
+                .map(str::trim)
+                .find(|o| !OPTIONS.contains(o))
+                .map(|o| format!("options: `{o}` is not one of {}", OPTIONS.join(", ")))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return problem(ProblemKind::InvalidRequest, why);
+        }
+    }
+    next.run(req).await
+}
+
+/// `format` values: the entity representations and the temporal ones.
+const FORMATS: &[&str] = &[
+    "normalized",
+    "concise",
+    "simplified",
+    "keyValues",
+    "temporalValues",
+    "aggregatedValues",
+];
+
+/// `options` values of reads and writes.
+const OPTIONS: &[&str] = &[
+    "normalized",
+    "concise",
+    "simplified",
+    "keyValues",
+    "temporalValues",
+    "aggregatedValues",
+    "sysAttrs",
+    "count",
+    "noOverwrite",
+    "update",
+    "replace",
+    "splitEntities",
+];

@@ -85,6 +85,9 @@ pub struct Attribute {
     pub observed_at: Option<String>,
     /// `datasetId`, which tells instances of a multi-attribute apart.
     pub dataset_id: Option<String>,
+    /// `lang`: the language of a Property's string value, as a LanguageProperty answered in
+    /// one language carries it.
+    pub lang: Option<String>,
     /// Nested sub-attributes (Property of Property, …), by short name.
     pub sub_attributes: BTreeMap<String, Vec<Attribute>>,
 }
@@ -103,8 +106,65 @@ impl Attribute {
             unit_code: None,
             observed_at: None,
             dataset_id: None,
+            lang: None,
             sub_attributes: BTreeMap::new(),
         }
+    }
+
+    /// A LanguageProperty answered in one language (the `lang` parameter, clause 4.15): a
+    /// Property whose value is the string in the best language of `lang` (a list such as
+    /// `fr-CH,fr;q=0.9,*;q=0.5`, ranked by `q`), with `lang` saying which. Other attributes
+    /// are unchanged.
+    ///
+    /// ```
+    /// use citytwin::ngsi_ld::{Attribute, AttributeKind};
+    /// let a = Attribute::new(AttributeKind::LanguageProperty, serde_json::json!({"fr": "Grand Place", "nl": "Grote Markt"}));
+    /// let one = a.in_language("en,nl;q=0.9");
+    /// assert_eq!((one.kind, one.value.as_str(), one.lang.as_deref()), (AttributeKind::Property, Some("Grote Markt"), Some("nl")));
+    /// ```
+    pub fn in_language(&self, lang: &str) -> Self {
+        let Some(map) = self.value.as_object().filter(|_| self.kind == AttributeKind::LanguageProperty)
+        else {
+            return self.clone();
+        };
+        let mut wanted: Vec<(f64, usize, &str)> = lang
+            .split(',')
+            .enumerate()
+            .filter_map(|(i, part)| {
+                let mut bits = part.split(';');
+                let tag = bits.next()?.trim();
+                let q = bits
+                    .find_map(|b| b.trim().strip_prefix("q="))
+                    .and_then(|q| q.parse().ok())
+                    .unwrap_or(1.0);
+                (!tag.is_empty()).then_some((q, i, tag))
+            })
+            .collect();
+        wanted.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let found = wanted.iter().find_map(|(_, _, tag)| {
+            if *tag == "*" {
+                return map.iter().find(|(k, _)| *k != "@none").or_else(|| map.iter().next());
+            }
+            map.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(tag))
+                .or_else(|| {
+                    // `fr` also takes `fr-BE`.
+                    map.iter().find(|(k, _)| {
+                        k.len() > tag.len()
+                            && k[..tag.len()].eq_ignore_ascii_case(tag)
+                            && k.as_bytes()[tag.len()] == b'-'
+                    })
+                })
+        });
+        let (tag, text) = match found.or_else(|| map.get_key_value("@none")).or_else(|| map.iter().next()) {
+            Some(x) => x,
+            None => return self.clone(),
+        };
+        let mut out = self.clone();
+        out.kind = AttributeKind::Property;
+        out.value = text.clone();
+        out.lang = (tag != "@none").then(|| tag.clone());
+        out
     }
 
     /// The first instance of a sub-attribute.

@@ -96,6 +96,7 @@ const RESERVED_ATTRIBUTE_MEMBERS: &[&str] = &[
     "unitCode",
     "observedAt",
     "datasetId",
+    "lang",
     "createdAt",
     "modifiedAt",
     "deletedAt",
@@ -530,6 +531,7 @@ fn parse_instance(v: &Value, cx: Cx<'_>) -> Result<Attribute, String> {
         _ => None,
     };
     attr.dataset_id = str_member(o, "datasetId").map(str::to_owned);
+    attr.lang = str_member(o, "lang").map(str::to_owned);
     for (key, value) in o {
         if RESERVED_ATTRIBUTE_MEMBERS.contains(&key.as_str()) {
             continue;

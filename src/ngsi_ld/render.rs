@@ -100,6 +100,7 @@ fn has_details(a: &Attribute) -> bool {
     a.unit_code.is_some()
         || a.observed_at.is_some()
         || a.dataset_id.is_some()
+        || a.lang.is_some()
         || !a.sub_attributes.is_empty()
 }
 
@@ -149,6 +150,9 @@ fn details(a: &Attribute, m: &mut Map<String, Value>, format: Format) {
     }
     if let Some(d) = &a.dataset_id {
         m.insert("datasetId".to_owned(), Value::String(d.clone()));
+    }
+    if let Some(l) = &a.lang {
+        m.insert("lang".to_owned(), Value::String(l.clone()));
     }
     for (name, subs) in &a.sub_attributes {
         if let Some(v) = attribute_value(subs, format) {

@@ -41,6 +41,8 @@ pub struct HistoryQuery {
     pub time_property: TimeProperty,
     /// Only the last N instances of each attribute.
     pub last_n: Option<usize>,
+    /// Only instances of these datasets (`@none`: the default one); all when empty.
+    pub datasets: Vec<String>,
 }
 
 /// One stored instance: its time (ms) and the instance in the normalized form, with its
@@ -117,6 +119,12 @@ impl Store {
             }
             let v: Value =
                 serde_json::from_str(&instance).map_err(|e| StoreError(e.to_string()))?;
+            if !q.datasets.is_empty() {
+                let d = v.get("datasetId").and_then(Value::as_str).unwrap_or("@none");
+                if !q.datasets.iter().any(|x| x == d) {
+                    continue;
+                }
+            }
             out.entry(attr).or_default().push((at, with_id(v, rowid)));
         }
         if let Some(n) = q.last_n {
