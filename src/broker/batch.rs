@@ -22,7 +22,12 @@ pub(super) async fn batch(
     UrlPath(op): UrlPath<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
-    TenantJson { tenant, body, ld }: TenantJson,
+    TenantJson {
+        tenant,
+        body,
+        ld,
+        ld_json,
+    }: TenantJson,
 ) -> Response {
     let params = params(raw);
     if op == "query" {
@@ -30,7 +35,10 @@ pub(super) async fn batch(
             .await
             .unwrap_or_else(|r| r);
     }
-    if !matches!(op.as_str(), "create" | "upsert" | "update" | "merge" | "delete") {
+    if !matches!(
+        op.as_str(),
+        "create" | "upsert" | "update" | "merge" | "delete"
+    ) {
         return problem(
             ProblemKind::ResourceNotFound,
             format!(
@@ -62,6 +70,16 @@ pub(super) async fn batch(
                     "a delete batch lists entity ids as strings".into(),
                 ),
             }
+            continue;
+        }
+        if ld_json && item.is_object() && item.get("@context").is_none() {
+            let id = item.get("id").and_then(Value::as_str).unwrap_or("item");
+            fail(
+                &mut errors,
+                id,
+                ProblemKind::BadRequestData,
+                "with Content-Type application/ld+json each entity carries its @context".into(),
+            );
             continue;
         }
         match entity_from(item, &ld) {

@@ -106,7 +106,9 @@ pub(super) async fn run_query(
 
 pub(super) async fn create_entity(
     State(shared): State<Shared>,
-    TenantJson { tenant, body, ld }: TenantJson,
+    TenantJson {
+        tenant, body, ld, ..
+    }: TenantJson,
 ) -> Answer {
     let e = entity_from(&body, &ld).map_err(bad)?;
     let mut store = lock(&shared)?;
@@ -241,6 +243,17 @@ pub(super) fn combine(target: &mut Entity, fragment: Entity, how: Combine) -> Ve
             not_applied.push(name);
         }
     }
+    if !fragment.scope.is_empty() {
+        let null = fragment.scope.iter().any(|s| s == "urn:ngsi-ld:null");
+        match how {
+            _ if null && how != Combine::NoOverwrite => target.scope.clear(),
+            Combine::NoOverwrite if !target.scope.is_empty() => not_applied.push("scope".into()),
+            Combine::UpdateExisting if target.scope.is_empty() => {
+                not_applied.push("scope".into());
+            }
+            _ => target.scope = fragment.scope,
+        }
+    }
     if fragment.types.iter().any(|t| t != FRAGMENT) {
         for t in fragment.types {
             if t != FRAGMENT && !target.types.contains(&t) {
@@ -251,18 +264,9 @@ pub(super) fn combine(target: &mut Entity, fragment: Entity, how: Combine) -> Ve
     not_applied
 }
 
-/// Whether an attribute instance is NGSI-LD Null (`urn:ngsi-ld:null`, clause 4.5.0): the
-/// instance is to be deleted.
+/// Whether an attribute instance is NGSI-LD Null: the instance is to be deleted.
 pub(super) fn is_null(a: &Attribute) -> bool {
-    const NULL: &str = "urn:ngsi-ld:null";
-    match &a.value {
-        Value::String(s) => s == NULL,
-        Value::Array(items) => items.len() == 1 && items[0] == NULL,
-        Value::Object(m) => {
-            m.len() == 1 && m.values().next().and_then(Value::as_str) == Some(NULL)
-        }
-        _ => false,
-    }
+    a.is_null()
 }
 
 /// A partial change of one instance: the members given replace those there, the others
@@ -321,7 +325,9 @@ async fn modify(
 pub(super) async fn merge_entity(
     State(shared): State<Shared>,
     UrlPath(id): UrlPath<String>,
-    TenantJson { tenant, body, ld }: TenantJson,
+    TenantJson {
+        tenant, body, ld, ..
+    }: TenantJson,
 ) -> Answer {
     modify(shared, (tenant, body, ld), id, Combine::MergePatch, false).await
 }
@@ -330,7 +336,9 @@ pub(super) async fn append_attrs(
     State(shared): State<Shared>,
     UrlPath(id): UrlPath<String>,
     RawQuery(raw): RawQuery,
-    TenantJson { tenant, body, ld }: TenantJson,
+    TenantJson {
+        tenant, body, ld, ..
+    }: TenantJson,
 ) -> Answer {
     let how = if has_option(&params(raw), "noOverwrite") {
         Combine::NoOverwrite
@@ -350,7 +358,9 @@ pub(super) async fn append_attrs(
 pub(super) async fn update_attrs(
     State(shared): State<Shared>,
     UrlPath(id): UrlPath<String>,
-    TenantJson { tenant, body, ld }: TenantJson,
+    TenantJson {
+        tenant, body, ld, ..
+    }: TenantJson,
 ) -> Answer {
     modify(
         shared,
@@ -369,6 +379,7 @@ pub(super) async fn replace_entity(
         tenant,
         mut body,
         ld,
+        ..
     }: TenantJson,
 ) -> Answer {
     entity_id(&id)?;
@@ -433,6 +444,14 @@ async fn one_attr(
             let Some(mut e) = tx.get(&tenant, &id)? else {
                 return Ok(Err(format!("no entity {id}")));
             };
+            if matches!(change, AttrChange::Delete)
+                && !e.scope.is_empty()
+                && ld.compact(&attr) == "scope"
+            {
+                e.scope.clear();
+                tx.put(&tenant, &e, &now)?;
+                return Ok(Ok(()));
+            }
             let Some(current) = e.attributes.get_mut(&attr) else {
                 return Ok(Err(format!("entity {id} has no attribute {attr}")));
             };
@@ -470,7 +489,9 @@ async fn one_attr(
 pub(super) async fn patch_attr(
     State(shared): State<Shared>,
     UrlPath((id, attr)): UrlPath<(String, String)>,
-    TenantJson { tenant, body, ld }: TenantJson,
+    TenantJson {
+        tenant, body, ld, ..
+    }: TenantJson,
 ) -> Answer {
     one_attr(shared, (tenant, ld), id, attr, AttrChange::Patch(body)).await
 }
@@ -478,7 +499,9 @@ pub(super) async fn patch_attr(
 pub(super) async fn put_attr(
     State(shared): State<Shared>,
     UrlPath((id, attr)): UrlPath<(String, String)>,
-    TenantJson { tenant, body, ld }: TenantJson,
+    TenantJson {
+        tenant, body, ld, ..
+    }: TenantJson,
 ) -> Answer {
     one_attr(shared, (tenant, ld), id, attr, AttrChange::Put(body)).await
 }
@@ -671,7 +694,7 @@ pub(super) fn validate(e: &Entity) -> Result<(), String> {
             return Err(format!("`{name}` is not a valid attribute name"));
         }
         for a in instances {
-            if a.kind == AttributeKind::GeoProperty {
+            if a.kind == AttributeKind::GeoProperty && !is_null(a) {
                 geometry_from_geojson(&a.value).map_err(|m| format!("attribute `{name}`: {m}"))?;
             }
         }

@@ -14,12 +14,12 @@
 
 use super::server::CORE_CONTEXT;
 use super::store::{Change, ChangeKind};
+use crate::ngsi_ld::Entity;
 use crate::ngsi_ld::jsonld::Context;
 use crate::ngsi_ld::mqtt::{self, MqttEndpoint};
+use crate::ngsi_ld::projection::Projection;
 use crate::ngsi_ld::query::Query;
 use crate::ngsi_ld::render::{Format, render};
-use crate::ngsi_ld::Entity;
-use crate::ngsi_ld::projection::Projection;
 use crate::ngsi_ld::subscription::Subscription;
 use crate::timestamp::{format_millis, now_millis, now_rfc3339, parse_millis};
 use serde_json::{Value, json};
@@ -124,16 +124,21 @@ impl Entry {
             ));
         }
         let projection = Projection::from_params(
-            raw.pointer("/notification/pick").and_then(pick_list).as_deref(),
-            raw.pointer("/notification/omit").and_then(pick_list).as_deref(),
+            raw.pointer("/notification/pick")
+                .and_then(pick_list)
+                .as_deref(),
+            raw.pointer("/notification/omit")
+                .and_then(pick_list)
+                .as_deref(),
             raw.pointer("/notification/attributes").is_some(),
         )?;
-        let interval = match raw.get("timeInterval") {
-            None => None,
-            Some(t) => Some(t.as_f64().filter(|t| *t > 0.0).ok_or(
-                "timeInterval is the number of seconds between notifications, above 0",
-            )?),
-        };
+        let interval =
+            match raw.get("timeInterval") {
+                None => None,
+                Some(t) => Some(t.as_f64().filter(|t| *t > 0.0).ok_or(
+                    "timeInterval is the number of seconds between notifications, above 0",
+                )?),
+            };
         if interval.is_some()
             && (raw.get("watchedAttributes").is_some() || raw.get("throttling").is_some())
         {
@@ -226,6 +231,14 @@ impl Entry {
     /// The entity as this subscription wants it.
     fn data(&self, c: &Change) -> Value {
         let mut e = c.entity.clone();
+        // Deleted attributes are notified as NGSI-LD Null (clause 4.5.0).
+        for name in &c.removed {
+            e.attributes.entry(name.clone()).or_insert_with(|| {
+                vec![crate::ngsi_ld::Attribute::property(json!(
+                    "urn:ngsi-ld:null"
+                ))]
+            });
+        }
         self.ld.compact_entity(&mut e);
         let e = &e;
         if c.kind == ChangeKind::Deleted {
@@ -445,9 +458,9 @@ impl Registry {
         let now_ms = now_millis();
         for (key, entry) in &mut self.entries {
             if let Some(interval) = entry.interval {
-                let due = entry.last_sent.is_none_or(|t| {
-                    now.duration_since(t) >= Duration::from_secs_f64(interval)
-                });
+                let due = entry
+                    .last_sent
+                    .is_none_or(|t| now.duration_since(t) >= Duration::from_secs_f64(interval));
                 if due && !entry.periodic.is_empty() && entry.active(now_ms) {
                     entry.queued = entry.periodic.clone();
                 } else {

@@ -46,6 +46,9 @@ pub(super) struct TenantJson {
     pub body: Value,
     /// The request's @context.
     pub ld: Arc<Context>,
+    /// Whether it was sent as `application/ld+json` (each batch item then carries its own
+    /// @context).
+    pub ld_json: bool,
 }
 
 impl FromRequest<Shared> for TenantJson {
@@ -54,6 +57,11 @@ impl FromRequest<Shared> for TenantJson {
     async fn from_request(req: Request, shared: &Shared) -> Result<Self, Response> {
         let tenant = begin(shared, req.headers())?;
         let link = super::context::from_link(req.headers());
+        let ld_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("application/ld+json"));
         let body = read_json(shared, req).await?;
         let sent = match &body {
             Value::Array(items) => items.iter().find_map(|i| i.get("@context")).cloned(),
@@ -61,7 +69,12 @@ impl FromRequest<Shared> for TenantJson {
         }
         .or(link);
         let ld = shared.contexts.resolve(sent.as_ref()).await?;
-        Ok(Self { tenant, body, ld })
+        Ok(Self {
+            tenant,
+            body,
+            ld,
+            ld_json,
+        })
     }
 }
 
@@ -110,6 +123,14 @@ async fn read_json(shared: &Shared, req: Request) -> Result<Value, Response> {
             format!("the body is not valid JSON: {e}"),
         )
     })?;
+    if value.as_object().is_some_and(serde_json::Map::is_empty)
+        || value.as_array().is_some_and(Vec::is_empty)
+    {
+        return Err(problem(
+            ProblemKind::InvalidRequest,
+            "the body is empty: send the JSON the operation needs",
+        ));
+    }
     let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)
@@ -129,7 +150,8 @@ async fn read_json(shared: &Shared, req: Request) -> Result<Value, Response> {
                 "with Content-Type application/ld+json the @context goes in the body, not in a Link header",
             ));
         }
-        if !has_context(&value) {
+        // A batch's items are checked one by one (207), the rest here.
+        if !value.is_array() && !has_context(&value) {
             return Err(problem(
                 ProblemKind::BadRequestData,
                 "with Content-Type application/ld+json the body must carry an @context",

@@ -27,6 +27,14 @@ fn registry(
         .map_err(|_| internal("the subscriptions are unavailable"))
 }
 
+/// A JSON answer's `Link` header (the core @context: a subscription's members are core terms).
+fn with_link(mut r: Response) -> Response {
+    if let Some(link) = super::entities::link_header(&Context::core()) {
+        r.headers_mut().insert(header::LINK, link);
+    }
+    r
+}
+
 fn missing(id: &str) -> Response {
     problem(
         ProblemKind::ResourceNotFound,
@@ -88,6 +96,7 @@ pub(super) async fn create(
         tenant,
         mut body,
         ld,
+        ..
     }: TenantJson,
 ) -> Response {
     if !body.is_object() {
@@ -135,7 +144,7 @@ pub(super) async fn create(
 
 pub(super) async fn list(State(shared): State<Shared>, Tenant(tenant): Tenant) -> Response {
     match registry(&shared) {
-        Ok(reg) => axum::Json(Value::Array(reg.list(&tenant))).into_response(),
+        Ok(reg) => with_link(axum::Json(Value::Array(reg.list(&tenant))).into_response()),
         Err(r) => r,
     }
 }
@@ -150,7 +159,7 @@ pub(super) async fn get(
     }
     match registry(&shared) {
         Ok(reg) => match reg.get(&tenant, &id) {
-            Some(v) => axum::Json(v).into_response(),
+            Some(v) => with_link(axum::Json(v).into_response()),
             None => missing(&id),
         },
         Err(r) => r,
@@ -186,7 +195,7 @@ pub(super) async fn update(
     TenantJson {
         tenant,
         body: patch,
-        ld: _,
+        ..
     }: TenantJson,
 ) -> Response {
     if let Err(r) = super::validate::entity_id(&id) {

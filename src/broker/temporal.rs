@@ -312,7 +312,9 @@ pub(super) async fn query_post(
     State(shared): State<Shared>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    TenantJson { tenant, body, ld }: TenantJson,
+    TenantJson {
+        tenant, body, ld, ..
+    }: TenantJson,
 ) -> Response {
     let p = super::batch::query_params(&body, &params(raw));
     run_query(&shared, &headers, &tenant, &p, &ld)
@@ -355,7 +357,9 @@ fn run_query(
     for e in &page.entities {
         match store.history(tenant, &e.id, &r.history) {
             // Asked for attributes (or datasets) it has none of in the window: left out.
-            Ok(h) if h.is_empty() && (!r.history.attrs.is_empty() || !r.history.datasets.is_empty()) => {}
+            Ok(h)
+                if h.is_empty()
+                    && (!r.history.attrs.is_empty() || !r.history.datasets.is_empty()) => {}
             Ok(h) => {
                 let mut body = render(&e.id, &e.type_label(), h, (&r, ld));
                 if let Some(p) = &projection {

@@ -73,7 +73,9 @@ fn no_temporal_entity(id: &str) -> Response {
 /// had no history, else 204).
 pub(super) async fn create(
     State(shared): State<Shared>,
-    TenantJson { tenant, body, ld }: TenantJson,
+    TenantJson {
+        tenant, body, ld, ..
+    }: TenantJson,
 ) -> Answer {
     let Some(id) = body.get("id").and_then(Value::as_str) else {
         return Err(bad("a temporal entity needs an id"));
@@ -125,7 +127,9 @@ pub(super) async fn create(
 pub(super) async fn add_attrs(
     State(shared): State<Shared>,
     UrlPath(id): UrlPath<String>,
-    TenantJson { tenant, body, ld }: TenantJson,
+    TenantJson {
+        tenant, body, ld, ..
+    }: TenantJson,
 ) -> Answer {
     entity_id(&id)?;
     let instances =
@@ -205,7 +209,9 @@ pub(super) async fn delete_attr(
 pub(super) async fn patch_instance(
     State(shared): State<Shared>,
     UrlPath((id, attr, instance)): UrlPath<(String, String, String)>,
-    TenantJson { tenant, body, ld }: TenantJson,
+    TenantJson {
+        tenant, body, ld, ..
+    }: TenantJson,
 ) -> Answer {
     entity_id(&id)?;
     attr_name(&attr)?;

@@ -78,12 +78,51 @@ mod tests {
 /// clause 6): anything else is refused with InvalidRequest (clause 6.3.6), so that a
 /// misspelt parameter is not silently ignored.
 const KNOWN_PARAMS: &[&str] = &[
-    "type", "id", "idPattern", "attrs", "q", "scopeQ", "csf", "georel", "geometry",
-    "coordinates", "geoproperty", "geometryProperty", "lang", "format", "options", "limit",
-    "offset", "count", "pick", "omit", "join", "joinLevel", "entityMap", "datasetId",
-    "deleteAll", "timerel", "timeAt", "endTimeAt", "time", "endTime", "timeproperty", "lastN",
-    "aggrMethods", "aggrPeriodDuration", "local", "details", "via", "containedBy",
-    "expandValues", "showChanges", "observedAt", "collect", "orderBy", "kind", "doNotCompact",
+    "type",
+    "id",
+    "idPattern",
+    "attrs",
+    "q",
+    "scopeQ",
+    "csf",
+    "georel",
+    "geometry",
+    "coordinates",
+    "geoproperty",
+    "geometryProperty",
+    "lang",
+    "format",
+    "options",
+    "limit",
+    "offset",
+    "count",
+    "pick",
+    "omit",
+    "join",
+    "joinLevel",
+    "entityMap",
+    "datasetId",
+    "deleteAll",
+    "timerel",
+    "timeAt",
+    "endTimeAt",
+    "time",
+    "endTime",
+    "timeproperty",
+    "lastN",
+    "aggrMethods",
+    "aggrPeriodDuration",
+    "local",
+    "details",
+    "via",
+    "containedBy",
+    "expandValues",
+    "showChanges",
+    "observedAt",
+    "collect",
+    "orderBy",
+    "kind",
+    "doNotCompact",
 ];
 
 /// Middleware: 400 InvalidRequest for a URL parameter the API does not have, and for a
@@ -99,7 +138,10 @@ pub(super) async fn known_params(
         let why = if !KNOWN_PARAMS.contains(&k.as_str()) {
             Some(format!("`{k}` is not a parameter of the NGSI-LD API"))
         } else if k == "format" && !FORMATS.contains(&v.as_str()) {
-            Some(format!("format must be one of {}, not `{v}`", FORMATS.join(", ")))
+            Some(format!(
+                "format must be one of {}, not `{v}`",
+                FORMATS.join(", ")
+            ))
         } else if k == "options" {
             v.split(',')
                 .map(str::trim)
@@ -110,6 +152,34 @@ pub(super) async fn known_params(
         };
         if let Some(why) = why {
             return problem(ProblemKind::InvalidRequest, why);
+        }
+    }
+    if req.method() == axum::http::Method::GET
+        && let Some(accept) = req.headers().get(axum::http::header::ACCEPT)
+    {
+        let accept = accept.to_str().unwrap_or_default();
+        let path = req.uri().path();
+        // GeoJSON only where entities are answered.
+        let geo = path.contains("/entities") && !path.contains("/temporal/");
+        let ok = accept.split(',').any(|m| {
+            let m = m.split(';').next().unwrap_or_default().trim();
+            matches!(
+                m,
+                "" | "*/*" | "application/*" | "application/json" | "application/ld+json"
+            ) || (geo && m == "application/geo+json")
+        });
+        if !ok {
+            return problem(
+                ProblemKind::NotAcceptable,
+                format!(
+                    "this resource is answered as application/json or application/ld+json{}, not {accept}",
+                    if geo {
+                        " (or application/geo+json)"
+                    } else {
+                        ""
+                    }
+                ),
+            );
         }
     }
     next.run(req).await

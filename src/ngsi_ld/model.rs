@@ -123,7 +123,10 @@ impl Attribute {
     /// assert_eq!((one.kind, one.value.as_str(), one.lang.as_deref()), (AttributeKind::Property, Some("Grote Markt"), Some("nl")));
     /// ```
     pub fn in_language(&self, lang: &str) -> Self {
-        let Some(map) = self.value.as_object().filter(|_| self.kind == AttributeKind::LanguageProperty)
+        let Some(map) = self
+            .value
+            .as_object()
+            .filter(|_| self.kind == AttributeKind::LanguageProperty)
         else {
             return self.clone();
         };
@@ -143,7 +146,10 @@ impl Attribute {
         wanted.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let found = wanted.iter().find_map(|(_, _, tag)| {
             if *tag == "*" {
-                return map.iter().find(|(k, _)| *k != "@none").or_else(|| map.iter().next());
+                return map
+                    .iter()
+                    .find(|(k, _)| *k != "@none")
+                    .or_else(|| map.iter().next());
             }
             map.iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case(tag))
@@ -156,7 +162,10 @@ impl Attribute {
                     })
                 })
         });
-        let (tag, text) = match found.or_else(|| map.get_key_value("@none")).or_else(|| map.iter().next()) {
+        let (tag, text) = match found
+            .or_else(|| map.get_key_value("@none"))
+            .or_else(|| map.iter().next())
+        {
             Some(x) => x,
             None => return self.clone(),
         };
@@ -165,6 +174,26 @@ impl Attribute {
         out.value = text.clone();
         out.lang = (tag != "@none").then(|| tag.clone());
         out
+    }
+
+    /// Whether this is NGSI-LD Null (`urn:ngsi-ld:null` as the value, object, or the one
+    /// member of a languageMap, clause 4.5.0): in a change, the instance is deleted.
+    ///
+    /// ```
+    /// use citytwin::ngsi_ld::Attribute;
+    /// assert!(Attribute::property(serde_json::json!("urn:ngsi-ld:null")).is_null());
+    /// assert!(!Attribute::property(serde_json::json!(0)).is_null());
+    /// ```
+    pub fn is_null(&self) -> bool {
+        const NULL: &str = "urn:ngsi-ld:null";
+        match &self.value {
+            Value::String(s) => s == NULL,
+            Value::Array(items) => items.len() == 1 && items[0] == NULL,
+            Value::Object(m) => {
+                m.len() == 1 && m.values().next().and_then(Value::as_str) == Some(NULL)
+            }
+            _ => false,
+        }
     }
 
     /// The first instance of a sub-attribute.

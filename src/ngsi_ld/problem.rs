@@ -47,6 +47,8 @@ pub enum ProblemKind {
     Unauthorized,
     /// 413: the request body is too large.
     PayloadTooLarge,
+    /// 406: none of the media types the client accepts can be answered.
+    NotAcceptable,
     /// Anything else (the type as sent).
     Other(String),
 }
@@ -68,6 +70,7 @@ impl ProblemKind {
             Self::NoMultiTenantSupport => "NoMultiTenantSupport",
             Self::Unauthorized => "Unauthorized",
             Self::PayloadTooLarge => "PayloadTooLarge",
+            Self::NotAcceptable => "NotAcceptable",
             Self::Other(s) => s,
         }
     }
@@ -85,6 +88,7 @@ impl ProblemKind {
             Self::NoMultiTenantSupport => 501,
             Self::Unauthorized => 401,
             Self::PayloadTooLarge => 413,
+            Self::NotAcceptable => 406,
         }
     }
 
@@ -104,6 +108,7 @@ impl ProblemKind {
             "NoMultiTenantSupport" => Self::NoMultiTenantSupport,
             "Unauthorized" | "AccessDenied" | "Forbidden" => Self::Unauthorized,
             "PayloadTooLarge" => Self::PayloadTooLarge,
+            "NotAcceptable" => Self::NotAcceptable,
             other => Self::Other(other.to_owned()),
         }
     }
@@ -206,6 +211,7 @@ fn title_of(kind: &ProblemKind) -> &'static str {
         ProblemKind::NoMultiTenantSupport => "No multi-tenant support",
         ProblemKind::Unauthorized => "Unauthorized",
         ProblemKind::PayloadTooLarge => "Payload too large",
+        ProblemKind::NotAcceptable => "Not acceptable",
         ProblemKind::Other(_) => "Error",
     }
 }

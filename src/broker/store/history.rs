@@ -120,7 +120,10 @@ impl Store {
             let v: Value =
                 serde_json::from_str(&instance).map_err(|e| StoreError(e.to_string()))?;
             if !q.datasets.is_empty() {
-                let d = v.get("datasetId").and_then(Value::as_str).unwrap_or("@none");
+                let d = v
+                    .get("datasetId")
+                    .and_then(Value::as_str)
+                    .unwrap_or("@none");
                 if !q.datasets.iter().any(|x| x == d) {
                     continue;
                 }

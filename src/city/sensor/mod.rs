@@ -418,8 +418,15 @@ impl SensorStore {
                 let mut changed = false;
                 let mut older = false;
                 for (name, instances) in incoming.attributes {
-                    let slot = held.attributes.entry(name).or_default();
+                    let slot = held.attributes.entry(name.clone()).or_default();
                     for a in instances {
+                        if a.is_null() {
+                            // NGSI-LD Null: the broker says the attribute was deleted.
+                            let before = slot.len();
+                            slot.retain(|b| b.dataset_id != a.dataset_id);
+                            changed |= slot.len() != before;
+                            continue;
+                        }
                         match slot.iter_mut().find(|b| b.dataset_id == a.dataset_id) {
                             None => {
                                 slot.push(a);
@@ -441,6 +448,7 @@ impl SensorStore {
                         }
                     }
                 }
+                held.attributes.retain(|_, instances| !instances.is_empty());
                 for t in incoming.types {
                     if !held.types.contains(&t) {
                         held.types.push(t);
@@ -675,10 +683,24 @@ pub(crate) mod tests {
         };
         assert_eq!(s.reading, Reading::Number(48.5));
         assert!(matches!(s.place, Place::Point(_)));
+        // A notification of a deleted attribute (NGSI-LD Null): the value goes, not shown
+        // as the text "urn:ngsi-ld:null".
+        let deleted = parse_payload(
+            &json!({"id": "urn:n1", "type": "NoiseLevelObserved",
+                "LAeq": {"type": "Property", "value": "urn:ngsi-ld:null"}}),
+            Representation::Auto,
+        )
+        .entities
+        .remove(0);
+        let Merge::Changed(s) = store.merge(deleted, &d) else {
+            panic!()
+        };
+        assert_ne!(s.reading, Reading::Text("urn:ngsi-ld:null".into()));
+        assert_ne!(s.reading, Reading::Number(48.5));
         assert_eq!(
             store.stats,
             MergeStats {
-                applied: 3,
+                applied: 4,
                 duplicates: 1,
                 older: 1,
                 ..Default::default()
