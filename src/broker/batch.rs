@@ -49,6 +49,9 @@ pub(super) async fn batch(
     let Value::Array(items) = body else {
         return bad("a batch operation's body is a JSON array");
     };
+    if op != "delete" && items.iter().any(|i| !i.is_object()) {
+        return bad("each item of a batch is an entity (a JSON object)");
+    }
     let mut errors: Vec<Value> = Vec::new();
     let fail = |errors: &mut Vec<Value>, id: &str, kind: ProblemKind, detail: String| {
         errors.push(json!({"entityId": id, "error": ProblemDetails::new(&kind, detail).to_json()}));

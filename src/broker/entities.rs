@@ -204,7 +204,8 @@ pub(super) enum Combine {
     MergePatch,
     /// Add only attributes that are not there (append with noOverwrite).
     NoOverwrite,
-    /// Replace only attributes that are there; report the others.
+    /// Replace the instances that are there, append the others (PATCH of attributes); a
+    /// scope only where the entity has one.
     UpdateExisting,
 }
 
@@ -230,10 +231,9 @@ pub(super) fn combine(target: &mut Entity, fragment: Entity, how: Combine) -> Ve
             match (how, at) {
                 (Combine::Merge | Combine::UpdateExisting, Some(i)) => current[i] = inst,
                 (Combine::MergePatch, Some(i)) => merge_instance(&mut current[i], inst),
-                (Combine::Merge | Combine::MergePatch | Combine::NoOverwrite, None) => {
-                    current.push(inst);
-                }
-                (Combine::NoOverwrite, Some(_)) | (Combine::UpdateExisting, None) => skipped = true,
+                // An update appends what is not there (as the ETSI suite and Orion-LD do).
+                (_, None) => current.push(inst),
+                (Combine::NoOverwrite, Some(_)) => skipped = true,
             }
         }
         if current.is_empty() {
@@ -415,8 +415,9 @@ enum AttrChange {
     Patch(Value),
     /// PUT: replaced whole.
     Put(Value),
-    /// DELETE.
-    Delete,
+    /// DELETE of the default instance (`None`), all instances (`Some(None)`), or one
+    /// dataset's.
+    Delete(Option<Option<String>>),
 }
 
 /// PATCH, PUT or DELETE of one attribute.
@@ -435,7 +436,7 @@ async fn one_attr(
             let mut f = fragment(&json!({ attr.clone(): body }), &id, &ld).map_err(bad)?;
             f.attributes.remove(&attr)
         }
-        AttrChange::Delete => None,
+        AttrChange::Delete(_) => None,
     };
     let mut store = existing_store(&shared, &tenant)?;
     let now = now_rfc3339();
@@ -444,7 +445,7 @@ async fn one_attr(
             let Some(mut e) = tx.get(&tenant, &id)? else {
                 return Ok(Err(format!("no entity {id}")));
             };
-            if matches!(change, AttrChange::Delete)
+            if matches!(change, AttrChange::Delete(_))
                 && !e.scope.is_empty()
                 && ld.compact(&attr) == "scope"
             {
@@ -456,23 +457,51 @@ async fn one_attr(
                 return Ok(Err(format!("entity {id} has no attribute {attr}")));
             };
             match (&change, new) {
-                (AttrChange::Patch(_), Some(mut patch)) => {
-                    // Partial update: the given members change, sub-attributes merge.
-                    for (old, p) in current.iter_mut().zip(patch.drain(..)) {
-                        old.value = p.value;
-                        if p.kind != AttributeKind::Property || old.kind == AttributeKind::Property
-                        {
-                            old.kind = p.kind;
+                (AttrChange::Patch(_), Some(patch)) => {
+                    // Each instance given changes the one with its datasetId.
+                    for p in patch {
+                        let Some(i) = current.iter().position(|a| a.dataset_id == p.dataset_id)
+                        else {
+                            return Ok(Err(match &p.dataset_id {
+                                Some(d) => format!("{attr} of {id} has no instance {d}"),
+                                None => format!("{attr} of {id} has no default instance"),
+                            }));
+                        };
+                        if p.is_null() {
+                            current.remove(i);
+                        } else {
+                            merge_instance(&mut current[i], p);
                         }
-                        old.unit_code = p.unit_code.or(old.unit_code.take());
-                        old.observed_at = p.observed_at.or(old.observed_at.take());
-                        old.sub_attributes.extend(p.sub_attributes);
+                    }
+                    if current.is_empty() {
+                        e.attributes.remove(&attr);
                     }
                 }
-                (AttrChange::Put(_), Some(replacement)) => *current = replacement,
-                _ => {
-                    e.attributes.remove(&attr);
+                (AttrChange::Put(_), Some(replacement)) => {
+                    for r in replacement {
+                        match current.iter().position(|a| a.dataset_id == r.dataset_id) {
+                            Some(i) => current[i] = r,
+                            None => current.push(r),
+                        }
+                    }
                 }
+                (AttrChange::Delete(which), _) => {
+                    // DELETE: one dataset (`datasetId`), the default instance, or all
+                    // (`deleteAll=true`).
+                    let before = current.len();
+                    match which {
+                        Some(None) => current.clear(),
+                        Some(Some(d)) => current.retain(|a| a.dataset_id.as_deref() != Some(d.as_str())),
+                        None => current.retain(|a| a.dataset_id.is_some()),
+                    }
+                    if current.len() == before {
+                        return Ok(Err(format!("{attr} of {id} has no such instance")));
+                    }
+                    if current.is_empty() {
+                        e.attributes.remove(&attr);
+                    }
+                }
+                _ => {}
             }
             tx.put(&tenant, &e, &now)?;
             Ok(Ok(()))
@@ -511,8 +540,15 @@ pub(super) async fn delete_attr(
     Tenant(tenant): Tenant,
     Ld(ld): Ld,
     UrlPath((id, attr)): UrlPath<(String, String)>,
+    RawQuery(raw): RawQuery,
 ) -> Answer {
-    one_attr(shared, (tenant, ld), id, attr, AttrChange::Delete).await
+    let params = params(raw);
+    let which = if param(&params, "deleteAll") == Some("true") {
+        Some(None)
+    } else {
+        param(&params, "datasetId").map(|d| Some(d.to_owned()))
+    };
+    one_attr(shared, (tenant, ld), id, attr, AttrChange::Delete(which)).await
 }
 
 /// The request's `pick`/`omit`, checked.

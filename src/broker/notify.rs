@@ -14,7 +14,7 @@
 
 use super::server::CORE_CONTEXT;
 use super::store::{Change, ChangeKind};
-use crate::ngsi_ld::Entity;
+use crate::ngsi_ld::{Attribute, AttributeKind, Entity};
 use crate::ngsi_ld::jsonld::Context;
 use crate::ngsi_ld::mqtt::{self, MqttEndpoint};
 use crate::ngsi_ld::projection::Projection;
@@ -228,22 +228,32 @@ impl Entry {
             && self.sub.geo_q.as_ref().is_none_or(|g| g.matches(e))
     }
 
-    /// The entity as this subscription wants it.
+    /// The entity as this subscription wants it: deleted attributes as NGSI-LD Null, and
+    /// with `showChanges` the values they had (`previousValue`, `previousObject`, …).
     fn data(&self, c: &Change) -> Value {
+        let show_changes = self.raw.pointer("/notification/showChanges") == Some(&json!(true));
+        let previous = c.previous.as_ref();
         let mut e = c.entity.clone();
-        // Deleted attributes are notified as NGSI-LD Null (clause 4.5.0).
+        let deleted = c.kind == ChangeKind::Deleted;
+        if deleted {
+            if !show_changes {
+                let mut e = e;
+                self.ld.compact_entity(&mut e);
+                return json!({"id": e.id, "type": e.type_label(), "deletedAt": c.at});
+            }
+            e.attributes.clear();
+        }
+        // Deleted attributes are notified as NGSI-LD Null (clause 4.5.0) of their kind.
         for name in &c.removed {
-            e.attributes.entry(name.clone()).or_insert_with(|| {
-                vec![crate::ngsi_ld::Attribute::property(json!(
-                    "urn:ngsi-ld:null"
-                ))]
-            });
+            let kind = previous
+                .and_then(|p| p.attribute(name))
+                .map_or(AttributeKind::Property, |a| a.kind);
+            e.attributes
+                .entry(name.clone())
+                .or_insert_with(|| vec![Attribute::new(kind, null_of(kind))]);
         }
         self.ld.compact_entity(&mut e);
         let e = &e;
-        if c.kind == ChangeKind::Deleted {
-            return json!({"id": e.id, "type": e.type_label(), "deletedAt": c.at});
-        }
         let format = self
             .sub
             .format
@@ -251,12 +261,34 @@ impl Entry {
             .and_then(Format::parse)
             .unwrap_or(Format::Normalized);
         let mut v = render(e, format);
+        if deleted {
+            v["deletedAt"] = json!(c.at);
+        }
+        if show_changes && format != Format::Simplified && let Some(p) = previous {
+            let touched = c.attributes.iter().chain(&c.removed);
+            for name in touched {
+                let Some(old) = p.attribute(name) else {
+                    continue;
+                };
+                let member = old.kind.content_member();
+                let mut chars = member.chars();
+                let previous_member: String = chars
+                    .next()
+                    .map(|f| f.to_ascii_uppercase())
+                    .into_iter()
+                    .chain(chars)
+                    .collect();
+                if let Some(Value::Object(a)) = v.get_mut(self.ld.compact(name)) {
+                    a.insert(format!("previous{previous_member}"), old.value.clone());
+                }
+            }
+        }
         if let (false, Some(o)) = (
             self.sub.notification_attributes.is_empty(),
             v.as_object_mut(),
         ) {
             o.retain(|k, _| {
-                matches!(k.as_str(), "id" | "type")
+                matches!(k.as_str(), "id" | "type" | "deletedAt")
                     || self
                         .sub
                         .notification_attributes
@@ -297,7 +329,9 @@ impl Entry {
             (Some(_), None) => true,
             _ => false,
         };
-        n["status"] = json!(if failing { "failed" } else { "ok" });
+        if s.last_notification.is_some() {
+            n["status"] = json!(if failing { "failed" } else { "ok" });
+        }
         v["status"] = json!(if !self.sub.is_active {
             "paused"
         } else if self.active(now_ms) {
@@ -363,6 +397,7 @@ impl Registry {
                     removed: Vec::new(),
                     at: now_rfc3339(),
                     entity: e,
+                    previous: None,
                 };
                 let data = entry.data(&c);
                 entry.periodic.insert(c.entity.id.clone(), data);
@@ -534,6 +569,16 @@ impl Registry {
                 e.status.last_failure = Some((now, why));
             }
         }
+    }
+}
+
+/// NGSI-LD Null as the content of an attribute of a kind.
+fn null_of(kind: AttributeKind) -> Value {
+    const NULL: &str = "urn:ngsi-ld:null";
+    match kind {
+        AttributeKind::LanguageProperty => json!({"@none": NULL}),
+        AttributeKind::ListProperty | AttributeKind::ListRelationship => json!([NULL]),
+        _ => json!(NULL),
     }
 }
 
@@ -782,6 +827,7 @@ mod tests {
             attributes: attrs.iter().map(|s| core.expand(s)).collect(),
             removed: vec![],
             entity: e,
+            previous: None,
             at: "2026-11-23T10:00:00Z".into(),
         }
     }

@@ -126,8 +126,15 @@ async fn read_json(shared: &Shared, req: Request) -> Result<Value, Response> {
     if value.as_object().is_some_and(serde_json::Map::is_empty)
         || value.as_array().is_some_and(Vec::is_empty)
     {
+        // Creating from nothing is a malformed request; an empty change is bad data (as
+        // the ETSI suite tells them apart).
+        let creation = parts.uri.path().ends_with("/entities");
         return Err(problem(
-            ProblemKind::InvalidRequest,
+            if creation {
+                ProblemKind::InvalidRequest
+            } else {
+                ProblemKind::BadRequestData
+            },
             "the body is empty: send the JSON the operation needs",
         ));
     }

@@ -5,13 +5,15 @@
     reason = "error responses are returned early by value"
 )]
 
-use super::request::{Tenant, TenantJson, bad, internal, lock, no_content, problem};
+use super::request::{
+    Tenant, TenantJson, bad, has_option, internal, lock, no_content, param, params, problem,
+};
 use super::server::{PREFIX, Shared};
 use crate::ngsi_ld::jsonld::Context;
 use crate::ngsi_ld::new_id;
 use crate::ngsi_ld::problem::ProblemKind;
 use crate::ngsi_ld::request::EntityQuery;
-use axum::extract::{Path as UrlPath, State};
+use axum::extract::{Path as UrlPath, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -142,11 +144,35 @@ pub(super) async fn create(
     (StatusCode::CREATED, [(header::LOCATION, location)]).into_response()
 }
 
-pub(super) async fn list(State(shared): State<Shared>, Tenant(tenant): Tenant) -> Response {
-    match registry(&shared) {
-        Ok(reg) => with_link(axum::Json(Value::Array(reg.list(&tenant))).into_response()),
-        Err(r) => r,
+/// `GET /subscriptions` with `limit`, `offset` and `count`.
+pub(super) async fn list(
+    State(shared): State<Shared>,
+    Tenant(tenant): Tenant,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let params = params(raw);
+    let number = |k: &str, default: usize| match param(&params, k) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<usize>()
+            .map_err(|_| bad(format!("{k} must be a whole number, not `{v}`"))),
+    };
+    let (limit, offset) = match (number("limit", shared.config.default_page_size), number("offset", 0)) {
+        (Ok(l), Ok(o)) => (l, o),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    let all = match registry(&shared) {
+        Ok(reg) => reg.list(&tenant),
+        Err(r) => return r,
+    };
+    let total = all.len();
+    let page: Vec<Value> = all.into_iter().skip(offset).take(limit).collect();
+    let mut r = with_link(axum::Json(Value::Array(page)).into_response());
+    if has_option(&params, "count") || param(&params, "count") == Some("true") {
+        r.headers_mut()
+            .insert("NGSILD-Results-Count", axum::http::HeaderValue::from(total));
     }
+    r
 }
 
 pub(super) async fn get(

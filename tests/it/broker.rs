@@ -630,30 +630,26 @@ fn the_entity_api_end_to_end() {
         "id, type and no2"
     );
 
-    // Update existing attributes: the unknown one is reported (207), the known one changes.
-    let (s, v, _) = send(
+    // Update attributes: the known one changes, the new one is appended (as the ETSI
+    // suite and Orion-LD have it); an NGSI-LD Null deletes.
+    let (s, _, _) = send(
         M::PATCH,
         &format!("{id}/attrs"),
         Some(
-            json!({"no2": {"type": "Property", "value": 50}, "pm10": {"type": "Property", "value": 9}}),
+            json!({"no2": {"type": "Property", "value": 50}, "pm10": {"type": "Property", "value": 9}, "o3": {"type": "Property", "value": 1}}),
         ),
     );
-    assert_eq!(s, 207);
-    assert_eq!(v["notUpdated"][0]["attributeName"], "pm10");
-    assert_eq!(
-        send(M::GET, &format!("{id}?format=simplified"), None).1["no2"],
-        50
+    assert_eq!(s, 204);
+    let now = send(M::GET, &format!("{id}?format=simplified"), None).1;
+    assert_eq!((now["no2"].clone(), now["pm10"].clone()), (json!(50), json!(9)));
+    let (s, _, _) = send(
+        M::PATCH,
+        &format!("{id}/attrs"),
+        Some(json!({"o3": {"type": "Property", "value": "urn:ngsi-ld:null"}})),
     );
-    // Append: adds pm10; with noOverwrite an existing attribute stays.
-    assert_eq!(
-        send(
-            M::POST,
-            &format!("{id}/attrs"),
-            Some(json!({"pm10": {"type": "Property", "value": 9}}))
-        )
-        .0,
-        204
-    );
+    assert_eq!(s, 204);
+    assert!(send(M::GET, &format!("{id}?format=simplified"), None).1.get("o3").is_none());
+    // Append with noOverwrite: an existing attribute stays.
     assert_eq!(
         send(
             M::POST,

@@ -52,6 +52,8 @@ pub struct Change {
     pub removed: Vec<String>,
     /// The entity after the write (before it, for a deletion).
     pub entity: Entity,
+    /// The entity before the write (`None` for a new one): what `showChanges` reports.
+    pub previous: Option<Entity>,
     /// When (RFC 3339).
     pub at: String,
 }
@@ -539,6 +541,11 @@ impl Tx<'_> {
             attributes: changed,
             removed,
             entity: e.clone(),
+            previous: if old.is_null() {
+                None
+            } else {
+                decode(&old.to_string()).ok()
+            },
             at: now.to_owned(),
         });
         Ok(())
@@ -564,6 +571,7 @@ impl Tx<'_> {
                 kind: ChangeKind::Deleted,
                 attributes: Vec::new(),
                 removed: old.attributes.keys().cloned().collect(),
+                previous: Some(old.clone()),
                 entity: old,
                 at: crate::timestamp::format_millis(self.now_ms),
             });
