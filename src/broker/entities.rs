@@ -491,7 +491,9 @@ async fn one_attr(
                     let before = current.len();
                     match which {
                         Some(None) => current.clear(),
-                        Some(Some(d)) => current.retain(|a| a.dataset_id.as_deref() != Some(d.as_str())),
+                        Some(Some(d)) => {
+                            current.retain(|a| a.dataset_id.as_deref() != Some(d.as_str()))
+                        }
                         None => current.retain(|a| a.dataset_id.is_some()),
                     }
                     if current.len() == before {

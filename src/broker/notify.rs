@@ -14,13 +14,13 @@
 
 use super::server::CORE_CONTEXT;
 use super::store::{Change, ChangeKind};
-use crate::ngsi_ld::{Attribute, AttributeKind, Entity};
 use crate::ngsi_ld::jsonld::Context;
 use crate::ngsi_ld::mqtt::{self, MqttEndpoint};
 use crate::ngsi_ld::projection::Projection;
 use crate::ngsi_ld::query::Query;
 use crate::ngsi_ld::render::{Format, render};
 use crate::ngsi_ld::subscription::Subscription;
+use crate::ngsi_ld::{Attribute, AttributeKind, Entity};
 use crate::timestamp::{format_millis, now_millis, now_rfc3339, parse_millis};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -264,7 +264,10 @@ impl Entry {
         if deleted {
             v["deletedAt"] = json!(c.at);
         }
-        if show_changes && format != Format::Simplified && let Some(p) = previous {
+        if show_changes
+            && format != Format::Simplified
+            && let Some(p) = previous
+        {
             let touched = c.attributes.iter().chain(&c.removed);
             for name in touched {
                 let Some(old) = p.attribute(name) else {

@@ -6,7 +6,8 @@
 )]
 
 use super::request::{
-    Tenant, TenantJson, bad, has_option, internal, lock, no_content, param, params, problem,
+    Tenant, TenantJson, accepts, bad, has_option, internal, lock, no_content, param, params,
+    problem,
 };
 use super::server::{PREFIX, Shared};
 use crate::ngsi_ld::jsonld::Context;
@@ -14,7 +15,7 @@ use crate::ngsi_ld::new_id;
 use crate::ngsi_ld::problem::ProblemKind;
 use crate::ngsi_ld::request::EntityQuery;
 use axum::extract::{Path as UrlPath, RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -29,8 +30,27 @@ fn registry(
         .map_err(|_| internal("the subscriptions are unavailable"))
 }
 
-/// A JSON answer's `Link` header (the core @context: a subscription's members are core terms).
-fn with_link(mut r: Response) -> Response {
+/// Subscriptions as the client accepts them: JSON-LD with the @context in each body, or
+/// JSON with a `Link` header (the core @context: a subscription's members are core terms).
+fn answer(headers: &HeaderMap, mut body: Value) -> Response {
+    if accepts(headers, "application/ld+json") {
+        let with_context = |v: &mut Value| {
+            if v.get("@context").is_none() {
+                v["@context"] = json!(super::server::CORE_CONTEXT);
+            }
+        };
+        match &mut body {
+            Value::Array(items) => items.iter_mut().for_each(with_context),
+            one => with_context(one),
+        }
+        let mut r = axum::Json(body).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/ld+json"),
+        );
+        return r;
+    }
+    let mut r = axum::Json(body).into_response();
     if let Some(link) = super::entities::link_header(&Context::core()) {
         r.headers_mut().insert(header::LINK, link);
     }
@@ -148,6 +168,7 @@ pub(super) async fn create(
 pub(super) async fn list(
     State(shared): State<Shared>,
     Tenant(tenant): Tenant,
+    headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
     let params = params(raw);
@@ -157,7 +178,10 @@ pub(super) async fn list(
             .parse::<usize>()
             .map_err(|_| bad(format!("{k} must be a whole number, not `{v}`"))),
     };
-    let (limit, offset) = match (number("limit", shared.config.default_page_size), number("offset", 0)) {
+    let (limit, offset) = match (
+        number("limit", shared.config.default_page_size),
+        number("offset", 0),
+    ) {
         (Ok(l), Ok(o)) => (l, o),
         (Err(r), _) | (_, Err(r)) => return r,
     };
@@ -167,7 +191,7 @@ pub(super) async fn list(
     };
     let total = all.len();
     let page: Vec<Value> = all.into_iter().skip(offset).take(limit).collect();
-    let mut r = with_link(axum::Json(Value::Array(page)).into_response());
+    let mut r = answer(&headers, Value::Array(page));
     if has_option(&params, "count") || param(&params, "count") == Some("true") {
         r.headers_mut()
             .insert("NGSILD-Results-Count", axum::http::HeaderValue::from(total));
@@ -178,6 +202,7 @@ pub(super) async fn list(
 pub(super) async fn get(
     State(shared): State<Shared>,
     Tenant(tenant): Tenant,
+    headers: HeaderMap,
     UrlPath(id): UrlPath<String>,
 ) -> Response {
     if let Err(r) = super::validate::entity_id(&id) {
@@ -185,7 +210,7 @@ pub(super) async fn get(
     }
     match registry(&shared) {
         Ok(reg) => match reg.get(&tenant, &id) {
-            Some(v) => with_link(axum::Json(v).into_response()),
+            Some(v) => answer(&headers, v),
             None => missing(&id),
         },
         Err(r) => r,

@@ -349,7 +349,7 @@ fn run_query(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let page = match store.temporal_query(tenant, &q, limit, &|n| ld.expand(n)) {
+    let page = match store.temporal_query(tenant, &q, (limit, &r.history), &|n| ld.expand(n)) {
         Ok(p) => p,
         Err(e) => return internal(e),
     };

@@ -88,6 +88,7 @@ const KNOWN_PARAMS: &[&str] = &[
     "georel",
     "geometry",
     "coordinates",
+    "geoQ",
     "geoproperty",
     "geometryProperty",
     "lang",

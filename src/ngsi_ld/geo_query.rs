@@ -117,18 +117,15 @@ impl GeoQuery {
         params
     }
 
-    /// Whether an entity's GeoProperty satisfies the query (an entity without it does not).
+    /// Whether an entity's GeoProperty satisfies the query (an entity without it does not;
+    /// with several instances, any of them may).
     pub fn matches(&self, e: &Entity) -> bool {
-        let Some(g) = e
-            .attributes
+        e.attributes
             .get(&self.property)
             .into_iter()
             .flatten()
-            .find_map(|a| geometry_from_geojson(a.plain_value()).ok())
-        else {
-            return false;
-        };
-        self.matches_geometry(&g)
+            .filter_map(|a| geometry_from_geojson(a.plain_value()).ok())
+            .any(|g| self.matches_geometry(&g))
     }
 
     /// Whether a geometry satisfies the query.

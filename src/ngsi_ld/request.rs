@@ -176,6 +176,21 @@ impl EntityQuery {
                     })?;
                 }
                 "count" => q.count = v == "true",
+                // A geo-query in one parameter, as some clients send it (the members of
+                // a POST query's geoQ): `georel=…&geometry=…&coordinates=…`.
+                "geoQ" => {
+                    for part in v.split('&') {
+                        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+                        let v = Some(v.to_owned());
+                        match k {
+                            "georel" => georel = v,
+                            "geometry" => geometry = v,
+                            "coordinates" => coordinates = v,
+                            "geoproperty" => geoproperty = v,
+                            _ => {}
+                        }
+                    }
+                }
                 "georel" => georel = Some(v.clone()),
                 "geometry" => geometry = Some(v.clone()),
                 "coordinates" => coordinates = Some(v.clone()),

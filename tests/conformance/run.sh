@@ -6,7 +6,9 @@
 # Creates the suite's venv from PyPI when missing, starts `citytwin broker` empty on a free
 # port (restarted empty before each group), runs SHARED_DIR/conformance/run-etsi.sh on the
 # groups `now` and `later`, prints the summary, and fails when a test listed in
-# tests/conformance/expected-pass.txt did not pass (so what passes stays passing).
+# tests/conformance/expected-pass.txt did not pass (so what passes stays passing). Then a
+# Python NGSI-LD client from PyPI (ngsildclient, tests/conformance/pypi_client.py) runs
+# its create/read/update/query/batch/subscription/temporal calls against an empty broker.
 # `ETSI_UPDATE_EXPECTED=1` writes the tests that passed into expected-pass.txt instead.
 # `CONFORMANCE_GROUPS="temporal"` runs only those groups (run-etsi's names) and skips the
 # check, for working on one area.
@@ -53,4 +55,16 @@ ETSI_VENV="$VENV" ETSI_RESET_CMD="$OUT/broker.sh" \
   "$RUNNER" "http://127.0.0.1:$PORT/ngsi-ld/v1" "$OUT" ${CONFORMANCE_GROUPS:-now later}
 cat "$OUT/summary.md" | sed -n '1,60p'
 [ -z "${CONFORMANCE_GROUPS:-}" ] || exit 0
+
+# A client library from PyPI against an empty broker: create, read, update, query (q and
+# geo), batch, a subscription with its notification, temporal, delete.
+CLIENT_VENV="${NGSILD_CLIENT_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/ngsild-client-venv}"
+if ! "$CLIENT_VENV/bin/python" -c 'import ngsildclient' 2>/dev/null; then
+  echo "conformance: installing ngsildclient from PyPI in $CLIENT_VENV" >&2
+  python3 -m venv "$CLIENT_VENV"
+  "$CLIENT_VENV/bin/pip" install -q 'ngsildclient==0.5.2'
+fi
+"$OUT/broker.sh" start
+"$CLIENT_VENV/bin/python" "$HERE/pypi_client.py" "$PORT" 2>"$OUT/pypi-client.log" \
+  || { echo "conformance: the PyPI client check failed (see $OUT/pypi-client.log)" >&2; exit 1; }
 "$VENV/bin/python" "$HERE/check.py" "$OUT/summary.json" "$HERE/expected-pass.txt"

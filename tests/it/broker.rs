@@ -641,14 +641,22 @@ fn the_entity_api_end_to_end() {
     );
     assert_eq!(s, 204);
     let now = send(M::GET, &format!("{id}?format=simplified"), None).1;
-    assert_eq!((now["no2"].clone(), now["pm10"].clone()), (json!(50), json!(9)));
+    assert_eq!(
+        (now["no2"].clone(), now["pm10"].clone()),
+        (json!(50), json!(9))
+    );
     let (s, _, _) = send(
         M::PATCH,
         &format!("{id}/attrs"),
         Some(json!({"o3": {"type": "Property", "value": "urn:ngsi-ld:null"}})),
     );
     assert_eq!(s, 204);
-    assert!(send(M::GET, &format!("{id}?format=simplified"), None).1.get("o3").is_none());
+    assert!(
+        send(M::GET, &format!("{id}?format=simplified"), None)
+            .1
+            .get("o3")
+            .is_none()
+    );
     // Append with noOverwrite: an existing attribute stays.
     assert_eq!(
         send(

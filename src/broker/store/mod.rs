@@ -355,32 +355,95 @@ impl Store {
     }
 
     /// A temporal query's entities: those that exist now and those known only from their
-    /// history ([`Store::history_only`]), in id order, one page of them and the total.
+    /// history ([`Store::history_only`]), in id order, one page of them and the total. `q`
+    /// and the geo-query hold when the instances inside the query's time window satisfy
+    /// them (GS CIM 009 clause 5.7.4.4); attributes without history are taken as they are.
     pub fn temporal_query(
         &self,
         tenant: &str,
         q: &EntityQuery,
-        limit: usize,
+        (limit, window): (usize, &HistoryQuery),
         names: &dyn Fn(&str) -> String,
     ) -> Result<Page, StoreError> {
-        let everything = EntityQuery {
+        let selection = EntityQuery {
             offset: 0,
             attrs: Vec::new(),
+            q: None,
+            scope_q: None,
+            geo: None,
+            id_pattern: None,
             ..q.clone()
         };
         let mut all = self
-            .query_names(tenant, &everything, usize::MAX, names)?
+            .query_names(tenant, &selection, usize::MAX, names)?
             .entities;
+        all.extend(self.history_only(tenant)?);
         let matcher = Matcher::new(q, names)?;
-        all.extend(
-            self.history_only(tenant)?
-                .into_iter()
-                .filter(|e| matcher.matches(e)),
-        );
-        all.sort_by(|a, b| a.id.cmp(&b.id));
-        let total = all.len();
-        let entities = all.into_iter().skip(q.offset).take(limit).collect();
+        let window = HistoryQuery {
+            attrs: Vec::new(),
+            last_n: None,
+            datasets: Vec::new(),
+            ..window.clone()
+        };
+        let mut selected = Vec::new();
+        for e in all {
+            let judged = if matcher.filters() {
+                self.in_window(tenant, &e, &window)?
+            } else {
+                e.clone()
+            };
+            if matcher.matches(&judged) {
+                selected.push(e);
+            }
+        }
+        selected.sort_by(|a, b| a.id.cmp(&b.id));
+        let total = selected.len();
+        let entities = selected.into_iter().skip(q.offset).take(limit).collect();
         Ok(Page { entities, total })
+    }
+
+    /// An entity as a temporal query judges it: each attribute with history holds its
+    /// instances inside the window (all of them, as instances of one attribute).
+    fn in_window(
+        &self,
+        tenant: &str,
+        e: &Entity,
+        window: &HistoryQuery,
+    ) -> Result<Entity, StoreError> {
+        let history = self.history(tenant, &e.id, window)?;
+        let all_time = self.history(
+            tenant,
+            &e.id,
+            &HistoryQuery {
+                timerel: None,
+                ..window.clone()
+            },
+        )?;
+        let mut body = serde_json::Map::new();
+        body.insert("id".to_owned(), Value::String(e.id.clone()));
+        body.insert("type".to_owned(), serde_json::json!(e.types));
+        for (attr, instances) in history {
+            body.insert(
+                attr,
+                Value::Array(instances.into_iter().map(|(_, v)| v).collect()),
+            );
+        }
+        let Ok(windowed) = decode(&Value::Object(body).to_string()) else {
+            // An instance the decoder refuses: judged as it is now.
+            return Ok(e.clone());
+        };
+        let mut out = e.clone();
+        for name in all_time.keys() {
+            match windowed.attributes.get(name) {
+                Some(instances) => {
+                    out.attributes.insert(name.clone(), instances.clone());
+                }
+                None => {
+                    out.attributes.remove(name);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Types with counts and attributes, in name order.
