@@ -1,7 +1,8 @@
 //! Batch operations of the local broker (`/entityOperations/…`): create, upsert, update and
 //! delete with per-entity errors (207), and query.
 
-use super::entities::{Combine, combine, entity_from, run_query};
+use super::combine::{Combine, combine};
+use super::entities::{entity_from, run_query};
 use super::now_rfc3339;
 use super::request::{
     Answer, TenantJson, bad, existing_tenant, has_option, internal, lock, no_content, params,

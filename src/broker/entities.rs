@@ -6,23 +6,21 @@
     reason = "error responses are returned early by value"
 )]
 
+use super::answer::{Answered, check_params, entities_response, projection};
+use super::combine::{Combine, combine, is_null, merge_instance};
 use super::context::Ld;
-use super::join::{self, Join, Linked, join_of};
 use super::now_rfc3339;
 use super::request::{
-    Answer, Tenant, TenantJson, accepts, bad, existing_store, has_option, internal, lock,
-    no_content, param, params, problem,
+    Answer, Tenant, TenantJson, bad, existing_store, has_option, internal, lock, no_content, param,
+    params, problem,
 };
-use super::server::{CORE_CONTEXT, PREFIX, Shared};
-use super::store::Store;
+use super::server::{PREFIX, Shared};
 use super::validate::{attr_name, entity_id};
 use crate::ngsi_ld::geo_query::geometry_from_geojson;
 use crate::ngsi_ld::jsonld::Context;
 use crate::ngsi_ld::problem::ProblemKind;
-use crate::ngsi_ld::projection::Projection;
-use crate::ngsi_ld::render::{Format, render, to_feature_collection};
 use crate::ngsi_ld::request::EntityQuery;
-use crate::ngsi_ld::{Attribute, AttributeKind, Entity, Representation, Terms, parse_entity_with};
+use crate::ngsi_ld::{AttributeKind, Entity, Representation, Terms, parse_entity_with};
 use axum::extract::{Path as UrlPath, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -193,97 +191,6 @@ pub(super) async fn delete_entity(
 
 fn no_entity(id: &str) -> Response {
     problem(ProblemKind::ResourceNotFound, format!("no entity {id}"))
-}
-
-/// How a fragment's attributes combine with an entity's.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Combine {
-    /// Add and replace (append, upsert with options=update).
-    Merge,
-    /// Add, and merge into what is there: members not given stay (PATCH of an entity).
-    MergePatch,
-    /// Add only attributes that are not there (append with noOverwrite).
-    NoOverwrite,
-    /// Replace the instances that are there, append the others (PATCH of attributes); a
-    /// scope only where the entity has one.
-    UpdateExisting,
-}
-
-/// Applies a fragment instance by instance (an instance replaces the one with the same
-/// `datasetId`, or is added); returns the attribute names not applied.
-pub(super) fn combine(target: &mut Entity, fragment: Entity, how: Combine) -> Vec<String> {
-    let mut not_applied = Vec::new();
-    for (name, instances) in fragment.attributes {
-        let current = target.attributes.entry(name.clone()).or_default();
-        let mut skipped = false;
-        for inst in instances {
-            let at = current.iter().position(|a| a.dataset_id == inst.dataset_id);
-            if is_null(&inst) && how != Combine::NoOverwrite {
-                // NGSI-LD Null: the instance is deleted.
-                match at {
-                    Some(i) => {
-                        current.remove(i);
-                    }
-                    None => skipped |= how == Combine::UpdateExisting,
-                }
-                continue;
-            }
-            match (how, at) {
-                (Combine::Merge | Combine::UpdateExisting, Some(i)) => current[i] = inst,
-                (Combine::MergePatch, Some(i)) => merge_instance(&mut current[i], inst),
-                // An update appends what is not there (as the ETSI suite and Orion-LD do).
-                (_, None) => current.push(inst),
-                (Combine::NoOverwrite, Some(_)) => skipped = true,
-            }
-        }
-        if current.is_empty() {
-            target.attributes.remove(&name);
-        }
-        if skipped {
-            not_applied.push(name);
-        }
-    }
-    if !fragment.scope.is_empty() {
-        let null = fragment.scope.iter().any(|s| s == "urn:ngsi-ld:null");
-        match how {
-            _ if null && how != Combine::NoOverwrite => target.scope.clear(),
-            Combine::NoOverwrite if !target.scope.is_empty() => not_applied.push("scope".into()),
-            Combine::UpdateExisting if target.scope.is_empty() => {
-                not_applied.push("scope".into());
-            }
-            _ => target.scope = fragment.scope,
-        }
-    }
-    if fragment.types.iter().any(|t| t != FRAGMENT) {
-        for t in fragment.types {
-            if t != FRAGMENT && !target.types.contains(&t) {
-                target.types.push(t);
-            }
-        }
-    }
-    not_applied
-}
-
-/// Whether an attribute instance is NGSI-LD Null: the instance is to be deleted.
-pub(super) fn is_null(a: &Attribute) -> bool {
-    a.is_null()
-}
-
-/// A partial change of one instance: the members given replace those there, the others
-/// stay, sub-attributes merge (and a sub-attribute set to NGSI-LD Null goes).
-fn merge_instance(old: &mut Attribute, new: Attribute) {
-    old.kind = new.kind;
-    old.value = new.value;
-    old.unit_code = new.unit_code.or(old.unit_code.take());
-    old.observed_at = new.observed_at.or(old.observed_at.take());
-    old.lang = new.lang.or(old.lang.take());
-    for (name, subs) in new.sub_attributes {
-        if subs.iter().any(is_null) {
-            old.sub_attributes.remove(&name);
-        } else {
-            old.sub_attributes.insert(name, subs);
-        }
-    }
 }
 
 /// Read-modify-write of one entity with a fragment body.
@@ -553,168 +460,6 @@ pub(super) async fn delete_attr(
     one_attr(shared, (tenant, ld), id, attr, AttrChange::Delete(which)).await
 }
 
-/// The request's `pick`/`omit`, checked.
-pub(super) fn projection(params: &[(String, String)]) -> Result<Option<Projection>, Response> {
-    Projection::from_params(
-        param(params, "pick"),
-        param(params, "omit"),
-        param(params, "attrs").is_some(),
-    )
-    .map_err(bad)
-}
-
-/// Checks the parameters a read shares: the representation (`format`, `options`) and
-/// `pick`/`omit`.
-pub(super) fn check_params(params: &[(String, String)]) -> Result<(), Response> {
-    EntityQuery::from_params(params).map_err(|e| bad(e.to_string()))?;
-    join_of(params)?;
-    projection(params).map(|_| ())
-}
-
-/// An answer's entities in the reader's terms, with the entities they link to when a join
-/// is asked for (read while the store is at hand).
-pub(super) struct Answered {
-    entities: Vec<Entity>,
-    linked: Option<(Join, Linked)>,
-}
-
-impl Answered {
-    /// Compacts `entities` with the reader's @context and reads what they link to.
-    pub(super) fn new(
-        store: &Store,
-        tenant: &str,
-        entities: Vec<Entity>,
-        params: &[(String, String)],
-        ld: &Context,
-    ) -> Result<Self, Response> {
-        let compact = |mut e: Entity| {
-            ld.compact_entity(&mut e);
-            e
-        };
-        let mut entities: Vec<Entity> = entities.into_iter().map(compact).collect();
-        if let Some(wanted) = param(params, "datasetId") {
-            let wanted: Vec<Option<&str>> = wanted
-                .split(',')
-                .map(str::trim)
-                .map(|d| (d != "@none").then_some(d))
-                .collect();
-            for e in &mut entities {
-                for instances in e.attributes.values_mut() {
-                    instances.retain(|a| wanted.contains(&a.dataset_id.as_deref()));
-                }
-                e.attributes.retain(|_, i| !i.is_empty());
-            }
-        }
-        if let Some(lang) = param(params, "lang") {
-            for a in entities
-                .iter_mut()
-                .flat_map(|e| e.attributes.values_mut())
-                .flatten()
-            {
-                *a = a.in_language(lang);
-            }
-        }
-        let linked = match join_of(params)? {
-            None => None,
-            Some(j) => {
-                let p = projection(params)?;
-                let l = join::fetch(store, tenant, &entities, (j.level, p.as_ref()), &compact)
-                    .map_err(internal)?;
-                Some((j, l))
-            }
-        };
-        Ok(Self { entities, linked })
-    }
-}
-
-/// Entities as a response in the representation and media type asked for.
-pub(super) fn entities_response(
-    headers: &HeaderMap,
-    params: &[(String, String)],
-    answered: &Answered,
-    single: bool,
-    ld: &Context,
-) -> Response {
-    let format = EntityQuery::from_params(params)
-        .ok()
-        .and_then(|q| q.format)
-        .unwrap_or(Format::Normalized);
-    let entities = answered.entities.as_slice();
-    if accepts(headers, "application/geo+json") {
-        let geoproperty = param(params, "geoproperty").unwrap_or("location");
-        let body = if single && entities.len() == 1 {
-            crate::ngsi_ld::render::to_feature(&entities[0], format, geoproperty)
-        } else {
-            to_feature_collection(entities, format, geoproperty)
-        };
-        return (
-            [(header::CONTENT_TYPE, "application/geo+json")],
-            body.to_string(),
-        )
-            .into_response();
-    }
-    let as_ld = accepts(headers, "application/ld+json");
-    let projection = projection(params).ok().flatten();
-    let mut rendered: Vec<Value> = entities
-        .iter()
-        .map(|e| {
-            let mut v = match &answered.linked {
-                Some((j, l)) if j.inline => join::inline(e, l, format, j.level),
-                _ => render(e, format),
-            };
-            if let Some(p) = &projection {
-                p.apply(&mut v);
-            }
-            v
-        })
-        .collect();
-    let mut single = single;
-    if let Some((j, l)) = &answered.linked
-        && !j.inline
-    {
-        let linked = join::flat(l, format);
-        // A retrieval with nothing linked stays one entity.
-        single &= linked.is_empty();
-        rendered.extend(linked);
-    }
-    if as_ld {
-        for v in &mut rendered {
-            v["@context"] = ld.response_context();
-        }
-    }
-    let body = if single {
-        rendered.into_iter().next().unwrap_or(Value::Null)
-    } else {
-        Value::Array(rendered)
-    };
-    let mut r = axum::Json(body).into_response();
-    if as_ld {
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/ld+json"),
-        );
-    } else if let Some(link) = link_header(ld) {
-        r.headers_mut().insert(header::LINK, link);
-    }
-    r
-}
-
-/// The `Link` header of an `application/json` answer: the reader's @context when it is one
-/// URL, else the core context.
-pub(super) fn link_header(ld: &Context) -> Option<HeaderValue> {
-    let url = match ld.response_context() {
-        Value::String(u) => u,
-        Value::Array(items) if items.len() == 1 && items[0].is_string() => {
-            items[0].as_str().unwrap_or(CORE_CONTEXT).to_owned()
-        }
-        _ => CORE_CONTEXT.to_owned(),
-    };
-    HeaderValue::from_str(&format!(
-        "<{url}>; rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\""
-    ))
-    .ok()
-}
-
 /// Checks an entity for writing: a URI id, valid type and attribute names, and
 /// GeoProperties that are geometries.
 pub(super) fn validate(e: &Entity) -> Result<(), String> {
@@ -766,4 +511,4 @@ fn fragment(v: &Value, id: &str, ld: &Context) -> Result<Entity, String> {
 }
 
 /// The type a fragment is given while it is read (never stored).
-const FRAGMENT: &str = "urn:citytwin:fragment";
+pub(super) const FRAGMENT: &str = "urn:citytwin:fragment";

@@ -51,7 +51,7 @@ fn answer(headers: &HeaderMap, mut body: Value) -> Response {
         return r;
     }
     let mut r = axum::Json(body).into_response();
-    if let Some(link) = super::entities::link_header(&Context::core()) {
+    if let Some(link) = super::answer::link_header(&Context::core()) {
         r.headers_mut().insert(header::LINK, link);
     }
     r

@@ -6,8 +6,9 @@
     reason = "error responses are returned early by value"
 )]
 
+use super::answer::link_header;
 use super::context::Ld;
-use super::entities::{link_header, page_limit};
+use super::entities::page_limit;
 use super::request::{Tenant, TenantJson, accepts, bad, existing_store, internal, params, problem};
 use super::server::Shared;
 use super::store::{HistoryQuery, Instance, TimeProperty, TimeWindow};
@@ -256,7 +257,7 @@ pub(super) async fn get_one(
         Ok(x) => x,
         Err(why) => return bad(why),
     };
-    let projection = match super::entities::projection(&params) {
+    let projection = match super::answer::projection(&params) {
         Ok(p) => p,
         Err(r) => return r,
     };
@@ -332,7 +333,7 @@ fn run_query(
         Ok(x) => x,
         Err(why) => return bad(why),
     };
-    let projection = match super::entities::projection(params) {
+    let projection = match super::answer::projection(params) {
         Ok(p) => p,
         Err(r) => return r,
     };

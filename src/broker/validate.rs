@@ -57,23 +57,6 @@ pub(super) fn attr_name(name: &str) -> Result<(), Response> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn uris_and_names() {
-        for ok in ["urn:ngsi-ld:Vehicle:1", "https://example.org/a#b", "x:y"] {
-            assert!(is_uri(ok), "{ok}");
-        }
-        for no in ["", "invalidId", ":x", "urn:", "1a:b", "urn:a b", "urn:a<b"] {
-            assert!(!is_uri(no), "{no}");
-        }
-        assert!(is_name("speed") && is_name("https://uri.etsi.org/ngsi-ld/location"));
-        assert!(!is_name("invalid(Name") && !is_name("a b") && !is_name(""));
-    }
-}
-
 /// Every URL parameter of the NGSI-LD API this broker reads or tolerates (GS CIM 009
 /// clause 6): anything else is refused with InvalidRequest (clause 6.3.6), so that a
 /// misspelt parameter is not silently ignored.
@@ -211,3 +194,20 @@ const OPTIONS: &[&str] = &[
     "replace",
     "splitEntities",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_and_names() {
+        for ok in ["urn:ngsi-ld:Vehicle:1", "https://example.org/a#b", "x:y"] {
+            assert!(is_uri(ok), "{ok}");
+        }
+        for no in ["", "invalidId", ":x", "urn:", "1a:b", "urn:a b", "urn:a<b"] {
+            assert!(!is_uri(no), "{no}");
+        }
+        assert!(is_name("speed") && is_name("https://uri.etsi.org/ngsi-ld/location"));
+        assert!(!is_name("invalid(Name") && !is_name("a b") && !is_name(""));
+    }
+}
