@@ -107,6 +107,11 @@ const KNOWN_PARAMS: &[&str] = &[
     "orderBy",
     "kind",
     "doNotCompact",
+    // Tolerated: Stellio's temporal paging, Orion-LD's output options.
+    "pageSize",
+    "pageAnchor",
+    "prettyPrint",
+    "spaces",
 ];
 
 /// Middleware: 400 InvalidRequest for a URL parameter the API does not have, and for a
