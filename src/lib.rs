@@ -62,6 +62,7 @@ pub mod georef;
 pub mod ngsi_ld;
 pub mod scenario;
 pub mod source;
+pub mod sun;
 pub mod text;
 pub mod timestamp;
 

@@ -203,6 +203,22 @@ enum Command {
         #[arg(long, value_name = "SECONDS")]
         duration: Option<f64>,
     },
+    /// Where the sun is at a time and place (NREL SPA), and that day's sunrise, sunset and
+    /// solar noon, in the offset of --at.
+    Sun {
+        /// The time, RFC 3339 with its offset (e.g. 2026-03-21T12:00:00+01:00); default now.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// The place as LON,LAT in degrees.
+        #[arg(long, value_name = "LON,LAT", value_parser = parse_lonlat, allow_hyphen_values = true)]
+        lonlat: [f64; 2],
+        /// Height above sea level in metres.
+        #[arg(long, value_name = "METRES", default_value_t = 0.0)]
+        height: f64,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Benchmarks that print JSON.
     Bench {
         #[command(subcommand)]
@@ -386,6 +402,12 @@ fn main() -> ExitCode {
         Some(Command::Bench { .. }) => {
             load_config(&ConfigArg::default(), &none.0, &none.1, &none.2)
         }
+        Some(Command::Sun {
+            at,
+            lonlat,
+            height,
+            json,
+        }) => return cli::sun::command(at.as_deref(), *lonlat, *height, *json),
     };
     let config = match loaded {
         Ok(c) => c,
@@ -413,6 +435,8 @@ fn main() -> ExitCode {
             types,
             ..
         }) => cli::check::command(&config, json, strict, &types),
+        // Answered before the configuration is read.
+        Some(Command::Sun { .. }) => ExitCode::SUCCESS,
         Some(Command::Broker { options, .. }) => cli::broker::command(&config, options),
         Some(Command::Simulate {
             rate,

@@ -6,6 +6,7 @@
 //! | `citytwin check` | [`check`] |
 //! | `citytwin broker` | [`broker`] |
 //! | `citytwin simulate` | [`simulate`] |
+//! | `citytwin sun` | [`sun`] |
 //! | `citytwin bench live`, `citytwin bench buildings` | `bench` |
 //!
 //! Each returns the process's exit status and says what went wrong on standard error.
@@ -14,6 +15,7 @@ pub mod bench;
 pub mod broker;
 pub mod check;
 pub mod simulate;
+pub mod sun;
 pub mod view;
 
 use std::process::ExitCode;

@@ -41,6 +41,7 @@ const UNITS: &[(&str, Layer)] = &[
     ("city", Layer::Core),
     ("clock", Layer::Core),
     ("scenario", Layer::Core),
+    ("sun", Layer::Core),
     ("worker", Layer::Services),
     ("broker", Layer::Services),
     ("simulate", Layer::Services),
