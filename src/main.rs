@@ -204,9 +204,10 @@ enum Command {
         duration: Option<f64>,
     },
     /// Where the sun is at a time and place (NREL SPA), and that day's sunrise, sunset and
-    /// solar noon, in the offset of --at.
+    /// solar noon, in the place's time zone.
     Sun {
-        /// The time, RFC 3339 with its offset (e.g. 2026-03-21T12:00:00+01:00); default now.
+        /// The time: RFC 3339 (2026-03-21T12:00:00+01:00) or the wall clock at the place
+        /// (2026-03-21T12:00); default now.
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
         /// The place as LON,LAT in degrees.
@@ -215,6 +216,9 @@ enum Command {
         /// Height above sea level in metres.
         #[arg(long, value_name = "METRES", default_value_t = 0.0)]
         height: f64,
+        /// The IANA time zone to answer in (default: the place's, found from LON,LAT).
+        #[arg(long, value_name = "ZONE")]
+        time_zone: Option<String>,
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
@@ -406,8 +410,16 @@ fn main() -> ExitCode {
             at,
             lonlat,
             height,
+            time_zone,
             json,
-        }) => return cli::sun::command(at.as_deref(), *lonlat, *height, *json),
+        }) => {
+            return cli::sun::command(
+                at.as_deref(),
+                *lonlat,
+                *height,
+                (time_zone.as_deref(), *json),
+            );
+        }
     };
     let config = match loaded {
         Ok(c) => c,

@@ -15,6 +15,8 @@
 //! assert!((sun.azimuth_deg - 180.0).abs() < 10.0 && sun.elevation_deg > 53.0);
 //! ```
 
+pub mod zone;
+
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 use solar_positioning::{
     Horizon, Location, RefractionCorrection, SolarEvents, SolarPositions, delta_t,
