@@ -8,7 +8,7 @@
 )]
 
 use super::join::{self, Join, Linked, join_of};
-use super::request::{accepts, bad, internal, param};
+use super::request::{accepts, bad, has_option, internal, param};
 use super::server::CORE_CONTEXT;
 use super::store::Store;
 use crate::ngsi_ld::Entity;
@@ -19,6 +19,7 @@ use crate::ngsi_ld::request::EntityQuery;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// The request's `pick`/`omit`, checked.
 pub(super) fn projection(params: &[(String, String)]) -> Result<Option<Projection>, Response> {
@@ -43,6 +44,8 @@ pub(super) fn check_params(params: &[(String, String)]) -> Result<(), Response> 
 pub(super) struct Answered {
     entities: Vec<Entity>,
     linked: Option<(Join, Linked)>,
+    /// With `options=sysAttrs`: when each entity was created and last modified.
+    times: Option<HashMap<String, (String, String)>>,
 }
 
 impl Answered {
@@ -90,7 +93,17 @@ impl Answered {
                 Some((j, l))
             }
         };
-        Ok(Self { entities, linked })
+        let times = if has_option(params, "sysAttrs") {
+            let ids: Vec<String> = entities.iter().map(|e| e.id.clone()).collect();
+            Some(store.system_times(tenant, &ids).map_err(internal)?)
+        } else {
+            None
+        };
+        Ok(Self {
+            entities,
+            linked,
+            times,
+        })
     }
 }
 
@@ -129,6 +142,10 @@ pub(super) fn entities_response(
                 Some((j, l)) if j.inline => join::inline(e, l, format, j.level),
                 _ => render(e, format),
             };
+            if let Some((created, modified)) = answered.times.as_ref().and_then(|t| t.get(&e.id)) {
+                v["createdAt"] = Value::String(created.clone());
+                v["modifiedAt"] = Value::String(modified.clone());
+            }
             if let Some(p) = &projection {
                 p.apply(&mut v);
             }

@@ -657,6 +657,14 @@ fn the_entity_api_end_to_end() {
             .get("o3")
             .is_none()
     );
+    // System attributes only when asked for: created before (or when) last modified.
+    assert!(send(M::GET, id, None).1.get("createdAt").is_none());
+    let sys = send(M::GET, &format!("{id}?options=sysAttrs"), None).1;
+    let (created, modified) = (
+        sys["createdAt"].as_str().unwrap().to_owned(),
+        sys["modifiedAt"].as_str().unwrap().to_owned(),
+    );
+    assert!(created < modified, "{created} {modified}");
     // Append with noOverwrite: an existing attribute stays.
     assert_eq!(
         send(

@@ -446,6 +446,30 @@ impl Store {
         Ok(out)
     }
 
+    /// When entities were created and last modified (RFC 3339), by id: their system
+    /// attributes (`options=sysAttrs`).
+    pub fn system_times(
+        &self,
+        tenant: &str,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, (String, String)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT created_at, modified_at FROM entities WHERE tenant = ?1 AND id = ?2",
+        )?;
+        let mut out = std::collections::HashMap::new();
+        for id in ids {
+            if let Some(t) = stmt
+                .query_row([tenant, id.as_str()], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .optional()?
+            {
+                out.insert(id.clone(), t);
+            }
+        }
+        Ok(out)
+    }
+
     /// Types with counts and attributes, in name order.
     pub fn types(&self, tenant: &str) -> Result<Vec<TypeInfo>, StoreError> {
         let mut stmt = self.conn.prepare(
