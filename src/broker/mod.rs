@@ -14,7 +14,8 @@
 //!   `within`, `contains`, `intersects`, `equals`, `disjoint`, `overlaps` on Point,
 //!   LineString, Polygon and MultiPolygon), `pick`/`omit`, `lang`, `datasetId`, linked
 //!   entities (`join=inline|flat`, `joinLevel`), `limit`/`offset`/`count=true` with an
-//!   enforced maximum page size (403 TooManyResults);
+//!   enforced maximum page size (403 TooManyResults), `options=sysAttrs` (the entity's
+//!   `createdAt` and `modifiedAt`);
 //! * JSON-LD: names expanded with the request's @context (`Link` header or body; documents
 //!   fetched once and cached) and answered in the reader's terms, 504
 //!   LdContextNotAvailable when a context cannot be had;
@@ -35,7 +36,8 @@
 //! * an optional bearer token (401 without it), a body size limit (413).
 //!
 //! Not done: context source registrations and distributed operations, `mqtts://`,
-//! `orderBy`, system attributes (`options=sysAttrs`), 206 partial temporal
+//! `orderBy`, attributes' system attributes (`options=sysAttrs` gives the entity's
+//! `createdAt`/`modifiedAt` only), 206 partial temporal
 //! answers; history keeps Properties and Relationships (not GeoProperties) of entity writes
 //! for `history_hours`, and entities loaded with `--seed` start without history.
 
