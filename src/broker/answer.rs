@@ -133,7 +133,6 @@ pub(super) fn entities_response(
         )
             .into_response();
     }
-    let as_ld = accepts(headers, "application/ld+json");
     let projection = projection(params).ok().flatten();
     let mut rendered: Vec<Value> = entities
         .iter()
@@ -161,16 +160,27 @@ pub(super) fn entities_response(
         single &= linked.is_empty();
         rendered.extend(linked);
     }
-    if as_ld {
-        for v in &mut rendered {
-            v["@context"] = ld.response_context();
-        }
-    }
     let body = if single {
         rendered.into_iter().next().unwrap_or(Value::Null)
     } else {
         Value::Array(rendered)
     };
+    json_answer(headers, body, ld)
+}
+
+/// A JSON body answered as the client accepts it: `application/ld+json` with the reader's
+/// @context in each object, or `application/json` with it in a `Link` header.
+pub(super) fn json_answer(headers: &HeaderMap, mut body: Value, ld: &Context) -> Response {
+    let as_ld = accepts(headers, "application/ld+json");
+    if as_ld {
+        let context = ld.response_context();
+        match &mut body {
+            Value::Array(items) => items
+                .iter_mut()
+                .for_each(|i| i["@context"] = context.clone()),
+            one => one["@context"] = context,
+        }
+    }
     let mut r = axum::Json(body).into_response();
     if as_ld {
         r.headers_mut().insert(

@@ -142,31 +142,15 @@ pub(super) async fn batch(
                     tx.put(&tenant, &e, &now)?;
                     success.push(e.id);
                 }
-                ("merge", Item::Entity(e)) => match tx.get(&tenant, &e.id)? {
+                ("merge" | "update", Item::Entity(e)) => match tx.get(&tenant, &e.id)? {
                     Some(mut old) => {
+                        let how = match (op.as_str(), no_overwrite) {
+                            ("merge", _) => Combine::MergePatch,
+                            (_, true) => Combine::NoOverwrite,
+                            (_, false) => Combine::Merge,
+                        };
                         let id = e.id.clone();
-                        combine(&mut old, e, Combine::MergePatch);
-                        tx.put(&tenant, &old, &now)?;
-                        success.push(id);
-                    }
-                    None => local_errors.push((
-                        e.id.clone(),
-                        ProblemKind::ResourceNotFound,
-                        format!("no entity {}", e.id),
-                    )),
-                },
-                ("update", Item::Entity(e)) => match tx.get(&tenant, &e.id)? {
-                    Some(mut old) => {
-                        let id = e.id.clone();
-                        combine(
-                            &mut old,
-                            e,
-                            if no_overwrite {
-                                Combine::NoOverwrite
-                            } else {
-                                Combine::Merge
-                            },
-                        );
+                        combine(&mut old, e, how);
                         tx.put(&tenant, &old, &now)?;
                         success.push(id);
                     }

@@ -6,8 +6,7 @@
 )]
 
 use super::request::{
-    Tenant, TenantJson, accepts, bad, has_option, internal, lock, no_content, param, params,
-    problem,
+    Tenant, TenantJson, bad, has_option, internal, lock, no_content, param, params, problem,
 };
 use super::server::{PREFIX, Shared};
 use crate::ngsi_ld::jsonld::Context;
@@ -15,7 +14,7 @@ use crate::ngsi_ld::new_id;
 use crate::ngsi_ld::problem::ProblemKind;
 use crate::ngsi_ld::request::EntityQuery;
 use axum::extract::{Path as UrlPath, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -30,31 +29,10 @@ fn registry(
         .map_err(|_| internal("the subscriptions are unavailable"))
 }
 
-/// Subscriptions as the client accepts them: JSON-LD with the @context in each body, or
-/// JSON with a `Link` header (the core @context: a subscription's members are core terms).
-fn answer(headers: &HeaderMap, mut body: Value) -> Response {
-    if accepts(headers, "application/ld+json") {
-        let with_context = |v: &mut Value| {
-            if v.get("@context").is_none() {
-                v["@context"] = json!(super::server::CORE_CONTEXT);
-            }
-        };
-        match &mut body {
-            Value::Array(items) => items.iter_mut().for_each(with_context),
-            one => with_context(one),
-        }
-        let mut r = axum::Json(body).into_response();
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/ld+json"),
-        );
-        return r;
-    }
-    let mut r = axum::Json(body).into_response();
-    if let Some(link) = super::answer::link_header(&Context::core()) {
-        r.headers_mut().insert(header::LINK, link);
-    }
-    r
+/// Subscriptions as the client accepts them, with the core @context (a subscription's
+/// members are core terms).
+fn answer(headers: &HeaderMap, body: Value) -> Response {
+    super::answer::json_answer(headers, body, &Context::core())
 }
 
 fn missing(id: &str) -> Response {

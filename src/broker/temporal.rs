@@ -6,10 +6,10 @@
     reason = "error responses are returned early by value"
 )]
 
-use super::answer::link_header;
+use super::answer::json_answer;
 use super::context::Ld;
 use super::entities::page_limit;
-use super::request::{Tenant, TenantJson, accepts, bad, existing_store, internal, params, problem};
+use super::request::{Tenant, TenantJson, bad, existing_store, internal, params, problem};
 use super::server::Shared;
 use super::store::{HistoryQuery, Instance, TimeProperty, TimeWindow};
 use crate::ngsi_ld::jsonld::Context;
@@ -17,8 +17,8 @@ use crate::ngsi_ld::problem::ProblemKind;
 use crate::ngsi_ld::temporal::{self, TemporalQuery};
 use crate::timestamp::{format_millis, parse_duration_millis, parse_millis};
 use axum::extract::{Path as UrlPath, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
@@ -217,30 +217,6 @@ fn render(
     Value::Object(out)
 }
 
-/// The answer: JSON with a `Link` header, or JSON-LD with the reader's @context.
-fn answer(headers: &HeaderMap, mut body: Value, ld: &Context) -> Response {
-    if accepts(headers, "application/ld+json") {
-        let context = ld.response_context();
-        match &mut body {
-            Value::Array(items) => items
-                .iter_mut()
-                .for_each(|i| i["@context"] = context.clone()),
-            one => one["@context"] = context,
-        }
-        let mut r = axum::Json(body).into_response();
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/ld+json"),
-        );
-        return r;
-    }
-    let mut r = axum::Json(body).into_response();
-    if let Some(link) = link_header(ld) {
-        r.headers_mut().insert(header::LINK, link);
-    }
-    r
-}
-
 pub(super) async fn get_one(
     State(shared): State<Shared>,
     Tenant(tenant): Tenant,
@@ -292,7 +268,7 @@ pub(super) async fn get_one(
                     );
                 }
             }
-            answer(&headers, body, &ld)
+            json_answer(&headers, body, &ld)
         }
         Err(e) => internal(e),
     }
@@ -372,7 +348,7 @@ fn run_query(
         }
     }
     drop(store);
-    let mut resp = answer(headers, Value::Array(out), ld);
+    let mut resp = json_answer(headers, Value::Array(out), ld);
     if q.count {
         resp.headers_mut()
             .insert("NGSILD-Results-Count", page.total.into());

@@ -411,14 +411,12 @@ impl Store {
         window: &HistoryQuery,
     ) -> Result<Entity, StoreError> {
         let history = self.history(tenant, &e.id, window)?;
-        let all_time = self.history(
-            tenant,
-            &e.id,
-            &HistoryQuery {
-                timerel: None,
-                ..window.clone()
-            },
-        )?;
+        // The attributes with any history (only their names: the instances are not needed).
+        let with_history: Vec<String> = self
+            .conn
+            .prepare_cached("SELECT DISTINCT attr FROM history WHERE tenant = ?1 AND id = ?2")?
+            .query_map([tenant, e.id.as_str()], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
         let mut body = serde_json::Map::new();
         body.insert("id".to_owned(), Value::String(e.id.clone()));
         body.insert("type".to_owned(), serde_json::json!(e.types));
@@ -433,7 +431,7 @@ impl Store {
             return Ok(e.clone());
         };
         let mut out = e.clone();
-        for name in all_time.keys() {
+        for name in &with_history {
             match windowed.attributes.get(name) {
                 Some(instances) => {
                     out.attributes.insert(name.clone(), instances.clone());
