@@ -40,6 +40,8 @@ impl PluginGroup for CityTwinPlugins {
             .add(SensorsPlugin)
             .add(ScenariosPlugin)
             .add(EditingPlugin)
+            .add(crate::sun_study::SunStudyPlugin)
+            .add(crate::measuring::MeasuringPlugin)
             .add(CameraPlugin)
             .add(SavePicturePlugin)
             .add(UiPlugin)
@@ -58,9 +60,11 @@ pub struct ViewerOptions {
     /// Print frame statistics as JSON lines on standard output (and draw continuously, so
     /// that they measure drawing rather than waiting for input).
     pub frame_stats: bool,
-    /// Start the time panel at this time (see [`crate::clock::model::parse_at`]) instead of
-    /// live.
+    /// Start the time panel at this time (see [`crate::clock::model::parse_at`]), or at a
+    /// wall-clock time at the scene's place (`2026-03-21T09:00`), instead of live.
     pub at: Option<String>,
+    /// A sun-hours study to run once loaded (`--sun-study`).
+    pub sun_study: Option<crate::scene::InitialStudy>,
     /// Open with this scenario active (its name or the start of it), compared so.
     pub show_scenario: Option<(String, crate::scene::Compare)>,
     /// The swipe's divider, a fraction of the view's width from the left.
@@ -111,15 +115,27 @@ pub fn run(config: Config, options: ViewerOptions) -> AppExit {
     }
     if let Some(text) = &options.at {
         let now = crate::timestamp::now_millis();
-        match crate::clock::model::parse_at(text, now) {
-            Some(t) => {
+        let local = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
+            .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"));
+        match (crate::clock::model::parse_at(text, now), local) {
+            // A wall-clock time at the scene's place, once the place is known.
+            (_, Ok(t)) => {
+                app.insert_resource(crate::scene::InitialLocalTime(t));
+            }
+            (Some(t), Err(_)) => {
                 let mut clock = SceneClock::default();
-                clock.seek(t, now);
+                if t >= clock.earliest(now) {
+                    clock.seek(t, now);
+                } else {
+                    // Before the replay's day: a sun study's date.
+                    clock.go_to_any(t);
+                }
                 app.insert_resource(clock);
             }
-            None => warn!(
-                "--at {text:?} is neither a time such as 2026-11-23T08:00:00Z nor a duration \
-                 such as PT6H; starting live"
+            (None, Err(_)) => warn!(
+                "--at {text:?} is neither a time such as 2026-11-23T08:00:00Z, a time at the \
+                 scene's place such as 2026-03-21T09:00, nor a duration such as PT6H; starting \
+                 live"
             ),
         }
     }
@@ -129,6 +145,9 @@ pub fn run(config: Config, options: ViewerOptions) -> AppExit {
             compare,
             divider: options.divider,
         });
+    }
+    if let Some(study) = options.sun_study {
+        app.insert_resource(study);
     }
     if let Some(id) = options.select {
         app.insert_resource(InitialSelection(id));

@@ -23,6 +23,9 @@
 //!   loading by viewport.
 //! - [`clock`]: the scene clock without Bevy, and local time.
 //! - [`scenario`]: planning scenarios (proposals beside the baseline) and their KPIs.
+//! - [`measure`]: distances, heights and areas measured in the scene.
+//! - [`sun`]: where the sun is (NREL SPA), sunrise and sunset, time zones of places.
+//! - [`sunlight`]: sun-hours studies: the ground's hours of sun among the buildings.
 //!
 //! **Services**: threads and servers, no ECS.
 //! - [`worker`]: background threads that belong to a handle and are stopped in order.
@@ -42,6 +45,8 @@
 //! - [`scenarios`]: planning scenarios read, placed against the city, switched, edited,
 //!   saved and published.
 //! - [`editing`]: drawing, moving and dropping buildings into a scenario in 3D.
+//! - [`measuring`]: the Measure tool: points picked on buildings and the ground.
+//! - [`sun_study`]: the sun-hours study run off the main thread and drawn as a heat map.
 //! - [`capture`]: screenshots and saved pictures.
 //! - [`diagnostics`]: frame statistics.
 //! - [`ui`]: the egui interface.
@@ -59,10 +64,12 @@ pub mod clock;
 pub mod config;
 pub mod geometry;
 pub mod georef;
+pub mod measure;
 pub mod ngsi_ld;
 pub mod scenario;
 pub mod source;
 pub mod sun;
+pub mod sunlight;
 pub mod text;
 pub mod timestamp;
 
@@ -82,9 +89,11 @@ pub mod diagnostics;
 pub mod editing;
 pub mod environment;
 pub mod layers;
+pub mod measuring;
 pub mod scenarios;
 pub mod scene;
 pub mod sensors;
+pub mod sun_study;
 pub mod ui;
 
 // Commands

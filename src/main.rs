@@ -106,7 +106,8 @@ struct ViewArgs {
     fullscreen: bool,
 
     /// Start the time panel at this time instead of live: an RFC 3339 time
-    /// (2026-11-23T08:00:00+01:00) or how long ago as an ISO 8601 duration (PT6H).
+    /// (2026-11-23T08:00:00+01:00), a time at the scene's place (2026-03-21T09:00; any date,
+    /// for a sun study) or how long ago as an ISO 8601 duration (PT6H).
     #[arg(long, value_name = "TIME")]
     at: Option<String>,
 
@@ -127,6 +128,36 @@ struct ViewArgs {
     /// Where the swipe's divider stands, as a fraction of the view's width (0.5: the middle).
     #[arg(long, value_name = "FRACTION")]
     divider: Option<f32>,
+
+    /// Run a sun-hours study of the clock's date once loaded: over the scenario's site
+    /// (with --show-scenario) or 600 m around the view.
+    #[arg(long, value_enum, value_name = "AREA")]
+    sun_study: Option<StudyAreaArg>,
+
+    /// The view of the study's heat map.
+    #[arg(long, value_enum, default_value = "baseline")]
+    study_view: StudyViewArg,
+}
+
+/// Where `--sun-study` looks.
+#[derive(clap::ValueEnum, Debug, Clone, Copy)]
+enum StudyAreaArg {
+    /// The active scenario's site.
+    Site,
+    /// 600 m around the view.
+    View,
+}
+
+/// What the heat map shows.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, Default)]
+enum StudyViewArg {
+    /// The city as it is.
+    #[default]
+    Baseline,
+    /// With the scenario.
+    Scenario,
+    /// Hours lost (red) and gained (blue).
+    Difference,
 }
 
 /// How a scenario is compared with the baseline.
@@ -223,11 +254,59 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A sun-hours study: for a date and an area, the hours of sun of each ground cell among
+    /// the buildings (baseline and, with --scenario, the scenario), with the share of the area
+    /// that has at least 2 hours (BRE BR 209) and at least 5 hours between 09 and 17
+    /// (Boverket, Solklart); and the hours at given points.
+    Shadow {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        broker: BrokerArgs,
+        #[command(flatten)]
+        study: StudyArgs,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Benchmarks that print JSON.
     Bench {
         #[command(subcommand)]
         what: Bench,
     },
+}
+
+/// What a sun-hours study covers.
+#[derive(Args, Debug, Clone)]
+struct StudyArgs {
+    /// The day, at the place (YYYY-MM-DD), e.g. 2026-03-21.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: chrono::NaiveDate,
+    /// Study this area: a GeoJSON polygon (default: the scenario's site).
+    #[arg(long, value_name = "FILE", conflicts_with = "bbox")]
+    site: Option<PathBuf>,
+    /// Study this box, WEST,SOUTH,EAST,NORTH in degrees.
+    #[arg(long, value_name = "W,S,E,N", value_parser = parse_bbox, allow_hyphen_values = true)]
+    bbox: Option<[f64; 4]>,
+    /// Size of the ground cells in metres.
+    #[arg(long, value_name = "M", default_value_t = 2.0)]
+    cell: f64,
+    /// Minutes between positions of the sun, sunrise to sunset.
+    #[arg(long, value_name = "N", default_value_t = 10.0)]
+    step_min: f64,
+    /// Count the ground within this many metres around the area too (the viewer's study of
+    /// a scenario's site uses 100).
+    #[arg(long, value_name = "M", default_value_t = 0.0)]
+    margin: f64,
+    /// Read the hours of sun at this place (LON,LAT; repeatable).
+    #[arg(long, value_name = "LON,LAT", value_parser = parse_lonlat, allow_hyphen_values = true)]
+    point: Vec<[f64; 2]>,
+    /// Write the grid as CSV (lon,lat,sun_hours) to this file; a scenario's beside it with
+    /// "-scenario" added to the name.
+    #[arg(long, value_name = "FILE.csv")]
+    csv: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -278,6 +357,19 @@ enum Bench {
         /// Buildings in the replicated city.
         #[arg(long, value_name = "N", default_value_t = 100_000)]
         count: usize,
+    },
+    /// A sun-hours study of 1 km² at 2 m cells, 10-minute steps, over the demo district on
+    /// 20 March: BVH build and tracing times, rays per second.
+    Shadow {
+        /// Print the JSON report only.
+        #[arg(long)]
+        json: bool,
+        /// Side of the square studied (m).
+        #[arg(long, value_name = "M", default_value_t = 1000.0)]
+        side: f64,
+        /// Cell size (m).
+        #[arg(long, value_name = "M", default_value_t = 2.0)]
+        cell: f64,
     },
 }
 
@@ -400,6 +492,12 @@ fn main() -> ExitCode {
             ..
         }) => load_config(config, data, broker, &none.2),
         Some(Command::Broker { config, .. }) => load_config(config, &none.0, &none.1, &none.2),
+        Some(Command::Shadow {
+            config,
+            data,
+            broker,
+            ..
+        }) => load_config(config, data, broker, &none.2),
         Some(Command::Simulate { config, broker, .. }) => {
             load_config(config, &none.0, broker, &none.2)
         }
@@ -439,6 +537,17 @@ fn main() -> ExitCode {
                     .show_scenario
                     .map(|name| (name, cli.view.compare.into())),
                 divider: cli.view.divider,
+                sun_study: cli.view.sun_study.map(|a| citytwin::scene::InitialStudy {
+                    area: match a {
+                        StudyAreaArg::Site => citytwin::scene::StudyArea::ScenarioSite,
+                        StudyAreaArg::View => citytwin::scene::StudyArea::AroundView(600.0),
+                    },
+                    view: match cli.view.study_view {
+                        StudyViewArg::Baseline => citytwin::scene::StudyView::Baseline,
+                        StudyViewArg::Scenario => citytwin::scene::StudyView::Scenario,
+                        StudyViewArg::Difference => citytwin::scene::StudyView::Difference,
+                    },
+                }),
             },
         ),
         Some(Command::Check {
@@ -449,6 +558,23 @@ fn main() -> ExitCode {
         }) => cli::check::command(&config, json, strict, &types),
         // Answered before the configuration is read.
         Some(Command::Sun { .. }) => ExitCode::SUCCESS,
+        Some(Command::Shadow {
+            data, study, json, ..
+        }) => cli::shadow::command(
+            &config,
+            &cli::shadow::ShadowOptions {
+                date: study.date,
+                scenario: data.scenario.first().cloned(),
+                site: study.site,
+                bbox: study.bbox,
+                cell_m: study.cell,
+                step_min: study.step_min,
+                points: study.point,
+                csv: study.csv,
+                margin_m: study.margin,
+            },
+            json,
+        ),
         Some(Command::Broker { options, .. }) => cli::broker::command(&config, options),
         Some(Command::Simulate {
             rate,
@@ -494,6 +620,9 @@ fn main() -> ExitCode {
         Some(Command::Bench {
             what: Bench::Scenario { json, count },
         }) => cli::bench::scenario_command(count, json),
+        Some(Command::Bench {
+            what: Bench::Shadow { json, side, cell },
+        }) => cli::bench::shadow_command(&config, side, cell, json),
     }
 }
 

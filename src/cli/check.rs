@@ -115,19 +115,30 @@ pub fn run_configured(
     } else {
         types.to_vec()
     };
+    with_source(config, types, |source| run(source, config, scenarios))
+}
+
+/// Runs `work` on the source the configuration names, asking a broker for `types`: the demo
+/// district through a local broker started for the purpose (and stopped after), a broker, or
+/// a file.
+pub fn with_source<T>(
+    config: &Config,
+    types: Vec<String>,
+    work: impl FnOnce(&Source) -> Result<T, LoadError>,
+) -> Result<T, LoadError> {
     if config.data.source == SourceSetting::Demo {
         let demo = Demo::start(config)?;
         let mut broker = demo.source().clone();
         broker.types = types;
-        let report = run(&Source::Broker(Box::new(broker)), config, scenarios);
+        let result = work(&Source::Broker(Box::new(broker)));
         demo.stop();
-        return report;
+        return result;
     }
     let mut source = Source::from_config(config)?;
     if let Source::Broker(b) = &mut source {
         b.types = types;
     }
-    run(&source, config, scenarios)
+    work(&source)
 }
 
 /// Loads and meshes `source` as the viewer would, and counts; the KPIs of `scenarios`

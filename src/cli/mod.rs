@@ -7,13 +7,15 @@
 //! | `citytwin broker` | [`broker`] |
 //! | `citytwin simulate` | [`simulate`] |
 //! | `citytwin sun` | [`sun`] |
-//! | `citytwin bench live`, `citytwin bench buildings` | `bench` |
+//! | `citytwin shadow` | [`shadow`] |
+//! | `citytwin bench live`, `buildings`, `scenario`, `shadow` | `bench` |
 //!
 //! Each returns the process's exit status and says what went wrong on standard error.
 
 pub mod bench;
 pub mod broker;
 pub mod check;
+pub mod shadow;
 pub mod simulate;
 pub mod sun;
 pub mod view;

@@ -43,6 +43,8 @@ pub struct Clock {
     span_ms: i64,
     /// Scene time not yet added (below a millisecond), so that slow speeds still advance.
     carry: f64,
+    /// At any date (a sun study), not bound to the replay's span.
+    free: bool,
 }
 
 impl Clock {
@@ -55,7 +57,34 @@ impl Clock {
             speed: DEFAULT_SPEED,
             span_ms: span_ms.max(0),
             carry: 0.0,
+            free: false,
         }
+    }
+
+    /// Whether the clock stands at a date of a sun study, outside the replay's span.
+    pub fn is_free(&self) -> bool {
+        !self.live && self.free
+    }
+
+    /// Goes to any time `t` (a sun study's date and time), leaving live mode and the replay's
+    /// span; playing goes on if it was on, and never turns live by itself.
+    ///
+    /// ```
+    /// use citytwin::clock::model::Clock;
+    /// let now = 1_800_000_000_000;
+    /// let mut clock = Clock::new(now, 24 * 3_600_000);
+    /// let equinox = 1_773_993_600_000; // 2026-03-20T08:00:00Z
+    /// clock.go_to_any(equinox);
+    /// clock.play();
+    /// clock.advance(now, 4.0); // 4 s at 15 min/s
+    /// assert_eq!(clock.at(), equinox + 3_600_000);
+    /// assert!(clock.is_free() && !clock.is_live());
+    /// ```
+    pub fn go_to_any(&mut self, t: i64) {
+        self.live = false;
+        self.free = true;
+        self.carry = 0.0;
+        self.at_ms = t;
     }
 
     /// Whether the scene shows the present.
@@ -95,6 +124,13 @@ impl Clock {
         let before = self.at_ms;
         if self.live {
             self.at_ms = now;
+        } else if self.free {
+            if self.playing {
+                self.carry += real_seconds.max(0.0) * self.speed * 1000.0;
+                let whole = self.carry.floor();
+                self.carry -= whole;
+                self.at_ms = self.at_ms.saturating_add(whole as i64);
+            }
         } else {
             if self.playing {
                 self.carry += real_seconds.max(0.0) * self.speed * 1000.0;
@@ -119,6 +155,7 @@ impl Clock {
             return;
         }
         self.live = false;
+        self.free = false;
         self.carry = 0.0;
         self.at_ms = t.clamp(self.earliest(now), now);
     }
@@ -145,6 +182,7 @@ impl Clock {
     /// Back to the present.
     pub fn go_live(&mut self, now: i64) {
         self.live = true;
+        self.free = false;
         self.playing = false;
         self.carry = 0.0;
         self.at_ms = now;

@@ -21,12 +21,17 @@ pub struct SceneConfig {
     pub sky_horizon_color: String,
     /// Sky colour overhead.
     pub sky_zenith_color: String,
+    /// The IANA time zone of the scene, or `auto` for the zone at the origin.
+    pub time_zone: String,
 }
 
 /// `[sun]`: the light.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SunConfig {
+    /// Whether the sun follows the scene clock over the scene's place; else it stands at
+    /// `azimuth_deg` and `elevation_deg`.
+    pub follow_clock: bool,
     /// Compass direction the light comes from (degrees).
     pub azimuth_deg: f64,
     /// Elevation above the horizon (degrees).
@@ -326,7 +331,23 @@ impl SceneConfig {
         color("scene.ground_color", &s.ground_color)?;
         color("scene.sky_horizon_color", &s.sky_horizon_color)?;
         color("scene.sky_zenith_color", &s.sky_zenith_color)?;
+        if s.time_zone != "auto"
+            && let Err(why) = crate::sun::zone::named(&s.time_zone)
+        {
+            return Err(("scene.time_zone".to_owned(), format!("{why}, or \"auto\"")));
+        }
         Ok(())
+    }
+}
+
+impl SceneConfig {
+    /// The scene's time zone: the configured one, else the zone at `origin` (`[lon, lat]`),
+    /// else UTC (at sea far from any zone).
+    pub fn zone_at(&self, origin: [f64; 2]) -> chrono_tz::Tz {
+        crate::sun::zone::named(&self.time_zone)
+            .ok()
+            .or_else(|| crate::sun::zone::at(origin))
+            .unwrap_or(chrono_tz::UTC)
     }
 }
 

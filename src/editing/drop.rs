@@ -4,7 +4,6 @@
 //! orientation), CityJSON keeps the coordinates its file gives. The file is read off the main
 //! thread.
 
-use super::snapping::ground_at;
 use crate::scenario::{Addition, Edit};
 use crate::scene::{
     EditScenario, MainCamera, Notice, OrbitCamera, Scenarios, ViewMapping, Workers,
@@ -60,7 +59,7 @@ pub(super) fn receive_files(
         let at = camera.as_ref().and_then(|c| {
             let (cam, transform, orbit) = **c;
             cursor
-                .and_then(|p| ground_at(&view, cam, transform, p))
+                .and_then(|p| view.ground_at(cam, transform, p))
                 .or(Some([
                     f64::from(orbit.target.focus.x),
                     -f64::from(orbit.target.focus.z),

@@ -2,7 +2,7 @@
 //! and taps, and the selected added building dragged (mouse or one finger) or sent where a
 //! click lands.
 
-use super::snapping::{ground_at, snap};
+use super::snapping::snap;
 use crate::city::Building;
 use crate::geometry::pick::Ray;
 use crate::geometry::snap::Snap;
@@ -66,7 +66,7 @@ fn corner_at(
 ) -> Option<([f64; 2], Snap)> {
     let model = state.model.as_ref()?;
     let (cam, transform) = camera_at(cameras, scenarios, view, at);
-    let ground = ground_at(view, cam, transform, at)?;
+    let ground = view.ground_at(cam, transform, at)?;
     let applied = scenarios.active_applied().map(AsRef::as_ref);
     Some(snap(
         view,
@@ -123,11 +123,12 @@ pub(super) fn clicks(
         return;
     };
     let (cam, transform) = camera_at(&cameras, &scenarios, &view, at);
-    let Some(ground) = ground_at(&view, cam, transform, at) else {
+    let Some(ground) = view.ground_at(cam, transform, at) else {
         return;
     };
     match tool.tool {
-        Tool::Select => {}
+        // The sun-hours study reads its own clicks.
+        Tool::Select | Tool::StudyArea | Tool::Measure => {}
         Tool::Draw => {
             let Some((p, _)) = corner_at(at, &tool, &cameras, &scenarios, &view, &state) else {
                 return;
@@ -227,7 +228,7 @@ pub(super) fn drag(
         };
         let (cam, transform) = camera_at(&cameras, &scenarios, &view, at);
         let on_it = ray_at(cam, transform, &view, at).is_some_and(|r| b.hit(&r).is_some());
-        let Some(start) = ground_at(&view, cam, transform, at).filter(|_| on_it) else {
+        let Some(start) = view.ground_at(cam, transform, at).filter(|_| on_it) else {
             return;
         };
         *dragging = Dragging {
@@ -261,7 +262,7 @@ pub(super) fn drag(
     };
     if let Some(at) = now {
         let (cam, transform) = camera_at(&cameras, &scenarios, &view, at);
-        if let Some(g) = ground_at(&view, cam, transform, at) {
+        if let Some(g) = view.ground_at(cam, transform, at) {
             let moved = [g[0] - dragging.start[0], g[1] - dragging.start[1]];
             if moved != dragging.moved {
                 dragging.moved = moved;

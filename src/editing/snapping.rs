@@ -4,44 +4,11 @@
 //! drawn ([`RIGHT_ANGLE_DEGREES`]); else where the pointer points.
 
 use super::{RIGHT_ANGLE_DEGREES, SNAP_PIXELS};
-use crate::city::{Building, CityModel};
+use crate::city::CityModel;
 use crate::geometry::snap::{Snap, closest_on_segment, square_corner};
 use crate::scenario::Applied;
 use crate::scene::ViewMapping;
-use crate::scene::orbit::ground_hit;
 use bevy::prelude::*;
-
-/// The ground point (scene metres `[east, north]`) under a window position, if the view shows
-/// ground there.
-pub(super) fn ground_at(
-    view: &ViewMapping,
-    camera: &Camera,
-    transform: &GlobalTransform,
-    at: Vec2,
-) -> Option<[f64; 2]> {
-    let ray = view.ray(camera, transform, at)?;
-    let p = ground_hit(ray.origin, *ray.direction)?;
-    Some([f64::from(p.x), -f64::from(p.z)])
-}
-
-/// The buildings that can be snapped to: the baseline's (less those the scenario removes) and
-/// the scenario's added ones.
-fn buildings<'a>(
-    model: &'a CityModel,
-    applied: Option<&'a Applied>,
-) -> impl Iterator<Item = &'a Building> {
-    let kept = model
-        .buildings
-        .iter()
-        .enumerate()
-        .filter(move |(i, _)| !applied.is_some_and(|a| a.is_removed(*i)))
-        .map(|(_, b)| b);
-    kept.chain(
-        applied
-            .into_iter()
-            .flat_map(|a| a.added.iter().map(|p| &p.building)),
-    )
-}
 
 /// Snaps the pointer at window position `at` (its ground point `ground`). `drawn` are the
 /// outline's corners so far.
@@ -62,13 +29,9 @@ pub(super) fn snap(
     let pixels = |p: [f64; 2]| screen(p).map_or(f64::MAX, |s| f64::from(s.distance(at)));
     // How many metres the snapping reach spans around the ground point: the metres between
     // it and the ground a few pixels away, with room to spare.
-    let reach = ground_at(
-        view,
-        camera,
-        transform,
-        at + Vec2::new(SNAP_PIXELS as f32, 0.0),
-    )
-    .map_or(50.0, |q| (q[0] - ground[0]).hypot(q[1] - ground[1]))
+    let reach = view
+        .ground_at(camera, transform, at + Vec2::new(SNAP_PIXELS as f32, 0.0))
+        .map_or(50.0, |q| (q[0] - ground[0]).hypot(q[1] - ground[1]))
         * 3.0
         + 1.0;
     let mut best: Option<(f64, [f64; 2], Snap)> = None;
@@ -79,7 +42,7 @@ pub(super) fn snap(
         }
     };
     let mut edges = Vec::new();
-    for b in buildings(model, applied) {
+    for b in crate::scenario::standing(model, applied) {
         let bb = b.footprint.bbox();
         if ground[0] < bb[0] - reach
             || ground[0] > bb[2] + reach

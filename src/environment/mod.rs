@@ -3,7 +3,9 @@
 //! The ground is a large plane that receives shadows. The sky is a dome with a vertical
 //! gradient from the horizon colour to the zenith colour that travels with the camera. The sun
 //! is a directional light with cascaded shadow maps sized for a city seen from street level to
-//! a few kilometres up.
+//! a few kilometres up; it follows the scene's sun ([`light`]).
+
+pub mod light;
 
 use crate::scene::{self, LayerMember, Layers, MainCamera, SceneSet, SetShadows, Settings, color};
 use bevy::asset::RenderAssetUsages;
@@ -41,7 +43,13 @@ impl Plugin for EnvironmentPlugin {
         scene::ensure(app);
         app.add_systems(Startup, setup).add_systems(
             Update,
-            (follow_camera, add_haze, apply_shadow_setting).in_set(SceneSet::Show),
+            (
+                follow_camera,
+                add_haze,
+                apply_shadow_setting,
+                light::follow_sun.after(add_haze),
+            )
+                .in_set(SceneSet::Show),
         );
     }
 }

@@ -47,6 +47,17 @@ impl Applied {
         self.removed.binary_search(&index).is_ok()
     }
 
+    /// The added building an index names in [`Applied::pick`]'s numbering (the baseline's
+    /// count and beyond).
+    pub fn placed(&self, baseline: &CityModel, index: usize) -> Option<&Placed> {
+        self.added.get(index.checked_sub(baseline.buildings.len())?)
+    }
+
+    /// The buildings standing with the scenario: the baseline's it keeps, then those it adds.
+    pub fn standing<'a>(&'a self, baseline: &'a CityModel) -> impl Iterator<Item = &'a Building> {
+        standing(baseline, Some(self))
+    }
+
     /// The building of the scenario hit first by a ray: a baseline building it keeps (its
     /// index) or one it adds (the baseline's count + its index among the added).
     pub fn pick(&self, baseline: &CityModel, ray: &crate::geometry::pick::Ray) -> Option<usize> {
@@ -70,6 +81,24 @@ impl Applied {
         }
         best.map(|(i, _)| i)
     }
+}
+
+/// The buildings standing: the baseline's (less those `applied` removes), then those it adds.
+pub fn standing<'a>(
+    baseline: &'a CityModel,
+    applied: Option<&'a Applied>,
+) -> impl Iterator<Item = &'a Building> {
+    baseline
+        .buildings
+        .iter()
+        .enumerate()
+        .filter(move |(i, _)| !applied.is_some_and(|a| a.is_removed(*i)))
+        .map(|(_, b)| b)
+        .chain(
+            applied
+                .into_iter()
+                .flat_map(|a| a.added.iter().map(|p| &p.building)),
+        )
 }
 
 /// A scenario placed against a baseline, its KPIs, and what the user should know.

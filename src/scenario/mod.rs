@@ -31,7 +31,7 @@ mod kpi;
 pub mod publish;
 mod save;
 
-pub use apply::{Applied, Evaluation, Placed, apply, evaluate};
+pub use apply::{Applied, Evaluation, Placed, apply, evaluate, standing};
 pub use area::Area;
 pub use edit::{Edit, History, Target, UNDO_STEPS};
 pub use kpi::{KpiRow, Kpis, floors};

@@ -1,5 +1,5 @@
 //! The scene's one clock: the time everything in the scene shows. Sensor markers take their
-//! values at it, and the sun is to follow it. The time panel sends [`ClockCommand`]s; the
+//! values at it, and the sun follows it ([`super::SceneSun`]). The time panel sends [`ClockCommand`]s; the
 //! scene applies them and moves the clock on each frame, in [`super::SceneSet::Time`], before
 //! the systems that read it. The clock's model (live, seek, play, speed) is
 //! [`crate::clock::model::Clock`], without Bevy.
@@ -48,6 +48,9 @@ pub enum ClockCommand {
     Pause,
     /// Scene seconds per real second.
     Speed(f64),
+    /// Go to any time (ms since 1970, UTC), for a sun study: any date, not bound to the
+    /// replay's span.
+    GoToAny(i64),
 }
 
 pub(super) fn build(app: &mut App) {
@@ -57,7 +60,7 @@ pub(super) fn build(app: &mut App) {
 }
 
 /// Applies the commands of the last frame, then moves the clock on.
-fn tick(
+pub(super) fn tick(
     mut clock: ResMut<SceneClock>,
     mut commands: MessageReader<ClockCommand>,
     time: Res<Time<Real>>,
@@ -73,6 +76,7 @@ fn tick(
             ClockCommand::Play => clock.play_from_start_if_live(now),
             ClockCommand::Pause => clock.pause(),
             ClockCommand::Speed(s) => clock.set_speed(s),
+            ClockCommand::GoToAny(t) => clock.go_to_any(t),
         }
         changed |= clock.0 != before;
     }

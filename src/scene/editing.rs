@@ -15,6 +15,10 @@ pub enum Tool {
     Draw,
     /// Dragging the selected added building moves it; a click elsewhere moves it there.
     Move,
+    /// Two clicks on the ground set opposite corners of a sun-hours study's rectangle.
+    StudyArea,
+    /// Clicks pick the points of a measurement ([`super::MeasureState`]).
+    Measure,
 }
 
 /// The editing tool and what it is doing.

@@ -9,9 +9,12 @@
 //! | [`view`] | the 3D camera's state, the view's place in the window, clicks, named views |
 //! | [`orbit`] | the orbit camera's model (focus, heading, tilt, distance) and its limits |
 //! | [`layers`] | the layer list and which layers are shown |
-//! | [`clock`] | the scene's one clock (live or replaying the last 24 hours) |
+//! | [`clock`] | the scene's one clock (live, replaying the last 24 hours, or at any date for a sun study) |
+//! | [`study`] | the sun-hours study: its commands, progress, result, the heat map's view, a point's hours |
+//! | [`sun`] | the sun at the clock's time over the scene's place, the day's sunrise and sunset, the time zone |
 //! | [`sensors`] | the sensor layers, markers, the live feed's state, past values |
 //! | [`scenarios`] | the planning scenarios, the active one, how it is compared with the baseline, edits, saving, publishing |
+//! | [`measure`] | the Measure tool: its kind and points, and the messages that change them |
 //! | [`editing`] | the editing tools (select, draw, move), the outline being drawn, pointer capture |
 //! | [`style`] | what buildings are coloured by |
 //! | [`picture`] | pictures of the window, shadows on or off |
@@ -36,13 +39,16 @@ pub mod city;
 pub mod clock;
 pub mod editing;
 pub mod layers;
+pub mod measure;
 pub mod orbit;
 pub mod picture;
 pub mod readiness;
 pub mod scenarios;
 pub mod selection;
 pub mod sensors;
+pub mod study;
 pub mod style;
+pub mod sun;
 pub mod view;
 pub mod workers;
 
@@ -50,6 +56,7 @@ pub use city::{CityState, LoadStatus, ReloadCity, SceneSource, ViewportStatus};
 pub use clock::{ClockCommand, REPLAY_HOURS, SceneClock};
 pub use editing::{DrawCommand, EditTool, PointerCapture, SetTool, Tool};
 pub use layers::{Layer, LayerMember, Layers, SetLayerVisible};
+pub use measure::{MeasureCommand, MeasureState};
 pub use picture::{LastPicture, SavePicture, ScreenshotMode, SetShadows};
 pub use readiness::SceneReadiness;
 pub use scenarios::{
@@ -64,7 +71,12 @@ pub use sensors::{
     HISTORY_HOURS, HistoryStatus, LiveState, SensorHistory, SensorLayers, SensorMarker,
     SensorReplay,
 };
+pub use study::{
+    InitialStudy, Reading, StudyArea, StudyResult, StudyStatus, StudyView, SunStudy,
+    SunStudyCommand,
+};
 pub use style::{BuildingStyle, SetBuildingStyle};
+pub use sun::{InitialLocalTime, SceneSun};
 pub use view::{
     CompareCamera, GoToView, MainCamera, OrbitCamera, ViewArea, ViewClicked, ViewImage,
     ViewMapping, Views, world_to_window,
@@ -141,12 +153,15 @@ impl Plugin for ScenePlugin {
         view::build(app);
         layers::build(app);
         clock::build(app);
+        sun::build(app);
+        study::build(app);
         sensors::build(app);
         style::build(app);
         picture::build(app);
         readiness::build(app);
         scenarios::build(app);
         editing::build(app);
+        measure::build(app);
         workers::build(app);
     }
 }

@@ -39,6 +39,7 @@ fn update_readiness(
     settings: Res<Settings>,
     scenarios: Res<Scenarios>,
     initial_scenario: Option<Res<InitialScenario>>,
+    study: (Res<super::SunStudy>, Option<Res<super::InitialStudy>>),
     mut readiness: ResMut<SceneReadiness>,
 ) {
     let mut busy = Vec::new();
@@ -66,6 +67,10 @@ fn update_readiness(
     // A scenario asked for on the command line, and the active one's tiles.
     if scenarios.busy || initial_scenario.is_some() {
         busy.push("scenario");
+    }
+    // A sun-hours study asked for, until it is drawn.
+    if study.1.is_some() || matches!(study.0.status, super::StudyStatus::Running { .. }) {
+        busy.push("sun-hours");
     }
     let now = SceneReadiness { busy, failed };
     if *readiness != now {

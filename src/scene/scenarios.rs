@@ -142,10 +142,7 @@ pub fn building<'a>(
     match model.buildings.get(index) {
         Some(b) => Some((b, None)),
         None => {
-            let placed = scenarios
-                .active_applied()?
-                .added
-                .get(index - model.buildings.len())?;
+            let placed = scenarios.active_applied()?.placed(model, index)?;
             Some((&placed.building, Some(placed)))
         }
     }

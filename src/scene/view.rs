@@ -121,6 +121,19 @@ impl ViewMapping<'_> {
     pub fn ray(&self, camera: &Camera, transform: &GlobalTransform, p: Vec2) -> Option<Ray3d> {
         camera.viewport_to_world(transform, self.target(p)?).ok()
     }
+
+    /// The ground point (scene metres `[east, north]`) under a window position, if the view
+    /// shows ground there.
+    pub fn ground_at(
+        &self,
+        camera: &Camera,
+        transform: &GlobalTransform,
+        p: Vec2,
+    ) -> Option<[f64; 2]> {
+        let ray = self.ray(camera, transform, p)?;
+        let g = super::orbit::ground_hit(ray.origin, *ray.direction)?;
+        Some([f64::from(g.x), -f64::from(g.z)])
+    }
 }
 
 /// A click or tap on the 3D view (not a drag, not over the UI), at a window position in

@@ -129,12 +129,130 @@ pub fn day(date: NaiveDate, offset: FixedOffset, lonlat: [f64; 2]) -> Result<Sun
     })
 }
 
+/// The equinoxes and solstices of a year: March equinox, June solstice, September equinox,
+/// December solstice (UTC), from Meeus, *Astronomical Algorithms* (2nd ed., ch. 27, table
+/// 27.C, mean values for the years 2000–3000, within about an hour: enough to name the day).
+///
+/// ```
+/// let [march, june, _, december] = citytwin::sun::seasons(2026);
+/// // Published: 20 March 2026 14:46 UTC, 21 June 08:24 UTC, 21 December 20:50 UTC.
+/// assert_eq!(march.format("%m-%d").to_string(), "03-20");
+/// assert_eq!(june.format("%m-%d").to_string(), "06-21");
+/// assert_eq!(december.format("%m-%d").to_string(), "12-21");
+/// ```
+pub fn seasons(year: i32) -> [DateTime<chrono::Utc>; 4] {
+    let y = f64::from(year - 2000) / 1000.0;
+    let poly = |c: [f64; 5]| c[0] + y * (c[1] + y * (c[2] + y * (c[3] + y * c[4])));
+    let jde = [
+        poly([2451623.80984, 365242.37404, 0.05169, -0.00411, -0.00057]),
+        poly([2451716.56767, 365241.62603, 0.00325, 0.00888, -0.00030]),
+        poly([2451810.21715, 365242.01767, -0.11575, 0.00337, 0.00078]),
+        poly([2451900.05952, 365242.74049, -0.06223, -0.00823, 0.00032]),
+    ];
+    // Julian ephemeris day to UTC (ΔT, about 70 s, does not matter at this precision).
+    jde.map(|j| {
+        let ms = ((j - 2_440_587.5) * 86_400_000.0).round() as i64;
+        DateTime::from_timestamp_millis(ms).unwrap_or_default()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn at(t: &str) -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339(t).unwrap()
+    }
+
+    /// NOAA's Solar Calculator (Meeus' algorithms, as NOAA's spreadsheet
+    /// NOAA_Solar_Calculations_day.xls computes them; values from its Python transcription
+    /// pysunnoaa 0.1.8, `noaa.sunposition(lat, lon, tz, time, atm_corr=True)`) at other
+    /// latitudes, both hemispheres and both sides of the date line. The Helsinki row is also
+    /// NOAA's own web calculator as quoted on discourse.elm-lang.org ("Testing solar
+    /// calculator in Elm", 2022): elevation 36.96°, azimuth 180.05°, sunrise 06:21, sunset
+    /// 20:16, solar noon 13:19:29.
+    #[test]
+    fn noaa_reference_positions_at_other_latitudes() {
+        let cases = [
+            // place, time, lon, lat, NOAA apparent elevation, azimuth
+            (
+                "Denver (pysunnoaa's example)",
+                "2010-06-21T09:54:00-06:00",
+                -105.0,
+                40.0,
+                47.3618,
+                98.3069,
+            ),
+            (
+                "Helsinki",
+                "2022-09-04T13:19:29+03:00",
+                24.94,
+                60.17,
+                36.9587,
+                180.0521,
+            ),
+            (
+                "Sydney",
+                "2026-01-15T15:00:00+11:00",
+                151.2093,
+                -33.8688,
+                61.5326,
+                289.0774,
+            ),
+            (
+                "Nairobi",
+                "2026-06-01T09:00:00+03:00",
+                36.8219,
+                -1.2921,
+                33.6550,
+                62.2108,
+            ),
+            (
+                "Tromsø",
+                "2026-03-21T12:00:00+01:00",
+                18.9553,
+                69.6492,
+                20.7134,
+                182.3174,
+            ),
+            (
+                "Singapore",
+                "2026-12-21T16:30:00+08:00",
+                103.8198,
+                1.3521,
+                33.9148,
+                240.3216,
+            ),
+            (
+                "Buenos Aires",
+                "2026-07-10T11:15:00-03:00",
+                -58.3816,
+                -34.6037,
+                28.1113,
+                27.3811,
+            ),
+        ];
+        for (place, t, lon, lat, elevation, azimuth) in cases {
+            let p = position(&at(t), [lon, lat], 0.0).unwrap();
+            // NOAA's own accuracy is about 0.01°; SPA and NOAA agree within 0.01° here.
+            assert!((p.elevation_deg - elevation).abs() < 0.01, "{place}: {p:?}");
+            assert!((p.azimuth_deg - azimuth).abs() < 0.01, "{place}: {p:?}");
+        }
+        // NOAA's Helsinki day, to the minute it shows.
+        let d = day(
+            NaiveDate::from_ymd_opt(2022, 9, 4).unwrap(),
+            FixedOffset::east_opt(3 * 3600).unwrap(),
+            [24.94, 60.17],
+        )
+        .unwrap();
+        let minutes = |t: Option<DateTime<FixedOffset>>, hm: (i64, i64)| {
+            let t = t.unwrap();
+            let m = (t.timestamp() + 3 * 3600).rem_euclid(86_400) as f64 / 60.0;
+            (m - (hm.0 * 60 + hm.1) as f64).abs()
+        };
+        assert!(minutes(d.sunrise, (6, 21)) <= 1.0, "{:?}", d.sunrise);
+        assert!(minutes(d.sunset, (20, 16)) <= 1.0, "{:?}", d.sunset);
+        assert!(minutes(d.solar_noon, (13, 19)) <= 1.0, "{:?}", d.solar_noon);
     }
 
     /// The SPA paper's example (Reda & Andreas 2004, Table A5.1; also pvlib's test_spa.py):

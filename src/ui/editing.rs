@@ -15,7 +15,7 @@ use crate::scene::{
 use bevy::prelude::*;
 use bevy_egui::egui;
 
-const RED: egui::Color32 = egui::Color32::from_rgb(200, 40, 40);
+use super::widgets::RED;
 const OUTLINE: egui::Color32 = egui::Color32::from_rgb(255, 140, 40);
 
 /// Messages the editing controls send.
@@ -27,7 +27,7 @@ pub(crate) struct EditOutbox<'w> {
     new: MessageWriter<'w, NewScenario>,
     save: MessageWriter<'w, SaveScenario>,
     publish: MessageWriter<'w, PublishScenario>,
-    tool: MessageWriter<'w, SetTool>,
+    pub(super) tool: MessageWriter<'w, SetTool>,
     draw: MessageWriter<'w, DrawCommand>,
 }
 

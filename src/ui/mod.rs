@@ -9,9 +9,12 @@
 
 mod editing;
 mod inspector;
+mod measure;
 mod overlay;
 mod scenarios;
 mod side_panel;
+mod sun_row;
+mod sun_study;
 mod time_panel;
 mod widgets;
 
@@ -28,6 +31,7 @@ use bevy::prelude::*;
 use bevy_egui::{
     EguiContexts, EguiGlobalSettings, EguiPrimaryContextPass, PrimaryEguiContext, egui,
 };
+use std::sync::Arc;
 
 /// Width of the side panel in logical pixels.
 pub const SIDE_PANEL_WIDTH: f32 = 320.0;
@@ -49,6 +53,10 @@ pub struct UiState {
     pub save_as: Option<String>,
     /// A building's floors and height while their slider is dragged (id, floors, height).
     pub editing_building: Option<(String, f64, f64)>,
+    /// The sun-hours study window is open.
+    pub sun_study: bool,
+    /// The study result last seen (its address), to open the window on a new one.
+    pub study_seen: Option<usize>,
 }
 
 /// The egui interface.
@@ -129,6 +137,8 @@ fn setup(
         kpi_export: None,
         save_as: None,
         editing_building: None,
+        sun_study: false,
+        study_seen: None,
     });
 }
 
@@ -148,6 +158,8 @@ pub(crate) struct UiOutbox<'w> {
     compare: MessageWriter<'w, SetCompare>,
     toggle: MessageWriter<'w, ToggleScenario>,
     divider: MessageWriter<'w, MoveDivider>,
+    study: MessageWriter<'w, crate::scene::SunStudyCommand>,
+    measure: MessageWriter<'w, crate::scene::MeasureCommand>,
     edit: editing::EditOutbox<'w>,
 }
 
@@ -248,6 +260,9 @@ struct Shown<'w> {
     style: Option<Res<'w, BuildingStyle>>,
     scenarios: Res<'w, Scenarios>,
     tool: Res<'w, EditTool>,
+    sun: Option<Res<'w, crate::scene::SceneSun>>,
+    study: Option<Res<'w, crate::scene::SunStudy>>,
+    measure: Option<Res<'w, crate::scene::MeasureState>>,
 }
 
 fn ui(
@@ -270,6 +285,9 @@ fn ui(
         style,
         scenarios,
         tool,
+        sun,
+        study,
+        measure,
     } = shown;
     let texture = view_image
         .as_ref()
@@ -302,6 +320,7 @@ fn ui(
                     &tool,
                     source.as_ref().is_some_and(|s| s.live_broker().is_some()),
                     settings.buildings.storey_height,
+                    measure.as_deref(),
                     &mut out,
                 );
             });
@@ -321,7 +340,14 @@ fn ui(
         let response = egui::Panel::bottom("time")
             .resizable(false)
             .show(&mut root, |ui| {
-                time_panel::time_panel(ui, clock, sensors.replay.as_deref(), &mut out);
+                time_panel::time_panel(
+                    ui,
+                    clock,
+                    sensors.replay.as_deref(),
+                    sun.as_deref(),
+                    &mut state,
+                    &mut out,
+                );
             });
         bottom = response.response.rect.height();
     }
@@ -352,7 +378,23 @@ fn ui(
     overlay::sensor_overlay(ctx, &sensors, &layers, &settings, view, &cameras);
     scenarios::compare_overlay(ctx, view, &scenarios, &mut out);
     editing::edit_overlay(ctx, &tool, &cameras);
-    scenarios::kpi_window(ctx, &mut state, &scenarios);
+    if let Some(m) = &measure {
+        measure::measure_overlay(ctx, m, &cameras);
+    }
+    let result = study.as_ref().and_then(|s| s.result.clone());
+    scenarios::kpi_window(ctx, &mut state, &scenarios, result.as_deref());
+    if let Some(study) = &study {
+        // A study under way or just finished (from the command line too) shows its window.
+        let result = study.result.as_ref().map(|r| Arc::as_ptr(r) as usize);
+        if matches!(study.status, crate::scene::StudyStatus::Running { .. })
+            || (result.is_some() && result != state.study_seen)
+        {
+            state.sun_study = true;
+        }
+        state.study_seen = result;
+        sun_study::study_window(ctx, &mut state, study, (&scenarios, &tool), &mut out);
+        sun_study::corner_marker(ctx, study, &cameras);
+    }
     // B: baseline ⇄ scenario, unless a text field has the keyboard.
     if scenarios.active.is_some()
         && !ctx.egui_wants_keyboard_input()

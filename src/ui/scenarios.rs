@@ -7,7 +7,7 @@ use crate::scenario::Kpis;
 use crate::scene::{ActivateScenario, Compare, MoveDivider, Scenarios, SetCompare, ToggleScenario};
 use bevy_egui::egui;
 
-const RED: egui::Color32 = egui::Color32::from_rgb(200, 40, 40);
+use super::widgets::RED;
 
 /// The Scenarios section of the side panel.
 pub(super) fn scenarios_section(
@@ -120,17 +120,33 @@ pub(super) fn scenarios_section(
 }
 
 /// The KPI window: baseline, scenario and difference with units, and "Export CSV".
-pub(super) fn kpi_window(ctx: &egui::Context, state: &mut UiState, scenarios: &Scenarios) {
+pub(super) fn kpi_window(
+    ctx: &egui::Context,
+    state: &mut UiState,
+    scenarios: &Scenarios,
+    study: Option<&crate::scene::StudyResult>,
+) {
     let Some(kpis) = scenarios.active_entry().and_then(|e| e.kpis.as_ref()) else {
         return;
     };
     let mut open = state.kpis;
     egui::Window::new(format!("KPIs: {}", kpis.name))
         .id(egui::Id::new("kpis"))
+        // Above the sensors' labels, which are drawn over the view.
+        .order(egui::Order::Foreground)
         .open(&mut open)
         .resizable(false)
         .default_pos(egui::pos2(360.0, 60.0))
-        .show(ctx, |ui| kpi_table(ui, state, kpis));
+        .show(ctx, |ui| {
+            kpi_table(ui, state, kpis);
+            // The sun-hours study of this scenario, when one was run.
+            if let Some(r) =
+                study.filter(|r| r.scenario.as_ref().is_some_and(|(n, _)| *n == kpis.name))
+            {
+                ui.separator();
+                super::sun_study::sun_table(ui, r);
+            }
+        });
     state.kpis = open;
 }
 

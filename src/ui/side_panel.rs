@@ -75,6 +75,7 @@ pub(super) fn side_panel(
     tool: &EditTool,
     can_publish: bool,
     storey_height: f64,
+    measure: Option<&crate::scene::MeasureState>,
     out: &mut UiOutbox,
 ) {
     ui.add_space(6.0);
@@ -135,6 +136,9 @@ pub(super) fn side_panel(
                         }
                     }
                 });
+            }
+            if let (Some(m), true) = (measure, city.is_ready()) {
+                super::measure::measure_section(ui, m, tool, out);
             }
             ui.add_space(4.0);
             if ui

@@ -4,7 +4,7 @@
 use super::UiOutbox;
 use super::widgets::{LIVE_COLOR, TIME_COLOR};
 use crate::clock::model::{Clock, SPEEDS, local_format, local_hour, local_time_text};
-use crate::scene::{ClockCommand, HistoryStatus, SensorReplay};
+use crate::scene::{ClockCommand, HistoryStatus, SceneSun, SensorReplay};
 use crate::text::thousands;
 use bevy_egui::egui;
 
@@ -13,9 +13,12 @@ pub(super) fn time_panel(
     ui: &mut egui::Ui,
     clock: &Clock,
     replay: Option<&SensorReplay>,
+    sun: Option<&SceneSun>,
+    state: &mut super::UiState,
     out: &mut UiOutbox,
 ) {
     let now = crate::timestamp::now_millis();
+    let free = clock.is_free();
     let live = clock.is_live();
     ui.add_space(4.0);
     ui.horizontal(|ui| {
@@ -81,6 +84,8 @@ pub(super) fn time_panel(
             .on_hover_text("Playback speed: scene time per second");
         let when = if live {
             format!("{}  now", local_time_text(now))
+        } else if let Some(t) = sun.filter(|_| free).and_then(|s| s.local(clock.at())) {
+            format!("{}  study", t.format("%-d %b %Y %H:%M"))
         } else {
             format!(
                 "{}  {}",
@@ -102,7 +107,13 @@ pub(super) fn time_panel(
         );
         timeline(ui, clock, now, out);
     });
+    if let Some(sun) = sun.filter(|s| s.lonlat.is_some()) {
+        super::sun_row::sun_row(ui, clock, sun, state, out);
+    }
     let status = match (live, replay.map(|r| (&r.status, r))) {
+        _ if free => "Sun study: the sun and shadows of the date and time above. Sensors have \
+                      no data for it; Live goes back to the present."
+            .to_owned(),
         (_, Some((HistoryStatus::Loading, _))) => {
             "Loading the sensors' last 24 hours from the broker…".to_owned()
         }
@@ -150,7 +161,7 @@ pub(super) fn timeline(ui: &mut egui::Ui, clock: &Clock, now: i64, out: &mut UiO
         egui::pos2(rect.right(), y + 3.0),
     );
     painter.rect_filled(track, 3.0, ui.visuals().widgets.inactive.bg_fill);
-    let x = x_of(clock.at());
+    let x = x_of(clock.at().clamp(start, now));
     painter.rect_filled(
         egui::Rect::from_min_max(track.min, egui::pos2(x, track.max.y)),
         3.0,
@@ -188,20 +199,23 @@ pub(super) fn timeline(ui: &mut egui::Ui, clock: &Clock, now: i64, out: &mut UiO
         }
         t += 3_600_000;
     }
-    painter.circle(
-        egui::pos2(x, y),
-        if response.hovered() || response.dragged() {
-            8.0
-        } else {
-            7.0
-        },
-        if clock.is_live() {
-            LIVE_COLOR
-        } else {
-            TIME_COLOR
-        },
-        egui::Stroke::new(1.5, egui::Color32::WHITE),
-    );
+    // A sun study's date lies outside the timeline: no handle.
+    if !clock.is_free() {
+        painter.circle(
+            egui::pos2(x, y),
+            if response.hovered() || response.dragged() {
+                8.0
+            } else {
+                7.0
+            },
+            if clock.is_live() {
+                LIVE_COLOR
+            } else {
+                TIME_COLOR
+            },
+            egui::Stroke::new(1.5, egui::Color32::WHITE),
+        );
+    }
     if let Some(p) = response.interact_pointer_pos()
         && (response.clicked() || response.dragged())
     {

@@ -12,6 +12,9 @@ pub(super) fn egui_color(c: [f32; 3]) -> egui::Color32 {
 }
 
 /// The colour of the scene's time on the timeline and charts.
+/// Errors and warnings.
+pub(super) const RED: egui::Color32 = egui::Color32::from_rgb(200, 40, 40);
+
 pub(super) const TIME_COLOR: egui::Color32 = egui::Color32::from_rgb(230, 120, 30);
 
 /// The colour of live mode.

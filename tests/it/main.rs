@@ -10,6 +10,7 @@ mod layering;
 mod live;
 mod render;
 mod scenarios;
+mod shadow;
 mod sun;
 
 use std::path::{Path, PathBuf};

@@ -37,6 +37,13 @@ fn screenshot(out: &Path, extra: &[&str]) -> image::RgbImage {
         .arg(out)
         .args(["--size", &size])
         .args(extra)
+        // The sun follows the clock: a summer afternoon at the scene's place, whenever the
+        // test runs.
+        .args(if extra.contains(&"--at") {
+            &[][..]
+        } else {
+            &["--at", "2026-06-21T13:00"][..]
+        })
         .env("WGPU_FORCE_FALLBACK_ADAPTER", "1")
         .env_remove("CITYTWIN_CONFIG"));
     assert!(
@@ -49,20 +56,34 @@ fn screenshot(out: &Path, extra: &[&str]) -> image::RgbImage {
     img
 }
 
-/// Share of pixels in the middle of the 3D view (right of the panel) matching `f`.
-fn share_in_middle(img: &image::RgbImage, f: impl Fn([u8; 3]) -> bool) -> f64 {
-    let view_w = WIDTH - PANEL;
-    let (x0, x1) = (PANEL + view_w / 4, PANEL + 3 * view_w / 4);
-    let (y0, y1) = (HEIGHT / 4, 3 * HEIGHT / 4);
+/// Share of pixels in the box `x0..x1`, `y0..y1` matching `f`.
+fn share_in(
+    img: &image::RgbImage,
+    (x0, x1, y0, y1): (u32, u32, u32, u32),
+    f: impl Fn([u8; 3]) -> bool,
+) -> f64 {
     let mut hits = 0u32;
     for y in y0..y1 {
         for x in x0..x1 {
-            if f(img.get_pixel(x, y).0) {
-                hits += 1;
-            }
+            hits += u32::from(f(img.get_pixel(x, y).0));
         }
     }
     f64::from(hits) / f64::from((x1 - x0) * (y1 - y0))
+}
+
+/// Share of pixels in the middle of the 3D view (right of the panel) matching `f`.
+fn share_in_middle(img: &image::RgbImage, f: impl Fn([u8; 3]) -> bool) -> f64 {
+    let view_w = WIDTH - PANEL;
+    share_in(
+        img,
+        (
+            PANEL + view_w / 4,
+            PANEL + 3 * view_w / 4,
+            HEIGHT / 4,
+            3 * HEIGHT / 4,
+        ),
+        f,
+    )
 }
 
 fn is_sky(p: [u8; 3]) -> bool {
@@ -247,27 +268,17 @@ fn the_swipe_shows_the_scenario_right_of_the_divider_and_the_baseline_left() {
     // The 3D view lies right of the panel and above the time panel (about 57 px).
     let view_w = WIDTH - PANEL;
     let (cx, cy) = (PANEL + view_w / 2, (HEIGHT - 57) / 2);
-    let share =
-        |img: &image::RgbImage, x0: u32, x1: u32, y0: u32, y1: u32, f: &dyn Fn([u8; 3]) -> bool| {
-            let mut hits = 0u32;
-            for y in y0..y1 {
-                for x in x0..x1 {
-                    hits += u32::from(f(img.get_pixel(x, y).0));
-                }
-            }
-            f64::from(hits) / f64::from((x1 - x0) * (y1 - y0))
-        };
     // The divider left of the middle: the terminal's place shows the scenario, green; left of
     // the divider no proposal at all.
     let right = shot("scenario-side.png", "0.3");
-    let middle = share(&right, cx - 15, cx + 15, cy - 15, cy + 15, &green);
+    let middle = share_in(&right, (cx - 15, cx + 15, cy - 15, cy + 15), green);
     assert!(
         middle > 0.8,
         "the proposal covers {:.0}% of the middle",
         middle * 100.0
     );
     let divider = PANEL + (view_w as f32 * 0.3) as u32;
-    let left = share(&right, PANEL, divider - 4, 0, HEIGHT - 60, &green);
+    let left = share_in(&right, (PANEL, divider - 4, 0, HEIGHT - 60), green);
     assert!(
         left < 0.001,
         "{:.2}% green left of the divider",
@@ -275,18 +286,98 @@ fn the_swipe_shows_the_scenario_right_of_the_divider_and_the_baseline_left() {
     );
     // The divider right of the middle: the terminal stands there, red; nothing green left of it.
     let base = shot("baseline-side.png", "0.7");
-    let middle = share(&base, cx - 15, cx + 15, cy - 15, cy + 15, &red);
+    let middle = share_in(&base, (cx - 15, cx + 15, cy - 15, cy + 15), red);
     assert!(
         middle > 0.8,
         "the terminal covers {:.0}% of the middle",
         middle * 100.0
     );
     let divider = PANEL + (view_w as f32 * 0.7) as u32;
-    let left = share(&base, PANEL, divider - 4, 0, HEIGHT - 60, &green);
+    let left = share_in(&base, (PANEL, divider - 4, 0, HEIGHT - 60), green);
     assert!(
         left < 0.001,
         "{:.2}% green left of the divider",
         left * 100.0
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_sun_hours_heat_map_shows_the_hours_and_a_towers_loss_north_of_it() {
+    if !headless_available() {
+        return;
+    }
+    use crate::shadow::{DLAT, LAT, LON, tower_scenario};
+    let dir = temp_dir("render-sun-hours");
+    let (city, tower) = tower_scenario(&dir);
+    // Straight down from 250 m over the ground 30 m north of the tower, north up.
+    let config = dir.join("study.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[views.study]\ncenter = [{LON}, {}]\ndistance = 250.0\nheading = 0.0\ntilt = 89.0\n",
+            LAT + 30.0 * DLAT
+        ),
+    )
+    .unwrap();
+    let shot = |view: &str| {
+        screenshot(
+            &dir.join(format!("{view}.png")),
+            &[
+                "--config",
+                config.to_str().unwrap(),
+                "--file",
+                city.to_str().unwrap(),
+                "--scenario",
+                tower.to_str().unwrap(),
+                "--show-scenario",
+                "Tower",
+                "--view",
+                "study",
+                "--at",
+                "2026-03-21T12:00",
+                "--sun-study",
+                "site",
+                "--study-view",
+                view,
+            ],
+        )
+    };
+    // The view's middle (the study window opens left of it); the tower stands 30 m (about
+    // 130 px) below it.
+    let view_w = WIDTH - PANEL;
+    let (cx, cy) = (PANEL + view_w / 2, (HEIGHT - 90) / 2);
+    let north_of_tower = (cx + 5, cx + 35, cy - 15, cy + 55);
+    let far_south = (cx - 20, cx + 20, cy + 245, cy + 285);
+    // Baseline: no tower, the sun all day everywhere: the top of the scale, pale yellow.
+    let base = shot("baseline");
+    let sunny = |p: [u8; 3]| {
+        let [r, g, b] = p.map(i32::from);
+        r > 180 && g > 150 && b < r - 30
+    };
+    let s = share_in(&base, north_of_tower, sunny);
+    assert!(
+        s > 0.8,
+        "{:.0}% of the ground north of the site is full-sun yellow",
+        s * 100.0
+    );
+    // Difference: hours lost north of the tower in red, none far south of it (white).
+    let diff = shot("difference");
+    let red = |p: [u8; 3]| {
+        let [r, g, b] = p.map(i32::from);
+        r > g + 50 && r > b + 50
+    };
+    let lost = share_in(&diff, north_of_tower, red);
+    assert!(
+        lost > 0.5,
+        "only {:.0}% red north of the tower",
+        lost * 100.0
+    );
+    let south = share_in(&diff, far_south, red);
+    assert!(
+        south < 0.05,
+        "{:.0}% red far south of the tower",
+        south * 100.0
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

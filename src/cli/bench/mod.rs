@@ -65,3 +65,60 @@ fn report<E: std::fmt::Display>(result: Result<serde_json::Value, E>, json: bool
         }
     }
 }
+
+/// `citytwin bench shadow`: a sun-hours study of a `side` × `side` metre square at `cell`
+/// metres over the middle of the demo district on 20 March, 10-minute steps.
+pub fn shadow_command(
+    config: &crate::config::Config,
+    side: f64,
+    cell: f64,
+    json: bool,
+) -> ExitCode {
+    super::init_logs("warn");
+    if !((10.0..=5_000.0).contains(&side) && cell >= 0.25) {
+        eprintln!("error: --side must be 10–5000 m and --cell at least 0.25 m");
+        return ExitCode::from(2);
+    }
+    let mut config = config.clone();
+    config.data.source = crate::config::SourceSetting::Demo;
+    let types = vec![config.data.building_type.clone()];
+    let started = std::time::Instant::now();
+    let model = super::check::with_source(&config, types, |s| crate::city::load(s, &config));
+    crate::worker::warn_about_stray_threads();
+    let result = model.map_err(|e| e.to_string()).and_then(|model| {
+        let load_s = started.elapsed().as_secs_f64();
+        let georef = crate::georef::Georef::new(model.origin, Some(&model.crs))
+            .map_err(|e| e.to_string())?;
+        let [w, s, e, n] = model.bounds;
+        let (cx, cy) = ((w + e) / 2.0, (s + n) / 2.0);
+        let h = side / 2.0;
+        let corner = |x: f64, y: f64| {
+            georef
+                .scene_to_lonlat([x, 0.0, -y])
+                .map(|(l, _)| [l.lon, l.lat])
+                .map_err(|e| e.to_string())
+        };
+        let (sw, ne) = (corner(cx - h, cy - h)?, corner(cx + h, cy + h)?);
+        let options = super::shadow::ShadowOptions {
+            date: chrono::NaiveDate::from_ymd_opt(2026, 3, 20).unwrap_or_default(),
+            scenario: None,
+            site: None,
+            bbox: Some([sw[0], sw[1], ne[0], ne[1]]),
+            cell_m: cell,
+            step_min: 10.0,
+            points: Vec::new(),
+            csv: None,
+            margin_m: 0.0,
+        };
+        let mut r =
+            super::shadow::run(&config, &model, None, None, &options).map_err(|e| match e {
+                super::shadow::Failure::Input(s) => s,
+                super::shadow::Failure::Load(e) => e.to_string(),
+            })?;
+        r["buildings"] = serde_json::json!(model.buildings.len());
+        r["load_seconds"] = serde_json::json!(load_s);
+        r["side_m"] = serde_json::json!(side);
+        Ok(r)
+    });
+    report(result, json)
+}

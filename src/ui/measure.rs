@@ -1,0 +1,172 @@
+//! The Measure section of the side panel (distance, height, area; the result, Copy, Undo,
+//! Clear, Done) and the measurement drawn over the view: lines, points and a label at each
+//! segment.
+
+use super::{UiOutbox, ViewCamera};
+use crate::measure::{self, Kind};
+use crate::scene::{EditTool, MeasureCommand, MeasureState, Tool};
+use bevy::math::Vec3;
+use bevy_egui::egui;
+
+/// Colour of the measurement over the view.
+const LINE: egui::Color32 = egui::Color32::from_rgb(255, 200, 40);
+
+/// The Measure section.
+pub(super) fn measure_section(
+    ui: &mut egui::Ui,
+    state: &MeasureState,
+    tool: &EditTool,
+    out: &mut UiOutbox,
+) {
+    ui.separator();
+    ui.strong("Measure");
+    let on = state.active && tool.tool == Tool::Measure;
+    ui.horizontal(|ui| {
+        for (kind, hint) in [
+            (
+                Kind::Distance,
+                "Tap points on the ground or on buildings: each segment and the total",
+            ),
+            (
+                Kind::Height,
+                "Tap a point on a building: its height above the ground",
+            ),
+            (
+                Kind::Area,
+                "Tap the corners of an area on the ground: its area and perimeter",
+            ),
+        ] {
+            let selected = on && state.measurement.kind == kind;
+            if ui
+                .selectable_label(selected, kind.label())
+                .on_hover_text(hint)
+                .clicked()
+            {
+                out.measure.write(if selected {
+                    MeasureCommand::Stop
+                } else {
+                    MeasureCommand::Start(kind)
+                });
+            }
+        }
+    });
+    if !on {
+        return;
+    }
+    let m = &state.measurement;
+    if m.points.is_empty() {
+        ui.label(
+            egui::RichText::new(match m.kind {
+                Kind::Distance => "Tap the first point (corners snap).",
+                Kind::Height => "Tap a point on a building.",
+                Kind::Area => "Tap the first corner on the ground.",
+            })
+            .weak(),
+        );
+    } else if m.is_complete() {
+        ui.label(egui::RichText::new(m.to_text()).monospace());
+    } else {
+        ui.label(egui::RichText::new("Tap the next point.").weak());
+    }
+    if state.snapped && !m.points.is_empty() {
+        ui.label(egui::RichText::new("The last point snapped to a building corner.").small());
+    }
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(m.is_complete(), egui::Button::new("Copy"))
+            .on_hover_text("Copy the measurement as text")
+            .clicked()
+        {
+            ui.ctx().copy_text(m.to_text());
+        }
+        if ui
+            .add_enabled(!m.points.is_empty(), egui::Button::new("Undo point"))
+            .clicked()
+        {
+            out.measure.write(MeasureCommand::UndoPoint);
+        }
+        if ui
+            .add_enabled(!m.points.is_empty(), egui::Button::new("Clear"))
+            .on_hover_text("Clear (Esc)")
+            .clicked()
+        {
+            out.measure.write(MeasureCommand::Clear);
+        }
+        if ui.button("Done").clicked() {
+            out.measure.write(MeasureCommand::Stop);
+        }
+    });
+}
+
+/// The measurement over the view: its lines, points and labels.
+pub(super) fn measure_overlay(ctx: &egui::Context, state: &MeasureState, cameras: &[ViewCamera]) {
+    let m = &state.measurement;
+    if !state.active || m.points.is_empty() {
+        return;
+    }
+    let painter = ctx.layer_painter(egui::LayerId::new(
+        egui::Order::Middle,
+        egui::Id::new("measure-overlay"),
+    ));
+    let stroke = egui::Stroke::new(2.5, LINE);
+    for view in cameras {
+        let screen = |p: [f64; 3]| {
+            view.to_window(Vec3::new(p[0] as f32, p[2] as f32, -p[1] as f32))
+                .map(|v| egui::pos2(v.x, v.y))
+        };
+        let label = |at: egui::Pos2, text: String| {
+            let galley = painter.layout_no_wrap(
+                text,
+                egui::FontId::proportional(13.0),
+                egui::Color32::BLACK,
+            );
+            let rect = egui::Rect::from_center_size(at, galley.size() + egui::vec2(8.0, 4.0));
+            painter.rect_filled(rect, 3.0, LINE);
+            painter.galley(
+                rect.min + egui::vec2(4.0, 2.0),
+                galley,
+                egui::Color32::BLACK,
+            );
+        };
+        match m.kind {
+            Kind::Distance | Kind::Area => {
+                let closed = m.kind == Kind::Area && m.points.len() >= 3;
+                let n = m.points.len();
+                let pairs = if closed { n } else { n.saturating_sub(1) };
+                for i in 0..pairs {
+                    let (a, b) = (m.points[i], m.points[(i + 1) % n]);
+                    if let (Some(pa), Some(pb)) = (screen(a), screen(b)) {
+                        painter.line_segment([pa, pb], stroke);
+                        if m.kind == Kind::Distance {
+                            let s = measure::segment(a, b);
+                            label(pa + (pb - pa) / 2.0, measure::metres(s.three_d));
+                        }
+                    }
+                }
+                if closed {
+                    let (area, _) = m.area();
+                    let c = m
+                        .points
+                        .iter()
+                        .fold([0.0; 3], |c, p| [c[0] + p[0], c[1] + p[1], 0.0]);
+                    let centre = [c[0] / n as f64, c[1] / n as f64, 0.0];
+                    if let Some(p) = screen(centre) {
+                        label(p, measure::square_metres(area));
+                    }
+                }
+            }
+            Kind::Height => {
+                let p = m.points[0];
+                if let (Some(top), Some(foot)) = (screen(p), screen([p[0], p[1], 0.0])) {
+                    painter.line_segment([top, foot], stroke);
+                    label(top + (foot - top) / 2.0, measure::metres(p[2]));
+                }
+            }
+        }
+        for p in &m.points {
+            if let Some(s) = screen(*p) {
+                painter.circle(s, 5.0, LINE, egui::Stroke::new(1.5, egui::Color32::BLACK));
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The sun row of the time panel: any date (presets for the equinoxes and solstices, a day
+//! back or on, or typed), the time of day from sunrise to sunset with play, and where the sun
+//! stands, in the scene's time zone.
+
+use super::UiOutbox;
+use super::widgets::TIME_COLOR;
+use crate::clock::model::Clock;
+use crate::scene::{ClockCommand, SceneSun};
+use bevy_egui::egui;
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Timelike};
+
+/// The sun row.
+pub(super) fn sun_row(
+    ui: &mut egui::Ui,
+    clock: &Clock,
+    sun: &SceneSun,
+    state: &mut super::UiState,
+    out: &mut UiOutbox,
+) {
+    let Some(now) = sun.local(clock.at()) else {
+        return;
+    };
+    let date = now.date_naive();
+    let go = |out: &mut UiOutbox, date: NaiveDate, minutes: f64| {
+        let t = NaiveTime::MIN + Duration::seconds((minutes * 60.0).round() as i64);
+        if let Some(ms) = sun.at_local(date.and_time(t)) {
+            out.clock.write(ClockCommand::GoToAny(ms));
+        }
+    };
+    let minutes = f64::from(now.num_seconds_from_midnight()) / 60.0;
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing.x = 6.0;
+        ui.label(egui::RichText::new("☀ Sun").strong())
+            .on_hover_text("The sun follows the clock: pick any date and drag the time of day");
+        if ui
+            .selectable_label(state.sun_study, "Sun-hours study…")
+            .on_hover_text("Hours of sun on the ground this day, baseline and scenario")
+            .clicked()
+        {
+            state.sun_study = !state.sun_study;
+        }
+        // Presets: the year's equinoxes and solstices, by month (the same anywhere); the
+        // season they start at the place in the hover text.
+        let south = sun.lonlat.is_some_and(|l| l[1] < 0.0);
+        let names = ["Mar equinox", "Jun solstice", "Sep equinox", "Dec solstice"];
+        let seasons = if south {
+            ["autumn", "winter", "spring", "summer"]
+        } else {
+            ["spring", "summer", "autumn", "winter"]
+        };
+        for ((name, season), when) in names
+            .iter()
+            .zip(seasons)
+            .zip(crate::sun::seasons(date.year()))
+        {
+            let day = when.with_timezone(&sun.time_zone).date_naive();
+            if ui
+                .selectable_label(day == date, *name)
+                .on_hover_text(format!(
+                    "{}: the start of {season} here",
+                    day.format("%-d %B %Y")
+                ))
+                .clicked()
+            {
+                go(out, day, minutes);
+            }
+        }
+        // The date the BRE sunlight criterion names (its spring equinox: 21 September south
+        // of the equator).
+        let bre = NaiveDate::from_ymd_opt(date.year(), if south { 9 } else { 3 }, 21);
+        if let Some(bre) = bre
+            && ui
+                .selectable_label(date == bre, bre.format("%-d %b").to_string())
+                .on_hover_text("The date BRE BR 209 asks 2 hours of sun on")
+                .clicked()
+        {
+            go(out, bre, minutes);
+        }
+        if ui.button("Today").clicked()
+            && let Some(today) = sun.local(crate::timestamp::now_millis())
+        {
+            go(out, today.date_naive(), minutes);
+        }
+        if ui.small_button("◀").on_hover_text("A day back").clicked() {
+            go(out, date - Duration::days(1), minutes);
+        }
+        let id = ui.id().with("sun-date");
+        let mut text: String = ui
+            .data(|d| d.get_temp::<String>(id))
+            .unwrap_or_else(|| date.to_string());
+        let edit = ui.add(
+            egui::TextEdit::singleline(&mut text)
+                .desired_width(84.0)
+                .hint_text("YYYY-MM-DD"),
+        );
+        if edit.changed() {
+            ui.data_mut(|d| d.insert_temp(id, text.clone()));
+        }
+        if edit.lost_focus() {
+            if let Ok(d) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+                go(out, d, minutes);
+            }
+            ui.data_mut(|d| d.remove::<String>(id));
+        } else if !edit.has_focus() {
+            ui.data_mut(|d| d.remove::<String>(id));
+        }
+        edit.on_hover_text("The date: type YYYY-MM-DD and press Enter");
+        if ui.small_button("▶").on_hover_text("A day on").clicked() {
+            go(out, date + Duration::days(1), minutes);
+        }
+        // The time of day, from sunrise to sunset (the whole day without either).
+        let day = sun.day.as_ref();
+        let local_minutes = |t: Option<chrono::DateTime<chrono::FixedOffset>>| {
+            t.map(|t| {
+                let t = t.with_timezone(&sun.time_zone);
+                f64::from(t.num_seconds_from_midnight()) / 60.0
+            })
+        };
+        let rise = local_minutes(day.and_then(|d| d.sunrise)).unwrap_or(0.0);
+        let set = local_minutes(day.and_then(|d| d.sunset))
+            .filter(|s| *s > rise)
+            .unwrap_or(24.0 * 60.0 - 1.0);
+        let playing = clock.is_free() && clock.is_playing();
+        if ui
+            .button(if playing { "⏸" } else { "▶" })
+            .on_hover_text(if playing {
+                "Pause the sun"
+            } else {
+                "Play the day from sunrise to sunset"
+            })
+            .clicked()
+        {
+            if playing {
+                out.clock.write(ClockCommand::Pause);
+            } else {
+                let from = if minutes < rise || minutes >= set {
+                    rise
+                } else {
+                    minutes
+                };
+                go(out, date, from);
+                out.clock.write(ClockCommand::Play);
+            }
+        }
+        let hm = |m: f64| format!("{:02}:{:02}", (m / 60.0) as u32, (m % 60.0) as u32);
+        ui.label(egui::RichText::new(format!("sunrise {}", hm(rise))).small());
+        let mut m = minutes.clamp(rise, set);
+        let slider = ui.add(egui::Slider::new(&mut m, rise..=set).show_value(false));
+        // Only a real move: the slider's own rounding must not nudge the clock.
+        if slider.changed() && (m - minutes).abs() >= 0.5 {
+            go(out, date, m.round());
+        }
+        slider.on_hover_text(format!(
+            "The time of day ({}): drag to move the sun",
+            hm(minutes)
+        ));
+        ui.label(egui::RichText::new(format!("sunset {}", hm(set))).small());
+        let position = sun.position.map_or(String::new(), |p| {
+            if p.elevation_deg > -0.27 {
+                let points = ["N", "NE", "E", "SE", "S", "SW", "W", "NW"];
+                let point = points[((p.azimuth_deg.rem_euclid(360.0) + 22.5) / 45.0) as usize % 8];
+                format!("  sun {:.0}° up, {point}", p.elevation_deg)
+            } else {
+                "  the sun is down".to_owned()
+            }
+        });
+        ui.label(
+            egui::RichText::new(format!("{}{position}", sun.time_zone.name()))
+                .monospace()
+                .color(TIME_COLOR),
+        )
+        .on_hover_text(match sun.position {
+            Some(p) => format!(
+                "The scene's time and time zone (scene.time_zone). The sun: azimuth {:.1}°, \
+                 elevation {:.1}° (apparent).",
+                p.azimuth_deg, p.elevation_deg
+            ),
+            None => "The scene's time and time zone (scene.time_zone)".to_owned(),
+        });
+        if day.is_some_and(|d| d.polar_day) {
+            ui.label("midnight sun: the sun does not set");
+        } else if day.is_some_and(|d| d.polar_night) {
+            ui.label("polar night: the sun does not rise");
+        }
+    });
+}
