@@ -42,6 +42,7 @@ impl PluginGroup for CityTwinPlugins {
             .add(EditingPlugin)
             .add(crate::sun_study::SunStudyPlugin)
             .add(crate::measuring::MeasuringPlugin)
+            .add(crate::comments::CommentsPlugin)
             .add(CameraPlugin)
             .add(SavePicturePlugin)
             .add(UiPlugin)
@@ -186,6 +187,7 @@ pub fn headless(config: Config) -> App {
         BuildingsPlugin,
         SensorsPlugin,
         ScenariosPlugin,
+        crate::comments::CommentsPlugin,
     ));
     app
 }

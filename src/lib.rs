@@ -26,12 +26,16 @@
 //! - [`measure`]: distances, heights and areas measured in the scene.
 //! - [`sun`]: where the sun is (NREL SPA), sunrise and sunset, time zones of places.
 //! - [`sunlight`]: sun-hours studies: the ground's hours of sun among the buildings.
+//! - [`comment`]: citizens' comments as NGSI-LD `IssueReporting` entities, their disk queue
+//!   and exports.
+//! - [`language`]: the languages of the interface (English, Swedish).
 //!
 //! **Services**: threads and servers, no ECS.
 //! - [`worker`]: background threads that belong to a handle and are stopped in order.
 //! - [`broker`]: the local NGSI-LD broker (`citytwin broker`).
 //! - [`simulate`]: simulated sensors.
 //! - [`live`]: the live feed that keeps sensors in step with a broker.
+//! - [`outbox`]: comments sent to the broker, kept on disk while it is away.
 //! - [`demo`]: the demo's local broker and simulator, for the viewer and `check` alike.
 //!
 //! **Viewer** (Bevy): the scene at the bottom, one plugin per concern above it, the UI, and
@@ -46,6 +50,7 @@
 //!   saved and published.
 //! - [`editing`]: drawing, moving and dropping buildings into a scenario in 3D.
 //! - [`measuring`]: the Measure tool: points picked on buildings and the ground.
+//! - [`comments`]: citizens' comments: the layer of pins, writing, sending, moderation.
 //! - [`sun_study`]: the sun-hours study run off the main thread and drawn as a heat map.
 //! - [`capture`]: screenshots and saved pictures.
 //! - [`diagnostics`]: frame statistics.
@@ -61,9 +66,11 @@
 pub mod cancel;
 pub mod city;
 pub mod clock;
+pub mod comment;
 pub mod config;
 pub mod geometry;
 pub mod georef;
+pub mod language;
 pub mod measure;
 pub mod ngsi_ld;
 pub mod scenario;
@@ -77,6 +84,7 @@ pub mod timestamp;
 pub mod broker;
 pub mod demo;
 pub mod live;
+pub mod outbox;
 pub mod simulate;
 pub mod worker;
 
@@ -85,6 +93,7 @@ pub mod app;
 pub mod buildings;
 pub mod camera;
 pub mod capture;
+pub mod comments;
 pub mod diagnostics;
 pub mod editing;
 pub mod environment;

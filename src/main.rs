@@ -271,11 +271,47 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Citizens' comments kept in a broker (IssueReporting entities).
+    Comments {
+        #[command(subcommand)]
+        what: CommentsCommand,
+    },
     /// Benchmarks that print JSON.
     Bench {
         #[command(subcommand)]
         what: Bench,
     },
+}
+
+/// What to do with comments.
+#[derive(Subcommand, Debug)]
+enum CommentsCommand {
+    /// Write the broker's comments for a report: the visible ones (with --all the hidden
+    /// ones too, marked), oldest first.
+    Export {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[command(flatten)]
+        broker: BrokerArgs,
+        /// GeoJSON (RFC 7946) or CSV.
+        #[arg(long, value_enum, default_value = "geojson")]
+        format: FormatArg,
+        /// Include the comments a moderator hid, marked as hidden.
+        #[arg(long)]
+        all: bool,
+        /// Write to this file instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// An export format.
+#[derive(clap::ValueEnum, Debug, Clone, Copy)]
+enum FormatArg {
+    /// A GeoJSON FeatureCollection.
+    Geojson,
+    /// CSV with a header line.
+    Csv,
 }
 
 /// What a sun-hours study covers.
@@ -504,6 +540,9 @@ fn main() -> ExitCode {
         Some(Command::Bench { .. }) => {
             load_config(&ConfigArg::default(), &none.0, &none.1, &none.2)
         }
+        Some(Command::Comments {
+            what: CommentsCommand::Export { config, broker, .. },
+        }) => load_config(config, &none.0, broker, &none.2),
         Some(Command::Sun {
             at,
             lonlat,
@@ -576,6 +615,19 @@ fn main() -> ExitCode {
             json,
         ),
         Some(Command::Broker { options, .. }) => cli::broker::command(&config, options),
+        Some(Command::Comments {
+            what: CommentsCommand::Export {
+                format, all, out, ..
+            },
+        }) => cli::comments::export_command(
+            &config,
+            match format {
+                FormatArg::Geojson => cli::comments::ExportFormat::GeoJson,
+                FormatArg::Csv => cli::comments::ExportFormat::Csv,
+            },
+            all,
+            out,
+        ),
         Some(Command::Simulate {
             rate,
             bbox,

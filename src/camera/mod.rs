@@ -16,8 +16,8 @@ pub mod target;
 use crate::config::{MsaaSetting, OVERVIEW};
 use crate::scene::orbit::{OrbitLimits, OrbitState, ground_hit};
 use crate::scene::{
-    self, CityState, FocusBuilding, GoToView, MainCamera, OrbitCamera, PointerCapture, SceneSet,
-    ScreenshotMode, Settings, ViewArea, ViewClicked, ViewMapping, Views,
+    self, CityState, FocusBuilding, FocusPoint, GoToView, MainCamera, OrbitCamera, PointerCapture,
+    SceneSet, ScreenshotMode, Settings, ViewArea, ViewClicked, ViewMapping, Views,
 };
 use bevy::input::mouse::{AccumulatedMouseScroll, MouseScrollUnit};
 use bevy::input::touch::Touches;
@@ -56,7 +56,7 @@ impl Plugin for CameraPlugin {
                 (
                     prepare_views,
                     go_to_view,
-                    focus_building,
+                    (focus_building, focus_point),
                     (mouse_control, touch_control, keyboard_control),
                     follow_target,
                     target::update_target,
@@ -306,6 +306,25 @@ fn focus_building(
         OrbitState::framing_points(&points, heading, 30f32.to_radians(), settings.fov, aspect);
     // Leave room around the building so its neighbours show.
     state.distance *= 1.3;
+    camera.target = state.clamped(&settings.limits);
+}
+
+/// Brings a point into view: looks at it (on the ground below it) from the distance asked,
+/// keeping the heading, 35° above the horizon.
+fn focus_point(
+    mut messages: MessageReader<FocusPoint>,
+    settings: Res<CameraSettings>,
+    mut camera: Single<&mut OrbitCamera, With<MainCamera>>,
+) {
+    let Some(m) = messages.read().last().copied() else {
+        return;
+    };
+    let state = OrbitState {
+        focus: Vec3::new(m.point.x, 0.0, m.point.z),
+        heading: camera.target.heading,
+        tilt: 35f32.to_radians(),
+        distance: m.distance + m.point.y,
+    };
     camera.target = state.clamped(&settings.limits);
 }
 

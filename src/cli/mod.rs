@@ -15,6 +15,7 @@
 pub mod bench;
 pub mod broker;
 pub mod check;
+pub mod comments;
 pub mod shadow;
 pub mod simulate;
 pub mod sun;

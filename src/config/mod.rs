@@ -15,17 +15,19 @@
 //! One file per group of sections, each with its validation beside its types:
 //! [`data`] (`[data]`, `[broker]`, `[local_broker]`), [`buildings`] (`[buildings]`,
 //! `[models.*]`), [`scene`] (`[scene]`, `[sun]`, `[camera]`, `[views.*]`, `[window]`, `[ui]`,
-//! `[render]`) and [`sensors`] (`[sensors]`, `[live]`, `[sensor_layers.*]`); [`overlay`] merges
+//! `[render]`), [`comments`] (`[comments]`) and [`sensors`] (`[sensors]`, `[live]`, `[sensor_layers.*]`); [`overlay`] merges
 //! the sources. Settings written as words (`data.source`, `live.mode`, a marker's shape) are
 //! read into enums once, at load.
 
 pub mod buildings;
+pub mod comments;
 pub mod data;
 pub mod overlay;
 pub mod scene;
 pub mod sensors;
 
 pub use buildings::{BuildingsConfig, LengthUnit, ModelConfig, UpAxis};
+pub use comments::{CommentCategory, CommentsConfig};
 pub use data::{DataConfig, LocalBrokerConfig, SourceSetting, ViewerBrokerConfig};
 pub use overlay::ConfigOverlay;
 pub use scene::{
@@ -137,6 +139,8 @@ pub struct Config {
     pub ui: UiConfig,
     /// `[render]`
     pub render: RenderConfig,
+    /// `[comments]`
+    pub comments: CommentsConfig,
 }
 
 impl Default for Config {
@@ -238,6 +242,8 @@ impl Config {
         for (name, l) in &self.sensor_layers {
             l.validate(name)?;
         }
+        self.comments.validate()?;
+        self.ui.validate()?;
         self.window.validate()
     }
 

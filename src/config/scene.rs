@@ -104,6 +104,28 @@ pub struct WindowConfig {
 pub struct UiConfig {
     /// Side panel shown at start.
     pub side_panel: bool,
+    /// The interface's language: "en", "sv" or "auto" (the system locale).
+    pub language: String,
+}
+
+impl UiConfig {
+    pub(super) fn validate(&self) -> Result<(), Invalid> {
+        match crate::language::Language::from_setting(&self.language) {
+            Some(_) => Ok(()),
+            None => Err((
+                "ui.language".into(),
+                format!(
+                    "must be \"en\", \"sv\" or \"auto\", not \"{}\"",
+                    self.language
+                ),
+            )),
+        }
+    }
+
+    /// The language chosen.
+    pub fn language(&self) -> crate::language::Language {
+        crate::language::Language::from_setting(&self.language).unwrap_or_default()
+    }
 }
 
 /// `[render]`: drawing quality.

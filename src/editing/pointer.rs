@@ -128,7 +128,7 @@ pub(super) fn clicks(
     };
     match tool.tool {
         // The sun-hours study reads its own clicks.
-        Tool::Select | Tool::StudyArea | Tool::Measure => {}
+        Tool::Select | Tool::StudyArea | Tool::Measure | Tool::Comment => {}
         Tool::Draw => {
             let Some((p, _)) = corner_at(at, &tool, &cameras, &scenarios, &view, &state) else {
                 return;

@@ -297,4 +297,28 @@ mod tests {
         assert_eq!(square_metres(12.34), "12.3 m²");
         assert_eq!(square_metres(1_000_000.0), "1,000,000 m²");
     }
+
+    #[test]
+    fn a_measured_distance_between_two_corners_matches_proj_to_the_centimetre() {
+        // Two corners given in longitude/latitude, placed by the scene's georeference (PROJ)
+        // as the buildings are; the distance measured between the snapped corners equals the
+        // one computed from the projected coordinates directly.
+        let georef =
+            crate::georef::Georef::new(crate::georef::LonLat::new(-73.9857, 40.7484), None)
+                .unwrap();
+        let a = georef
+            .lonlat_to_projected(crate::georef::LonLat::new(-73.98565, 40.74845))
+            .unwrap();
+        let b = georef
+            .lonlat_to_projected(crate::georef::LonLat::new(-73.97551, 40.75163))
+            .unwrap();
+        let sa = georef.projected_to_scene(a.0, a.1, 0.0);
+        let sb = georef.projected_to_scene(b.0, b.1, 0.0);
+        let direct = (b.0 - a.0).hypot(b.1 - a.1);
+        let m = crate::measure::Measurement {
+            kind: crate::measure::Kind::Distance,
+            points: vec![[sa[0], -sa[2], 0.0], [sb[0], -sb[2], 0.0]],
+        };
+        assert!((m.total().horizontal - direct).abs() < 0.01);
+    }
 }

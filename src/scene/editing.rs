@@ -19,6 +19,8 @@ pub enum Tool {
     StudyArea,
     /// Clicks pick the points of a measurement ([`super::MeasureState`]).
     Measure,
+    /// A click or tap picks the spot of a comment ([`super::CommentsState`]).
+    Comment,
 }
 
 /// The editing tool and what it is doing.

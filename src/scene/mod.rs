@@ -37,11 +37,13 @@
 
 pub mod city;
 pub mod clock;
+pub mod comments;
 pub mod editing;
 pub mod layers;
 pub mod measure;
 pub mod orbit;
 pub mod picture;
+pub mod pointing;
 pub mod readiness;
 pub mod scenarios;
 pub mod selection;
@@ -54,6 +56,7 @@ pub mod workers;
 
 pub use city::{CityState, LoadStatus, ReloadCity, SceneSource, ViewportStatus};
 pub use clock::{ClockCommand, REPLAY_HOURS, SceneClock};
+pub use comments::{CommentCommand, CommentNotice, CommentsState, Spot, Writing};
 pub use editing::{DrawCommand, EditTool, PointerCapture, SetTool, Tool};
 pub use layers::{Layer, LayerMember, Layers, SetLayerVisible};
 pub use measure::{MeasureCommand, MeasureState};
@@ -65,7 +68,8 @@ pub use scenarios::{
     ScenarioEntry, Scenarios, SetCompare, ToggleScenario, UndoEdit,
 };
 pub use selection::{
-    FocusBuilding, InitialSelection, SelectBuilding, SelectSensor, SelectedSensor, Selection,
+    FocusBuilding, FocusPoint, InitialSelection, SelectBuilding, SelectSensor, SelectedSensor,
+    Selection,
 };
 pub use sensors::{
     HISTORY_HOURS, HistoryStatus, LiveState, SensorHistory, SensorLayers, SensorMarker,
@@ -162,6 +166,7 @@ impl Plugin for ScenePlugin {
         scenarios::build(app);
         editing::build(app);
         measure::build(app);
+        comments::build(app);
         workers::build(app);
     }
 }

@@ -18,6 +18,16 @@ pub struct SelectBuilding(pub Option<usize>);
 #[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FocusBuilding(pub usize);
 
+/// Asks the camera to bring a point of the scene into view (`[x, up, −north]`), from this
+/// distance (m), keeping its heading.
+#[derive(Message, Debug, Clone, Copy, PartialEq)]
+pub struct FocusPoint {
+    /// The point.
+    pub point: Vec3,
+    /// The camera's distance from it.
+    pub distance: f32,
+}
+
 /// A building to select as soon as the city is loaded (`--select ID`).
 #[derive(Resource, Debug, Clone, PartialEq, Eq)]
 pub struct InitialSelection(pub String);
@@ -35,5 +45,6 @@ pub(super) fn build(app: &mut App) {
         .init_resource::<SelectedSensor>()
         .add_message::<SelectBuilding>()
         .add_message::<FocusBuilding>()
+        .add_message::<FocusPoint>()
         .add_message::<SelectSensor>();
 }

@@ -7,6 +7,7 @@
 //! into a plugin or a source. One file per part: `side_panel`, `inspector`,
 //! `time_panel`, `overlay` (labels, legends, status line, About), `widgets`.
 
+mod comments;
 mod editing;
 mod inspector;
 mod measure;
@@ -57,6 +58,8 @@ pub struct UiState {
     pub sun_study: bool,
     /// The study result last seen (its address), to open the window on a new one.
     pub study_seen: Option<usize>,
+    /// The on-screen keyboard's shift key is down.
+    pub keyboard_shift: bool,
 }
 
 /// The egui interface.
@@ -139,6 +142,7 @@ fn setup(
         editing_building: None,
         sun_study: false,
         study_seen: None,
+        keyboard_shift: false,
     });
 }
 
@@ -160,6 +164,7 @@ pub(crate) struct UiOutbox<'w> {
     divider: MessageWriter<'w, MoveDivider>,
     study: MessageWriter<'w, crate::scene::SunStudyCommand>,
     measure: MessageWriter<'w, crate::scene::MeasureCommand>,
+    comments: MessageWriter<'w, crate::scene::CommentCommand>,
     edit: editing::EditOutbox<'w>,
 }
 
@@ -263,6 +268,7 @@ struct Shown<'w> {
     sun: Option<Res<'w, crate::scene::SceneSun>>,
     study: Option<Res<'w, crate::scene::SunStudy>>,
     measure: Option<Res<'w, crate::scene::MeasureState>>,
+    comments: Option<Res<'w, crate::scene::CommentsState>>,
 }
 
 fn ui(
@@ -288,6 +294,7 @@ fn ui(
         sun,
         study,
         measure,
+        comments,
     } = shown;
     let texture = view_image
         .as_ref()
@@ -320,7 +327,7 @@ fn ui(
                     &tool,
                     source.as_ref().is_some_and(|s| s.live_broker().is_some()),
                     settings.buildings.storey_height,
-                    measure.as_deref(),
+                    (measure.as_deref(), comments.as_deref()),
                     &mut out,
                 );
             });
@@ -380,6 +387,9 @@ fn ui(
     editing::edit_overlay(ctx, &tool, &cameras);
     if let Some(m) = &measure {
         measure::measure_overlay(ctx, m, &cameras);
+    }
+    if let Some(c) = &comments {
+        comments::write_window(ctx, c, &scenarios, &mut state.keyboard_shift, &mut out);
     }
     let result = study.as_ref().and_then(|s| s.result.clone());
     scenarios::kpi_window(ctx, &mut state, &scenarios, result.as_deref());

@@ -75,7 +75,10 @@ pub(super) fn side_panel(
     tool: &EditTool,
     can_publish: bool,
     storey_height: f64,
-    measure: Option<&crate::scene::MeasureState>,
+    (measure, comments): (
+        Option<&crate::scene::MeasureState>,
+        Option<&crate::scene::CommentsState>,
+    ),
     out: &mut UiOutbox,
 ) {
     ui.add_space(6.0);
@@ -139,6 +142,9 @@ pub(super) fn side_panel(
             }
             if let (Some(m), true) = (measure, city.is_ready()) {
                 super::measure::measure_section(ui, m, tool, out);
+            }
+            if let (Some(c), true) = (comments, city.is_ready()) {
+                super::comments::comments_section(ui, c, scenarios, out);
             }
             ui.add_space(4.0);
             if ui

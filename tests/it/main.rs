@@ -4,6 +4,7 @@
 mod broker;
 mod buildings;
 mod check;
+mod comments;
 mod config;
 mod exit;
 mod layering;

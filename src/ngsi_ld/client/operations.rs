@@ -164,6 +164,23 @@ impl Client {
         }
     }
 
+    /// Appends attributes to an entity, overwriting those of the same name (`POST
+    /// /entities/{id}/attrs`); `attrs`' id and type are not sent.
+    pub async fn append_attributes(&self, id: &str, attrs: &Entity) -> Result<(), ClientError> {
+        let mut body = render(attrs, Format::Normalized);
+        if let Some(o) = body.as_object_mut() {
+            o.remove("id");
+            o.remove("type");
+        }
+        let path = format!("/entities/{}/attrs", encode(id));
+        let (status, _, resp) = self.send(Method::POST, &path, &[], Some(&body)).await?;
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(self.error(status, &resp.0))
+        }
+    }
+
     /// Deletes one entity.
     pub async fn delete(&self, id: &str) -> Result<(), ClientError> {
         let (status, _, resp) = self

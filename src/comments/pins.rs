@@ -1,0 +1,176 @@
+//! Comment pins: a cone standing on its tip with a ball on top, in the category's colour,
+//! kept about the same size on screen at any distance; a hidden comment (seen only by
+//! moderators) grey; the picked one larger; the spot being written on white.
+
+use crate::georef::{Georef, LonLat};
+use crate::scene::{CityState, CommentsState, MainCamera, Settings, ViewArea};
+use bevy::prelude::*;
+use std::collections::HashMap;
+
+/// Pin height on screen (logical pixels).
+const PIN_PX: f32 = 30.0;
+
+/// The comments layer's root.
+#[derive(Component)]
+pub(super) struct PinRoot;
+
+/// A comment's pin (or the draft's, with `id` empty).
+#[derive(Component)]
+pub(super) struct Pin {
+    id: String,
+    /// Where its tip stands (scene).
+    at: Vec3,
+    /// Drawn larger.
+    picked: bool,
+}
+
+/// Meshes and materials shared by the pins.
+#[derive(Resource)]
+pub(super) struct PinAssets {
+    cone: Handle<Mesh>,
+    ball: Handle<Mesh>,
+    by_colour: HashMap<String, Handle<StandardMaterial>>,
+}
+
+pub(super) fn setup(mut commands: Commands, mut meshes: ResMut<Assets<Mesh>>) {
+    commands.insert_resource(PinAssets {
+        cone: meshes.add(Cone::new(0.22, 0.9)),
+        ball: meshes.add(Sphere::new(0.32).mesh().uv(16, 12)),
+        by_colour: HashMap::new(),
+    });
+}
+
+fn material(
+    assets: &mut PinAssets,
+    materials: &mut Assets<StandardMaterial>,
+    hex: &str,
+) -> Handle<StandardMaterial> {
+    assets
+        .by_colour
+        .entry(hex.to_owned())
+        .or_insert_with(|| {
+            let c = crate::scene::color(hex);
+            materials.add(StandardMaterial {
+                base_color: c,
+                emissive: c.to_linear() * 0.35,
+                perceptual_roughness: 0.6,
+                ..default()
+            })
+        })
+        .clone()
+}
+
+/// Spawns and removes pins when the comments, the filters or the spot change.
+#[allow(clippy::too_many_arguments, reason = "a Bevy system")]
+pub(super) fn sync(
+    state: Res<CommentsState>,
+    city: Res<CityState>,
+    settings: Res<Settings>,
+    root: Query<Entity, With<PinRoot>>,
+    pins: Query<(Entity, &Pin)>,
+    mut assets: ResMut<PinAssets>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut commands: Commands,
+) {
+    if !state.is_changed() && !city.is_changed() {
+        return;
+    }
+    let (Some(model), Ok(root)) = (city.model.as_ref(), root.single()) else {
+        return;
+    };
+    let Ok(georef) = Georef::new(model.origin, Some(&model.crs)) else {
+        return;
+    };
+    let mut wanted: Vec<(String, Vec3, String, bool)> = state
+        .listed()
+        .into_iter()
+        .filter_map(|c| {
+            let p = georef
+                .lonlat_to_scene(LonLat::new(c.lonlat[0], c.lonlat[1]), c.height)
+                .ok()?;
+            let colour = if c.hidden {
+                "#8a8a8a".to_owned()
+            } else {
+                settings
+                    .comments
+                    .category(&c.category)
+                    .map_or("#b070e0", |k| k.color.as_str())
+                    .to_owned()
+            };
+            let picked = state.selected.as_deref() == Some(c.id.as_str());
+            Some((c.id.clone(), as_vec3(p), colour, picked))
+        })
+        .collect();
+    if let Some(s) = state.spot.filter(|_| state.writing != Default::default()) {
+        wanted.push((String::new(), as_vec3(s.scene), "#ffffff".to_owned(), true));
+    }
+    // Pins that are right stay; the rest are replaced.
+    let mut keep = std::collections::HashSet::new();
+    for (e, pin) in &pins {
+        let same = wanted.iter().position(|(id, at, _, picked)| {
+            *id == pin.id && *at == pin.at && *picked == pin.picked
+        });
+        match same {
+            Some(i) if !keep.contains(&i) => {
+                keep.insert(i);
+            }
+            _ => commands.entity(e).despawn(),
+        }
+    }
+    for (i, (id, at, colour, picked)) in wanted.into_iter().enumerate() {
+        if keep.contains(&i) {
+            continue;
+        }
+        let m = material(&mut assets, &mut materials, &colour);
+        let pin = commands
+            .spawn((
+                Transform::from_translation(at),
+                Visibility::default(),
+                Pin { id, at, picked },
+            ))
+            .with_children(|p| {
+                p.spawn((
+                    Mesh3d(assets.cone.clone()),
+                    MeshMaterial3d(m.clone()),
+                    // The cone's tip down, at the pin's foot.
+                    Transform::from_translation(Vec3::Y * 0.45)
+                        .with_rotation(Quat::from_rotation_x(std::f32::consts::PI)),
+                ));
+                p.spawn((
+                    Mesh3d(assets.ball.clone()),
+                    MeshMaterial3d(m),
+                    Transform::from_translation(Vec3::Y * 1.05),
+                ));
+            })
+            .id();
+        commands.entity(root).add_child(pin);
+    }
+}
+
+fn as_vec3(p: [f64; 3]) -> Vec3 {
+    Vec3::new(p[0] as f32, p[1] as f32, p[2] as f32)
+}
+
+/// Keeps pins about [`PIN_PX`] tall on screen.
+pub(super) fn size(
+    camera: Query<(&GlobalTransform, &Projection), With<MainCamera>>,
+    area: Res<ViewArea>,
+    mut pins: Query<(&Pin, &mut Transform)>,
+) {
+    let Ok((cam, projection)) = camera.single() else {
+        return;
+    };
+    let fov = match projection {
+        Projection::Perspective(p) => p.fov,
+        _ => 0.8,
+    };
+    let per_metre = 2.0 * (fov / 2.0).tan() / area.size.y.max(1.0);
+    let eye = cam.translation();
+    for (pin, mut t) in &mut pins {
+        let factor = if pin.picked { 1.5 } else { 1.0 };
+        let scale = (pin.at.distance(eye) * per_metre * PIN_PX * factor / 1.4).clamp(0.5, 400.0);
+        if (t.scale.x - scale).abs() > scale * 0.01 {
+            t.scale = Vec3::splat(scale);
+        }
+    }
+}

@@ -1,0 +1,443 @@
+//! Comments in the interface: the side panel's list (legend by category, filters, fly to,
+//! a moderator's Hide/Show) and the window for writing one, with an on-screen keyboard that
+//! has å, ä and ö. Texts in the interface's language.
+
+use super::UiOutbox;
+use crate::comment::Comment;
+use crate::language::Language;
+use crate::scene::{CommentCommand, CommentNotice, CommentsState, Scenarios, Writing};
+use bevy_egui::egui;
+
+/// Colour of a configured "#rrggbb" (grey for an unknown category).
+fn colour(state: &CommentsState, category: &str) -> egui::Color32 {
+    let hex = state
+        .config
+        .as_ref()
+        .and_then(|c| c.category(category))
+        .map_or("#b070e0", |c| c.color.as_str());
+    let [r, g, b] = crate::config::parse_hex_color(hex).unwrap_or([0.6, 0.6, 0.6]);
+    egui::Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8)
+}
+
+/// `2026-12-05T21:51:00Z` as `2026-12-05 21:51 UTC`.
+fn when(created: &str) -> String {
+    match (created.get(..10), created.get(11..16)) {
+        (Some(d), Some(t)) => format!("{d} {t} UTC"),
+        _ => created.to_owned(),
+    }
+}
+
+/// The Comments section of the side panel.
+pub(super) fn comments_section(
+    ui: &mut egui::Ui,
+    state: &CommentsState,
+    scenarios: &Scenarios,
+    out: &mut UiOutbox,
+) {
+    let l = state.language;
+    ui.separator();
+    let shown = state.listed();
+    ui.strong(format!(
+        "{} ({})",
+        l.pick("Comments", "Kommentarer"),
+        shown.len()
+    ));
+    if state.config.as_ref().is_some_and(|c| c.enabled) && state.writing == Writing::Closed {
+        let write = ui
+            .button(l.pick("✏ Write a comment", "✏ Skriv en kommentar"))
+            .on_hover_text(l.pick(
+                "Tap a spot in the 3D view and say what you think. Anonymous.",
+                "Tryck på en plats i 3D-vyn och säg vad du tycker. Anonymt.",
+            ));
+        if write.clicked() {
+            out.comments.write(CommentCommand::Write);
+        }
+    }
+    if state.queued > 0 {
+        ui.label(
+            egui::RichText::new(match l {
+                Language::Swedish => format!("{} väntar på servern", state.queued),
+                Language::English => format!("{} waiting for the broker", state.queued),
+            })
+            .small(),
+        );
+    }
+    // The legend: a category per line with its count; a click filters.
+    if let Some(config) = &state.config {
+        ui.horizontal_wrapped(|ui| {
+            let all = state.category_filter.is_none();
+            if ui.selectable_label(all, l.pick("All", "Alla")).clicked() {
+                out.comments.write(CommentCommand::FilterCategory(None));
+            }
+            for c in &config.categories {
+                let n = state
+                    .comments
+                    .values()
+                    .filter(|x| x.category == c.id && (!x.hidden || state.moderator))
+                    .count();
+                let on = state.category_filter.as_deref() == Some(c.id.as_str());
+                let text = egui::RichText::new(format!("● {} {n}", l.pick(&c.en, &c.sv)))
+                    .color(colour(state, &c.id));
+                if ui.selectable_label(on, text).clicked() {
+                    out.comments
+                        .write(CommentCommand::FilterCategory((!on).then(|| c.id.clone())));
+                }
+            }
+        });
+    }
+    scenario_filter(ui, state, scenarios, out);
+    egui::ScrollArea::vertical()
+        .id_salt("comment-list")
+        .max_height(260.0)
+        .show(ui, |ui| {
+            if shown.is_empty() {
+                ui.label(
+                    egui::RichText::new(l.pick("No comments yet.", "Inga kommentarer än.")).weak(),
+                );
+            }
+            for c in shown {
+                comment_item(ui, state, c, out);
+            }
+        });
+}
+
+fn scenario_filter(
+    ui: &mut egui::Ui,
+    state: &CommentsState,
+    scenarios: &Scenarios,
+    out: &mut UiOutbox,
+) {
+    let l = state.language;
+    let mut names: Vec<String> = scenarios
+        .list
+        .iter()
+        .map(|e| e.scenario.name.clone())
+        .chain(state.comments.values().filter_map(|c| c.scenario.clone()))
+        .collect();
+    names.sort();
+    names.dedup();
+    if names.is_empty() {
+        return;
+    }
+    let label = match &state.scenario_filter {
+        None => l.pick("All scenarios", "Alla scenarier").to_owned(),
+        Some(None) => l.pick("No scenario", "Inget scenario").to_owned(),
+        Some(Some(n)) => n.clone(),
+    };
+    egui::ComboBox::from_id_salt("comment-scenario")
+        .selected_text(label)
+        .show_ui(ui, |ui| {
+            if ui
+                .selectable_label(
+                    state.scenario_filter.is_none(),
+                    l.pick("All scenarios", "Alla scenarier"),
+                )
+                .clicked()
+            {
+                out.comments.write(CommentCommand::FilterScenario(None));
+            }
+            if ui
+                .selectable_label(
+                    state.scenario_filter == Some(None),
+                    l.pick("No scenario", "Inget scenario"),
+                )
+                .clicked()
+            {
+                out.comments
+                    .write(CommentCommand::FilterScenario(Some(None)));
+            }
+            for n in names {
+                let on = state.scenario_filter == Some(Some(n.clone()));
+                if ui.selectable_label(on, &n).clicked() {
+                    out.comments
+                        .write(CommentCommand::FilterScenario(Some(Some(n))));
+                }
+            }
+        });
+}
+
+fn comment_item(ui: &mut egui::Ui, state: &CommentsState, c: &Comment, out: &mut UiOutbox) {
+    let l = state.language;
+    let picked = state.selected.as_deref() == Some(c.id.as_str());
+    let short: String = if picked {
+        c.text.clone()
+    } else {
+        let mut s: String = c.text.chars().take(90).collect();
+        if c.text.chars().count() > 90 {
+            s.push('…');
+        }
+        s
+    };
+    ui.horizontal(|ui| {
+        ui.label(egui::RichText::new("●").color(colour(state, &c.category)));
+        let mut head = format!(
+            "{} · {}",
+            state.category_name(&c.category),
+            when(&c.created)
+        );
+        if c.hidden {
+            head.push_str(l.pick(" · hidden", " · dold"));
+        }
+        ui.label(egui::RichText::new(head).small().strong());
+    });
+    let text = egui::RichText::new(short);
+    let text = if c.hidden { text.weak() } else { text };
+    if ui
+        .add(egui::Button::selectable(picked, text).wrap())
+        .on_hover_text(l.pick("Show it in the view", "Visa den i vyn"))
+        .clicked()
+    {
+        out.comments.write(CommentCommand::FlyTo(c.id.clone()));
+    }
+    ui.horizontal(|ui| {
+        if let Some(s) = &c.scenario {
+            ui.label(egui::RichText::new(format!("↳ {s}")).small().weak());
+        }
+        if state.moderator {
+            let (label, hide) = if c.hidden {
+                (l.pick("Show again", "Visa igen"), false)
+            } else {
+                (l.pick("Hide", "Dölj"), true)
+            };
+            if ui.small_button(label).clicked() {
+                out.comments
+                    .write(CommentCommand::SetHidden(c.id.clone(), hide));
+            }
+        }
+    });
+    ui.add_space(2.0);
+}
+
+/// The window for writing a comment, while the form is open.
+pub(super) fn write_window(
+    ctx: &egui::Context,
+    state: &CommentsState,
+    scenarios: &Scenarios,
+    shift: &mut bool,
+    out: &mut UiOutbox,
+) {
+    let l = state.language;
+    if state.writing == Writing::Closed {
+        if let Some(CommentNotice::Thanks(at)) = state.notice {
+            let left = std::time::Duration::from_secs(6).saturating_sub(at.elapsed());
+            if !left.is_zero() {
+                thanks(ctx, l);
+                ctx.request_repaint_after(left);
+            }
+        }
+        return;
+    }
+    let sending = matches!(state.writing, Writing::Sending(_));
+    egui::Window::new(l.pick("Your comment", "Din kommentar"))
+        .id(egui::Id::new("comment-window"))
+        .collapsible(false)
+        .resizable(false)
+        .default_width(440.0)
+        .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-12.0, 12.0))
+        .show(ctx, |ui| {
+            ui.spacing_mut().button_padding = egui::vec2(10.0, 8.0);
+            ui.label(match state.spot {
+                None => egui::RichText::new(l.pick(
+                    "1. Tap the spot in the 3D view: the ground or a building.",
+                    "1. Tryck på platsen i 3D-vyn: marken eller en byggnad.",
+                ))
+                .strong(),
+                Some(s) => egui::RichText::new(match l {
+                    Language::Swedish => format!(
+                        "1. Plats vald ✓ ({:.5}, {:.5}{}). Tryck igen för att flytta den.",
+                        s.lonlat[1],
+                        s.lonlat[0],
+                        height_text(s.height, l)
+                    ),
+                    Language::English => format!(
+                        "1. Spot chosen ✓ ({:.5}, {:.5}{}). Tap again to move it.",
+                        s.lonlat[1],
+                        s.lonlat[0],
+                        height_text(s.height, l)
+                    ),
+                }),
+            });
+            ui.add_space(4.0);
+            ui.label(l.pick("2. What is it?", "2. Vad gäller det?"));
+            if let Some(config) = &state.config {
+                ui.horizontal_wrapped(|ui| {
+                    for c in &config.categories {
+                        let on = state.draft.category == c.id;
+                        let text = egui::RichText::new(format!("● {}", l.pick(&c.en, &c.sv)))
+                            .color(colour(state, &c.id))
+                            .size(16.0);
+                        if ui
+                            .add_enabled(!sending, egui::Button::selectable(on, text))
+                            .clicked()
+                        {
+                            out.comments
+                                .write(CommentCommand::SetCategory(c.id.clone()));
+                        }
+                    }
+                });
+            }
+            ui.add_space(4.0);
+            ui.label(l.pick("3. Your comment:", "3. Din kommentar:"));
+            let max = state.config.as_ref().map_or(500, |c| c.max_chars);
+            let mut text = state.draft.text.clone();
+            let edit = egui::TextEdit::multiline(&mut text)
+                .desired_rows(4)
+                .desired_width(f32::INFINITY)
+                .hint_text(l.pick(
+                    "Write here. Do not write names or other personal details.",
+                    "Skriv här. Skriv inte namn eller andra personuppgifter.",
+                ));
+            if ui.add_enabled(!sending, edit).changed() {
+                out.comments.write(CommentCommand::SetText(text.clone()));
+            }
+            let n = text.trim().chars().count();
+            let counter = egui::RichText::new(format!("{n} / {max}")).small();
+            ui.label(if n > max {
+                counter.color(egui::Color32::from_rgb(220, 60, 50))
+            } else {
+                counter.weak()
+            });
+            if let Some(active) = scenarios.active_entry() {
+                let mut about = state.about_scenario;
+                let label = match l {
+                    Language::Swedish => format!("Om scenariot «{}»", active.scenario.name),
+                    Language::English => format!("About the scenario “{}”", active.scenario.name),
+                };
+                if ui.checkbox(&mut about, label).changed() {
+                    out.comments.write(CommentCommand::AboutScenario(about));
+                }
+            }
+            if state.keyboard && !sending {
+                keyboard(ui, &text, shift, out);
+            }
+            if let Some(CommentNotice::Problem(p)) = &state.notice {
+                ui.colored_label(egui::Color32::from_rgb(230, 120, 40), p.message(l));
+            }
+            ui.horizontal(|ui| {
+                let send = egui::Button::new(
+                    egui::RichText::new(if sending {
+                        l.pick("Sending…", "Skickar…")
+                    } else {
+                        l.pick("Send", "Skicka")
+                    })
+                    .size(17.0),
+                );
+                if ui.add_enabled(!sending, send).clicked() {
+                    out.comments.write(CommentCommand::Submit);
+                }
+                let close = if sending {
+                    l.pick("Close", "Stäng")
+                } else {
+                    l.pick("Cancel", "Avbryt")
+                };
+                if ui.button(close).clicked() {
+                    out.comments.write(CommentCommand::Cancel);
+                }
+                let kb = ui
+                    .selectable_label(state.keyboard, "⌨")
+                    .on_hover_text(l.pick("On-screen keyboard", "Skärmtangentbord"));
+                if kb.clicked() {
+                    out.comments
+                        .write(CommentCommand::Keyboard(!state.keyboard));
+                }
+            });
+            ui.label(
+                egui::RichText::new(l.pick(
+                    "Anonymous: no name, account or device is stored, and the time only to the \
+                     minute. Everyone using this map can read it.",
+                    "Anonymt: inget namn, konto eller enhet sparas, och tiden bara på minuten. \
+                     Alla som använder kartan kan läsa den.",
+                ))
+                .small()
+                .weak(),
+            );
+        });
+}
+
+fn height_text(h: f64, l: Language) -> String {
+    if h < 0.5 {
+        String::new()
+    } else {
+        match l {
+            Language::Swedish => format!(", {h:.0} m upp"),
+            Language::English => format!(", {h:.0} m up"),
+        }
+    }
+}
+
+fn thanks(ctx: &egui::Context, l: Language) {
+    egui::Area::new("comment-thanks".into())
+        .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 16.0))
+        .show(ctx, |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.label(
+                    egui::RichText::new(l.pick(
+                        "Thank you! Your comment is on the map.",
+                        "Tack! Din kommentar finns på kartan.",
+                    ))
+                    .size(16.0),
+                );
+            });
+        });
+}
+
+/// Keys of the on-screen keyboard (Swedish layout, which has å, ä and ö).
+const ROWS: [&str; 4] = ["1234567890", "qwertyuiopå", "asdfghjklöä", "zxcvbnm,.?!"];
+
+/// An on-screen keyboard: each key adds to the end of the text.
+fn keyboard(ui: &mut egui::Ui, text: &str, shift: &mut bool, out: &mut UiOutbox) {
+    let key = egui::vec2(34.0, 38.0);
+    let mut typed: Option<String> = None;
+    for row in ROWS {
+        ui.horizontal(|ui| {
+            for c in row.chars() {
+                let c = if *shift {
+                    c.to_uppercase().next().unwrap_or(c)
+                } else {
+                    c
+                };
+                if ui
+                    .add_sized(key, egui::Button::new(c.to_string()))
+                    .clicked()
+                {
+                    typed = Some(format!("{text}{c}"));
+                    *shift = false;
+                }
+            }
+        });
+    }
+    ui.horizontal(|ui| {
+        if ui
+            .add_sized(
+                egui::vec2(60.0, 38.0),
+                egui::Button::selectable(*shift, "⇧"),
+            )
+            .clicked()
+        {
+            *shift = !*shift;
+        }
+        if ui
+            .add_sized(egui::vec2(200.0, 38.0), egui::Button::new("␣"))
+            .clicked()
+        {
+            typed = Some(format!("{text} "));
+        }
+        if ui
+            .add_sized(egui::vec2(60.0, 38.0), egui::Button::new("⌫"))
+            .clicked()
+        {
+            let mut t = text.to_owned();
+            t.pop();
+            typed = Some(t);
+        }
+        if ui
+            .add_sized(egui::vec2(60.0, 38.0), egui::Button::new("⏎"))
+            .clicked()
+        {
+            typed = Some(format!("{text}\n"));
+        }
+    });
+    if let Some(t) = typed {
+        out.comments.write(CommentCommand::SetText(t));
+    }
+}
