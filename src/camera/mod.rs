@@ -16,7 +16,7 @@ pub mod target;
 use crate::config::{MsaaSetting, OVERVIEW};
 use crate::scene::orbit::{OrbitLimits, OrbitState, ground_hit};
 use crate::scene::{
-    self, CityState, FocusBuilding, FocusPoint, GoToView, MainCamera, OrbitCamera, PointerCapture,
+    self, CityState, EditTool, FocusBuilding, FocusPoint, GoToView, MainCamera, OrbitCamera, PointerCapture,
     SceneSet, ScreenshotMode, Settings, ViewArea, ViewClicked, ViewMapping, Views,
 };
 use bevy::input::mouse::{AccumulatedMouseScroll, MouseScrollUnit};
@@ -494,6 +494,7 @@ fn touch_control(
     orbit.target = target.clamped(&settings.limits);
 }
 
+#[allow(clippy::too_many_arguments, reason = "a Bevy system")]
 fn keyboard_control(
     keys: Res<ButtonInput<KeyCode>>,
     egui: Res<EguiWantsInput>,
@@ -501,9 +502,16 @@ fn keyboard_control(
     mut camera: Single<&mut OrbitCamera>,
     settings: Res<CameraSettings>,
     mut go: MessageWriter<GoToView>,
+    (tool, area): (Res<EditTool>, Res<ViewArea>),
+    mut clicked: MessageWriter<ViewClicked>,
 ) {
     if egui.wants_any_keyboard_input() {
         return;
+    }
+    // With a tool that picks points (measuring, a comment's spot), Enter picks the middle of
+    // the view, where a crosshair shows: the keyboard's click.
+    if tool.tool.picks_points() && keys.any_just_pressed([KeyCode::Enter, KeyCode::NumpadEnter]) {
+        clicked.write(ViewClicked(area.min + area.size / 2.0));
     }
     if keys.just_pressed(KeyCode::Home) {
         go.write(GoToView {

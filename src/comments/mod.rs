@@ -189,7 +189,6 @@ fn commands(
             CommentCommand::SetCategory(c) => state.draft.category.clone_from(c),
             CommentCommand::SetText(t) => state.draft.text.clone_from(t),
             CommentCommand::AboutScenario(b) => state.about_scenario = *b,
-            CommentCommand::Keyboard(b) => state.keyboard = *b,
             CommentCommand::FilterCategory(f) => state.category_filter.clone_from(f),
             CommentCommand::FilterScenario(f) => state.scenario_filter.clone_from(f),
             CommentCommand::SetSpot(lonlat, height) => {

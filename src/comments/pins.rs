@@ -8,7 +8,7 @@ use bevy::prelude::*;
 use std::collections::HashMap;
 
 /// Pin height on screen (logical pixels).
-const PIN_PX: f32 = 30.0;
+const PIN_PX: f32 = 40.0;
 
 /// The comments layer's root.
 #[derive(Component)]

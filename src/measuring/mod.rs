@@ -1,7 +1,9 @@
 //! The Measure tool: while it is on ([`Tool::Measure`]), a click or tap picks a point on a
 //! building's surface (where the ray meets it) or on the ground, snapped to a building's
-//! corner (at its foot or its roof) within a few pixels; Escape clears. The points go to
-//! [`MeasureState`]; the UI shows the result ([`crate::measure`]).
+//! corner (at its foot or its roof) or edge within a few pixels; under the pointer the point
+//! it would pick shows as the snap marker. Enter picks the middle of the view, Backspace
+//! takes back the last point, Escape clears. The points go to [`MeasureState`]; the UI shows
+//! the result ([`crate::measure`]).
 
 use crate::measure::{Kind, Measurement};
 use crate::scene::pointing::point_on_view;
@@ -26,7 +28,7 @@ impl Plugin for MeasuringPlugin {
             ),
         );
         if app.world().contains_resource::<ButtonInput<KeyCode>>() {
-            app.add_systems(Update, escape_clears.in_set(SceneSet::Input));
+            app.add_systems(Update, (keys, hover).in_set(SceneSet::Pick));
         }
     }
 }
@@ -47,7 +49,7 @@ fn commands(
                     kind,
                     points: Vec::new(),
                 };
-                state.snapped = false;
+                state.snapped = Default::default();
                 set_tool.write(SetTool(Tool::Measure));
             }
             MeasureCommand::UndoPoint => {
@@ -55,7 +57,7 @@ fn commands(
             }
             MeasureCommand::Clear => {
                 state.measurement.points.clear();
-                state.snapped = false;
+                state.snapped = Default::default();
             }
             MeasureCommand::Stop => {
                 state.active = false;
@@ -70,13 +72,56 @@ fn commands(
     }
 }
 
-fn escape_clears(
+fn keys(
     keys: Res<ButtonInput<KeyCode>>,
+    egui: Option<Res<bevy_egui::input::EguiWantsInput>>,
     tool: Res<EditTool>,
     mut state: ResMut<MeasureState>,
 ) {
-    if tool.tool == Tool::Measure && keys.just_pressed(KeyCode::Escape) {
+    if tool.tool != Tool::Measure || egui.is_some_and(|e| e.wants_any_keyboard_input()) {
+        return;
+    }
+    if keys.just_pressed(KeyCode::Escape) {
         state.measurement.points.clear();
+    }
+    if keys.just_pressed(KeyCode::Backspace) {
+        state.measurement.points.pop();
+    }
+}
+
+/// The snap marker: what a click would pick under the pointer, while measuring.
+fn hover(
+    window: Query<&Window, With<bevy::window::PrimaryWindow>>,
+    camera: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
+    view: ViewMapping,
+    tool: Res<EditTool>,
+    city: Res<CityState>,
+    scenarios: Res<Scenarios>,
+    mut state: ResMut<MeasureState>,
+    mut last: Local<Option<(Vec2, GlobalTransform)>>,
+) {
+    let cursor = window.single().ok().and_then(Window::cursor_position);
+    let eye = camera.single().ok().map(|(_, t)| *t);
+    let (Some(at), Some(eye), Some(model), true) = (
+        cursor,
+        eye,
+        city.model.as_ref(),
+        tool.tool == Tool::Measure,
+    ) else {
+        if state.hover.is_some() {
+            state.hover = None;
+        }
+        return;
+    };
+    // Only when the pointer or the camera moved.
+    if *last == Some((at, eye)) {
+        return;
+    }
+    *last = Some((at, eye));
+    let wanted = point_on_view(at, &camera, &view, model, &scenarios)
+        .map(|(p, s)| ([p[0], -p[2], p[1]], s));
+    if state.hover != wanted {
+        state.hover = wanted;
     }
 }
 

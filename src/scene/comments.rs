@@ -67,7 +67,7 @@ pub struct CommentsState {
     pub about_scenario: bool,
     /// The last note for the person.
     pub notice: Option<CommentNotice>,
-    /// The on-screen keyboard is shown.
+    /// The on-screen keyboard opens with the form (`comments.on_screen_keyboard`).
     pub keyboard: bool,
     /// Comments waiting on disk for the broker.
     pub queued: usize,
@@ -130,8 +130,6 @@ pub enum CommentCommand {
     SetText(String),
     /// Tie the comment to the active scenario, or not.
     AboutScenario(bool),
-    /// Show or hide the on-screen keyboard.
-    Keyboard(bool),
     /// Put the comment at a place (longitude, latitude, height above the ground) instead of
     /// tapping it: for the keyboard and for scripts.
     SetSpot([f64; 2], f64),

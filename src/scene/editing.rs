@@ -23,6 +23,13 @@ pub enum Tool {
     Comment,
 }
 
+impl Tool {
+    /// Whether the tool picks points on the scene (Enter picks the middle of the view).
+    pub fn picks_points(self) -> bool {
+        matches!(self, Tool::Measure | Tool::Comment)
+    }
+}
+
 /// The editing tool and what it is doing.
 #[derive(Resource, Debug, Clone)]
 pub struct EditTool {

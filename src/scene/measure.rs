@@ -13,8 +13,11 @@ pub struct MeasureState {
     pub active: bool,
     /// What is measured and the points so far.
     pub measurement: Measurement,
-    /// Whether the last point snapped to a building corner.
-    pub snapped: bool,
+    /// What the last point snapped to.
+    pub snapped: super::pointing::Snapped,
+    /// Where the next point would go under the pointer (`[east, north, up]`), and what it
+    /// snaps to there: drawn as the snap marker.
+    pub hover: Option<([f64; 3], super::pointing::Snapped)>,
 }
 
 /// What the UI asks of the Measure tool.

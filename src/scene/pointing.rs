@@ -8,8 +8,21 @@ use crate::geometry::pick::Ray;
 use crate::scenario::Applied;
 use bevy::prelude::*;
 
-/// Pixels within which a click snaps to a building's corner.
+/// Pixels within which a click snaps to a building's corner or edge.
 pub const SNAP_PIXELS: f32 = 12.0;
+
+/// What a picked point snapped to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Snapped {
+    /// Nothing: the point where the ray met a surface or the ground.
+    #[default]
+    Free,
+    /// A building's corner.
+    Corner,
+    /// A point on a building's edge (a footprint's side at the foot or the roof, or a wall's
+    /// vertical edge).
+    Edge,
+}
 
 /// The point under the window position `at` on the main camera's view (scene coordinates
 /// `[x, up, −north]`) and whether it snapped to a corner; the scenario's buildings count
@@ -21,7 +34,7 @@ pub fn point_on_view(
     view: &ViewMapping,
     model: &CityModel,
     scenarios: &Scenarios,
-) -> Option<([f64; 3], bool)> {
+) -> Option<([f64; 3], Snapped)> {
     let (cam, transform) = camera.single().ok()?;
     let r = view.ray(cam, transform, at)?;
     let ray = Ray {
@@ -46,14 +59,15 @@ pub fn point_on_view(
 /// The point a click at window position `click` picks along `ray` (scene coordinates): where
 /// it meets the first building (of `applied` when the scenario is shown there) or else the
 /// ground, snapped to the nearest building corner within [`SNAP_PIXELS`] as `project` puts
-/// scene points on the window. Returns the scene point and whether it snapped.
+/// scene points on the window, else to the nearest point of a building's edge within as many
+/// pixels. Returns the scene point and what it snapped to.
 pub fn point_at(
     model: &CityModel,
     applied: Option<&Applied>,
     ray: &Ray,
     click: Vec2,
     project: impl Fn([f64; 3]) -> Option<Vec2>,
-) -> Option<([f64; 3], bool)> {
+) -> Option<([f64; 3], Snapped)> {
     let hit = match applied {
         Some(a) => a.pick(model, ray),
         None => model.pick(ray),
@@ -92,7 +106,7 @@ pub fn point_at(
             .hypot(c[2] - point[2])
     };
     let mut best: Option<([f64; 3], f32)> = None;
-    for b in near {
+    for b in &near {
         for c in corners(b) {
             if let Some(p) = project(c) {
                 let d = p.distance(click);
@@ -104,7 +118,67 @@ pub fn point_at(
             }
         }
     }
-    Some(best.map_or((point, false), |(c, _)| (c, true)))
+    if let Some((c, _)) = best {
+        return Some((c, Snapped::Corner));
+    }
+    // Else the edge point nearest the ray, if it shows within as many pixels.
+    let mut best: Option<([f64; 3], f32)> = None;
+    for b in &near {
+        for (a, e) in edges(b) {
+            let c = nearest_on_segment(ray, a, e);
+            if let Some(p) = project(c) {
+                let d = p.distance(click);
+                let better = best
+                    .is_none_or(|(bc, bd)| d < bd - 0.5 || (d <= bd + 0.5 && away(c) < away(bc)));
+                if d <= SNAP_PIXELS && better {
+                    best = Some((c, d));
+                }
+            }
+        }
+    }
+    Some(best.map_or((point, Snapped::Free), |(c, _)| (c, Snapped::Edge)))
+}
+
+/// The point of the segment `a`–`b` nearest the ray (closest approach of two lines, the
+/// parameter kept on the segment).
+fn nearest_on_segment(ray: &Ray, a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    let sub = |p: [f64; 3], q: [f64; 3]| [p[0] - q[0], p[1] - q[1], p[2] - q[2]];
+    let dot = |p: [f64; 3], q: [f64; 3]| p[0] * q[0] + p[1] * q[1] + p[2] * q[2];
+    let u = sub(b, a);
+    let v = ray.direction;
+    let w = sub(a, ray.origin);
+    let (uu, uv, vv, uw, vw) = (dot(u, u), dot(u, v), dot(v, v), dot(u, w), dot(v, w));
+    let denom = uu * vv - uv * uv;
+    let s = if denom.abs() < 1e-12 || uu < 1e-12 {
+        0.0
+    } else {
+        ((uv * vw - vv * uw) / denom).clamp(0.0, 1.0)
+    };
+    [a[0] + u[0] * s, a[1] + u[1] * s, a[2] + u[2] * s]
+}
+
+/// A building's edges in scene coordinates: its footprint's sides at the foot and the roof
+/// and its vertical edges, or its model's triangles' edges.
+fn edges(b: &Building) -> Vec<([f64; 3], [f64; 3])> {
+    let mut out = Vec::new();
+    if let Some(shell) = &b.shell {
+        for (t, _) in &shell.triangles {
+            let p: Vec<[f64; 3]> = t.iter().map(|p| [p[0], p[1], -p[2]]).collect();
+            out.extend([(p[0], p[1]), (p[1], p[2]), (p[2], p[0])]);
+        }
+        return out;
+    }
+    for polygon in b.footprint.polygons() {
+        let ring: Vec<_> = polygon.exterior().coords().collect();
+        for w in ring.windows(2) {
+            let (a, e) = (w[0], w[1]);
+            for h in [b.base, b.height] {
+                out.push(([a.x, h, -a.y], [e.x, h, -e.y]));
+            }
+            out.push(([a.x, b.base, -a.y], [a.x, b.height, -a.y]));
+        }
+    }
+    out
 }
 
 /// A building's corners in scene coordinates: its footprint's at its base and at its roof,
@@ -187,21 +261,26 @@ mod tests {
         // The middle of the roof: 30 m up, no corner near.
         let (ray, click) = down(10.0, 5.0);
         let (p, snapped) = point_at(&model, None, &ray, click, project).unwrap();
-        assert_eq!((p, snapped), ([10.0, 30.0, -5.0], false));
+        assert_eq!((p, snapped), ([10.0, 30.0, -5.0], Snapped::Free));
         // 0.8 m (8 px) from the roof's north-east corner: snapped onto it exactly.
         let (ray, click) = down(19.4, 9.5);
         let (p, snapped) = point_at(&model, None, &ray, click, project).unwrap();
-        assert!(snapped);
+        assert_eq!(snapped, Snapped::Corner);
         assert_eq!(p, [20.0, 30.0, -10.0]);
         // The ground 5 m away from every corner: as clicked, at height 0.
         let (ray, click) = down(10.0, -5.0);
         let (p, snapped) = point_at(&model, None, &ray, click, project).unwrap();
-        assert_eq!((p, snapped), ([10.0, 0.0, 5.0], false));
+        assert_eq!((p, snapped), ([10.0, 0.0, 5.0], Snapped::Free));
         // The ground 1 m south-west of the south-west corner: its foot (top-down its roof
         // corner is the same pixel; the foot is nearer the point hit).
         let (ray, click) = down(-0.7, -0.7);
         let (p, snapped) = point_at(&model, None, &ray, click, project).unwrap();
-        assert_eq!((p, snapped), ([0.0, 0.0, 0.0], true));
+        assert_eq!((p, snapped), ([0.0, 0.0, 0.0], Snapped::Corner));
+        // Half a metre (5 px) inside the roof's north edge, 10 m from its corners: onto the
+        // roof's edge (not the foot's, which shows at the same place from above).
+        let (ray, click) = down(10.0, 9.5);
+        let (p, snapped) = point_at(&model, None, &ray, click, project).unwrap();
+        assert_eq!((p, snapped), ([10.0, 30.0, -10.0], Snapped::Edge));
         // Looking up: nothing.
         let up = Ray {
             origin: [0.0, 10.0, 0.0],

@@ -19,6 +19,12 @@ fn colour(state: &CommentsState, category: &str) -> egui::Color32 {
     egui::Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8)
 }
 
+/// A dot in a category's colour.
+fn dot(ui: &mut egui::Ui, colour: egui::Color32) {
+    let (r, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+    ui.painter().circle_filled(r.center(), 5.0, colour);
+}
+
 /// `2026-12-05T21:51:00Z` as `2026-12-05 21:51 UTC`.
 fn when(created: &str) -> String {
     match (created.get(..10), created.get(11..16)) {
@@ -76,8 +82,8 @@ pub(super) fn comments_section(
                     .filter(|x| x.category == c.id && (!x.hidden || state.moderator))
                     .count();
                 let on = state.category_filter.as_deref() == Some(c.id.as_str());
-                let text = egui::RichText::new(format!("● {} {n}", l.pick(&c.en, &c.sv)))
-                    .color(colour(state, &c.id));
+                dot(ui, colour(state, &c.id));
+                let text = egui::RichText::new(format!("{} {n}", l.pick(&c.en, &c.sv)));
                 if ui.selectable_label(on, text).clicked() {
                     out.comments
                         .write(CommentCommand::FilterCategory((!on).then(|| c.id.clone())));
@@ -169,7 +175,7 @@ fn comment_item(ui: &mut egui::Ui, state: &CommentsState, c: &Comment, out: &mut
         s
     };
     ui.horizontal(|ui| {
-        ui.label(egui::RichText::new("●").color(colour(state, &c.category)));
+        dot(ui, colour(state, &c.category));
         let mut head = format!(
             "{} · {}",
             state.category_name(&c.category),
@@ -213,9 +219,25 @@ pub(super) fn write_window(
     ctx: &egui::Context,
     state: &CommentsState,
     scenarios: &Scenarios,
-    shift: &mut bool,
+    typing: &mut Typing,
     out: &mut UiOutbox,
 ) {
+    // The text is edited here and sent on; a change made in the scene (cleared once sent,
+    // given back after a refusal) replaces it.
+    if state.draft.text != typing.sent {
+        typing.sent.clone_from(&state.draft.text);
+        typing.text.clone_from(&state.draft.text);
+    }
+    // Choices show at once (the scene takes them in at its next frame).
+    if typing.category.as_ref() == Some(&state.draft.category) || state.writing == Writing::Closed
+    {
+        typing.category = None;
+    }
+    let category = typing
+        .category
+        .clone()
+        .unwrap_or_else(|| state.draft.category.clone());
+    let keyboard_open = typing.keyboard.unwrap_or(state.keyboard);
     let l = state.language;
     if state.writing == Writing::Closed {
         if let Some(CommentNotice::Thanks(at)) = state.notice {
@@ -244,13 +266,13 @@ pub(super) fn write_window(
                 .strong(),
                 Some(s) => egui::RichText::new(match l {
                     Language::Swedish => format!(
-                        "1. Plats vald ✓ ({:.5}, {:.5}{}). Tryck igen för att flytta den.",
+                        "1. Plats vald ✔ ({:.5}, {:.5}{}). Tryck igen för att flytta den.",
                         s.lonlat[1],
                         s.lonlat[0],
                         height_text(s.height, l)
                     ),
                     Language::English => format!(
-                        "1. Spot chosen ✓ ({:.5}, {:.5}{}). Tap again to move it.",
+                        "1. Spot chosen ✔ ({:.5}, {:.5}{}). Tap again to move it.",
                         s.lonlat[1],
                         s.lonlat[0],
                         height_text(s.height, l)
@@ -262,10 +284,9 @@ pub(super) fn write_window(
             if let Some(config) = &state.config {
                 ui.horizontal_wrapped(|ui| {
                     for c in &config.categories {
-                        let on = state.draft.category == c.id;
-                        let text = egui::RichText::new(format!("● {}", l.pick(&c.en, &c.sv)))
-                            .color(colour(state, &c.id))
-                            .size(16.0);
+                        let on = category == c.id;
+                        dot(ui, colour(state, &c.id));
+                        let text = egui::RichText::new(l.pick(&c.en, &c.sv)).size(16.0);
                         if ui
                             .add_enabled(!sending, egui::Button::selectable(on, text))
                             .clicked()
@@ -279,18 +300,15 @@ pub(super) fn write_window(
             ui.add_space(4.0);
             ui.label(l.pick("3. Your comment:", "3. Din kommentar:"));
             let max = state.config.as_ref().map_or(500, |c| c.max_chars);
-            let mut text = state.draft.text.clone();
-            let edit = egui::TextEdit::multiline(&mut text)
+            let edit = egui::TextEdit::multiline(&mut typing.text)
                 .desired_rows(4)
                 .desired_width(f32::INFINITY)
                 .hint_text(l.pick(
                     "Write here. Do not write names or other personal details.",
                     "Skriv här. Skriv inte namn eller andra personuppgifter.",
                 ));
-            if ui.add_enabled(!sending, edit).changed() {
-                out.comments.write(CommentCommand::SetText(text.clone()));
-            }
-            let n = text.trim().chars().count();
+            ui.add_enabled(!sending, edit);
+            let n = typing.text.trim().chars().count();
             let counter = egui::RichText::new(format!("{n} / {max}")).small();
             ui.label(if n > max {
                 counter.color(egui::Color32::from_rgb(220, 60, 50))
@@ -307,8 +325,12 @@ pub(super) fn write_window(
                     out.comments.write(CommentCommand::AboutScenario(about));
                 }
             }
-            if state.keyboard && !sending {
-                keyboard(ui, &text, shift, out);
+            if keyboard_open && !sending {
+                keyboard(ui, typing, l);
+            }
+            if typing.text != typing.sent {
+                typing.sent.clone_from(&typing.text);
+                out.comments.write(CommentCommand::SetText(typing.text.clone()));
             }
             if let Some(CommentNotice::Problem(p)) = &state.notice {
                 ui.colored_label(egui::Color32::from_rgb(230, 120, 40), p.message(l));
@@ -334,11 +356,10 @@ pub(super) fn write_window(
                     out.comments.write(CommentCommand::Cancel);
                 }
                 let kb = ui
-                    .selectable_label(state.keyboard, "⌨")
+                    .selectable_label(keyboard_open, l.pick("⌨ Keyboard", "⌨ Tangentbord"))
                     .on_hover_text(l.pick("On-screen keyboard", "Skärmtangentbord"));
                 if kb.clicked() {
-                    out.comments
-                        .write(CommentCommand::Keyboard(!state.keyboard));
+                    typing.keyboard = Some(!keyboard_open);
                 }
             });
             ui.label(
@@ -384,9 +405,26 @@ fn thanks(ctx: &egui::Context, l: Language) {
 /// Keys of the on-screen keyboard (Swedish layout, which has å, ä and ö).
 const ROWS: [&str; 4] = ["1234567890", "qwertyuiopå", "asdfghjklöä", "zxcvbnm,.?!"];
 
+/// The comment being typed, and what of it the scene has.
+#[derive(Debug, Default, Clone)]
+pub struct Typing {
+    /// The text in the field.
+    text: String,
+    /// The text last sent to (or seen in) the scene.
+    sent: String,
+    /// The on-screen keyboard's shift key is down.
+    shift: bool,
+    /// The on-screen keyboard shown or not, once the person chose (else as configured).
+    keyboard: Option<bool>,
+    /// The category just chosen, until the scene has it.
+    category: Option<String>,
+}
+
 /// An on-screen keyboard: each key adds to the end of the text.
-fn keyboard(ui: &mut egui::Ui, text: &str, shift: &mut bool, out: &mut UiOutbox) {
+fn keyboard(ui: &mut egui::Ui, typing: &mut Typing, l: Language) {
     let key = egui::vec2(34.0, 38.0);
+    let shift = &mut typing.shift;
+    let text = typing.text.clone();
     let mut typed: Option<String> = None;
     for row in ROWS {
         ui.horizontal(|ui| {
@@ -410,20 +448,26 @@ fn keyboard(ui: &mut egui::Ui, text: &str, shift: &mut bool, out: &mut UiOutbox)
         if ui
             .add_sized(
                 egui::vec2(60.0, 38.0),
-                egui::Button::selectable(*shift, "⇧"),
+                egui::Button::selectable(*shift, l.pick("Shift", "Skift")),
             )
             .clicked()
         {
             *shift = !*shift;
         }
         if ui
-            .add_sized(egui::vec2(200.0, 38.0), egui::Button::new("␣"))
+            .add_sized(
+                egui::vec2(170.0, 38.0),
+                egui::Button::new(l.pick("Space", "Mellanslag")),
+            )
             .clicked()
         {
             typed = Some(format!("{text} "));
         }
         if ui
-            .add_sized(egui::vec2(60.0, 38.0), egui::Button::new("⌫"))
+            .add_sized(
+                egui::vec2(70.0, 38.0),
+                egui::Button::new(l.pick("Delete", "Radera")),
+            )
             .clicked()
         {
             let mut t = text.to_owned();
@@ -431,13 +475,16 @@ fn keyboard(ui: &mut egui::Ui, text: &str, shift: &mut bool, out: &mut UiOutbox)
             typed = Some(t);
         }
         if ui
-            .add_sized(egui::vec2(60.0, 38.0), egui::Button::new("⏎"))
+            .add_sized(
+                egui::vec2(70.0, 38.0),
+                egui::Button::new(l.pick("New line", "Ny rad")),
+            )
             .clicked()
         {
             typed = Some(format!("{text}\n"));
         }
     });
     if let Some(t) = typed {
-        out.comments.write(CommentCommand::SetText(t));
+        typing.text = t;
     }
 }

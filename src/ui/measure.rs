@@ -4,6 +4,7 @@
 
 use super::{UiOutbox, ViewCamera};
 use crate::measure::{self, Kind};
+use crate::scene::pointing::Snapped;
 use crate::scene::{EditTool, MeasureCommand, MeasureState, Tool};
 use bevy::math::Vec3;
 use bevy_egui::egui;
@@ -68,9 +69,21 @@ pub(super) fn measure_section(
     } else {
         ui.label(egui::RichText::new("Tap the next point.").weak());
     }
-    if state.snapped && !m.points.is_empty() {
-        ui.label(egui::RichText::new("The last point snapped to a building corner.").small());
+    if !m.points.is_empty() {
+        let text = match state.snapped {
+            Snapped::Corner => "The last point snapped to a building corner.",
+            Snapped::Edge => "The last point snapped to a building edge.",
+            Snapped::Free => "",
+        };
+        if !text.is_empty() {
+            ui.label(egui::RichText::new(text).small());
+        }
     }
+    ui.label(
+        egui::RichText::new("Keyboard: Enter picks the middle of the view, Backspace undoes.")
+            .small()
+            .weak(),
+    );
     ui.horizontal(|ui| {
         if ui
             .add_enabled(m.is_complete(), egui::Button::new("Copy"))
@@ -101,13 +114,17 @@ pub(super) fn measure_section(
 /// The measurement over the view: its lines, points and labels.
 pub(super) fn measure_overlay(ctx: &egui::Context, state: &MeasureState, cameras: &[ViewCamera]) {
     let m = &state.measurement;
-    if !state.active || m.points.is_empty() {
+    if !state.active {
         return;
     }
     let painter = ctx.layer_painter(egui::LayerId::new(
         egui::Order::Middle,
         egui::Id::new("measure-overlay"),
     ));
+    snap_marker(&painter, state, cameras);
+    if m.points.is_empty() {
+        return;
+    }
     let stroke = egui::Stroke::new(2.5, LINE);
     for view in cameras {
         let screen = |p: [f64; 3]| {
@@ -168,5 +185,66 @@ pub(super) fn measure_overlay(ctx: &egui::Context, state: &MeasureState, cameras
                 painter.circle(s, 5.0, LINE, egui::Stroke::new(1.5, egui::Color32::BLACK));
             }
         }
+    }
+}
+
+/// The snap marker under the pointer: a ring on a corner, a diamond on an edge, a small
+/// cross elsewhere.
+fn snap_marker(painter: &egui::Painter, state: &MeasureState, cameras: &[ViewCamera]) {
+    let Some((p, snapped)) = state.hover else {
+        return;
+    };
+    let Some(at) = cameras
+        .iter()
+        .find_map(|v| v.to_window(Vec3::new(p[0] as f32, p[2] as f32, -p[1] as f32)))
+        .map(|v| egui::pos2(v.x, v.y))
+    else {
+        return;
+    };
+    let dark = egui::Stroke::new(3.5, egui::Color32::BLACK);
+    let light = egui::Stroke::new(2.0, LINE);
+    match snapped {
+        Snapped::Corner => {
+            painter.circle_stroke(at, 9.0, dark);
+            painter.circle_stroke(at, 9.0, light);
+        }
+        Snapped::Edge => {
+            let d = 8.0;
+            let pts = vec![
+                at + egui::vec2(0.0, -d),
+                at + egui::vec2(d, 0.0),
+                at + egui::vec2(0.0, d),
+                at + egui::vec2(-d, 0.0),
+            ];
+            painter.add(egui::Shape::closed_line(pts.clone(), dark));
+            painter.add(egui::Shape::closed_line(pts, light));
+        }
+        Snapped::Free => {
+            for (a, b) in [
+                (egui::vec2(-5.0, 0.0), egui::vec2(5.0, 0.0)),
+                (egui::vec2(0.0, -5.0), egui::vec2(0.0, 5.0)),
+            ] {
+                painter.line_segment([at + a, at + b], dark);
+                painter.line_segment([at + a, at + b], light);
+            }
+        }
+    }
+}
+
+/// A crosshair at the middle of the view while a tool picks points: where Enter picks.
+pub(super) fn crosshair(ctx: &egui::Context, view: egui::Rect) {
+    let painter = ctx.layer_painter(egui::LayerId::new(
+        egui::Order::Middle,
+        egui::Id::new("crosshair"),
+    ));
+    let c = view.center();
+    let stroke = egui::Stroke::new(1.5, egui::Color32::from_white_alpha(200));
+    for (a, b) in [
+        (egui::vec2(-12.0, 0.0), egui::vec2(-4.0, 0.0)),
+        (egui::vec2(4.0, 0.0), egui::vec2(12.0, 0.0)),
+        (egui::vec2(0.0, -12.0), egui::vec2(0.0, -4.0)),
+        (egui::vec2(0.0, 4.0), egui::vec2(0.0, 12.0)),
+    ] {
+        painter.line_segment([c + a, c + b], stroke);
     }
 }

@@ -58,8 +58,8 @@ pub struct UiState {
     pub sun_study: bool,
     /// The study result last seen (its address), to open the window on a new one.
     pub study_seen: Option<usize>,
-    /// The on-screen keyboard's shift key is down.
-    pub keyboard_shift: bool,
+    /// The comment being typed.
+    pub typing: comments::Typing,
 }
 
 /// The egui interface.
@@ -142,7 +142,7 @@ fn setup(
         editing_building: None,
         sun_study: false,
         study_seen: None,
-        keyboard_shift: false,
+        typing: Default::default(),
     });
 }
 
@@ -388,8 +388,11 @@ fn ui(
     if let Some(m) = &measure {
         measure::measure_overlay(ctx, m, &cameras);
     }
+    if tool.tool.picks_points() {
+        measure::crosshair(ctx, view);
+    }
     if let Some(c) = &comments {
-        comments::write_window(ctx, c, &scenarios, &mut state.keyboard_shift, &mut out);
+        comments::write_window(ctx, c, &scenarios, &mut state.typing, &mut out);
     }
     let result = study.as_ref().and_then(|s| s.result.clone());
     scenarios::kpi_window(ctx, &mut state, &scenarios, result.as_deref());
@@ -404,6 +407,11 @@ fn ui(
         state.study_seen = result;
         sun_study::study_window(ctx, &mut state, study, (&scenarios, &tool), &mut out);
         sun_study::corner_marker(ctx, study, &cameras);
+    }
+    // What a click or a key sent this pass is applied in the next frame: draw that one too,
+    // or a viewer that draws on demand would show it only at the next input.
+    if ctx.input(|i| i.pointer.any_released() || !i.events.is_empty()) {
+        ctx.request_repaint();
     }
     // B: baseline ⇄ scenario, unless a text field has the keyboard.
     if scenarios.active.is_some()
