@@ -105,9 +105,31 @@ pub fn point_at(
             .hypot(c[1] - point[1])
             .hypot(c[2] - point[2])
     };
+    // A corner or edge point hidden behind the building (a foot seen past its roof) is not
+    // offered.
+    let visible = |c: [f64; 3]| {
+        let d = [
+            c[0] - ray.origin[0],
+            c[1] - ray.origin[1],
+            c[2] - ray.origin[2],
+        ];
+        let len = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+        if len < 1e-9 {
+            return true;
+        }
+        let to_c = Ray {
+            origin: ray.origin,
+            direction: [d[0] / len, d[1] / len, d[2] / len],
+        };
+        near.iter()
+            .all(|b| b.hit(&to_c).is_none_or(|t| t >= len - 0.05))
+    };
     let mut best: Option<([f64; 3], f32)> = None;
     for b in &near {
         for c in corners(b) {
+            if !visible(c) {
+                continue;
+            }
             if let Some(p) = project(c) {
                 let d = p.distance(click);
                 let better = best
@@ -126,6 +148,9 @@ pub fn point_at(
     for b in &near {
         for (a, e) in edges(b) {
             let c = nearest_on_segment(ray, a, e);
+            if !visible(c) {
+                continue;
+            }
             if let Some(p) = project(c) {
                 let d = p.distance(click);
                 let better = best
