@@ -16,8 +16,8 @@ pub mod target;
 use crate::config::{MsaaSetting, OVERVIEW};
 use crate::scene::orbit::{OrbitLimits, OrbitState, ground_hit};
 use crate::scene::{
-    self, CityState, EditTool, FocusBuilding, FocusPoint, GoToView, MainCamera, OrbitCamera, PointerCapture,
-    SceneSet, ScreenshotMode, Settings, ViewArea, ViewClicked, ViewMapping, Views,
+    self, CityState, EditTool, FocusBuilding, FocusPoint, GoToView, MainCamera, OrbitCamera,
+    PointerCapture, SceneSet, ScreenshotMode, Settings, ViewArea, ViewClicked, ViewMapping, Views,
 };
 use bevy::input::mouse::{AccumulatedMouseScroll, MouseScrollUnit};
 use bevy::input::touch::Touches;

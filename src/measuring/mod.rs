@@ -102,12 +102,9 @@ fn hover(
 ) {
     let cursor = window.single().ok().and_then(Window::cursor_position);
     let eye = camera.single().ok().map(|(_, t)| *t);
-    let (Some(at), Some(eye), Some(model), true) = (
-        cursor,
-        eye,
-        city.model.as_ref(),
-        tool.tool == Tool::Measure,
-    ) else {
+    let (Some(at), Some(eye), Some(model), true) =
+        (cursor, eye, city.model.as_ref(), tool.tool == Tool::Measure)
+    else {
         if state.hover.is_some() {
             state.hover = None;
         }
@@ -118,8 +115,8 @@ fn hover(
         return;
     }
     *last = Some((at, eye));
-    let wanted = point_on_view(at, &camera, &view, model, &scenarios)
-        .map(|(p, s)| ([p[0], -p[2], p[1]], s));
+    let wanted =
+        point_on_view(at, &camera, &view, model, &scenarios).map(|(p, s)| ([p[0], -p[2], p[1]], s));
     if state.hover != wanted {
         state.hover = wanted;
     }

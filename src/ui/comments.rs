@@ -229,8 +229,7 @@ pub(super) fn write_window(
         typing.text.clone_from(&state.draft.text);
     }
     // Choices show at once (the scene takes them in at its next frame).
-    if typing.category.as_ref() == Some(&state.draft.category) || state.writing == Writing::Closed
-    {
+    if typing.category.as_ref() == Some(&state.draft.category) || state.writing == Writing::Closed {
         typing.category = None;
     }
     let category = typing
@@ -330,7 +329,8 @@ pub(super) fn write_window(
             }
             if typing.text != typing.sent {
                 typing.sent.clone_from(&typing.text);
-                out.comments.write(CommentCommand::SetText(typing.text.clone()));
+                out.comments
+                    .write(CommentCommand::SetText(typing.text.clone()));
             }
             if let Some(CommentNotice::Problem(p)) = &state.notice {
                 ui.colored_label(egui::Color32::from_rgb(230, 120, 40), p.message(l));

@@ -14,14 +14,15 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// A headless viewer of the broker at `url`, its comments queued in `queue`.
-fn viewer(url: &str, queue: &Path, moderator: bool) -> App {
+fn viewer(url: &str, queue: &Path, moderator: bool, min_interval_s: u32) -> App {
     let config = Config::from_layers(vec![
         ConfigOverlay::parse(
             "test",
             &format!(
                 "[data]\nsource = \"broker\"\n[broker]\nurl = \"{url}\"\n[live]\nmode = \"http\"\n\
                  [sensors]\npoll_interval_s = 1\n\
-                 [comments]\nqueue_dir = \"{}\"\nmoderator = {moderator}\n",
+                 [comments]\nqueue_dir = \"{}\"\nmoderator = {moderator}\n\
+                 min_interval_s = {min_interval_s}\n",
                 queue.display()
             ),
         )
@@ -113,8 +114,9 @@ fn a_comment_reaches_a_second_viewer_is_moderated_and_survives_a_broker_restart(
     let seed = buildings.display().to_string();
     let mut broker = crate::broker::start(&["--db", &db_arg, "--seed", &seed], port);
     let url = broker.url.clone();
-    let mut a = viewer(&url, &dir.join("queue-a"), true);
-    let mut b = viewer(&url, &dir.join("queue-b"), false);
+    let mut a = viewer(&url, &dir.join("queue-a"), true, 0);
+    // The second as a kiosk: one comment an hour.
+    let mut b = viewer(&url, &dir.join("queue-b"), false, 3600);
     run_until(&mut [&mut a, &mut b], "city in both viewers", |_| true);
     for app in [&mut a, &mut b] {
         run_until(&mut [app], "the city", |app| {
@@ -157,6 +159,20 @@ fn a_comment_reaches_a_second_viewer_is_moderated_and_survives_a_broker_restart(
     let seen = &state(&b).comments[&id];
     assert_eq!((seen.category.as_str(), seen.height), ("problem", 4.0));
     assert!(seen.created.ends_with(":00Z"), "{}", seen.created);
+
+    // The kiosk takes one, then asks to wait, keeping the text.
+    write(&mut b, "From the kiosk");
+    run_until(&mut [&mut b, &mut a], "the kiosk's comment", thanked);
+    write(&mut b, "And another one");
+    run_until(&mut [&mut b], "the kiosk's limit", |app| {
+        state(app).notice.is_some()
+    });
+    assert!(
+        matches!(state(&b).notice, Some(CommentNotice::Problem(Problem::TooSoon { wait_s })) if wait_s > 3500),
+        "{:?}",
+        state(&b).notice
+    );
+    assert_eq!(state(&b).draft.text, "And another one");
 
     // Only the allowed attributes are stored.
     let entities = stored(&url, text);
@@ -229,7 +245,7 @@ fn a_comment_reaches_a_second_viewer_is_moderated_and_survives_a_broker_restart(
     valid_geojson(&visible);
     valid_geojson(&all);
     let n = |v: &serde_json::Value| v["features"].as_array().unwrap().len();
-    assert_eq!((n(&visible), n(&all)), (1, 2));
+    assert_eq!((n(&visible), n(&all)), (2, 3));
     assert!(
         all["features"]
             .as_array()
@@ -245,7 +261,7 @@ fn a_comment_reaches_a_second_viewer_is_moderated_and_survives_a_broker_restart(
             "id,category,description,longitude,latitude,height_m,date_created,resolution_status,scenario,hidden"
         )
     );
-    assert_eq!(lines.count(), 2);
+    assert_eq!(lines.count(), 3);
     drop(a);
     drop(b);
 }
@@ -273,5 +289,89 @@ fn valid_geojson(v: &serde_json::Value) {
         let (lon, lat) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
         assert!((-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat));
         assert!(f["properties"]["description"].is_string());
+    }
+}
+
+/// A broker that answers every request with `status` (and a ProblemDetails body).
+fn refusing_broker(status: u16) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let problem = r#"{"type":"https://uri.etsi.org/ngsi-ld/errors/BadRequestData","title":"refused"}"#;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} Refused\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{problem}",
+                problem.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn a_refused_comment_comes_back_with_its_text_and_a_failing_broker_keeps_it_waiting() {
+    use citytwin::comment::queue::Queue;
+    use citytwin::comment::{Comment, Draft, Limits};
+    use citytwin::outbox::{OutboxEvent, OutboxRequest};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let draft = Draft {
+        category: "idea".into(),
+        text: "Trees on this square".into(),
+        lonlat: [18.07, 59.33],
+        ..Draft::default()
+    };
+    for (status, refused) in [(403, true), (413, true), (503, false)] {
+        let dir = temp_dir(&format!("outbox-{status}"));
+        let queue = Queue::open(&dir).unwrap();
+        let mut config = ClientConfig::new(refusing_broker(status));
+        config.retries = 0;
+        let outbox = citytwin::outbox::start(config, queue.clone());
+        let c = Comment::from_draft(&draft, &Limits::default(), 0).unwrap();
+        outbox.ask(OutboxRequest::Send(Box::new(c.clone())));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let event = loop {
+            let e = outbox
+                .events
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .expect("an answer from the outbox");
+            if !matches!(e, OutboxEvent::Queued(_)) {
+                break e;
+            }
+        };
+        match event {
+            OutboxEvent::Refused {
+                comment, problem, ..
+            } if refused => {
+                assert_eq!(comment.text, draft.text, "the text is given back");
+                assert_eq!(problem, Problem::Refused { status });
+                let words = problem.message(citytwin::language::Language::Swedish);
+                assert!(words.contains("Din text finns kvar"), "{words}");
+                assert!(
+                    queue.pending().0.is_empty(),
+                    "a refused comment does not wait"
+                );
+            }
+            OutboxEvent::Waiting { id, .. } if !refused => {
+                assert_eq!(id, c.id);
+                assert_eq!(queue.pending().0, vec![c], "it waits on disk");
+            }
+            other => panic!("{status}: unexpected {other:?}"),
+        }
     }
 }
