@@ -805,13 +805,14 @@ fn a_patch_to_the_broker_changes_the_value_in_a_headless_apps_ecs() {
         subscribed_types(&broker.url),
         [
             "AirQualityObserved",
+            "IssueReporting",
             "NoiseLevelObserved",
             "PlanningScenario",
             "ProposedBuilding",
             "TrafficFlowObserved",
             "WeatherObserved"
         ],
-        "the layers shown at start, and the published scenarios"
+        "the layers shown at start, the comments and the published scenarios"
     );
     let show_noise = |app: &mut bevy::app::App, visible: bool| {
         app.world_mut()
@@ -832,6 +833,7 @@ fn a_patch_to_the_broker_changes_the_value_in_a_headless_apps_ecs() {
         subscribed_types(&broker.url),
         [
             "AirQualityObserved",
+            "IssueReporting",
             "PlanningScenario",
             "ProposedBuilding",
             "TrafficFlowObserved",

@@ -9,6 +9,7 @@ mod config;
 mod exit;
 mod layering;
 mod live;
+mod measure;
 mod render;
 mod scenarios;
 mod shadow;
