@@ -1,7 +1,9 @@
-//! The Measure tool in a headless app fed input messages: a camera above the Empire State
-//! Building, a click a little inside its roof's corner: the Height tool snaps onto the roof
-//! corner and reads the building's height from the data.
+//! The Measure tool in the demo, in a headless app fed input messages: a camera above the
+//! Empire State Building, a click a little inside its roof's corner snaps onto the corner and
+//! reads the building's height; the distance from that corner to a corner of the Chrysler
+//! Building equals the one PROJ gives for the data's coordinates, to the centimetre.
 
+use bevy::app::App;
 use bevy::camera::{ComputedCameraValues, RenderTargetInfo};
 use bevy::prelude::*;
 use citytwin::config::Config;
@@ -12,10 +14,19 @@ use citytwin::scene::{
 };
 use std::time::{Duration, Instant};
 
+/// The Empire State Building (443.2 m) and the Chrysler Building (319 m) in the demo.
 const EMPIRE_STATE: &str = "urn:ngsi-ld:Building:way-34633854";
 
-#[test]
-fn a_click_near_a_roof_corner_snaps_onto_it_in_a_headless_app() {
+const CHRYSLER: &str = "urn:ngsi-ld:Building:way-42500770";
+
+/// A footprint corner of each, as the demo's data give it (longitude, latitude).
+const EMPIRE_STATE_CORNER: [f64; 2] = [-73.9865012, 40.748491];
+const CHRYSLER_CORNER: [f64; 2] = [-73.9758501, 40.7514887];
+
+const SIZE: u32 = 1000;
+
+/// The demo in a headless app with the Measure tool and a camera looking straight down.
+fn app_with_camera() -> App {
     let mut app = citytwin::app::headless(Config::default());
     app.add_plugins(citytwin::measuring::MeasuringPlugin);
     let deadline = Instant::now() + Duration::from_secs(90);
@@ -24,67 +35,116 @@ fn a_click_near_a_roof_corner_snaps_onto_it_in_a_headless_app() {
         app.update();
         std::thread::sleep(Duration::from_millis(5));
     }
-    let model = app.world().resource::<CityState>().model.clone().unwrap();
-    let b = model
-        .buildings
-        .iter()
-        .find(|b| b.id == EMPIRE_STATE)
-        .unwrap();
-    let corner = b.footprint.polygons()[0].exterior().0[0];
-    let centre = b.footprint.centroid();
-    // 0.7 m from the corner towards the middle of the roof, seen from 1 km above.
-    let (dx, dy) = (centre[0] - corner.x, centre[1] - corner.y);
-    let len = dx.hypot(dy);
-    let at = [corner.x + 0.7 * dx / len, corner.y + 0.7 * dy / len];
-    let eye = Vec3::new(at[0] as f32, (b.height + 1000.0) as f32, -at[1] as f32);
-    let size = 1000u32;
     let computed = ComputedCameraValues {
         clip_from_view: Mat4::perspective_infinite_reverse_rh(0.8, 1.0, 0.1),
         target_info: Some(RenderTargetInfo {
-            physical_size: UVec2::splat(size),
+            physical_size: UVec2::splat(SIZE),
             scale_factor: 1.0,
         }),
         ..default()
     };
-    let camera = Camera {
-        computed,
-        ..default()
-    };
-    let transform = Transform::from_translation(eye).looking_at(eye - Vec3::Y, Vec3::NEG_Z);
     app.world_mut().spawn((
-        camera,
-        GlobalTransform::from(transform),
-        transform,
+        Camera {
+            computed,
+            ..default()
+        },
+        GlobalTransform::default(),
+        Transform::default(),
         MainCamera,
     ));
     *app.world_mut().resource_mut::<ViewArea>() = ViewArea {
         min: Vec2::ZERO,
-        size: Vec2::splat(size as f32),
+        size: Vec2::splat(SIZE as f32),
     };
-    app.world_mut()
-        .write_message(MeasureCommand::Start(Kind::Height));
+    app
+}
+
+/// Starts measuring `kind` (as the editing plugin, absent here, would take the tool on).
+fn start(app: &mut App, kind: Kind) {
+    app.world_mut().write_message(MeasureCommand::Start(kind));
     app.update();
-    // The editing plugin, absent here, would take the tool on from the Start message.
     app.world_mut().resource_mut::<EditTool>().tool = Tool::Measure;
     app.update();
+}
+
+/// Puts the camera 1 km above a point 0.7 m inside the building's roof corner nearest
+/// `lonlat`, clicks the middle of the view, and returns that corner (scene `[east, north]`).
+fn click_near_corner(app: &mut App, id: &str, lonlat: [f64; 2]) -> [f64; 2] {
+    let model = app.world().resource::<CityState>().model.clone().unwrap();
+    let b = model.buildings.iter().find(|b| b.id == id).unwrap();
+    let georef = citytwin::georef::Georef::new(model.origin, Some(&model.crs)).unwrap();
+    let s = georef
+        .lonlat_to_scene(citytwin::georef::LonLat::new(lonlat[0], lonlat[1]), 0.0)
+        .unwrap();
+    let corner = b.footprint.polygons()[0]
+        .exterior()
+        .0
+        .iter()
+        .min_by(|p, q| {
+            let d = |c: &&geo::Coord| (c.x - s[0]).hypot(c.y + s[2]);
+            d(p).total_cmp(&d(q))
+        })
+        .copied()
+        .unwrap();
+    assert!(
+        (corner.x - s[0]).hypot(corner.y + s[2]) < 0.001,
+        "{id}: the data's corner"
+    );
+    let centre = b.footprint.centroid();
+    let (dx, dy) = (centre[0] - corner.x, centre[1] - corner.y);
+    let len = dx.hypot(dy);
+    let at = [corner.x + 0.7 * dx / len, corner.y + 0.7 * dy / len];
+    let eye = Vec3::new(at[0] as f32, (b.height + 1000.0) as f32, -at[1] as f32);
+    let transform = Transform::from_translation(eye).looking_at(eye - Vec3::Y, Vec3::NEG_Z);
+    let world = app.world_mut();
+    let mut q = world.query_filtered::<(&mut Transform, &mut GlobalTransform), With<MainCamera>>();
+    let (mut t, mut g) = q.single_mut(world).unwrap();
+    *t = transform;
+    *g = GlobalTransform::from(transform);
     app.world_mut()
-        .write_message(ViewClicked(Vec2::splat(size as f32 / 2.0)));
+        .write_message(ViewClicked(Vec2::splat(SIZE as f32 / 2.0)));
     app.update();
+    [corner.x, corner.y]
+}
+
+#[test]
+fn clicks_near_roof_corners_snap_onto_them_in_a_headless_app() {
+    let mut app = app_with_camera();
+    // The Empire State Building's height: a click near its roof's corner.
+    start(&mut app, Kind::Height);
+    let corner = click_near_corner(&mut app, EMPIRE_STATE, EMPIRE_STATE_CORNER);
     let state = app.world().resource::<MeasureState>();
     assert_eq!(
         state.snapped,
         Snapped::Corner,
-        "{:?} near {corner:?}",
+        "{:?}",
         state.measurement.points
     );
     let p = state.measurement.points[0];
-    assert!(
-        (p[0] - corner.x).abs() < 1e-9 && (p[1] - corner.y).abs() < 1e-9,
-        "{p:?} is not the corner {corner:?}"
+    assert_eq!([p[0], p[1]], corner, "on the corner");
+    assert!((p[2] - 443.2).abs() < 1e-9, "443.2 m high, not {}", p[2]);
+
+    // The distance to the Chrysler Building, corner to corner, against PROJ on the data.
+    start(&mut app, Kind::Distance);
+    click_near_corner(&mut app, EMPIRE_STATE, EMPIRE_STATE_CORNER);
+    click_near_corner(&mut app, CHRYSLER, CHRYSLER_CORNER);
+    let state = app.world().resource::<MeasureState>();
+    assert_eq!(state.measurement.points.len(), 2);
+    assert_eq!(state.snapped, Snapped::Corner);
+    let measured = state.measurement.total();
+    let model = app.world().resource::<CityState>().model.clone().unwrap();
+    let georef = citytwin::georef::Georef::new(model.origin, Some(&model.crs)).unwrap();
+    let projected = |c: [f64; 2]| {
+        georef
+            .lonlat_to_projected(citytwin::georef::LonLat::new(c[0], c[1]))
+            .unwrap()
+    };
+    let (a, b) = (projected(EMPIRE_STATE_CORNER), projected(CHRYSLER_CORNER));
+    let expected = (b.0 - a.0).hypot(b.1 - a.1);
+    eprintln!(
+        "Empire State to Chrysler, corner to corner: {:.3} m measured, {expected:.3} m from PROJ",
+        measured.horizontal
     );
-    assert!(
-        (p[2] - 443.2).abs() < 1e-9,
-        "the roof is 443.2 m high, not {}",
-        p[2]
-    );
+    assert!((measured.horizontal - expected).abs() < 0.01);
+    assert!((measured.rise - (319.0 - 443.2)).abs() < 1e-6);
 }
