@@ -38,6 +38,7 @@ impl Plugin for CommentsPlugin {
                     (start_outbox, commands).chain().in_set(SceneSet::Input),
                     (collect, outbox_events).in_set(SceneSet::Load),
                     pick_spot.in_set(SceneSet::Pick),
+                    pins::pick.in_set(SceneSet::PickOverlay),
                     (pins::sync, pins::size).chain().in_set(SceneSet::Show),
                 ),
             );
@@ -233,6 +234,7 @@ fn commands(
                 }
                 state.selected = Some(id.clone());
             }
+            CommentCommand::Unpick => state.selected = None,
         }
     }
 }

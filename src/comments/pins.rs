@@ -3,7 +3,10 @@
 //! moderators) grey; the picked one larger; the spot being written on white.
 
 use crate::georef::{Georef, LonLat};
-use crate::scene::{CityState, CommentsState, MainCamera, Settings, ViewArea};
+use crate::scene::{
+    CityState, CommentPins, CommentsState, EditTool, MainCamera, SelectBuilding, SelectSensor,
+    Settings, Tool, ViewArea, ViewClicked, ViewMapping,
+};
 use bevy::prelude::*;
 use std::collections::HashMap;
 
@@ -151,11 +154,59 @@ fn as_vec3(p: [f64; 3]) -> Vec3 {
     Vec3::new(p[0] as f32, p[1] as f32, p[2] as f32)
 }
 
-/// Keeps pins about [`PIN_PX`] tall on screen.
+/// A tap within a few pixels of a pin's head picks its comment (before the building behind
+/// it); a tap elsewhere lets the picked comment go.
+#[allow(clippy::too_many_arguments, reason = "a Bevy system")]
+pub(super) fn pick(
+    mut clicks: MessageReader<ViewClicked>,
+    camera: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
+    pins: Query<(&Pin, &GlobalTransform, &InheritedVisibility)>,
+    view: ViewMapping,
+    tool: Res<EditTool>,
+    mut state: ResMut<CommentsState>,
+    mut buildings: MessageWriter<SelectBuilding>,
+    mut sensors: MessageWriter<SelectSensor>,
+) {
+    let Some(at) = clicks.read().last().map(|c| c.0) else {
+        return;
+    };
+    let Ok((cam, eye)) = camera.single() else {
+        return;
+    };
+    if tool.tool != Tool::Select {
+        return;
+    }
+    let mut best: Option<(f32, &str)> = None;
+    for (pin, t, visible) in &pins {
+        if !visible.get() || pin.id.is_empty() {
+            continue;
+        }
+        let head = t.translation() + Vec3::Y * t.scale().y * 1.05;
+        let Some(p) = view.world_to_window(cam, eye, head) else {
+            continue;
+        };
+        let d = p.distance(at);
+        if d < 18.0 && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, &pin.id));
+        }
+    }
+    match best {
+        Some((_, id)) => {
+            state.selected = Some(id.to_owned());
+            buildings.write(SelectBuilding(None));
+            sensors.write(SelectSensor(None));
+        }
+        None if state.selected.is_some() => state.selected = None,
+        None => {}
+    }
+}
+
+/// Keeps pins about [`PIN_PX`] tall on screen, and where their heads are for the UI.
 pub(super) fn size(
     camera: Query<(&GlobalTransform, &Projection), With<MainCamera>>,
     area: Res<ViewArea>,
     mut pins: Query<(&Pin, &mut Transform)>,
+    mut heads: ResMut<CommentPins>,
 ) {
     let Ok((cam, projection)) = camera.single() else {
         return;
@@ -166,11 +217,18 @@ pub(super) fn size(
     };
     let per_metre = 2.0 * (fov / 2.0).tan() / area.size.y.max(1.0);
     let eye = cam.translation();
+    let mut placed = std::collections::HashMap::new();
     for (pin, mut t) in &mut pins {
         let factor = if pin.picked { 1.5 } else { 1.0 };
         let scale = (pin.at.distance(eye) * per_metre * PIN_PX * factor / 1.4).clamp(0.5, 400.0);
         if (t.scale.x - scale).abs() > scale * 0.01 {
             t.scale = Vec3::splat(scale);
         }
+        if !pin.id.is_empty() {
+            placed.insert(pin.id.clone(), pin.at + Vec3::Y * scale * 1.4);
+        }
+    }
+    if heads.0 != placed {
+        heads.0 = placed;
     }
 }

@@ -115,6 +115,11 @@ impl CommentsState {
     }
 }
 
+/// Where each shown comment's pin stands in the scene (its head, `[x, up, −north]`), for the
+/// UI's card beside the picked one.
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct CommentPins(pub std::collections::HashMap<String, Vec3>);
+
 /// What the UI asks of the comments.
 #[derive(Message, Debug, Clone, PartialEq)]
 pub enum CommentCommand {
@@ -141,9 +146,12 @@ pub enum CommentCommand {
     SetHidden(String, bool),
     /// Bring a comment into view and pick it.
     FlyTo(String),
+    /// Let go of the picked comment.
+    Unpick,
 }
 
 pub(super) fn build(app: &mut App) {
     app.init_resource::<CommentsState>()
+        .init_resource::<CommentPins>()
         .add_message::<CommentCommand>();
 }

@@ -56,7 +56,7 @@ pub mod workers;
 
 pub use city::{CityState, LoadStatus, ReloadCity, SceneSource, ViewportStatus};
 pub use clock::{ClockCommand, REPLAY_HOURS, SceneClock};
-pub use comments::{CommentCommand, CommentNotice, CommentsState, Spot, Writing};
+pub use comments::{CommentCommand, CommentNotice, CommentPins, CommentsState, Spot, Writing};
 pub use editing::{DrawCommand, EditTool, PointerCapture, SetTool, Tool};
 pub use layers::{Layer, LayerMember, Layers, SetLayerVisible};
 pub use measure::{MeasureCommand, MeasureState};

@@ -25,10 +25,12 @@ fn dot(ui: &mut egui::Ui, colour: egui::Color32) {
     ui.painter().circle_filled(r.center(), 5.0, colour);
 }
 
-/// `2026-12-05T21:51:00Z` as `2026-12-05 21:51 UTC`.
-fn when(created: &str) -> String {
-    match (created.get(..10), created.get(11..16)) {
-        (Some(d), Some(t)) => format!("{d} {t} UTC"),
+/// `2026-12-05T21:51:00Z` at the scene's place: `2026-12-05 16:51` (the zone's time), or as
+/// written when it is not a time.
+fn when(created: &str, zone: Option<chrono_tz::Tz>) -> String {
+    match (chrono::DateTime::parse_from_rfc3339(created), zone) {
+        (Ok(t), Some(z)) => t.with_timezone(&z).format("%Y-%m-%d %H:%M").to_string(),
+        (Ok(t), None) => t.format("%Y-%m-%d %H:%M UTC").to_string(),
         _ => created.to_owned(),
     }
 }
@@ -38,6 +40,7 @@ pub(super) fn comments_section(
     ui: &mut egui::Ui,
     state: &CommentsState,
     scenarios: &Scenarios,
+    zone: Option<chrono_tz::Tz>,
     out: &mut UiOutbox,
 ) {
     let l = state.language;
@@ -102,7 +105,7 @@ pub(super) fn comments_section(
                 );
             }
             for c in shown {
-                comment_item(ui, state, c, out);
+                comment_item(ui, state, c, zone, out);
             }
         });
 }
@@ -162,7 +165,13 @@ fn scenario_filter(
         });
 }
 
-fn comment_item(ui: &mut egui::Ui, state: &CommentsState, c: &Comment, out: &mut UiOutbox) {
+fn comment_item(
+    ui: &mut egui::Ui,
+    state: &CommentsState,
+    c: &Comment,
+    zone: Option<chrono_tz::Tz>,
+    out: &mut UiOutbox,
+) {
     let l = state.language;
     let picked = state.selected.as_deref() == Some(c.id.as_str());
     let short: String = if picked {
@@ -179,7 +188,7 @@ fn comment_item(ui: &mut egui::Ui, state: &CommentsState, c: &Comment, out: &mut
         let mut head = format!(
             "{} · {}",
             state.category_name(&c.category),
-            when(&c.created)
+            when(&c.created, zone)
         );
         if c.hidden {
             head.push_str(l.pick(" · hidden", " · dold"));
@@ -212,6 +221,55 @@ fn comment_item(ui: &mut egui::Ui, state: &CommentsState, c: &Comment, out: &mut
         }
     });
     ui.add_space(2.0);
+}
+
+/// The picked comment's card beside its pin: category, time, the whole text.
+pub(super) fn comment_card(
+    ctx: &egui::Context,
+    state: &CommentsState,
+    pins: &crate::scene::CommentPins,
+    cameras: &[super::ViewCamera],
+    zone: Option<chrono_tz::Tz>,
+    out: &mut UiOutbox,
+) {
+    let Some(c) = state
+        .selected
+        .as_ref()
+        .and_then(|id| state.comments.get(id))
+    else {
+        return;
+    };
+    let Some(at) = pins
+        .0
+        .get(&c.id)
+        .and_then(|p| cameras.iter().find_map(|v| v.to_window(*p)))
+    else {
+        return;
+    };
+    let l = state.language;
+    egui::Area::new(egui::Id::new("comment-card"))
+        .fixed_pos(egui::pos2(at.x + 14.0, at.y - 20.0))
+        .order(egui::Order::Foreground)
+        .show(ctx, |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.set_max_width(300.0);
+                ui.horizontal(|ui| {
+                    dot(ui, colour(state, &c.category));
+                    ui.strong(state.category_name(&c.category));
+                    ui.label(egui::RichText::new(when(&c.created, zone)).small().weak());
+                    if ui.small_button("×").clicked() {
+                        out.comments.write(CommentCommand::Unpick);
+                    }
+                });
+                ui.add(egui::Label::new(&c.text).wrap());
+                if let Some(s) = &c.scenario {
+                    ui.label(egui::RichText::new(format!("↳ {s}")).small().weak());
+                }
+                if c.hidden {
+                    ui.label(egui::RichText::new(l.pick("Hidden", "Dold")).small().weak());
+                }
+            });
+        });
 }
 
 /// The window for writing a comment, while the form is open.

@@ -269,6 +269,7 @@ struct Shown<'w> {
     study: Option<Res<'w, crate::scene::SunStudy>>,
     measure: Option<Res<'w, crate::scene::MeasureState>>,
     comments: Option<Res<'w, crate::scene::CommentsState>>,
+    comment_pins: Option<Res<'w, crate::scene::CommentPins>>,
 }
 
 fn ui(
@@ -295,6 +296,7 @@ fn ui(
         study,
         measure,
         comments,
+        comment_pins,
     } = shown;
     let texture = view_image
         .as_ref()
@@ -327,7 +329,11 @@ fn ui(
                     &tool,
                     source.as_ref().is_some_and(|s| s.live_broker().is_some()),
                     settings.buildings.storey_height,
-                    (measure.as_deref(), comments.as_deref()),
+                    (
+                        measure.as_deref(),
+                        comments.as_deref(),
+                        sun.as_ref().map(|s| s.time_zone),
+                    ),
                     &mut out,
                 );
             });
@@ -392,6 +398,10 @@ fn ui(
         measure::crosshair(ctx, view);
     }
     if let Some(c) = &comments {
+        let zone = sun.as_ref().map(|s| s.time_zone);
+        if let Some(pins) = &comment_pins {
+            comments::comment_card(ctx, c, pins, &cameras, zone, &mut out);
+        }
         comments::write_window(ctx, c, &scenarios, &mut state.typing, &mut out);
     }
     let result = study.as_ref().and_then(|s| s.result.clone());

@@ -75,9 +75,10 @@ pub(super) fn side_panel(
     tool: &EditTool,
     can_publish: bool,
     storey_height: f64,
-    (measure, comments): (
+    (measure, comments, zone): (
         Option<&crate::scene::MeasureState>,
         Option<&crate::scene::CommentsState>,
+        Option<chrono_tz::Tz>,
     ),
     out: &mut UiOutbox,
 ) {
@@ -144,7 +145,7 @@ pub(super) fn side_panel(
                 super::measure::measure_section(ui, m, tool, out);
             }
             if let (Some(c), true) = (comments, city.is_ready()) {
-                super::comments::comments_section(ui, c, scenarios, out);
+                super::comments::comments_section(ui, c, scenarios, zone, out);
             }
             ui.add_space(4.0);
             if ui
