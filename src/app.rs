@@ -43,6 +43,7 @@ impl PluginGroup for CityTwinPlugins {
             .add(crate::sun_study::SunStudyPlugin)
             .add(crate::measuring::MeasuringPlugin)
             .add(crate::comments::CommentsPlugin)
+            .add(crate::kiosk::KioskPlugin)
             .add(CameraPlugin)
             .add(SavePicturePlugin)
             .add(UiPlugin)
@@ -74,6 +75,7 @@ pub struct ViewerOptions {
 
 /// Runs the viewer until its window closes (or the screenshot is written).
 pub fn run(config: Config, options: ViewerOptions) -> AppExit {
+    let kiosk = config.kiosk.enabled;
     let (width, height) = options
         .size
         .unwrap_or((config.window.width, config.window.height));
@@ -158,7 +160,15 @@ pub fn run(config: Config, options: ViewerOptions) -> AppExit {
         // an idle viewer costs no CPU or GPU, which matters on laptops, kiosks and software
         // renderers. Systems that animate write `RequestRedraw`. With --frame-stats the
         // viewer loads like this too, then draws continuously once every building is shown.
-        app.insert_resource(bevy::winit::WinitSettings::desktop_app());
+        let mut winit = bevy::winit::WinitSettings::desktop_app();
+        if kiosk {
+            // A kiosk counts its idle time even when nobody touches it (and it may never have
+            // the focus): a frame a second at least.
+            let every = bevy::winit::UpdateMode::reactive(std::time::Duration::from_secs(1));
+            winit.focused_mode = every;
+            winit.unfocused_mode = every;
+        }
+        app.insert_resource(winit);
     }
     if let Some(path) = options.screenshot {
         app.add_plugins(CapturePlugin)

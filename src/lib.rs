@@ -28,6 +28,7 @@
 //! - [`sunlight`]: sun-hours studies: the ground's hours of sun among the buildings.
 //! - [`comment`]: citizens' comments as NGSI-LD `IssueReporting` entities, their disk queue
 //!   and exports.
+//! - [`idle`]: a kiosk left alone: the warning's countdown and the reset.
 //! - [`language`]: the languages of the interface (English, Swedish).
 //!
 //! **Services**: threads and servers, no ECS.
@@ -52,6 +53,7 @@
 //! - [`measuring`]: the Measure tool: points picked on buildings and the ground.
 //! - [`comments`]: citizens' comments: the layer of pins, writing, sending, moderation.
 //! - [`sun_study`]: the sun-hours study run off the main thread and drawn as a heat map.
+//! - [`kiosk`]: a kiosk left alone asks "Are you still there?", then resets itself.
 //! - [`capture`]: screenshots and saved pictures.
 //! - [`diagnostics`]: frame statistics.
 //! - [`ui`]: the egui interface.
@@ -70,6 +72,7 @@ pub mod comment;
 pub mod config;
 pub mod geometry;
 pub mod georef;
+pub mod idle;
 pub mod language;
 pub mod measure;
 pub mod ngsi_ld;
@@ -97,6 +100,7 @@ pub mod comments;
 pub mod diagnostics;
 pub mod editing;
 pub mod environment;
+pub mod kiosk;
 pub mod layers;
 pub mod measuring;
 pub mod scenarios;

@@ -105,6 +105,11 @@ struct ViewArgs {
     #[arg(long)]
     fullscreen: bool,
 
+    /// Run as a kiosk for a public place: fullscreen, no Reload or Save picture, and left
+    /// alone it asks "Are you still there?" and goes back to its home state (see [kiosk]).
+    #[arg(long)]
+    kiosk: bool,
+
     /// Start the time panel at this time instead of live: an RFC 3339 time
     /// (2026-11-23T08:00:00+01:00), a time at the scene's place (2026-03-21T09:00; any date,
     /// for a sun study) or how long ago as an ISO 8601 duration (PT6H).
@@ -483,6 +488,10 @@ fn load_config(
         overrides.set("camera", "start_view", view.clone());
     }
     if view.fullscreen {
+        overrides.set("window", "fullscreen", true);
+    }
+    if view.kiosk {
+        overrides.set("kiosk", "enabled", true);
         overrides.set("window", "fullscreen", true);
     }
     if let Some(url) = &broker.broker {

@@ -15,13 +15,14 @@
 //! One file per group of sections, each with its validation beside its types:
 //! [`data`] (`[data]`, `[broker]`, `[local_broker]`), [`buildings`] (`[buildings]`,
 //! `[models.*]`), [`scene`] (`[scene]`, `[sun]`, `[camera]`, `[views.*]`, `[window]`, `[ui]`,
-//! `[render]`), [`comments`] (`[comments]`) and [`sensors`] (`[sensors]`, `[live]`, `[sensor_layers.*]`); [`overlay`] merges
+//! `[render]`), [`comments`] (`[comments]`), [`kiosk`] (`[kiosk]`) and [`sensors`] (`[sensors]`, `[live]`, `[sensor_layers.*]`); [`overlay`] merges
 //! the sources. Settings written as words (`data.source`, `live.mode`, a marker's shape) are
 //! read into enums once, at load.
 
 pub mod buildings;
 pub mod comments;
 pub mod data;
+pub mod kiosk;
 pub mod overlay;
 pub mod scene;
 pub mod sensors;
@@ -29,6 +30,7 @@ pub mod sensors;
 pub use buildings::{BuildingsConfig, LengthUnit, ModelConfig, UpAxis};
 pub use comments::{CommentCategory, CommentsConfig};
 pub use data::{DataConfig, LocalBrokerConfig, SourceSetting, ViewerBrokerConfig};
+pub use kiosk::KioskConfig;
 pub use overlay::ConfigOverlay;
 pub use scene::{
     CameraConfig, CrsSetting, MsaaSetting, OriginSetting, RenderConfig, ScaleSetting, SceneConfig,
@@ -141,6 +143,8 @@ pub struct Config {
     pub render: RenderConfig,
     /// `[comments]`
     pub comments: CommentsConfig,
+    /// `[kiosk]`
+    pub kiosk: KioskConfig,
 }
 
 impl Default for Config {
@@ -243,6 +247,16 @@ impl Config {
             l.validate(name)?;
         }
         self.comments.validate()?;
+        self.kiosk.validate()?;
+        if !self.view_names().contains(&self.kiosk.home_view) {
+            return Err((
+                "kiosk.home_view".into(),
+                format!(
+                    "names no view; the views are {}",
+                    self.view_names().join(", ")
+                ),
+            ));
+        }
         self.ui.validate()?;
         self.window.validate()
     }

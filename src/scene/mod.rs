@@ -39,6 +39,7 @@ pub mod city;
 pub mod clock;
 pub mod comments;
 pub mod editing;
+pub mod kiosk;
 pub mod layers;
 pub mod measure;
 pub mod orbit;
@@ -58,6 +59,7 @@ pub use city::{CityState, LoadStatus, ReloadCity, SceneSource, ViewportStatus};
 pub use clock::{ClockCommand, REPLAY_HOURS, SceneClock};
 pub use comments::{CommentCommand, CommentNotice, CommentPins, CommentsState, Spot, Writing};
 pub use editing::{DrawCommand, EditTool, PointerCapture, SetTool, Tool};
+pub use kiosk::{KioskState, ResetKiosk, StillHere};
 pub use layers::{Layer, LayerMember, Layers, SetLayerVisible};
 pub use measure::{MeasureCommand, MeasureState};
 pub use picture::{LastPicture, SavePicture, ScreenshotMode, SetShadows};
@@ -167,6 +169,7 @@ impl Plugin for ScenePlugin {
         editing::build(app);
         measure::build(app);
         comments::build(app);
+        kiosk::build(app);
         workers::build(app);
     }
 }

@@ -60,6 +60,8 @@ pub struct UiState {
     pub study_seen: Option<usize>,
     /// The comment being typed.
     pub typing: comments::Typing,
+    /// Running as a kiosk: no Reload, no Save picture.
+    pub kiosk: bool,
 }
 
 /// The egui interface.
@@ -143,6 +145,7 @@ fn setup(
         sun_study: false,
         study_seen: None,
         typing: Default::default(),
+        kiosk: settings.kiosk.enabled,
     });
 }
 
@@ -165,6 +168,7 @@ pub(crate) struct UiOutbox<'w> {
     study: MessageWriter<'w, crate::scene::SunStudyCommand>,
     measure: MessageWriter<'w, crate::scene::MeasureCommand>,
     comments: MessageWriter<'w, crate::scene::CommentCommand>,
+    still_here: MessageWriter<'w, crate::scene::StillHere>,
     edit: editing::EditOutbox<'w>,
 }
 
@@ -270,6 +274,7 @@ struct Shown<'w> {
     measure: Option<Res<'w, crate::scene::MeasureState>>,
     comments: Option<Res<'w, crate::scene::CommentsState>>,
     comment_pins: Option<Res<'w, crate::scene::CommentPins>>,
+    kiosk: Option<Res<'w, crate::scene::KioskState>>,
 }
 
 fn ui(
@@ -297,6 +302,7 @@ fn ui(
         measure,
         comments,
         comment_pins,
+        kiosk,
     } = shown;
     let texture = view_image
         .as_ref()
@@ -433,9 +439,53 @@ fn ui(
         }
         out.toggle.write(ToggleScenario(None));
     }
+    if let Some(k) = &kiosk {
+        kiosk_notice(ctx, k, comments.as_deref().map(|c| c.language), &mut out);
+    }
     let broker_url = source.as_ref().and_then(|s| s.local_broker_url());
     overlay::about_window(ctx, &mut state, &city, broker_url);
     Ok(())
+}
+
+/// "Are you still there?": a kiosk left alone counts down to its reset; a touch anywhere, or
+/// the big button, keeps the visitor's state.
+fn kiosk_notice(
+    ctx: &egui::Context,
+    kiosk: &crate::scene::KioskState,
+    language: Option<crate::language::Language>,
+    out: &mut UiOutbox,
+) {
+    let crate::idle::Phase::Warning { left_s } = kiosk.phase else {
+        return;
+    };
+    let l = language.unwrap_or_default();
+    egui::Window::new(l.pick("Are you still there?", "Är du kvar?"))
+        .id(egui::Id::new("kiosk-still-there"))
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        .show(ctx, |ui| {
+            ui.label(
+                egui::RichText::new(match l {
+                    crate::language::Language::Swedish => {
+                        format!("Allt går tillbaka till början om {left_s} s.")
+                    }
+                    crate::language::Language::English => {
+                        format!("Everything goes back to the start in {left_s} s.")
+                    }
+                })
+                .size(20.0),
+            );
+            ui.add_space(8.0);
+            let button = egui::Button::new(
+                egui::RichText::new(l.pick("I'm still here", "Jag är kvar")).size(24.0),
+            )
+            .min_size(egui::vec2(260.0, 64.0));
+            if ui.add(button).clicked() {
+                out.still_here.write(crate::scene::StillHere);
+            }
+        });
+    ctx.request_repaint_after(std::time::Duration::from_millis(500));
 }
 
 #[cfg(test)]

@@ -101,7 +101,7 @@ pub(super) fn side_panel(
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            data_section(ui, city, &mut out.reload);
+            data_section(ui, city, &mut out.reload, state.kiosk);
             ui.separator();
             ui.strong("Layers");
             for layer in layers.iter() {
@@ -148,10 +148,11 @@ pub(super) fn side_panel(
                 super::comments::comments_section(ui, c, scenarios, zone, out);
             }
             ui.add_space(4.0);
-            if ui
-                .button("Save picture")
-                .on_hover_text("Save the window as a PNG in the current folder (F12)")
-                .clicked()
+            if !state.kiosk
+                && ui
+                    .button("Save picture")
+                    .on_hover_text("Save the window as a PNG in the current folder (F12)")
+                    .clicked()
             {
                 out.picture.write(SavePicture);
             }
@@ -234,6 +235,7 @@ pub(super) fn data_section(
     ui: &mut egui::Ui,
     city: &CityState,
     reload: &mut MessageWriter<ReloadCity>,
+    kiosk: bool,
 ) {
     let red = egui::Color32::from_rgb(200, 40, 40);
     match &city.status {
@@ -284,6 +286,7 @@ pub(super) fn data_section(
             });
             match &city.progress {
                 Some(p) => progress_bar(ui, p.stage, p.done, p.total, city.started),
+                None if kiosk => {}
                 None => {
                     if ui
                         .button("Reload")

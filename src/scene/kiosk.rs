@@ -1,0 +1,42 @@
+//! The kiosk: whether citytwin runs as one, how long it has been left alone, and the messages
+//! that keep a visitor's state or send everything back home. The kiosk plugin keeps this; the
+//! UI shows the "Are you still there?" notice.
+
+use crate::idle::Phase;
+use bevy::prelude::*;
+
+/// The kiosk's state.
+#[derive(Resource, Debug, Clone, PartialEq)]
+pub struct KioskState {
+    /// Running as a kiosk.
+    pub enabled: bool,
+    /// Where the idle countdown stands.
+    pub phase: Phase,
+    /// Resets since start.
+    pub resets: u64,
+}
+
+impl Default for KioskState {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            phase: Phase::InUse,
+            resets: 0,
+        }
+    }
+}
+
+/// The visitor answered "Are you still there?" (any touch does too).
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StillHere;
+
+/// Sends everything back to the home state now: the home view, the layers as configured, no
+/// scenario, no selection, no measurement, no half-written comment.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResetKiosk;
+
+pub(super) fn build(app: &mut App) {
+    app.init_resource::<KioskState>()
+        .add_message::<StillHere>()
+        .add_message::<ResetKiosk>();
+}

@@ -1,0 +1,117 @@
+//! A kiosk left alone, in a headless app with a fake clock (a second a frame): past
+//! `kiosk.reset_after_s` it asks "Are you still there?", a touch keeps the visitor's state,
+//! and when the countdown runs out the selection, the measurement, the half-written comment
+//! and a hidden layer go back to the home state.
+
+use bevy::app::App;
+use bevy::time::TimeUpdateStrategy;
+use citytwin::config::{Config, ConfigOverlay};
+use citytwin::idle::Phase;
+use citytwin::measure::Kind;
+use citytwin::scene::{
+    CityState, CommentCommand, CommentsState, KioskState, Layers, MeasureCommand, MeasureState,
+    SelectBuilding, Selection, SetLayerVisible, StillHere, Writing,
+};
+use std::time::{Duration, Instant};
+
+fn kiosk() -> App {
+    let config = Config::from_layers(vec![
+        ConfigOverlay::parse(
+            "test",
+            "[kiosk]\nenabled = true\nreset_after_s = 10\nwarning_s = 20\n",
+        )
+        .unwrap(),
+    ])
+    .unwrap();
+    let mut app = citytwin::app::headless(config);
+    app.add_plugins((
+        citytwin::measuring::MeasuringPlugin,
+        citytwin::kiosk::KioskPlugin,
+    ));
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !app.world().resource::<CityState>().is_ready() {
+        assert!(Instant::now() < deadline, "no city within 90 s");
+        app.update();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // From now on the clock moves a second a frame.
+    app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs(1)));
+    app.world_mut().write_message(StillHere);
+    app.update();
+    app
+}
+
+fn phase(app: &App) -> Phase {
+    app.world().resource::<KioskState>().phase
+}
+
+/// A visitor selects a building, hides a layer, starts measuring and writing a comment.
+fn visit(app: &mut App) {
+    let w = app.world_mut();
+    w.write_message(SelectBuilding(Some(0)));
+    w.write_message(SetLayerVisible {
+        layer: "comments".into(),
+        visible: false,
+    });
+    w.write_message(MeasureCommand::Start(Kind::Distance));
+    w.write_message(CommentCommand::Write);
+    w.write_message(CommentCommand::SetText("Half written".into()));
+    w.write_message(StillHere);
+    app.update();
+    app.update();
+}
+
+fn comments_layer_visible(app: &App) -> bool {
+    app.world().resource::<Layers>().is_visible("comments")
+}
+
+#[test]
+fn a_kiosk_left_alone_warns_then_goes_home_and_a_touch_keeps_the_visit() {
+    let mut app = kiosk();
+    visit(&mut app);
+    assert_eq!(app.world().resource::<Selection>().building, Some(0));
+    assert!(app.world().resource::<MeasureState>().active);
+    assert_eq!(
+        app.world().resource::<CommentsState>().writing,
+        Writing::Open
+    );
+    assert!(!comments_layer_visible(&app));
+
+    // Ten seconds alone: the notice, counting down from 20.
+    let mut frames = 0;
+    while phase(&app) == Phase::InUse {
+        app.update();
+        frames += 1;
+        assert!(frames < 30, "no warning after {frames} s alone");
+    }
+    assert!(matches!(phase(&app), Phase::Warning { left_s } if (19..=20).contains(&left_s)));
+    // A touch: the visit goes on.
+    app.world_mut().write_message(StillHere);
+    app.update();
+    assert_eq!(phase(&app), Phase::InUse);
+    assert_eq!(app.world().resource::<Selection>().building, Some(0));
+
+    // Left alone again until the countdown runs out: everything back home.
+    let mut frames = 0;
+    while app.world().resource::<KioskState>().resets == 0 {
+        app.update();
+        frames += 1;
+        assert!(frames < 60, "no reset after {frames} s alone");
+    }
+    assert!(
+        frames >= 30,
+        "the reset came after {frames} s, before 10 + 20"
+    );
+    app.update();
+    app.update();
+    assert_eq!(app.world().resource::<Selection>().building, None);
+    assert!(!app.world().resource::<MeasureState>().active);
+    let comments = app.world().resource::<CommentsState>();
+    assert_eq!(comments.writing, Writing::Closed);
+    assert!(
+        comments.draft.text.is_empty(),
+        "the half-written comment is gone"
+    );
+    assert!(comments_layer_visible(&app), "the layers as at start");
+    assert_eq!(phase(&app), Phase::InUse);
+}
