@@ -29,6 +29,7 @@
 //! - [`comment`]: citizens' comments as NGSI-LD `IssueReporting` entities, their disk queue
 //!   and exports.
 //! - [`idle`]: a kiosk left alone: the warning's countdown and the reset.
+//! - [`pin`]: the kiosk's exit PIN, kept only hashed.
 //! - [`language`]: the languages of the interface (English, Swedish).
 //!
 //! **Services**: threads and servers, no ECS.
@@ -76,6 +77,7 @@ pub mod idle;
 pub mod language;
 pub mod measure;
 pub mod ngsi_ld;
+pub mod pin;
 pub mod scenario;
 pub mod source;
 pub mod sun;

@@ -276,6 +276,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Hash a kiosk exit PIN (read from standard input) for `[kiosk] exit_pin`: prints the
+    /// line to paste into the configuration.
+    KioskPin,
     /// Citizens' comments kept in a broker (IssueReporting entities).
     Comments {
         #[command(subcommand)]
@@ -552,6 +555,7 @@ fn main() -> ExitCode {
         Some(Command::Comments {
             what: CommentsCommand::Export { config, broker, .. },
         }) => load_config(config, &none.0, broker, &none.2),
+        Some(Command::KioskPin) => return cli::kiosk::pin_command(),
         Some(Command::Sun {
             at,
             lonlat,
@@ -605,7 +609,7 @@ fn main() -> ExitCode {
             ..
         }) => cli::check::command(&config, json, strict, &types),
         // Answered before the configuration is read.
-        Some(Command::Sun { .. }) => ExitCode::SUCCESS,
+        Some(Command::Sun { .. } | Command::KioskPin) => ExitCode::SUCCESS,
         Some(Command::Shadow {
             data, study, json, ..
         }) => cli::shadow::command(

@@ -16,6 +16,7 @@ pub mod bench;
 pub mod broker;
 pub mod check;
 pub mod comments;
+pub mod kiosk;
 pub mod shadow;
 pub mod simulate;
 pub mod sun;

@@ -15,11 +15,77 @@ pub struct KioskConfig {
     pub warning_s: f64,
     /// The view the reset goes back to ("overview" or one of `[views]`).
     pub home_view: String,
+    /// The keys that ask to leave the kiosk, e.g. "Ctrl+Alt+Shift+Q".
+    pub exit_chord: String,
+    /// The PIN asked after the chord, as `citytwin kiosk-pin` hashes it ("": no PIN).
+    pub exit_pin: String,
+}
+
+/// A key chord: modifiers and one key.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Chord {
+    /// Control held.
+    pub ctrl: bool,
+    /// Alt held.
+    pub alt: bool,
+    /// Shift held.
+    pub shift: bool,
+    /// The key: a letter `A`–`Z`, a digit, `F1`–`F12`, `Escape`, `Home`, `End`, `Delete`.
+    pub key: String,
+}
+
+impl Chord {
+    /// Reads "Ctrl+Alt+Shift+Q" (modifiers in any order, case ignored).
+    ///
+    /// ```
+    /// use citytwin::config::kiosk::Chord;
+    /// let c = Chord::parse("ctrl+alt+q").unwrap();
+    /// assert!(c.ctrl && c.alt && !c.shift && c.key == "Q");
+    /// assert!(Chord::parse("Ctrl+Alt").is_err());
+    /// ```
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let mut c = Chord::default();
+        for part in s.split('+').map(str::trim) {
+            match part.to_ascii_lowercase().as_str() {
+                "ctrl" | "control" => c.ctrl = true,
+                "alt" => c.alt = true,
+                "shift" => c.shift = true,
+                _ if !c.key.is_empty() => return Err(format!("\"{s}\" names two keys")),
+                k => {
+                    let upper = k.to_ascii_uppercase();
+                    let ok = (upper.len() == 1
+                        && upper.chars().all(|ch| ch.is_ascii_alphanumeric()))
+                        || (upper.starts_with('F')
+                            && upper[1..]
+                                .parse::<u8>()
+                                .is_ok_and(|n| (1..=12).contains(&n)))
+                        || ["ESCAPE", "HOME", "END", "DELETE"].contains(&upper.as_str());
+                    if !ok {
+                        return Err(format!(
+                            "\"{part}\" is not a key citytwin knows (a letter, a digit, F1–F12, Escape, Home, End, Delete)"
+                        ));
+                    }
+                    c.key = upper;
+                }
+            }
+        }
+        if c.key.is_empty() {
+            return Err(format!("\"{s}\" names no key besides the modifiers"));
+        }
+        Ok(c)
+    }
 }
 
 impl KioskConfig {
     pub(super) fn validate(&self) -> Result<(), Invalid> {
         range("kiosk.reset_after_s", self.reset_after_s, 10.0, 86_400.0)?;
+        Chord::parse(&self.exit_chord).map_err(|e| ("kiosk.exit_chord".to_owned(), e))?;
+        if !self.exit_pin.is_empty() && !crate::pin::is_hash(&self.exit_pin) {
+            return Err((
+                "kiosk.exit_pin".into(),
+                "must be a hash made by `citytwin kiosk-pin` (never the PIN itself)".into(),
+            ));
+        }
         range(
             "kiosk.warning_s",
             self.warning_s,
@@ -34,5 +100,33 @@ impl KioskConfig {
             reset_after_s: self.reset_after_s,
             warning_s: self.warning_s,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Config, ConfigOverlay};
+
+    fn with(kiosk: &str) -> Result<Config, String> {
+        Config::from_layers(vec![
+            ConfigOverlay::parse("k.toml", &format!("[kiosk]\n{kiosk}")).unwrap(),
+        ])
+        .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_pin_is_only_ever_a_hash_and_the_chord_names_a_key() {
+        let e = with("exit_pin = \"1234\"").unwrap_err();
+        assert!(
+            e.contains("kiosk.exit_pin") && e.contains("kiosk-pin"),
+            "{e}"
+        );
+        assert!(!e.contains("1234"), "the PIN is not repeated: {e}");
+        let ok = format!("exit_pin = \"{}\"", crate::pin::hash("1234"));
+        assert!(with(&ok).is_ok());
+        let e = with("exit_chord = \"Ctrl+Alt\"").unwrap_err();
+        assert!(e.contains("kiosk.exit_chord"), "{e}");
+        let e = with("warning_s = 5").unwrap_err();
+        assert!(e.contains("kiosk.warning_s") && e.contains("20"), "{e}");
     }
 }

@@ -3,10 +3,14 @@
 //! sends everything back to the home state through the other plugins' messages: the home
 //! view, the layers as they were at start, no scenario, no selection, no measurement, no
 //! comment being written, the clock live. Nothing about the visitor is kept.
+//!
+//! Staff leave the kiosk with `kiosk.exit_chord` followed by the PIN (`kiosk.exit_pin`, kept
+//! hashed; [`crate::pin`]); a wrong PIN keeps it running.
 
+use crate::config::kiosk::Chord;
 use crate::idle::Phase;
 use crate::scene::{
-    self, ActivateScenario, ClockCommand, CommentCommand, GoToView, KioskState, Layers,
+    self, ActivateScenario, ClockCommand, CommentCommand, GoToView, KioskState, Layers, LeaveKiosk,
     MeasureCommand, ResetKiosk, SceneSet, SelectBuilding, SelectSensor, SetLayerVisible, SetTool,
     Settings, StillHere, Tool,
 };
@@ -27,7 +31,7 @@ impl Plugin for KioskPlugin {
             .add_systems(Startup, setup)
             .add_systems(
                 Update,
-                (remember_home, watch, reset)
+                (remember_home, watch, reset, exit_chord, leave)
                     .chain()
                     .in_set(SceneSet::Input),
             );
@@ -129,6 +133,7 @@ fn reset(
         return;
     }
     state.resets += 1;
+    state.asking_pin = None;
     info!("kiosk: left alone, back to the home state");
     let HomeMessages {
         view,
@@ -167,4 +172,128 @@ fn reset(
     }
     tool.write(SetTool(Tool::Select));
     clock.write(ClockCommand::Live);
+}
+
+/// The key of a chord as Bevy names it.
+fn key_code(key: &str) -> Option<KeyCode> {
+    let letter = |c: char| -> Option<KeyCode> {
+        Some(match c {
+            'A' => KeyCode::KeyA,
+            'B' => KeyCode::KeyB,
+            'C' => KeyCode::KeyC,
+            'D' => KeyCode::KeyD,
+            'E' => KeyCode::KeyE,
+            'F' => KeyCode::KeyF,
+            'G' => KeyCode::KeyG,
+            'H' => KeyCode::KeyH,
+            'I' => KeyCode::KeyI,
+            'J' => KeyCode::KeyJ,
+            'K' => KeyCode::KeyK,
+            'L' => KeyCode::KeyL,
+            'M' => KeyCode::KeyM,
+            'N' => KeyCode::KeyN,
+            'O' => KeyCode::KeyO,
+            'P' => KeyCode::KeyP,
+            'Q' => KeyCode::KeyQ,
+            'R' => KeyCode::KeyR,
+            'S' => KeyCode::KeyS,
+            'T' => KeyCode::KeyT,
+            'U' => KeyCode::KeyU,
+            'V' => KeyCode::KeyV,
+            'W' => KeyCode::KeyW,
+            'X' => KeyCode::KeyX,
+            'Y' => KeyCode::KeyY,
+            'Z' => KeyCode::KeyZ,
+            '0' => KeyCode::Digit0,
+            '1' => KeyCode::Digit1,
+            '2' => KeyCode::Digit2,
+            '3' => KeyCode::Digit3,
+            '4' => KeyCode::Digit4,
+            '5' => KeyCode::Digit5,
+            '6' => KeyCode::Digit6,
+            '7' => KeyCode::Digit7,
+            '8' => KeyCode::Digit8,
+            '9' => KeyCode::Digit9,
+            _ => return None,
+        })
+    };
+    let f = [
+        KeyCode::F1,
+        KeyCode::F2,
+        KeyCode::F3,
+        KeyCode::F4,
+        KeyCode::F5,
+        KeyCode::F6,
+        KeyCode::F7,
+        KeyCode::F8,
+        KeyCode::F9,
+        KeyCode::F10,
+        KeyCode::F11,
+        KeyCode::F12,
+    ];
+    match key {
+        "ESCAPE" => Some(KeyCode::Escape),
+        "HOME" => Some(KeyCode::Home),
+        "END" => Some(KeyCode::End),
+        "DELETE" => Some(KeyCode::Delete),
+        k if k.len() == 1 => k.chars().next().and_then(letter),
+        k => k
+            .strip_prefix('F')
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| f.get(n.wrapping_sub(1)).copied()),
+    }
+}
+
+/// The exit chord: the PIN pad (or, with no PIN configured, leaving at once).
+fn exit_chord(
+    keys: Option<Res<ButtonInput<KeyCode>>>,
+    settings: Res<Settings>,
+    mut state: ResMut<KioskState>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    let (Some(keys), true) = (keys, state.enabled) else {
+        return;
+    };
+    let Ok(chord) = Chord::parse(&settings.kiosk.exit_chord) else {
+        return;
+    };
+    let held = |a: KeyCode, b: KeyCode| keys.any_pressed([a, b]);
+    let pressed = key_code(&chord.key).is_some_and(|k| keys.just_pressed(k))
+        && (!chord.ctrl || held(KeyCode::ControlLeft, KeyCode::ControlRight))
+        && (!chord.alt || held(KeyCode::AltLeft, KeyCode::AltRight))
+        && (!chord.shift || held(KeyCode::ShiftLeft, KeyCode::ShiftRight));
+    if !pressed {
+        return;
+    }
+    if settings.kiosk.exit_pin.is_empty() {
+        info!("kiosk: left with the exit chord");
+        exit.write(AppExit::Success);
+    } else {
+        state.asking_pin = Some(false);
+    }
+}
+
+/// A PIN entered: the right one leaves the kiosk, a wrong one keeps it running.
+fn leave(
+    mut messages: MessageReader<LeaveKiosk>,
+    settings: Res<Settings>,
+    mut state: ResMut<KioskState>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    for LeaveKiosk(pin) in messages.read() {
+        let Some(pin) = pin else {
+            state.asking_pin = None;
+            continue;
+        };
+        let stored = &settings.kiosk.exit_pin;
+        if stored.is_empty() || crate::pin::verify(stored, pin) {
+            info!("kiosk: left with the PIN");
+            state.asking_pin = None;
+            exit.write(AppExit::Success);
+        } else {
+            // Never the PIN itself in the log.
+            warn!("kiosk: a wrong exit PIN was entered");
+            state.asking_pin = Some(true);
+        }
+    }
 }

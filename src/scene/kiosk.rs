@@ -14,6 +14,8 @@ pub struct KioskState {
     pub phase: Phase,
     /// Resets since start.
     pub resets: u64,
+    /// The exit chord was pressed: the PIN pad is shown (`Some(true)` after a wrong PIN).
+    pub asking_pin: Option<bool>,
 }
 
 impl Default for KioskState {
@@ -22,6 +24,7 @@ impl Default for KioskState {
             enabled: false,
             phase: Phase::InUse,
             resets: 0,
+            asking_pin: None,
         }
     }
 }
@@ -35,8 +38,13 @@ pub struct StillHere;
 #[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResetKiosk;
 
+/// A PIN entered on the PIN pad (`None`: the pad was closed).
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+pub struct LeaveKiosk(pub Option<String>);
+
 pub(super) fn build(app: &mut App) {
     app.init_resource::<KioskState>()
         .add_message::<StillHere>()
-        .add_message::<ResetKiosk>();
+        .add_message::<ResetKiosk>()
+        .add_message::<LeaveKiosk>();
 }

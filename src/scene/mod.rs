@@ -59,7 +59,7 @@ pub use city::{CityState, LoadStatus, ReloadCity, SceneSource, ViewportStatus};
 pub use clock::{ClockCommand, REPLAY_HOURS, SceneClock};
 pub use comments::{CommentCommand, CommentNotice, CommentPins, CommentsState, Spot, Writing};
 pub use editing::{DrawCommand, EditTool, PointerCapture, SetTool, Tool};
-pub use kiosk::{KioskState, ResetKiosk, StillHere};
+pub use kiosk::{KioskState, LeaveKiosk, ResetKiosk, StillHere};
 pub use layers::{Layer, LayerMember, Layers, SetLayerVisible};
 pub use measure::{MeasureCommand, MeasureState};
 pub use picture::{LastPicture, SavePicture, ScreenshotMode, SetShadows};

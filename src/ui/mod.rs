@@ -62,6 +62,8 @@ pub struct UiState {
     pub typing: comments::Typing,
     /// Running as a kiosk: no Reload, no Save picture.
     pub kiosk: bool,
+    /// The PIN being entered on the kiosk's PIN pad (never stored elsewhere).
+    pub pin_entry: String,
 }
 
 /// The egui interface.
@@ -146,6 +148,7 @@ fn setup(
         study_seen: None,
         typing: Default::default(),
         kiosk: settings.kiosk.enabled,
+        pin_entry: String::new(),
     });
 }
 
@@ -169,6 +172,7 @@ pub(crate) struct UiOutbox<'w> {
     measure: MessageWriter<'w, crate::scene::MeasureCommand>,
     comments: MessageWriter<'w, crate::scene::CommentCommand>,
     still_here: MessageWriter<'w, crate::scene::StillHere>,
+    leave: MessageWriter<'w, crate::scene::LeaveKiosk>,
     edit: editing::EditOutbox<'w>,
 }
 
@@ -440,7 +444,9 @@ fn ui(
         out.toggle.write(ToggleScenario(None));
     }
     if let Some(k) = &kiosk {
-        kiosk_notice(ctx, k, comments.as_deref().map(|c| c.language), &mut out);
+        let l = comments.as_deref().map(|c| c.language).unwrap_or_default();
+        kiosk_notice(ctx, k, l, &mut out);
+        pin_pad(ctx, k, l, &mut state.pin_entry, &mut out);
     }
     let broker_url = source.as_ref().and_then(|s| s.local_broker_url());
     overlay::about_window(ctx, &mut state, &city, broker_url);
@@ -452,13 +458,12 @@ fn ui(
 fn kiosk_notice(
     ctx: &egui::Context,
     kiosk: &crate::scene::KioskState,
-    language: Option<crate::language::Language>,
+    l: crate::language::Language,
     out: &mut UiOutbox,
 ) {
     let crate::idle::Phase::Warning { left_s } = kiosk.phase else {
         return;
     };
-    let l = language.unwrap_or_default();
     egui::Window::new(l.pick("Are you still there?", "Är du kvar?"))
         .id(egui::Id::new("kiosk-still-there"))
         .collapsible(false)
@@ -486,6 +491,63 @@ fn kiosk_notice(
             }
         });
     ctx.request_repaint_after(std::time::Duration::from_millis(500));
+}
+
+/// The PIN pad staff see after the exit chord: digits, Delete, OK, Cancel.
+fn pin_pad(
+    ctx: &egui::Context,
+    kiosk: &crate::scene::KioskState,
+    l: crate::language::Language,
+    entry: &mut String,
+    out: &mut UiOutbox,
+) {
+    let Some(wrong) = kiosk.asking_pin else {
+        entry.clear();
+        return;
+    };
+    egui::Window::new(l.pick("Leave the kiosk", "Lämna kiosken"))
+        .id(egui::Id::new("kiosk-pin"))
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        .show(ctx, |ui| {
+            ui.label(egui::RichText::new("●".repeat(entry.chars().count()) + " ").size(24.0));
+            if wrong {
+                ui.colored_label(
+                    egui::Color32::from_rgb(230, 120, 40),
+                    l.pick("Wrong PIN.", "Fel PIN-kod."),
+                );
+            }
+            let key = egui::vec2(64.0, 56.0);
+            for row in [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]] {
+                ui.horizontal(|ui| {
+                    for d in row {
+                        if ui.add_sized(key, egui::Button::new(d)).clicked() && entry.len() < 12 {
+                            entry.push_str(d);
+                        }
+                    }
+                });
+            }
+            ui.horizontal(|ui| {
+                if ui
+                    .add_sized(key, egui::Button::new(l.pick("Delete", "Radera")))
+                    .clicked()
+                {
+                    entry.pop();
+                }
+                if ui.add_sized(key, egui::Button::new("0")).clicked() && entry.len() < 12 {
+                    entry.push('0');
+                }
+                if ui.add_sized(key, egui::Button::new("OK")).clicked() {
+                    out.leave
+                        .write(crate::scene::LeaveKiosk(Some(std::mem::take(entry))));
+                }
+            });
+            if ui.button(l.pick("Cancel", "Avbryt")).clicked() {
+                entry.clear();
+                out.leave.write(crate::scene::LeaveKiosk(None));
+            }
+        });
 }
 
 #[cfg(test)]

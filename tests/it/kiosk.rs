@@ -1,7 +1,8 @@
 //! A kiosk left alone, in a headless app with a fake clock (a second a frame): past
 //! `kiosk.reset_after_s` it asks "Are you still there?", a touch keeps the visitor's state,
 //! and when the countdown runs out the selection, the measurement, the half-written comment
-//! and a hidden layer go back to the home state.
+//! and a hidden layer go back to the home state. Staff leave with the exit chord and the PIN;
+//! a wrong PIN keeps the kiosk running.
 
 use bevy::app::App;
 use bevy::time::TimeUpdateStrategy;
@@ -9,16 +10,16 @@ use citytwin::config::{Config, ConfigOverlay};
 use citytwin::idle::Phase;
 use citytwin::measure::Kind;
 use citytwin::scene::{
-    CityState, CommentCommand, CommentsState, KioskState, Layers, MeasureCommand, MeasureState,
-    SelectBuilding, Selection, SetLayerVisible, StillHere, Writing,
+    CityState, CommentCommand, CommentsState, KioskState, Layers, LeaveKiosk, MeasureCommand,
+    MeasureState, SelectBuilding, Selection, SetLayerVisible, StillHere, Writing,
 };
 use std::time::{Duration, Instant};
 
-fn kiosk() -> App {
+fn kiosk(extra: &str) -> App {
     let config = Config::from_layers(vec![
         ConfigOverlay::parse(
             "test",
-            "[kiosk]\nenabled = true\nreset_after_s = 10\nwarning_s = 20\n",
+            &format!("[kiosk]\nenabled = true\nreset_after_s = 10\nwarning_s = 20\n{extra}"),
         )
         .unwrap(),
     ])
@@ -67,7 +68,7 @@ fn comments_layer_visible(app: &App) -> bool {
 
 #[test]
 fn a_kiosk_left_alone_warns_then_goes_home_and_a_touch_keeps_the_visit() {
-    let mut app = kiosk();
+    let mut app = kiosk("");
     visit(&mut app);
     assert_eq!(app.world().resource::<Selection>().building, Some(0));
     assert!(app.world().resource::<MeasureState>().active);
@@ -114,4 +115,36 @@ fn a_kiosk_left_alone_warns_then_goes_home_and_a_touch_keeps_the_visit() {
     );
     assert!(comments_layer_visible(&app), "the layers as at start");
     assert_eq!(phase(&app), Phase::InUse);
+}
+
+#[test]
+fn the_exit_chord_asks_for_the_pin_and_only_the_right_one_leaves() {
+    use bevy::input::ButtonInput;
+    use bevy::prelude::{AppExit, KeyCode};
+    let stored = citytwin::pin::hash("2468");
+    let mut app = kiosk(&format!("exit_pin = \"{stored}\"\n"));
+    // Ctrl+Alt+Shift+Q, the default chord.
+    let mut keys = ButtonInput::<KeyCode>::default();
+    for k in [
+        KeyCode::ControlLeft,
+        KeyCode::AltLeft,
+        KeyCode::ShiftLeft,
+        KeyCode::KeyQ,
+    ] {
+        keys.press(k);
+    }
+    app.insert_resource(keys);
+    app.update();
+    let asking = |app: &App| app.world().resource::<KioskState>().asking_pin;
+    assert_eq!(asking(&app), Some(false), "the PIN pad is shown");
+    assert!(app.should_exit().is_none());
+    app.world_mut()
+        .write_message(LeaveKiosk(Some("1111".into())));
+    app.update();
+    assert_eq!(asking(&app), Some(true), "a wrong PIN is said so");
+    assert!(app.should_exit().is_none(), "and the kiosk runs on");
+    app.world_mut()
+        .write_message(LeaveKiosk(Some("2468".into())));
+    app.update();
+    assert_eq!(app.should_exit(), Some(AppExit::Success));
 }

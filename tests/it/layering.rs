@@ -47,6 +47,7 @@ const UNITS: &[(&str, Layer)] = &[
     ("comment", Layer::Core),
     ("language", Layer::Core),
     ("idle", Layer::Core),
+    ("pin", Layer::Core),
     ("worker", Layer::Services),
     ("broker", Layer::Services),
     ("simulate", Layer::Services),
