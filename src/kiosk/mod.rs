@@ -257,7 +257,8 @@ fn exit_chord(
     let Ok(chord) = Chord::parse(&settings.kiosk.exit_chord) else {
         return;
     };
-    let held = |a: KeyCode, b: KeyCode| keys.any_pressed([a, b]);
+    // Held, or let go within this frame (a fast chord on a slow frame).
+    let held = |a: KeyCode, b: KeyCode| keys.any_pressed([a, b]) || keys.any_just_released([a, b]);
     let pressed = key_code(&chord.key).is_some_and(|k| keys.just_pressed(k))
         && (!chord.ctrl || held(KeyCode::ControlLeft, KeyCode::ControlRight))
         && (!chord.alt || held(KeyCode::AltLeft, KeyCode::AltRight))

@@ -511,7 +511,7 @@ fn pin_pad(
         .resizable(false)
         .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
         .show(ctx, |ui| {
-            ui.label(egui::RichText::new("●".repeat(entry.chars().count()) + " ").size(24.0));
+            ui.label(egui::RichText::new("•".repeat(entry.chars().count()) + " ").size(28.0));
             if wrong {
                 ui.colored_label(
                     egui::Color32::from_rgb(230, 120, 40),
@@ -543,7 +543,13 @@ fn pin_pad(
                         .write(crate::scene::LeaveKiosk(Some(std::mem::take(entry))));
                 }
             });
-            if ui.button(l.pick("Cancel", "Avbryt")).clicked() {
+            if ui
+                .add_sized(
+                    egui::vec2(key.x * 3.0 + 8.0, key.y * 0.8),
+                    egui::Button::new(l.pick("Cancel", "Avbryt")),
+                )
+                .clicked()
+            {
                 entry.clear();
                 out.leave.write(crate::scene::LeaveKiosk(None));
             }
