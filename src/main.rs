@@ -105,6 +105,11 @@ struct ViewArgs {
     #[arg(long)]
     fullscreen: bool,
 
+    /// The interface's language: sv (Swedish) or en (English); default ui.language, else the
+    /// system's.
+    #[arg(long, value_name = "sv|en", value_parser = ["sv", "en"])]
+    lang: Option<String>,
+
     /// Run as a kiosk for a public place: fullscreen, no Reload or Save picture, and left
     /// alone it asks "Are you still there?" and goes back to its home state (see [kiosk]).
     #[arg(long)]
@@ -492,6 +497,9 @@ fn load_config(
     }
     if view.fullscreen {
         overrides.set("window", "fullscreen", true);
+    }
+    if let Some(lang) = &view.lang {
+        overrides.set("ui", "language", lang.clone());
     }
     if view.kiosk {
         overrides.set("kiosk", "enabled", true);

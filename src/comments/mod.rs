@@ -35,7 +35,9 @@ impl Plugin for CommentsPlugin {
             .add_systems(
                 Update,
                 (
-                    (start_outbox, commands).chain().in_set(SceneSet::Input),
+                    (start_outbox, commands, follow_language)
+                        .chain()
+                        .in_set(SceneSet::Input),
                     (collect, outbox_events).in_set(SceneSet::Load),
                     pick_spot.in_set(SceneSet::Pick),
                     pins::pick.in_set(SceneSet::PickOverlay),
@@ -80,6 +82,13 @@ fn setup(
         Name::new("Comments"),
         pins::PinRoot,
     ));
+}
+
+/// Messages and category names follow the interface's language.
+fn follow_language(language: Res<crate::scene::UiLanguage>, mut state: ResMut<CommentsState>) {
+    if state.language != language.current {
+        state.language = language.current;
+    }
 }
 
 /// The folder comments wait in for a broker: `comments.queue_dir`, else the user's cache

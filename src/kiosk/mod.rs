@@ -2,7 +2,8 @@
 //! still there?" (the UI's notice, [`KioskState::phase`]), and when the countdown runs out it
 //! sends everything back to the home state through the other plugins' messages: the home
 //! view, the layers as they were at start, no scenario, no selection, no measurement, no
-//! comment being written, the clock live. Nothing about the visitor is kept.
+//! comment being written, the clock live, the configured language. Nothing about the visitor
+//! is kept.
 //!
 //! Staff leave the kiosk with `kiosk.exit_chord` followed by the PIN (`kiosk.exit_pin`, kept
 //! hashed; [`crate::pin`]); a wrong PIN keeps it running.
@@ -118,6 +119,8 @@ struct HomeMessages<'w> {
     comment: MessageWriter<'w, CommentCommand>,
     tool: MessageWriter<'w, SetTool>,
     clock: MessageWriter<'w, ClockCommand>,
+    language: MessageWriter<'w, crate::scene::SetLanguage>,
+    configured: Res<'w, crate::scene::UiLanguage>,
 }
 
 /// Back to the home state.
@@ -145,7 +148,10 @@ fn reset(
         comment,
         tool,
         clock,
+        language,
+        configured,
     } = &mut out;
+    language.write(crate::scene::SetLanguage(configured.configured));
     view.write(GoToView {
         name: settings.kiosk.home_view.clone(),
         instant: false,

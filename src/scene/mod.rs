@@ -40,6 +40,7 @@ pub mod clock;
 pub mod comments;
 pub mod editing;
 pub mod kiosk;
+pub mod language;
 pub mod layers;
 pub mod measure;
 pub mod orbit;
@@ -60,6 +61,7 @@ pub use clock::{ClockCommand, REPLAY_HOURS, SceneClock};
 pub use comments::{CommentCommand, CommentNotice, CommentPins, CommentsState, Spot, Writing};
 pub use editing::{DrawCommand, EditTool, PointerCapture, SetTool, Tool};
 pub use kiosk::{KioskState, LeaveKiosk, ResetKiosk, StillHere};
+pub use language::{SetLanguage, UiLanguage};
 pub use layers::{Layer, LayerMember, Layers, SetLayerVisible};
 pub use measure::{MeasureCommand, MeasureState};
 pub use picture::{LastPicture, SavePicture, ScreenshotMode, SetShadows};
@@ -170,6 +172,7 @@ impl Plugin for ScenePlugin {
         measure::build(app);
         comments::build(app);
         kiosk::build(app);
+        language::build(app);
         workers::build(app);
     }
 }

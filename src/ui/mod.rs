@@ -173,6 +173,7 @@ pub(crate) struct UiOutbox<'w> {
     comments: MessageWriter<'w, crate::scene::CommentCommand>,
     still_here: MessageWriter<'w, crate::scene::StillHere>,
     leave: MessageWriter<'w, crate::scene::LeaveKiosk>,
+    language: MessageWriter<'w, crate::scene::SetLanguage>,
     edit: editing::EditOutbox<'w>,
 }
 
@@ -279,6 +280,7 @@ struct Shown<'w> {
     comments: Option<Res<'w, crate::scene::CommentsState>>,
     comment_pins: Option<Res<'w, crate::scene::CommentPins>>,
     kiosk: Option<Res<'w, crate::scene::KioskState>>,
+    language: Option<Res<'w, crate::scene::UiLanguage>>,
 }
 
 fn ui(
@@ -307,7 +309,9 @@ fn ui(
         comments,
         comment_pins,
         kiosk,
+        language,
     } = shown;
+    let language = language.map(|l| l.current).unwrap_or_default();
     let texture = view_image
         .as_ref()
         .and_then(|v| contexts.image_id(&v.handle));
@@ -343,6 +347,7 @@ fn ui(
                         measure.as_deref(),
                         comments.as_deref(),
                         sun.as_ref().map(|s| s.time_zone),
+                        language,
                     ),
                     &mut out,
                 );
@@ -444,7 +449,7 @@ fn ui(
         out.toggle.write(ToggleScenario(None));
     }
     if let Some(k) = &kiosk {
-        let l = comments.as_deref().map(|c| c.language).unwrap_or_default();
+        let l = language;
         kiosk_notice(ctx, k, l, &mut out);
         pin_pad(ctx, k, l, &mut state.pin_entry, &mut out);
     }

@@ -75,10 +75,11 @@ pub(super) fn side_panel(
     tool: &EditTool,
     can_publish: bool,
     storey_height: f64,
-    (measure, comments, zone): (
+    (measure, comments, zone, language): (
         Option<&crate::scene::MeasureState>,
         Option<&crate::scene::CommentsState>,
         Option<chrono_tz::Tz>,
+        crate::language::Language,
     ),
     out: &mut UiOutbox,
 ) {
@@ -91,6 +92,22 @@ pub(super) fn side_panel(
             }
             if ui.button("About").clicked() {
                 state.about = !state.about;
+            }
+            // The other language, named in itself.
+            let (other, name) = match language {
+                crate::language::Language::English => {
+                    (crate::language::Language::Swedish, "Svenska")
+                }
+                crate::language::Language::Swedish => {
+                    (crate::language::Language::English, "English")
+                }
+            };
+            if ui
+                .button(egui::RichText::new(name).strong())
+                .on_hover_text("Språk / Language")
+                .clicked()
+            {
+                out.language.write(crate::scene::SetLanguage(other));
             }
         });
     });

@@ -1,17 +1,19 @@
 //! A kiosk left alone, in a headless app with a fake clock (a second a frame): past
 //! `kiosk.reset_after_s` it asks "Are you still there?", a touch keeps the visitor's state,
 //! and when the countdown runs out the selection, the measurement, the half-written comment
-//! and a hidden layer go back to the home state. Staff leave with the exit chord and the PIN;
+//! a hidden layer and the language go back to the home state. Staff leave with the exit chord and the PIN;
 //! a wrong PIN keeps the kiosk running.
 
 use bevy::app::App;
 use bevy::time::TimeUpdateStrategy;
 use citytwin::config::{Config, ConfigOverlay};
 use citytwin::idle::Phase;
+use citytwin::language::Language;
 use citytwin::measure::Kind;
 use citytwin::scene::{
     CityState, CommentCommand, CommentsState, KioskState, Layers, LeaveKiosk, MeasureCommand,
-    MeasureState, SelectBuilding, Selection, SetLayerVisible, StillHere, Writing,
+    MeasureState, SelectBuilding, Selection, SetLanguage, SetLayerVisible, StillHere, UiLanguage,
+    Writing,
 };
 use std::time::{Duration, Instant};
 
@@ -19,7 +21,9 @@ fn kiosk(extra: &str) -> App {
     let config = Config::from_layers(vec![
         ConfigOverlay::parse(
             "test",
-            &format!("[kiosk]\nenabled = true\nreset_after_s = 10\nwarning_s = 20\n{extra}"),
+            &format!(
+                "[ui]\nlanguage = \"en\"\n[kiosk]\nenabled = true\nreset_after_s = 10\nwarning_s = 20\n{extra}"
+            ),
         )
         .unwrap(),
     ])
@@ -57,9 +61,14 @@ fn visit(app: &mut App) {
     w.write_message(MeasureCommand::Start(Kind::Distance));
     w.write_message(CommentCommand::Write);
     w.write_message(CommentCommand::SetText("Half written".into()));
+    w.write_message(SetLanguage(Language::Swedish));
     w.write_message(StillHere);
     app.update();
     app.update();
+}
+
+fn language(app: &App) -> Language {
+    app.world().resource::<UiLanguage>().current
 }
 
 fn comments_layer_visible(app: &App) -> bool {
@@ -77,6 +86,12 @@ fn a_kiosk_left_alone_warns_then_goes_home_and_a_touch_keeps_the_visit() {
         Writing::Open
     );
     assert!(!comments_layer_visible(&app));
+    assert_eq!(language(&app), Language::Swedish);
+    assert_eq!(
+        app.world().resource::<CommentsState>().language,
+        Language::Swedish,
+        "the comments follow the language"
+    );
 
     // Ten seconds alone: the notice, counting down from 20.
     let mut frames = 0;
@@ -114,6 +129,7 @@ fn a_kiosk_left_alone_warns_then_goes_home_and_a_touch_keeps_the_visit() {
         "the half-written comment is gone"
     );
     assert!(comments_layer_visible(&app), "the layers as at start");
+    assert_eq!(language(&app), Language::English, "the configured language");
     assert_eq!(phase(&app), Phase::InUse);
 }
 
