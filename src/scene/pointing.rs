@@ -124,44 +124,31 @@ pub fn point_at(
         near.iter()
             .all(|b| b.hit(&to_c).is_none_or(|t| t >= len - 0.05))
     };
-    let mut best: Option<([f64; 3], f32)> = None;
-    for b in &near {
-        for c in corners(b) {
-            if !visible(c) {
+    // The candidate nearest the click on the window, within SNAP_PIXELS (the ray cast of
+    // `visible` only for those).
+    let nearest = |candidates: &mut dyn Iterator<Item = [f64; 3]>| {
+        let mut best: Option<([f64; 3], f32)> = None;
+        for c in candidates {
+            let Some(d) = project(c).map(|p| p.distance(click)) else {
                 continue;
-            }
-            if let Some(p) = project(c) {
-                let d = p.distance(click);
-                let better = best
-                    .is_none_or(|(bc, bd)| d < bd - 0.5 || (d <= bd + 0.5 && away(c) < away(bc)));
-                if d <= SNAP_PIXELS && better {
-                    best = Some((c, d));
-                }
+            };
+            let better =
+                best.is_none_or(|(bc, bd)| d < bd - 0.5 || (d <= bd + 0.5 && away(c) < away(bc)));
+            if d <= SNAP_PIXELS && better && visible(c) {
+                best = Some((c, d));
             }
         }
-    }
-    if let Some((c, _)) = best {
+        best.map(|(c, _)| c)
+    };
+    if let Some(c) = nearest(&mut near.iter().flat_map(|b| corners(b))) {
         return Some((c, Snapped::Corner));
     }
     // Else the edge point nearest the ray, if it shows within as many pixels.
-    let mut best: Option<([f64; 3], f32)> = None;
-    for b in &near {
-        for (a, e) in edges(b) {
-            let c = nearest_on_segment(ray, a, e);
-            if !visible(c) {
-                continue;
-            }
-            if let Some(p) = project(c) {
-                let d = p.distance(click);
-                let better = best
-                    .is_none_or(|(bc, bd)| d < bd - 0.5 || (d <= bd + 0.5 && away(c) < away(bc)));
-                if d <= SNAP_PIXELS && better {
-                    best = Some((c, d));
-                }
-            }
-        }
-    }
-    Some(best.map_or((point, Snapped::Free), |(c, _)| (c, Snapped::Edge)))
+    let on_edges = &mut near
+        .iter()
+        .flat_map(|b| edges(b))
+        .map(|(a, e)| nearest_on_segment(ray, a, e));
+    Some(nearest(on_edges).map_or((point, Snapped::Free), |c| (c, Snapped::Edge)))
 }
 
 /// The point of the segment `a`–`b` nearest the ray (closest approach of two lines, the
