@@ -50,8 +50,19 @@ struct Home {
 #[derive(Resource, Default)]
 struct LastTouch(f64);
 
-fn setup(settings: Res<Settings>, mut state: ResMut<KioskState>) {
+/// The exit chord, read from the configuration once (it was validated there).
+#[derive(Resource)]
+struct ExitChord {
+    chord: Chord,
+    key: Option<KeyCode>,
+}
+
+fn setup(settings: Res<Settings>, mut state: ResMut<KioskState>, mut commands: Commands) {
     state.enabled = settings.kiosk.enabled;
+    if let Ok(chord) = Chord::parse(&settings.kiosk.exit_chord) {
+        let key = key_code(&chord.key);
+        commands.insert_resource(ExitChord { chord, key });
+    }
 }
 
 /// Notes the layers as they are once they are all registered (the first frames).
@@ -253,19 +264,19 @@ fn key_code(key: &str) -> Option<KeyCode> {
 /// The exit chord: the PIN pad (or, with no PIN configured, leaving at once).
 fn exit_chord(
     keys: Option<Res<ButtonInput<KeyCode>>>,
+    exit_chord: Option<Res<ExitChord>>,
     settings: Res<Settings>,
     mut state: ResMut<KioskState>,
     mut exit: MessageWriter<AppExit>,
 ) {
-    let (Some(keys), true) = (keys, state.enabled) else {
-        return;
-    };
-    let Ok(chord) = Chord::parse(&settings.kiosk.exit_chord) else {
+    let (Some(keys), Some(ExitChord { chord, key }), true) =
+        (keys, exit_chord.as_deref(), state.enabled)
+    else {
         return;
     };
     // Held, or let go within this frame (a fast chord on a slow frame).
     let held = |a: KeyCode, b: KeyCode| keys.any_pressed([a, b]) || keys.any_just_released([a, b]);
-    let pressed = key_code(&chord.key).is_some_and(|k| keys.just_pressed(k))
+    let pressed = key.is_some_and(|k| keys.just_pressed(k))
         && (!chord.ctrl || held(KeyCode::ControlLeft, KeyCode::ControlRight))
         && (!chord.alt || held(KeyCode::AltLeft, KeyCode::AltRight))
         && (!chord.shift || held(KeyCode::ShiftLeft, KeyCode::ShiftRight));
