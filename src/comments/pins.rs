@@ -63,6 +63,51 @@ fn material(
         .clone()
 }
 
+/// Where each comment stands in the scene, worked out once per comment (and again when the
+/// city or the comment's place changes), so that typing in the form does not set PROJ up again.
+#[derive(Default)]
+pub(super) struct Places {
+    /// The city the places are in (its load).
+    load: u64,
+    /// Per comment: the place it was worked out for, and where that is in the scene.
+    at: HashMap<String, (Place, Option<Vec3>)>,
+}
+
+/// A comment's place: longitude/latitude and height above the ground.
+type Place = ([f64; 2], f64);
+
+impl Places {
+    fn update(&mut self, state: &CommentsState, city: &CityState) {
+        if self.load != city.load_id {
+            self.load = city.load_id;
+            self.at.clear();
+        }
+        self.at.retain(|id, _| state.comments.contains_key(id));
+        let stale: Vec<&crate::comment::Comment> = state
+            .comments
+            .values()
+            .filter(|c| {
+                self.at
+                    .get(&c.id)
+                    .is_none_or(|(place, _)| *place != (c.lonlat, c.height))
+            })
+            .collect();
+        let Some(model) = city.model.as_ref().filter(|_| !stale.is_empty()) else {
+            return;
+        };
+        let Ok(georef) = Georef::new(model.origin, Some(&model.crs)) else {
+            return;
+        };
+        for c in stale {
+            let p = georef
+                .lonlat_to_scene(LonLat::new(c.lonlat[0], c.lonlat[1]), c.height)
+                .ok()
+                .map(as_vec3);
+            self.at.insert(c.id.clone(), ((c.lonlat, c.height), p));
+        }
+    }
+}
+
 /// Spawns and removes pins when the comments, the filters or the spot change.
 #[allow(clippy::too_many_arguments, reason = "a Bevy system")]
 pub(super) fn sync(
@@ -73,24 +118,21 @@ pub(super) fn sync(
     pins: Query<(Entity, &Pin)>,
     mut assets: ResMut<PinAssets>,
     mut materials: ResMut<Assets<StandardMaterial>>,
+    mut places: Local<Places>,
     mut commands: Commands,
 ) {
     if !state.is_changed() && !city.is_changed() {
         return;
     }
-    let (Some(model), Ok(root)) = (city.model.as_ref(), root.single()) else {
+    let (Some(_), Ok(root)) = (city.model.as_ref(), root.single()) else {
         return;
     };
-    let Ok(georef) = Georef::new(model.origin, Some(&model.crs)) else {
-        return;
-    };
+    places.update(&state, &city);
     let mut wanted: Vec<(String, Vec3, String, bool)> = state
         .listed()
         .into_iter()
         .filter_map(|c| {
-            let p = georef
-                .lonlat_to_scene(LonLat::new(c.lonlat[0], c.lonlat[1]), c.height)
-                .ok()?;
+            let p = places.at.get(&c.id).and_then(|(_, p)| *p)?;
             let colour = if c.hidden {
                 "#8a8a8a".to_owned()
             } else {
@@ -101,7 +143,7 @@ pub(super) fn sync(
                     .to_owned()
             };
             let picked = state.selected.as_deref() == Some(c.id.as_str());
-            Some((c.id.clone(), as_vec3(p), colour, picked))
+            Some((c.id.clone(), p, colour, picked))
         })
         .collect();
     if let Some(s) = state.spot.filter(|_| state.writing != Default::default()) {
@@ -211,11 +253,7 @@ pub(super) fn size(
     let Ok((cam, projection)) = camera.single() else {
         return;
     };
-    let fov = match projection {
-        Projection::Perspective(p) => p.fov,
-        _ => 0.8,
-    };
-    let per_metre = 2.0 * (fov / 2.0).tan() / area.size.y.max(1.0);
+    let per_metre = area.metres_per_pixel_at_one_metre(projection);
     let eye = cam.translation();
     let mut placed = std::collections::HashMap::new();
     for (pin, mut t) in &mut pins {

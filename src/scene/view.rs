@@ -41,6 +41,16 @@ impl Default for ViewArea {
 }
 
 impl ViewArea {
+    /// Metres per pixel of the view at one metre from a camera with this projection: what a
+    /// thing kept N pixels tall on screen scales with (times its distance).
+    pub fn metres_per_pixel_at_one_metre(&self, projection: &Projection) -> f32 {
+        let fov = match projection {
+            Projection::Perspective(p) => p.fov,
+            _ => 0.8,
+        };
+        2.0 * (fov / 2.0).tan() / self.size.y.max(1.0)
+    }
+
     /// Whether a window position (logical pixels) lies in the view.
     pub fn contains(&self, p: Vec2) -> bool {
         p.cmpge(self.min).all() && p.cmplt(self.min + self.size).all()

@@ -146,11 +146,7 @@ pub(super) fn size_and_colour_markers(
     let Ok((cam, projection)) = camera.single() else {
         return;
     };
-    let fov = match projection {
-        Projection::Perspective(p) => p.fov,
-        _ => 0.8,
-    };
-    let per_metre = 2.0 * (fov / 2.0).tan() / area.size.y.max(1.0);
+    let per_metre = area.metres_per_pixel_at_one_metre(projection);
     let px = settings.sensors.marker_size_px as f32;
     let cam_pos = cam.translation();
     let check_colours = last_colour_check.is_none_or(|t| t.elapsed() > Duration::from_secs(1));
