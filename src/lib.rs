@@ -30,6 +30,7 @@
 //!   and exports.
 //! - [`idle`]: a kiosk left alone: the warning's countdown and the reset.
 //! - [`pin`]: the kiosk's exit PIN, kept only hashed.
+//! - [`tour`]: the kiosk's guided tour: which stop when, and smooth flights between them.
 //! - [`language`]: the languages of the interface (English, Swedish).
 //!
 //! **Services**: threads and servers, no ECS.
@@ -54,7 +55,8 @@
 //! - [`measuring`]: the Measure tool: points picked on buildings and the ground.
 //! - [`comments`]: citizens' comments: the layer of pins, writing, sending, moderation.
 //! - [`sun_study`]: the sun-hours study run off the main thread and drawn as a heat map.
-//! - [`kiosk`]: a kiosk left alone asks "Are you still there?", then resets itself.
+//! - [`kiosk`]: a kiosk left alone shows a guided tour, asks "Are you still there?", then
+//!   resets itself.
 //! - [`capture`]: screenshots and saved pictures.
 //! - [`diagnostics`]: frame statistics.
 //! - [`ui`]: the egui interface.
@@ -84,6 +86,7 @@ pub mod sun;
 pub mod sunlight;
 pub mod text;
 pub mod timestamp;
+pub mod tour;
 
 // Services
 pub mod broker;

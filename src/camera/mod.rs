@@ -26,6 +26,7 @@ use bevy::render::renderer::RenderAdapterInfo;
 use bevy::render::view::Msaa;
 use bevy::window::{PrimaryWindow, RequestRedraw};
 use bevy_egui::input::EguiWantsInput;
+use std::f32::consts::{PI, TAU};
 use target::RenderScale;
 
 /// Limits and speeds from the configuration.
@@ -487,6 +488,13 @@ fn touch_control(
                     .ray(cam, cam_transform, centre)
                     .and_then(|ray| ground_hit(ray.origin, *ray.direction));
                 target.zoom(before / after, anchor, &settings.limits);
+                // Twist: the fingers turning clockwise on the screen turn the city with them
+                // (the view's heading the other way), round the point between them.
+                let twist = (now_b - now_a).to_angle() - (was_b - was_a).to_angle();
+                let twist = (twist + PI).rem_euclid(TAU) - PI;
+                if twist.abs() > 1e-4 {
+                    target.turn(-twist, anchor);
+                }
             }
         }
         [] => {}
@@ -784,6 +792,35 @@ mod tests {
         assert!(
             (panned.distance - pinched.distance).abs() / pinched.distance < 0.01,
             "no zoom while panning"
+        );
+    }
+
+    #[test]
+    fn two_fingers_twisting_turn_the_view() {
+        let (mut app, window) = app();
+        let before = orbit(&mut app);
+        let (cx, cy, r) = (500.0, 400.0, 100.0);
+        touch(&mut app, window, 1, TouchPhase::Started, cx - r, cy);
+        touch(&mut app, window, 2, TouchPhase::Started, cx + r, cy);
+        app.update();
+        // Turn the fingers 30° clockwise on the screen (y grows downwards), 3° a frame.
+        for i in 1..=10 {
+            let a = (3.0 * i as f32).to_radians();
+            let (dx, dy) = (r * a.cos(), r * a.sin());
+            touch(&mut app, window, 1, TouchPhase::Moved, cx - dx, cy - dy);
+            touch(&mut app, window, 2, TouchPhase::Moved, cx + dx, cy + dy);
+            app.update();
+        }
+        let after = orbit(&mut app);
+        let turned = (after.heading - before.heading + PI).rem_euclid(TAU) - PI;
+        assert!(
+            (turned.to_degrees() + 30.0).abs() < 0.5,
+            "the city turns with the fingers, the view the other way: {}°",
+            turned.to_degrees()
+        );
+        assert!(
+            (after.distance - before.distance).abs() / before.distance < 1e-3,
+            "twisting does not zoom"
         );
     }
 

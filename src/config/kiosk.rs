@@ -19,6 +19,44 @@ pub struct KioskConfig {
     pub exit_chord: String,
     /// The PIN asked after the chord, as `citytwin kiosk-pin` hashes it ("": no PIN).
     pub exit_pin: String,
+    /// Seconds without a touch before the guided tour starts (0: no tour).
+    pub attract_after_s: f64,
+    /// Seconds of each flight between two stops of the tour.
+    pub fly_s: f64,
+    /// The tour's stops, in order (`[[kiosk.tour]]`); none: the home view turning slowly.
+    pub tour: Vec<TourStop>,
+}
+
+/// `[[kiosk.tour]]`: one stop of the guided tour.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TourStop {
+    /// The view shown ("overview" or one of `[views]`).
+    pub view: String,
+    /// The caption in English.
+    pub en: String,
+    /// The caption in Swedish.
+    pub sv: String,
+    /// Seconds at this stop (the camera turns slowly meanwhile).
+    #[serde(default = "default_stay_s")]
+    pub stay_s: f64,
+    /// The layers shown here, by id (the others hidden); absent: as they are.
+    #[serde(default)]
+    pub layers: Option<Vec<String>>,
+    /// The scenario shown here, by name; absent: the baseline.
+    #[serde(default)]
+    pub scenario: Option<String>,
+}
+
+fn default_stay_s() -> f64 {
+    12.0
+}
+
+impl TourStop {
+    /// The caption in a language.
+    pub fn caption(&self, language: crate::language::Language) -> &str {
+        language.pick(&self.en, &self.sv)
+    }
 }
 
 /// A key chord: modifiers and one key.
@@ -91,7 +129,33 @@ impl KioskConfig {
             self.warning_s,
             crate::idle::MIN_WARNING_S,
             600.0,
-        )
+        )?;
+        if self.attract_after_s != 0.0 {
+            range(
+                "kiosk.attract_after_s",
+                self.attract_after_s,
+                10.0,
+                86_400.0,
+            )?;
+        }
+        range("kiosk.fly_s", self.fly_s, 1.0, 120.0)?;
+        for (i, stop) in self.tour.iter().enumerate() {
+            range(
+                &format!("kiosk.tour[{}].stay_s", i + 1),
+                stop.stay_s,
+                1.0,
+                3_600.0,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The tour's timing.
+    pub fn tour_timing(&self) -> crate::tour::Tour {
+        crate::tour::Tour {
+            stay_s: self.tour.iter().map(|s| s.stay_s).collect(),
+            fly_s: self.fly_s,
+        }
     }
 
     /// The idle timing.
@@ -128,5 +192,32 @@ mod tests {
         assert!(e.contains("kiosk.exit_chord"), "{e}");
         let e = with("warning_s = 5").unwrap_err();
         assert!(e.contains("kiosk.warning_s") && e.contains("20"), "{e}");
+    }
+
+    #[test]
+    fn the_tour_names_views_that_exist() {
+        let config = with("").unwrap();
+        assert!(!config.kiosk.tour.is_empty(), "the demo has a tour");
+        let stop = "[[kiosk.tour]]\nview = \"nowhere\"\nen = \"A\"\nsv = \"B\"";
+        let e = with(stop).unwrap_err();
+        assert!(
+            e.contains("kiosk.tour[1].view") && e.contains("overview"),
+            "{e}"
+        );
+        let stop = "[[kiosk.tour]]\nview = \"overview\"\nen = \"A\"\nsv = \"B\"";
+        let config = with(stop).unwrap();
+        assert_eq!(
+            config.kiosk.tour.len(),
+            1,
+            "a configured tour replaces the demo's"
+        );
+        assert_eq!(config.kiosk.tour[0].stay_s, 12.0);
+        assert_eq!(
+            config.kiosk.tour[0].caption(crate::language::Language::Swedish),
+            "B"
+        );
+        let e = with("attract_after_s = 3").unwrap_err();
+        assert!(e.contains("kiosk.attract_after_s"), "{e}");
+        assert!(with("attract_after_s = 0").is_ok(), "0: no tour");
     }
 }

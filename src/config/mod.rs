@@ -257,6 +257,18 @@ impl Config {
                 ),
             ));
         }
+        for (i, stop) in self.kiosk.tour.iter().enumerate() {
+            if !self.view_names().contains(&stop.view) {
+                return Err((
+                    format!("kiosk.tour[{}].view", i + 1),
+                    format!(
+                        "is \"{}\", which names no view; the views are {}",
+                        stop.view,
+                        self.view_names().join(", ")
+                    ),
+                ));
+            }
+        }
         self.ui.validate()?;
         self.window.validate()
     }

@@ -1,4 +1,5 @@
-//! The kiosk: counts the time without a touch; past `kiosk.reset_after_s` it asks "Are you
+//! The kiosk: counts the time without a touch; past `kiosk.attract_after_s` it runs the
+//! guided tour until a touch; past `kiosk.reset_after_s` it asks "Are you
 //! still there?" (the UI's notice, [`KioskState::phase`]), and when the countdown runs out it
 //! sends everything back to the home state through the other plugins' messages: the home
 //! view, the layers as they were at start, no scenario, no selection, no measurement, no
@@ -19,7 +20,9 @@ use bevy::input::touch::Touches;
 use bevy::prelude::*;
 use bevy::window::{CursorMoved, RequestRedraw};
 
-/// The kiosk's idle countdown and reset.
+mod attract;
+
+/// The kiosk's guided tour, idle countdown and reset.
 pub struct KioskPlugin;
 
 impl Plugin for KioskPlugin {
@@ -29,10 +32,18 @@ impl Plugin for KioskPlugin {
         app.add_message::<CursorMoved>()
             .init_resource::<Home>()
             .init_resource::<LastTouch>()
+            .init_resource::<attract::Touring>()
             .add_systems(Startup, setup)
             .add_systems(
                 Update,
-                (remember_home, watch, reset, exit_chord, leave)
+                (
+                    remember_home,
+                    watch,
+                    reset,
+                    attract::tour,
+                    exit_chord,
+                    leave,
+                )
                     .chain()
                     .in_set(SceneSet::Input),
             );
@@ -46,9 +57,19 @@ struct Home {
 }
 
 /// When the last touch was (the app's real elapsed time, s: idle time is wall-clock time,
-/// whatever the scene's clock does).
+/// whatever the scene's clock does), and whether the kiosk has reset since.
 #[derive(Resource, Default)]
-struct LastTouch(f64);
+struct LastTouch {
+    at: f64,
+    reset: bool,
+}
+
+impl LastTouch {
+    /// Seconds without a touch.
+    fn idle_s(&self, time: &Time<Real>) -> f64 {
+        time.elapsed_secs_f64() - self.at
+    }
+}
 
 /// The exit chord, read from the configuration once (it was validated there).
 #[derive(Resource)]
@@ -97,17 +118,21 @@ fn watch(
         || buttons.is_some_and(|b| b.get_just_pressed().next().is_some())
         || touches.is_some_and(|t| t.iter().next().is_some());
     if touched {
-        last.0 = now;
+        *last = LastTouch {
+            at: now,
+            reset: false,
+        };
     }
     if !state.enabled {
         return;
     }
-    let phase = settings.kiosk.idle().phase(now - last.0);
-    if phase == Phase::Reset {
+    // One reset per time alone; the tour (if it runs) goes on after it.
+    let phase = settings.kiosk.idle().phase(now - last.at);
+    if phase == Phase::Reset && !last.reset {
         reset.write(ResetKiosk);
-        last.0 = now;
+        last.reset = true;
     }
-    let shown = if phase == Phase::Reset {
+    let shown = if phase == Phase::Reset || last.reset {
         Phase::InUse
     } else {
         phase

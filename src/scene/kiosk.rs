@@ -1,6 +1,7 @@
-//! The kiosk: whether citytwin runs as one, how long it has been left alone, and the messages
-//! that keep a visitor's state or send everything back home. The kiosk plugin keeps this; the
-//! UI shows the "Are you still there?" notice.
+//! The kiosk: whether citytwin runs as one, how long it has been left alone, whether its
+//! guided tour runs, and the messages that keep a visitor's state or send everything back
+//! home. The kiosk plugin keeps this; the UI shows the tour's captions, the hints after it and
+//! the "Are you still there?" notice.
 
 use crate::idle::Phase;
 use bevy::prelude::*;
@@ -16,6 +17,12 @@ pub struct KioskState {
     pub resets: u64,
     /// The exit chord was pressed: the PIN pad is shown (`Some(true)` after a wrong PIN).
     pub asking_pin: Option<bool>,
+    /// The guided tour is running (attract mode).
+    pub touring: bool,
+    /// The tour's stop shown or flown to (`kiosk.tour`'s index), whose caption is shown.
+    pub stop: Option<usize>,
+    /// The tour was just stopped by a touch: "Touch to explore" and how, for a few seconds.
+    pub hints: bool,
 }
 
 impl Default for KioskState {
@@ -25,6 +32,9 @@ impl Default for KioskState {
             phase: Phase::InUse,
             resets: 0,
             asking_pin: None,
+            touring: false,
+            stop: None,
+            hints: false,
         }
     }
 }

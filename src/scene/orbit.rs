@@ -126,6 +126,25 @@ impl OrbitState {
         self.distance = target;
     }
 
+    /// Turns the view by `radians` (clockwise seen from above: the compass heading grows),
+    /// around `anchor` (a ground point between two fingers, which stays where it is in the
+    /// view); without an anchor, around the focus.
+    pub fn turn(&mut self, radians: f32, anchor: Option<Vec3>) {
+        if !radians.is_finite() {
+            return;
+        }
+        let Some(p) = anchor.filter(|p| p.is_finite()) else {
+            self.heading = (self.heading + radians).rem_euclid(TAU);
+            return;
+        };
+        // The anchor's place relative to the focus, in the view's own right/forward terms.
+        let p = Vec3::new(p.x, 0.0, p.z);
+        let v = p - self.focus;
+        let (r, f) = (v.dot(self.right_flat()), v.dot(self.forward_flat()));
+        self.heading = (self.heading + radians).rem_euclid(TAU);
+        self.focus = p - self.right_flat() * r - self.forward_flat() * f;
+    }
+
     /// Interpolates toward `to` by `s` in 0..1, turning the short way round.
     pub fn lerp(&self, to: &Self, s: f32) -> Self {
         let mut dh = (to.heading - self.heading).rem_euclid(TAU);
@@ -282,6 +301,29 @@ mod tests {
             tilt: 0.6,
             distance: 1000.0,
         }
+    }
+
+    #[test]
+    fn a_twist_keeps_the_point_between_the_fingers_in_place() {
+        let mut s = start();
+        let anchor = Vec3::new(120.0, 0.0, -40.0);
+        let seen = |s: &OrbitState| {
+            let v = anchor - s.focus;
+            (v.dot(s.right_flat()), v.dot(s.forward_flat()))
+        };
+        let before = seen(&s);
+        s.turn(0.5, Some(anchor));
+        let after = seen(&s);
+        assert!((s.heading - 0.5).abs() < 1e-6);
+        assert!((before.0 - after.0).abs() < 1e-3 && (before.1 - after.1).abs() < 1e-3);
+        assert!(
+            s.focus.distance(Vec3::ZERO) > 1.0,
+            "the focus moved round the anchor"
+        );
+        let mut t = start();
+        t.turn(-0.25, None);
+        assert_eq!(t.focus, Vec3::ZERO);
+        assert!((t.heading - (TAU - 0.25)).abs() < 1e-6);
     }
 
     #[test]

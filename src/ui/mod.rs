@@ -10,6 +10,7 @@
 mod comments;
 mod editing;
 mod inspector;
+mod kiosk;
 mod measure;
 mod overlay;
 mod scenarios;
@@ -450,115 +451,14 @@ fn ui(
     }
     if let Some(k) = &kiosk {
         let l = language;
-        kiosk_notice(ctx, k, l, &mut out);
-        pin_pad(ctx, k, l, &mut state.pin_entry, &mut out);
+        kiosk::tour_caption(ctx, k, &settings.kiosk, l, view);
+        kiosk::hints(ctx, k, l, view);
+        kiosk::still_there(ctx, k, l, &mut out);
+        kiosk::pin_pad(ctx, k, l, &mut state.pin_entry, &mut out);
     }
     let broker_url = source.as_ref().and_then(|s| s.local_broker_url());
     overlay::about_window(ctx, &mut state, &city, broker_url);
     Ok(())
-}
-
-/// "Are you still there?": a kiosk left alone counts down to its reset; a touch anywhere, or
-/// the big button, keeps the visitor's state.
-fn kiosk_notice(
-    ctx: &egui::Context,
-    kiosk: &crate::scene::KioskState,
-    l: crate::language::Language,
-    out: &mut UiOutbox,
-) {
-    let crate::idle::Phase::Warning { left_s } = kiosk.phase else {
-        return;
-    };
-    egui::Window::new(l.pick("Are you still there?", "Är du kvar?"))
-        .id(egui::Id::new("kiosk-still-there"))
-        .collapsible(false)
-        .resizable(false)
-        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
-        .show(ctx, |ui| {
-            ui.label(
-                egui::RichText::new(match l {
-                    crate::language::Language::Swedish => {
-                        format!("Allt går tillbaka till början om {left_s} s.")
-                    }
-                    crate::language::Language::English => {
-                        format!("Everything goes back to the start in {left_s} s.")
-                    }
-                })
-                .size(20.0),
-            );
-            ui.add_space(8.0);
-            let button = egui::Button::new(
-                egui::RichText::new(l.pick("I'm still here", "Jag är kvar")).size(24.0),
-            )
-            .min_size(egui::vec2(260.0, 64.0));
-            if ui.add(button).clicked() {
-                out.still_here.write(crate::scene::StillHere);
-            }
-        });
-    ctx.request_repaint_after(std::time::Duration::from_millis(500));
-}
-
-/// The PIN pad staff see after the exit chord: digits, Delete, OK, Cancel.
-fn pin_pad(
-    ctx: &egui::Context,
-    kiosk: &crate::scene::KioskState,
-    l: crate::language::Language,
-    entry: &mut String,
-    out: &mut UiOutbox,
-) {
-    let Some(wrong) = kiosk.asking_pin else {
-        entry.clear();
-        return;
-    };
-    egui::Window::new(l.pick("Leave the kiosk", "Lämna kiosken"))
-        .id(egui::Id::new("kiosk-pin"))
-        .collapsible(false)
-        .resizable(false)
-        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
-        .show(ctx, |ui| {
-            ui.label(egui::RichText::new("•".repeat(entry.chars().count()) + " ").size(28.0));
-            if wrong {
-                ui.colored_label(
-                    egui::Color32::from_rgb(230, 120, 40),
-                    l.pick("Wrong PIN.", "Fel PIN-kod."),
-                );
-            }
-            let key = egui::vec2(64.0, 56.0);
-            for row in [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]] {
-                ui.horizontal(|ui| {
-                    for d in row {
-                        if ui.add_sized(key, egui::Button::new(d)).clicked() && entry.len() < 12 {
-                            entry.push_str(d);
-                        }
-                    }
-                });
-            }
-            ui.horizontal(|ui| {
-                if ui
-                    .add_sized(key, egui::Button::new(l.pick("Delete", "Radera")))
-                    .clicked()
-                {
-                    entry.pop();
-                }
-                if ui.add_sized(key, egui::Button::new("0")).clicked() && entry.len() < 12 {
-                    entry.push('0');
-                }
-                if ui.add_sized(key, egui::Button::new("OK")).clicked() {
-                    out.leave
-                        .write(crate::scene::LeaveKiosk(Some(std::mem::take(entry))));
-                }
-            });
-            if ui
-                .add_sized(
-                    egui::vec2(key.x * 3.0 + 8.0, key.y * 0.8),
-                    egui::Button::new(l.pick("Cancel", "Avbryt")),
-                )
-                .clicked()
-            {
-                entry.clear();
-                out.leave.write(crate::scene::LeaveKiosk(None));
-            }
-        });
 }
 
 #[cfg(test)]

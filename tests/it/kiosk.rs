@@ -18,12 +18,19 @@ use citytwin::scene::{
 use std::time::{Duration, Instant};
 
 fn kiosk(extra: &str) -> App {
+    kiosk_app(
+        &format!("reset_after_s = 10\nwarning_s = 20\n{extra}"),
+        false,
+    )
+}
+
+/// A headless kiosk with `[kiosk]` as given; `camera`: with the orbit camera and its views (a
+/// primary window entity, no window system).
+fn kiosk_app(kiosk: &str, camera: bool) -> App {
     let config = Config::from_layers(vec![
         ConfigOverlay::parse(
             "test",
-            &format!(
-                "[ui]\nlanguage = \"en\"\n[kiosk]\nenabled = true\nreset_after_s = 10\nwarning_s = 20\n{extra}"
-            ),
+            &format!("[ui]\nlanguage = \"en\"\n[kiosk]\nenabled = true\n{kiosk}"),
         )
         .unwrap(),
     ])
@@ -33,6 +40,12 @@ fn kiosk(extra: &str) -> App {
         citytwin::measuring::MeasuringPlugin,
         citytwin::kiosk::KioskPlugin,
     ));
+    if camera {
+        app.add_plugins((bevy::input::InputPlugin, citytwin::camera::CameraPlugin))
+            .init_resource::<bevy_egui::input::EguiWantsInput>();
+        app.world_mut()
+            .spawn((bevy::window::Window::default(), bevy::window::PrimaryWindow));
+    }
     let deadline = Instant::now() + Duration::from_secs(90);
     while !app.world().resource::<CityState>().is_ready() {
         assert!(Instant::now() < deadline, "no city within 90 s");
@@ -163,4 +176,95 @@ fn the_exit_chord_asks_for_the_pin_and_only_the_right_one_leaves() {
         .write_message(LeaveKiosk(Some("2468".into())));
     app.update();
     assert_eq!(app.should_exit(), Some(AppExit::Success));
+}
+
+fn camera_target(app: &mut App) -> citytwin::scene::orbit::OrbitState {
+    let mut q = app.world_mut().query::<&citytwin::scene::OrbitCamera>();
+    q.single(app.world()).unwrap().target
+}
+
+fn view(app: &App, name: &str) -> citytwin::scene::orbit::OrbitState {
+    let views = app.world().resource::<citytwin::scene::Views>();
+    views.views.iter().find(|v| v.0 == name).unwrap().1
+}
+
+#[test]
+fn left_alone_the_tour_starts_flies_its_stops_and_a_touch_stops_it() {
+    let mut app = kiosk_app(
+        "attract_after_s = 20\nreset_after_s = 60\nwarning_s = 20\nfly_s = 4\n\
+         [[kiosk.tour]]\nview = \"empire-state\"\nen = \"The Empire State\"\nsv = \"Empire State\"\nstay_s = 6\n\
+         [[kiosk.tour]]\nview = \"times-square\"\nen = \"Times Square\"\nsv = \"Times Square\"\nstay_s = 6\n\
+         layers = [\"buildings\", \"air-quality\"]\n",
+        true,
+    );
+    let kiosk = |app: &App| app.world().resource::<KioskState>().clone();
+    let mut frames = 0;
+    while !kiosk(&app).touring {
+        app.update();
+        frames += 1;
+        assert!(frames < 40, "no tour after {frames} s alone");
+    }
+    assert!(
+        (19..=21).contains(&frames),
+        "the tour began after {frames} s, not 20"
+    );
+    assert_eq!(kiosk(&app).stop, Some(0));
+    // The flight (4 s), then at the Empire State turning slowly.
+    for _ in 0..6 {
+        app.update();
+    }
+    let esb = view(&app, "empire-state");
+    let at = camera_target(&mut app);
+    assert!(
+        at.focus.distance(esb.focus) < 1.0,
+        "at the first stop: {at:?} vs {esb:?}"
+    );
+    assert!(at.heading != esb.heading, "turning slowly round it");
+    app.update();
+    let later = camera_target(&mut app);
+    assert!(later.heading != at.heading, "still turning");
+    // On to Times Square: its layers only.
+    let mut frames = 0;
+    while kiosk(&app).stop != Some(1) {
+        app.update();
+        frames += 1;
+        assert!(frames < 20, "never left the first stop");
+    }
+    app.update();
+    app.update();
+    let layers = app.world().resource::<Layers>();
+    assert!(layers.is_visible("air-quality") && layers.is_visible("buildings"));
+    assert!(
+        !layers.is_visible("comments"),
+        "the layers the stop does not name are hidden"
+    );
+
+    // A touch: the tour stops where it is and says how to explore, for a while.
+    app.world_mut().write_message(StillHere);
+    app.update();
+    let k = kiosk(&app);
+    assert!(!k.touring && k.hints && k.stop.is_none());
+    let held = camera_target(&mut app);
+    app.world_mut().write_message(StillHere);
+    app.update();
+    assert_eq!(
+        camera_target(&mut app),
+        held,
+        "the camera is the visitor's again"
+    );
+    for _ in 0..10 {
+        app.world_mut().write_message(StillHere);
+        app.update();
+    }
+    assert!(!kiosk(&app).hints, "the hints go away");
+
+    // Left alone again: the tour comes back, and goes on after the reset.
+    let mut frames = 0;
+    while kiosk(&app).resets == 0 {
+        app.update();
+        frames += 1;
+        assert!(frames < 120, "no reset after {frames} s alone");
+    }
+    app.update();
+    assert!(kiosk(&app).touring, "the tour goes on after the reset");
 }

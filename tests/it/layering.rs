@@ -48,6 +48,7 @@ const UNITS: &[(&str, Layer)] = &[
     ("language", Layer::Core),
     ("idle", Layer::Core),
     ("pin", Layer::Core),
+    ("tour", Layer::Core),
     ("worker", Layer::Services),
     ("broker", Layer::Services),
     ("simulate", Layer::Services),
