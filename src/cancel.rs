@@ -41,6 +41,18 @@ impl Cancel {
         self.0.load(Ordering::Relaxed)
     }
 
+    /// Sleeps for `d`, or less if stopping is asked meanwhile; true when it was.
+    pub fn sleep(&self, d: std::time::Duration) -> bool {
+        let until = std::time::Instant::now() + d;
+        while std::time::Instant::now() < until {
+            if self.is_cancelled() {
+                return true;
+            }
+            std::thread::sleep(POLL.min(until - std::time::Instant::now()));
+        }
+        self.is_cancelled()
+    }
+
     /// Resolves once stopping is asked.
     pub async fn cancelled(&self) {
         while !self.is_cancelled() {

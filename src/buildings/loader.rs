@@ -8,7 +8,7 @@ use super::{Streaming, TileMeshes, stream};
 use crate::cancel::Cancel;
 use crate::city::stream::Streamer;
 use crate::city::tiles::TileStats;
-use crate::city::{self, CityModel, Progress};
+use crate::city::{self, CityModel, Progress, cache};
 use crate::config::Config;
 use crate::demo::{self, Demo};
 use crate::geometry::extrude::Palette;
@@ -24,10 +24,20 @@ pub(crate) enum LoaderMessage {
     Progress(Progress),
     /// The source resolved: what is read, and the demo when it was started for it.
     Source(Source, Option<Box<Demo>>),
-    Done(Box<CityModel>, Vec<TileMeshes>, TileStats),
+    /// A city to show; from the city cache (written then, ms since 1970: the loader goes on to
+    /// read the source) or from the source (`None`: the loader is done).
+    Done(Box<CityModel>, Vec<TileMeshes>, TileStats, Option<i64>),
     Streaming(Streaming),
+    /// The source cannot be reached while the cached city is shown; the loader tries again.
+    Offline(String),
+    /// The cached city shown is the source's as it is (a file unchanged): nothing more.
+    UpToDate,
     Failed(String),
 }
+
+/// How long the loader waits before asking a source that did not answer again, while the
+/// cached city is shown.
+const RETRY: Duration = Duration::from_secs(10);
 
 /// How often the heartbeat wakes the window while the loader works.
 const HEARTBEAT: Duration = Duration::from_millis(500);
@@ -103,15 +113,84 @@ pub(crate) fn spawn(
     }
 }
 
-/// The loader thread's work.
+/// The loader thread's work: the cached city first (when the cache is on and this is not a
+/// reload), then the source; while the source cannot be reached the cached city stays and
+/// the source is asked again every [`RETRY`].
 fn load(config: &Config, palette: Palette, source: Option<Source>, tx: &LoaderTx, cancel: &Cancel) {
-    let heartbeat = tx.heartbeat();
+    let mut heartbeat = tx.heartbeat();
+    let cache = (source.is_none() && config.data.cache_on(config.kiosk.enabled))
+        .then(|| CacheFile::of(config));
+    let mut cached = false;
+    if let Some(file) = &cache {
+        match file.read(config, &palette) {
+            Ok((message, up_to_date)) => {
+                cached = true;
+                let _ = tx.send(message);
+                if up_to_date {
+                    let _ = tx.send(LoaderMessage::UpToDate);
+                    return;
+                }
+            }
+            Err(cache::CacheError::Missing(_)) => {}
+            Err(e) => bevy::log::warn!(
+                "city cache {} not used: {e}; reading the source",
+                file.path.display()
+            ),
+        }
+    }
     let source = match source {
         Some(s) => Ok(s),
         None => resolve(config, tx),
     };
+    loop {
+        // A file's stamp before it is read: a change while reading shows next time.
+        let stamp = cache
+            .as_ref()
+            .and_then(|c| c.file.as_deref())
+            .and_then(cache::FileStamp::of);
+        let failed = match fresh(config, palette, &source, tx, &mut heartbeat, cancel) {
+            Fresh::Done(model, tiles, stats) => {
+                // Encoded before it is handed over; written after, off the viewer's path.
+                let bytes = cache.as_ref().and_then(|f| f.encode(&model, stamp));
+                let _ = tx.send(LoaderMessage::Done(model, tiles, stats, None));
+                if let (Some(file), Some(bytes)) = (&cache, bytes) {
+                    file.write(&bytes);
+                }
+                return;
+            }
+            Fresh::Other => return,
+            Fresh::Failed(message) => message,
+        };
+        if !cached {
+            let _ = tx.send(LoaderMessage::Failed(failed));
+            return;
+        }
+        let _ = tx.send(LoaderMessage::Offline(failed));
+        if cancel.sleep(RETRY) {
+            return;
+        }
+    }
+}
+
+/// What reading the source came to.
+enum Fresh {
+    Done(Box<CityModel>, Vec<TileMeshes>, TileStats),
+    /// Streamed by viewport (the streamer ran until stopped), or cancelled.
+    Other,
+    Failed(String),
+}
+
+/// Reads, decodes and meshes the source once (or hands over to the viewport streamer).
+fn fresh(
+    config: &Config,
+    palette: Palette,
+    source: &Result<Source, SourceError>,
+    tx: &LoaderTx,
+    heartbeat: &mut Option<Worker>,
+    cancel: &Cancel,
+) -> Fresh {
     // A broker holding more than fits is loaded by viewport.
-    if let Ok(Source::Broker(b)) = &source {
+    if let Ok(Source::Broker(b)) = source {
         let progress_tx = tx.clone();
         let opened = Streamer::open(b, config, cancel, &mut |done, total| {
             let _ = progress_tx.send(LoaderMessage::Progress(Progress {
@@ -122,23 +201,24 @@ fn load(config: &Config, palette: Palette, source: Option<Source>, tx: &LoaderTx
         });
         match opened {
             Ok(Some(streamer)) => {
-                return stream::run(streamer, palette, tx, heartbeat, cancel);
+                stream::run(streamer, palette, tx, heartbeat.take(), cancel);
+                return Fresh::Other;
             }
             Ok(None) => {}
-            Err(city::LoadError::Source(SourceError::Cancelled)) => return,
-            Err(e) => {
-                let _ = tx.send(LoaderMessage::Failed(e.to_string()));
-                return;
-            }
+            Err(city::LoadError::Source(SourceError::Cancelled)) => return Fresh::Other,
+            Err(e) => return Fresh::Failed(e.to_string()),
         }
     }
     let progress_tx = tx.clone();
-    let result = source.map_err(city::LoadError::from).and_then(|source| {
-        city::load_unless_cancelled(&source, config, cancel, &mut |p| {
-            let _ = progress_tx.send(LoaderMessage::Progress(p));
-        })
+    let source = match source {
+        Ok(s) => s,
+        Err(SourceError::Cancelled) => return Fresh::Other,
+        Err(e) => return Fresh::Failed(e.to_string()),
+    };
+    let result = city::load_unless_cancelled(source, config, cancel, &mut |p| {
+        let _ = progress_tx.send(LoaderMessage::Progress(p));
     });
-    let message = match result {
+    match result {
         Ok(model) => {
             let _ = tx.send(LoaderMessage::Progress(Progress {
                 stage: "meshing",
@@ -148,12 +228,88 @@ fn load(config: &Config, palette: Palette, source: Option<Source>, tx: &LoaderTx
             let (tiles, stats) =
                 city::tiles::build_configured(&model.buildings, &config.buildings, &palette);
             let tiles = tiles.into_iter().map(TileMeshes::of).collect();
-            LoaderMessage::Done(Box::new(model), tiles, stats)
+            Fresh::Done(Box::new(model), tiles, stats)
         }
-        Err(city::LoadError::Source(SourceError::Cancelled)) => return,
-        Err(e) => LoaderMessage::Failed(e.to_string()),
-    };
-    let _ = tx.send(message);
+        Err(city::LoadError::Source(SourceError::Cancelled)) => Fresh::Other,
+        Err(e) => Fresh::Failed(e.to_string()),
+    }
+}
+
+/// The city cache of a configuration: where, under which key.
+struct CacheFile {
+    path: std::path::PathBuf,
+    key: String,
+    /// The file read, for a file source (to know it unchanged).
+    file: Option<std::path::PathBuf>,
+}
+
+impl CacheFile {
+    fn of(config: &Config) -> Self {
+        let dir = if config.data.cache_dir.is_empty() {
+            cache::user_dir().join("cities")
+        } else {
+            config.data.cache_dir.clone().into()
+        };
+        let key = cache::key(config);
+        Self {
+            path: cache::path(&dir, &key),
+            key,
+            file: match &config.data.source {
+                crate::config::SourceSetting::File(p) => Some(p.clone()),
+                _ => None,
+            },
+        }
+    }
+
+    /// The cached city, meshed, and whether it is the source as it is now (a file unchanged).
+    fn read(
+        &self,
+        config: &Config,
+        palette: &Palette,
+    ) -> Result<(LoaderMessage, bool), cache::CacheError> {
+        let started = std::time::Instant::now();
+        let cached = cache::read(&self.path, &self.key)?;
+        let up_to_date = self
+            .file
+            .as_ref()
+            .is_some_and(|f| cached.stamp.is_some() && cache::FileStamp::of(f) == cached.stamp);
+        let model = cached.model;
+        let (tiles, stats) =
+            city::tiles::build_configured(&model.buildings, &config.buildings, palette);
+        let tiles = tiles.into_iter().map(TileMeshes::of).collect();
+        bevy::log::info!(
+            "city cache {}: {} buildings read and meshed in {:.2} s{}",
+            self.path.display(),
+            model.buildings.len(),
+            started.elapsed().as_secs_f64(),
+            if up_to_date {
+                " (the file is unchanged)"
+            } else {
+                "; reading the source behind it"
+            }
+        );
+        Ok((
+            LoaderMessage::Done(Box::new(model), tiles, stats, Some(cached.written_ms)),
+            up_to_date,
+        ))
+    }
+
+    fn encode(&self, model: &CityModel, stamp: Option<cache::FileStamp>) -> Option<Vec<u8>> {
+        cache::encode(&self.key, model, stamp)
+            .inspect_err(|e| bevy::log::warn!("the city cache cannot be encoded: {e}"))
+            .ok()
+    }
+
+    fn write(&self, bytes: &[u8]) {
+        match cache::write(&self.path, bytes) {
+            Ok(()) => bevy::log::info!(
+                "city cache written: {} ({:.1} MB)",
+                self.path.display(),
+                bytes.len() as f64 / 1e6
+            ),
+            Err(e) => bevy::log::warn!("cannot write the city cache {}: {e}", self.path.display()),
+        }
+    }
 }
 
 /// The configured source, ready to read; the demo is started for it and handed to the scene.

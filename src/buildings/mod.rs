@@ -24,7 +24,9 @@ use crate::scene::{
 use crate::worker::Stage;
 use bevy::asset::RenderAssetUsages;
 use bevy::camera::visibility::{RenderLayers, VisibilityRange};
-use bevy::mesh::{Indices, PrimitiveTopology};
+use bevy::mesh::{
+    Indices, MeshVertexAttribute, PrimitiveTopology, VertexAttributeValues, VertexFormat,
+};
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
 use bevy::winit::EventLoopProxyWrapper;
@@ -140,6 +142,12 @@ impl Plugin for BuildingsPlugin {
     }
 }
 
+/// Bevy's vertex colour ([`Mesh::ATTRIBUTE_COLOR`], the same id, so materials see vertex
+/// colours) in 8 bits a channel instead of floats: 4 bytes a vertex instead of 16, a third of
+/// the buildings' vertex memory saved. The shader reads it as the same `vec4<f32>`.
+pub const VERTEX_COLOR_RGBA8: MeshVertexAttribute =
+    MeshVertexAttribute::new("Vertex_Color", 5, VertexFormat::Unorm8x4);
+
 /// Turns mesh buffers into a Bevy mesh that lives only on the GPU (picking uses the
 /// footprints, not the vertices).
 pub fn to_mesh(buffers: MeshBuffers) -> Mesh {
@@ -149,7 +157,10 @@ pub fn to_mesh(buffers: MeshBuffers) -> Mesh {
     )
     .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, buffers.positions)
     .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, buffers.normals)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, buffers.colors)
+    .with_inserted_attribute(
+        VERTEX_COLOR_RGBA8,
+        VertexAttributeValues::Unorm8x4(buffers.colors),
+    )
     .with_inserted_indices(Indices::U32(buffers.indices))
 }
 
@@ -412,10 +423,15 @@ fn receive(
                 });
                 commands.insert_resource(streaming);
             }
-            Ok(LoaderMessage::Done(model, tiles, stats)) => {
+            Ok(LoaderMessage::Done(model, tiles, stats, cached_at)) => {
                 info!(
-                    "loaded {}: {} entities, {} buildings, {} skipped, {} tiles in {:.2} s",
+                    "loaded {}{}: {} entities, {} buildings, {} skipped, {} tiles in {:.2} s",
                     model.source_label,
+                    if cached_at.is_some() {
+                        " (from the city cache)"
+                    } else {
+                        ""
+                    },
                     model.entities_read,
                     model.buildings.len(),
                     model.skipped.len(),
@@ -443,6 +459,22 @@ fn receive(
                 };
                 pending.0 = tiles;
                 pending.0.reverse(); // pop() from the end keeps the original order
+                state.cached_at = cached_at;
+                if cached_at.is_none() {
+                    // The source answered: online, and the loader is done.
+                    state.offline = None;
+                    commands.remove_resource::<Loader>();
+                }
+                return;
+            }
+            Ok(LoaderMessage::Offline(why)) => {
+                if state.offline.is_none() {
+                    warn!("offline: {why}; showing the cached city and trying again");
+                }
+                state.progress = None;
+                state.offline = Some(why);
+            }
+            Ok(LoaderMessage::UpToDate) => {
                 commands.remove_resource::<Loader>();
                 return;
             }

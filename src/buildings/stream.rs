@@ -126,6 +126,7 @@ pub(crate) fn run(
         Box::new(first.model),
         first.added,
         stats,
+        None,
     ));
     drop(heartbeat);
     let mut failed: HashMap<Cell, Instant> = HashMap::new();

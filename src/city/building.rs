@@ -5,7 +5,7 @@ use super::cityjson;
 use crate::geometry::Footprint;
 
 /// Where a building's height came from, so the inspector can say it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum HeightSource {
     /// The data's `height` attribute; `detail` is what the data says about its origin.
     Attribute {
@@ -74,7 +74,7 @@ impl HeightSource {
 }
 
 /// One building, ready to draw and inspect.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Building {
     /// The entity id.
     pub id: String,
@@ -98,7 +98,7 @@ pub struct Building {
 
 /// A building modelled in 3D: triangles in scene metres as `[east, height above its ground,
 /// north]`, each with what surface it belongs to; counter-clockwise seen from outside.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Shell {
     /// The triangles and their surface kinds.
     pub triangles: Vec<([[f64; 3]; 3], cityjson::SurfaceKind)>,

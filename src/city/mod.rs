@@ -9,6 +9,7 @@
 
 mod assemble;
 mod building;
+pub mod cache;
 pub mod cityjson;
 pub mod decode;
 pub mod gltf;
@@ -46,7 +47,7 @@ pub enum LoadError {
 }
 
 /// Seconds spent in each stage of loading.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Timings {
     /// Reading and parsing the source.
     pub read_s: f64,
@@ -55,7 +56,7 @@ pub struct Timings {
 }
 
 /// Everything loaded from a source.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CityModel {
     /// What was loaded, for the UI.
     pub source_label: String,
@@ -410,8 +411,12 @@ mod tests {
             let mut mesh = crate::geometry::extrude::MeshBuffers::default();
             let written = b.mesh_into(&mut mesh, b.footprint.center(), &palette);
             assert_eq!(written, mesh.triangle_count());
-            let roofs = mesh.colors.iter().filter(|c| **c == palette.roof).count();
-            let walls = mesh.colors.iter().filter(|c| **c == palette.wall).count();
+            let (roof, wall) = (
+                crate::geometry::extrude::rgba8(palette.roof),
+                crate::geometry::extrude::rgba8(palette.wall),
+            );
+            let roofs = mesh.colors.iter().filter(|c| **c == roof).count();
+            let walls = mesh.colors.iter().filter(|c| **c == wall).count();
             assert!(
                 roofs > 0 && walls > 0,
                 "{}: {roofs} roof, {walls} wall",

@@ -57,6 +57,33 @@ pub struct DataConfig {
     pub stream_above: usize,
     /// When loading by viewport: buildings within this distance (m) of the point looked at.
     pub stream_radius: f64,
+    /// Keep the last city read on disk and start with it ("auto": in a kiosk only).
+    pub cache: CacheSetting,
+    /// Where the city cache is kept ("": the user's cache folder).
+    pub cache_dir: String,
+}
+
+/// `data.cache`: whether the last city read is kept on disk and shown at once at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CacheSetting {
+    /// In a kiosk (`--kiosk`), not otherwise.
+    Auto,
+    /// Always.
+    On,
+    /// Never.
+    Off,
+}
+
+impl DataConfig {
+    /// Whether the city cache is used, for a viewer that is (or is not) a kiosk.
+    pub fn cache_on(&self, kiosk: bool) -> bool {
+        match self.cache {
+            CacheSetting::Auto => kiosk,
+            CacheSetting::On => true,
+            CacheSetting::Off => false,
+        }
+    }
 }
 
 /// `[broker]`: the NGSI-LD broker citytwin reads from (the viewer, `check`, `simulate`).

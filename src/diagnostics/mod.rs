@@ -116,13 +116,28 @@ fn record(
     if now - stats.window_start >= Duration::from_secs(2) {
         let frames = stats.frame_times_ms.len();
         let (p50, max) = summarize(&mut stats.frame_times_ms);
+        let peak = peak_rss_mb().map_or("null".to_owned(), |mb| format!("{mb:.0}"));
         println!(
-            "{{\"event\":\"frames\",\"t\":{:.1},\"frames\":{frames},\"frame_p50_ms\":{p50:.1},\"frame_max_ms\":{max:.1}}}",
+            "{{\"event\":\"frames\",\"t\":{:.1},\"frames\":{frames},\"frame_p50_ms\":{p50:.1},\"frame_max_ms\":{max:.1},\"peak_rss_mb\":{peak}}}",
             stats.started.elapsed().as_secs_f64()
         );
         stats.frame_times_ms.clear();
         stats.window_start = now;
     }
+}
+
+/// The process's peak resident memory so far (MB; `VmHWM` on Linux, `None` elsewhere).
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
 }
 
 #[cfg(test)]

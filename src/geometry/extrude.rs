@@ -17,8 +17,9 @@ pub struct MeshBuffers {
     pub positions: Vec<[f32; 3]>,
     /// Unit vertex normals.
     pub normals: Vec<[f32; 3]>,
-    /// Linear RGBA vertex colours.
-    pub colors: Vec<[f32; 4]>,
+    /// Linear RGBA vertex colours, 8 bits a channel ([`rgba8`]): a quarter of the bytes of
+    /// floats, for flat surface colours.
+    pub colors: Vec<[u8; 4]>,
     /// Triangle list indices.
     pub indices: Vec<u32>,
 }
@@ -33,7 +34,7 @@ impl MeshBuffers {
     pub fn byte_size(&self) -> usize {
         self.positions.len() * 12
             + self.normals.len() * 12
-            + self.colors.len() * 16
+            + self.colors.len() * 4
             + self.indices.len() * 4
     }
 
@@ -46,9 +47,19 @@ impl MeshBuffers {
             (offset[1] - p[2]) as f32,
         ]);
         self.normals.push(n);
-        self.colors.push(c);
+        self.colors.push(rgba8(c));
         i
     }
+}
+
+/// A linear RGBA colour in 8 bits a channel (rounded, clamped to 0..1).
+///
+/// ```
+/// use citytwin::geometry::extrude::rgba8;
+/// assert_eq!(rgba8([0.0, 0.5, 1.0, 2.0]), [0, 128, 255, 255]);
+/// ```
+pub fn rgba8(c: [f32; 4]) -> [u8; 4] {
+    c.map(|x| (x.clamp(0.0, 1.0) * 255.0).round() as u8)
 }
 
 /// Vertex colours for the surfaces of a building (linear RGBA).

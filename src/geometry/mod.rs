@@ -88,7 +88,7 @@ pub enum FootprintError {
 /// A validated footprint: one or more polygons with holes, in scene metres
 /// (`x` = east, `y` = north), exteriors counter-clockwise and holes clockwise, without repeated
 /// consecutive points.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Footprint {
     polygons: Vec<Polygon<f64>>,
     bbox: [f64; 4],

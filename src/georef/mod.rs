@@ -39,7 +39,7 @@ pub const NO_PROJ_DATA_DIR: &str = "/nonexistent/citytwin-uses-the-proj.db-compi
 pub const WGS84: &str = "EPSG:4326";
 
 /// A geographic position in degrees: longitude (east positive) and latitude (north positive).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LonLat {
     /// Longitude in degrees, −180..180.
     pub lon: f64,

@@ -66,7 +66,7 @@ struct Cx<'a> {
 }
 
 /// Something in a payload that was not read, and why.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SkippedItem {
     /// The entity id, or a position such as `item 12` when there is no id.
     pub id: String,

@@ -52,6 +52,12 @@ pub struct CityState {
     /// Counts the loads: a new number for each city loaded (or reloaded), the same while
     /// buildings come and go by viewport (then `model` changes, the load does not).
     pub load_id: u64,
+    /// The city shown came from the city cache, written then (ms since 1970); `None` once
+    /// the source has answered.
+    pub cached_at: Option<i64>,
+    /// The source cannot be reached (why): the cached city stays shown, and the loader tries
+    /// again until it answers.
+    pub offline: Option<String>,
 }
 
 impl Default for CityState {
@@ -72,6 +78,8 @@ impl Default for CityState {
             last_error: None,
             load_id: 0,
             viewport: None,
+            cached_at: None,
+            offline: None,
         }
     }
 }

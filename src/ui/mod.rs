@@ -405,6 +405,7 @@ fn ui(
         scenarios.active.is_some() && scenarios.compare == crate::scene::Compare::SideBySide;
     let cameras = view_cameras(&sensors, side_by_side, &area, view_image.as_deref());
     overlay::sensor_overlay(ctx, &sensors, &layers, &settings, view, &cameras);
+    overlay::city_badge(ctx, &city, language, view);
     scenarios::compare_overlay(ctx, view, &scenarios, &mut out);
     editing::edit_overlay(ctx, &tool, &cameras);
     if let Some(m) = &measure {

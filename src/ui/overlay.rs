@@ -271,3 +271,66 @@ pub(super) fn about_window(
         });
     state.about = open;
 }
+
+/// Top middle of the view: the city shown is the saved one (from the city cache): "Offline
+/// since …" in red when the source cannot be reached, else a quiet note while it is read.
+pub(super) fn city_badge(
+    ctx: &egui::Context,
+    city: &crate::scene::CityState,
+    l: crate::language::Language,
+    view: egui::Rect,
+) {
+    let Some(written) = city.cached_at else {
+        return;
+    };
+    let when = chrono::DateTime::from_timestamp_millis(written)
+        .map(|t| crate::text::date_time(t.with_timezone(&chrono::Local).naive_local(), l))
+        .unwrap_or_default();
+    let (text, color) = match &city.offline {
+        Some(_) => (
+            match l {
+                crate::language::Language::English => {
+                    format!("Offline since {when}: showing the city as it was then")
+                }
+                crate::language::Language::Swedish => {
+                    format!("Offline sedan {when}: staden visas som den var då")
+                }
+            },
+            egui::Color32::from_rgb(200, 50, 40),
+        ),
+        None => (
+            match l {
+                crate::language::Language::English => {
+                    format!("Showing the city saved {when}; reading the latest…")
+                }
+                crate::language::Language::Swedish => {
+                    format!("Visar staden sparad {when}; hämtar det senaste…")
+                }
+            },
+            egui::Color32::from_rgb(70, 90, 120),
+        ),
+    };
+    let offline = city.offline.clone();
+    egui::Area::new("city-badge".into())
+        .order(egui::Order::Foreground)
+        .pivot(egui::Align2::CENTER_TOP)
+        .fixed_pos(view.center_top() + egui::vec2(0.0, 8.0))
+        .interactable(true)
+        .show(ctx, |ui| {
+            let response = egui::Frame::new()
+                .fill(color)
+                .corner_radius(6)
+                .inner_margin(egui::Margin::symmetric(12, 6))
+                .show(ui, |ui| {
+                    ui.label(
+                        egui::RichText::new(text)
+                            .color(egui::Color32::WHITE)
+                            .strong(),
+                    );
+                })
+                .response;
+            if let Some(why) = offline {
+                response.on_hover_text(why);
+            }
+        });
+}

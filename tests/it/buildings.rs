@@ -30,10 +30,10 @@ fn tile_colors(app: &mut App) -> HashSet<[u32; 4]> {
     let mut out = HashSet::new();
     for h in handles {
         let mesh = meshes.get(&h).expect("the tile's mesh");
-        if let Some(bevy::mesh::VertexAttributeValues::Float32x4(colors)) =
+        if let Some(bevy::mesh::VertexAttributeValues::Unorm8x4(colors)) =
             mesh.attribute(Mesh::ATTRIBUTE_COLOR)
         {
-            out.extend(colors.iter().map(|c| c.map(f32::to_bits)));
+            out.extend(colors.iter().map(|c| c.map(u32::from)));
         }
     }
     out

@@ -11,6 +11,7 @@ mod kiosk;
 mod layering;
 mod live;
 mod measure;
+mod offline;
 mod render;
 mod scenarios;
 mod shadow;

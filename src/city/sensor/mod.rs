@@ -17,7 +17,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 
 /// A sensor's main value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Reading {
     /// A number (after the layer's factor).
     Number(f64),
@@ -28,7 +28,7 @@ pub enum Reading {
 }
 
 /// Where a sensor is, in scene metres (`[east, up, -north]`, as the scene uses).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Place {
     /// A point (height from the third coordinate, else the ground).
     Point([f64; 3]),
@@ -47,7 +47,7 @@ impl Place {
 }
 
 /// A sensor as the scene draws it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Sensor {
     /// Entity id.
     pub id: String,
