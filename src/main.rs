@@ -407,6 +407,16 @@ enum Bench {
         #[arg(long, value_name = "N", default_value_t = 100_000)]
         count: usize,
     },
+    /// A kiosk left alone: the demo with live sensor updates and the guided tour, drawn
+    /// continuously for N minutes; resident memory from 5 minutes in to the end, frame times.
+    Kiosk {
+        /// Print the JSON report only (progress goes to standard error either way).
+        #[arg(long)]
+        json: bool,
+        /// Minutes to run.
+        #[arg(long, value_name = "N", default_value_t = 60.0)]
+        minutes: f64,
+    },
     /// A sun-hours study of 1 km² at 2 m cells, 10-minute steps, over the demo district on
     /// 20 March: BVH build and tracing times, rays per second.
     Shadow {
@@ -693,6 +703,9 @@ fn main() -> ExitCode {
         Some(Command::Bench {
             what: Bench::Scenario { json, count },
         }) => cli::bench::scenario_command(count, json),
+        Some(Command::Bench {
+            what: Bench::Kiosk { json, minutes },
+        }) => cli::bench::kiosk_command(minutes, json),
         Some(Command::Bench {
             what: Bench::Shadow { json, side, cell },
         }) => cli::bench::shadow_command(&config, side, cell, json),

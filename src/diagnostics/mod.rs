@@ -116,9 +116,10 @@ fn record(
     if now - stats.window_start >= Duration::from_secs(2) {
         let frames = stats.frame_times_ms.len();
         let (p50, max) = summarize(&mut stats.frame_times_ms);
-        let peak = peak_rss_mb().map_or("null".to_owned(), |mb| format!("{mb:.0}"));
+        let mb = |v: Option<f64>| v.map_or("null".to_owned(), |mb| format!("{mb:.0}"));
+        let (peak, rss) = (mb(peak_rss_mb()), mb(rss_mb()));
         println!(
-            "{{\"event\":\"frames\",\"t\":{:.1},\"frames\":{frames},\"frame_p50_ms\":{p50:.1},\"frame_max_ms\":{max:.1},\"peak_rss_mb\":{peak}}}",
+            "{{\"event\":\"frames\",\"t\":{:.1},\"frames\":{frames},\"frame_p50_ms\":{p50:.1},\"frame_max_ms\":{max:.1},\"peak_rss_mb\":{peak},\"rss_mb\":{rss}}}",
             stats.started.elapsed().as_secs_f64()
         );
         stats.frame_times_ms.clear();
@@ -128,10 +129,20 @@ fn record(
 
 /// The process's peak resident memory so far (MB; `VmHWM` on Linux, `None` elsewhere).
 pub fn peak_rss_mb() -> Option<f64> {
+    status_mb("VmHWM:")
+}
+
+/// The process's resident memory now (MB; `VmRSS` on Linux, `None` elsewhere).
+pub fn rss_mb() -> Option<f64> {
+    status_mb("VmRSS:")
+}
+
+/// A memory line of `/proc/self/status`, in MB.
+fn status_mb(key: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let kb: f64 = status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .find_map(|l| l.strip_prefix(key))?
         .trim()
         .trim_end_matches("kB")
         .trim()

@@ -25,9 +25,7 @@ use crate::city::{self, tiles};
 use crate::config::Config;
 use crate::geometry::extrude::Palette;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// What `bench buildings` does.
@@ -237,7 +235,6 @@ fn first_frame(
     timeout_s: f64,
     cache: Option<&Path>,
 ) -> Result<FirstFrame, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find citytwin itself: {e}"))?;
     let config = file.with_extension("toml");
     let data = match cache {
         Some(dir) => format!(
@@ -251,47 +248,16 @@ fn first_frame(
         format!("{data}[buildings]\nbatch = {batch}\n[sensors]\nmax_labels = 0\n"),
     )
     .map_err(|e| format!("cannot write {}: {e}", config.display()))?;
-    let display =
-        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
-    let mut command = if display {
-        Command::new(&exe)
-    } else {
-        let has_xvfb = Command::new("sh")
-            .args(["-c", "command -v xvfb-run"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !has_xvfb {
-            return Err("no display and no xvfb-run to make one".to_owned());
-        }
-        let mut c = Command::new("xvfb-run");
-        c.args(["-a", "-s", "-screen 0 1920x1200x24"]).arg(&exe);
-        c
-    };
-    command
-        .arg("--config")
-        .arg(&config)
-        .arg("--file")
-        .arg(file)
-        .args(["--frame-stats", "--size", "1280x800"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        command.process_group(0);
-    }
-    let mut child = command
-        .spawn()
-        .map_err(|e| format!("cannot start the viewer: {e}"))?;
-    let stdout = child.stdout.take().ok_or("the viewer has no output")?;
-    let (tx, rx) = crossbeam_channel::unbounded();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let viewer = super::Viewer::start(&[
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--file".as_ref(),
+        file.as_os_str(),
+        "--frame-stats".as_ref(),
+        "--size".as_ref(),
+        "1280x800".as_ref(),
+    ])?;
+    let rx = &viewer.lines;
     let mut deadline = Instant::now() + Duration::from_secs_f64(timeout_s);
     let mut result = Err(format!("no complete frame within {timeout_s} s"));
     while Instant::now() < deadline {
@@ -335,12 +301,7 @@ fn first_frame(
             }
         }
     }
-    // Stop the viewer (and xvfb-run's server with it).
-    let _ = Command::new("kill")
-        .args(["-TERM", "--", &format!("-{}", child.id())])
-        .status();
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(viewer);
     let _ = std::fs::remove_file(&config);
     result
 }

@@ -1,13 +1,82 @@
 //! Benchmarks that print JSON: `citytwin bench live` ([`live`]: how fast changes in the
 //! broker reach the scene) and `citytwin bench buildings` ([`buildings`]: load and frame
 //! times of a replicated city, tiles against one mesh per building) and `citytwin bench
-//! scenario` ([`scenario`]: switching a scenario on a replicated city).
+//! scenario` ([`scenario`]: switching a scenario on a replicated city) and `citytwin bench
+//! kiosk` ([`kiosk`]: a kiosk left alone for minutes or hours, its memory and frame times).
 
 pub mod buildings;
+pub mod kiosk;
 pub mod live;
 pub mod scenario;
 
-use std::process::ExitCode;
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, ExitCode, Stdio};
+
+/// The viewer (this binary) started for a benchmark, under `xvfb-run` when there is no
+/// display, its standard output's lines coming through `lines`; dropping it stops it (and
+/// xvfb-run's server with it).
+pub(crate) struct Viewer {
+    child: Child,
+    /// Lines of the viewer's standard output (`--frame-stats` JSON).
+    pub(crate) lines: crossbeam_channel::Receiver<String>,
+}
+
+impl Viewer {
+    /// Starts the viewer with `args`.
+    pub(crate) fn start(args: &[&OsStr]) -> Result<Self, String> {
+        let exe =
+            std::env::current_exe().map_err(|e| format!("cannot find citytwin itself: {e}"))?;
+        let display =
+            std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
+        let mut command = if display {
+            Command::new(&exe)
+        } else {
+            let has_xvfb = Command::new("sh")
+                .args(["-c", "command -v xvfb-run"])
+                .output()
+                .is_ok_and(|o| o.status.success());
+            if !has_xvfb {
+                return Err("no display and no xvfb-run to make one".to_owned());
+            }
+            let mut c = Command::new("xvfb-run");
+            c.args(["-a", "-s", "-screen 0 1920x1200x24"]).arg(&exe);
+            c
+        };
+        command
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            command.process_group(0);
+        }
+        let mut child = command
+            .spawn()
+            .map_err(|e| format!("cannot start the viewer: {e}"))?;
+        let stdout = child.stdout.take().ok_or("the viewer has no output")?;
+        let (tx, lines) = crossbeam_channel::unbounded();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Self { child, lines })
+    }
+}
+
+impl Drop for Viewer {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &format!("-{}", self.child.id())])
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
 
 /// `citytwin bench buildings`.
 pub fn buildings_command(b: &buildings::BuildingsBench, json: bool) -> ExitCode {
@@ -18,6 +87,17 @@ pub fn buildings_command(b: &buildings::BuildingsBench, json: bool) -> ExitCode 
     }
     let result = buildings::run(b, &mut |line| eprintln!("bench buildings: {line}"));
     crate::worker::warn_about_stray_threads();
+    report(result, json)
+}
+
+/// `citytwin bench kiosk`.
+pub fn kiosk_command(minutes: f64, json: bool) -> ExitCode {
+    super::init_logs("warn");
+    if !(minutes > 0.0 && minutes <= 24.0 * 60.0) {
+        eprintln!("error: --minutes must be above 0 (at most a day)");
+        return ExitCode::from(2);
+    }
+    let result = kiosk::run(minutes, &mut |line| eprintln!("bench kiosk: {line}"));
     report(result, json)
 }
 
