@@ -106,10 +106,15 @@ pub struct UiConfig {
     pub side_panel: bool,
     /// The interface's language: "en", "sv" or "auto" (the system locale).
     pub language: String,
+    /// Size of the whole interface, 1.0–2.0.
+    pub font_scale: f64,
+    /// High-contrast colours (text at 7:1 or more).
+    pub high_contrast: bool,
 }
 
 impl UiConfig {
     pub(super) fn validate(&self) -> Result<(), Invalid> {
+        super::range("ui.font_scale", self.font_scale, 1.0, 2.0)?;
         match crate::language::Language::from_setting(&self.language) {
             Some(_) => Ok(()),
             None => Err((

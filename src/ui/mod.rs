@@ -11,6 +11,7 @@ mod comments;
 mod editing;
 mod inspector;
 mod kiosk;
+pub mod look;
 mod measure;
 mod overlay;
 mod scenarios;
@@ -65,6 +66,21 @@ pub struct UiState {
     pub kiosk: bool,
     /// The PIN being entered on the kiosk's PIN pad (never stored elsewhere).
     pub pin_entry: String,
+    /// How the interface looks now (size, contrast, touch layout).
+    pub look: look::Look,
+    /// The look last given to egui.
+    look_applied: Option<look::Look>,
+    /// The kiosk resets seen (a reset brings the configured look back).
+    resets_seen: u64,
+}
+
+/// The look the configuration asks for.
+fn configured_look(settings: &Settings) -> look::Look {
+    look::Look {
+        scale: settings.ui.font_scale as f32,
+        high_contrast: settings.ui.high_contrast,
+        touch: settings.kiosk.enabled,
+    }
 }
 
 /// The egui interface.
@@ -150,6 +166,9 @@ fn setup(
         typing: Default::default(),
         kiosk: settings.kiosk.enabled,
         pin_entry: String::new(),
+        look: configured_look(&settings),
+        look_applied: None,
+        resets_seen: 0,
     });
 }
 
@@ -184,12 +203,15 @@ pub(crate) struct ViewCamera<'a> {
     transform: &'a GlobalTransform,
     area: ViewArea,
     image: Option<ViewImage>,
-    /// The part of the window it draws, in logical pixels.
+    /// The part of the window it draws, in egui's points.
     clip: egui::Rect,
+    /// Logical pixels per point.
+    zoom: f32,
 }
 
 impl ViewCamera<'_> {
-    /// Where a point of the scene appears in the window, if in this camera's part of it.
+    /// Where a point of the scene appears in the window (in egui's points), if in this
+    /// camera's part of it.
     fn to_window(&self, world: Vec3) -> Option<Vec2> {
         let p = crate::scene::world_to_window(
             &self.area,
@@ -197,7 +219,7 @@ impl ViewCamera<'_> {
             self.camera,
             self.transform,
             world,
-        )?;
+        )? / self.zoom;
         self.clip.contains(egui::pos2(p.x, p.y)).then_some(p)
     }
 }
@@ -209,10 +231,11 @@ fn view_cameras<'a>(
     side_by_side: bool,
     area: &ViewArea,
     image: Option<&ViewImage>,
+    zoom: f32,
 ) -> Vec<ViewCamera<'a>> {
     let whole = egui::Rect::from_min_size(
-        egui::pos2(area.min.x, area.min.y),
-        egui::vec2(area.size.x, area.size.y),
+        egui::pos2(area.min.x, area.min.y) / zoom,
+        egui::vec2(area.size.x, area.size.y) / zoom,
     );
     let window = |p: Vec2| match image {
         Some(i) => area.min + p / i.size.as_vec2().max(Vec2::ONE) * area.size,
@@ -223,7 +246,7 @@ fn view_cameras<'a>(
     let second = sensors.compare.single().ok().filter(|_| side_by_side);
     for (camera, transform) in main.into_iter().chain(second) {
         let clip = camera.logical_viewport_rect().map_or(whole, |r| {
-            let (a, b) = (window(r.min), window(r.max));
+            let (a, b) = (window(r.min) / zoom, window(r.max) / zoom);
             egui::Rect::from_min_max(egui::pos2(a.x, a.y), egui::pos2(b.x, b.y))
         });
         out.push(ViewCamera {
@@ -232,6 +255,7 @@ fn view_cameras<'a>(
             area: *area,
             image: image.cloned(),
             clip,
+            zoom,
         });
     }
     out
@@ -317,6 +341,18 @@ fn ui(
         .as_ref()
         .and_then(|v| contexts.image_id(&v.handle));
     let ctx = contexts.ctx_mut()?;
+    if let Some(k) = &kiosk
+        && k.resets != state.resets_seen
+    {
+        state.resets_seen = k.resets;
+        state.look = configured_look(&settings);
+    }
+    if state.look_applied != Some(state.look) {
+        look::apply(ctx, state.look);
+        state.look_applied = Some(state.look);
+    }
+    // Points (egui) to logical pixels (the window, the 3D view).
+    let zoom = ctx.zoom_factor();
     let mut root = egui::Ui::new(
         ctx.clone(),
         "root".into(),
@@ -328,7 +364,11 @@ fn ui(
     if state.side_panel {
         let response = egui::Panel::left("side")
             .resizable(false)
-            .exact_size(SIDE_PANEL_WIDTH)
+            .exact_size(if state.look.touch {
+                SIDE_PANEL_WIDTH * 1.3
+            } else {
+                SIDE_PANEL_WIDTH
+            })
             .show(&mut root, |ui| {
                 side_panel::side_panel(
                     ui,
@@ -395,15 +435,15 @@ fn ui(
         );
     }
     let wanted = ViewArea {
-        min: Vec2::new(view.min.x, view.min.y),
-        size: Vec2::new(view.width(), view.height()),
+        min: Vec2::new(view.min.x, view.min.y) * zoom,
+        size: Vec2::new(view.width(), view.height()) * zoom,
     };
     if *area != wanted {
         *area = wanted;
     }
     let side_by_side =
         scenarios.active.is_some() && scenarios.compare == crate::scene::Compare::SideBySide;
-    let cameras = view_cameras(&sensors, side_by_side, &area, view_image.as_deref());
+    let cameras = view_cameras(&sensors, side_by_side, &area, view_image.as_deref(), zoom);
     overlay::sensor_overlay(ctx, &sensors, &layers, &settings, view, &cameras);
     overlay::city_badge(ctx, &city, language, view);
     scenarios::compare_overlay(ctx, view, &scenarios, &mut out);

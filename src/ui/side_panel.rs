@@ -114,6 +114,7 @@ pub(super) fn side_panel(
     if let Some(model) = &city.model {
         ui.label(egui::RichText::new(&model.source_label).weak());
     }
+    look_row(ui, state, language);
     ui.separator();
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
@@ -343,4 +344,33 @@ pub(super) fn data_section(
                 }
             });
     }
+}
+
+/// Text size and contrast: A−, A+ and the high-contrast switch.
+fn look_row(ui: &mut egui::Ui, state: &mut UiState, l: crate::language::Language) {
+    ui.horizontal(|ui| {
+        ui.label(l.pick("Text size", "Textstorlek"));
+        let look = state.look;
+        if ui
+            .add_enabled(look.scale > 1.0, egui::Button::new("A−"))
+            .on_hover_text(l.pick("Smaller", "Mindre"))
+            .clicked()
+        {
+            state.look = look.step(-0.25);
+        }
+        if ui
+            .add_enabled(look.scale < 2.0, egui::Button::new("A+"))
+            .on_hover_text(l.pick("Bigger", "Större"))
+            .clicked()
+        {
+            state.look = look.step(0.25);
+        }
+        let mut high = look.high_contrast;
+        if ui
+            .toggle_value(&mut high, l.pick("High contrast", "Hög kontrast"))
+            .changed()
+        {
+            state.look.high_contrast = high;
+        }
+    });
 }
