@@ -97,16 +97,12 @@ pub(super) fn hints(ctx: &egui::Context, kiosk: &KioskState, l: Language, view: 
 }
 
 /// "Are you still there?": a kiosk left alone counts down to its reset; a touch anywhere, or
-/// the big button, keeps the visitor's state.
-pub(super) fn still_there(
-    ctx: &egui::Context,
-    kiosk: &KioskState,
-    l: Language,
-    out: &mut super::UiOutbox,
-) {
+/// the big button, keeps the visitor's state. True when the button was pressed.
+pub(super) fn still_there(ctx: &egui::Context, kiosk: &KioskState, l: Language) -> bool {
     let crate::idle::Phase::Warning { left_s } = kiosk.phase else {
-        return;
+        return false;
     };
+    let mut answered = false;
     egui::Window::new(l.pick("Are you still there?", "Är du kvar?"))
         .id(egui::Id::new("kiosk-still-there"))
         .collapsible(false)
@@ -129,25 +125,25 @@ pub(super) fn still_there(
                 egui::RichText::new(l.pick("I'm still here", "Jag är kvar")).size(24.0),
             )
             .min_size(egui::vec2(260.0, 64.0));
-            if ui.add(button).clicked() {
-                out.still_here.write(crate::scene::StillHere);
-            }
+            answered = ui.add(button).clicked();
         });
     ctx.request_repaint_after(std::time::Duration::from_millis(500));
+    answered
 }
 
-/// The PIN pad staff see after the exit chord: digits, Delete, OK, Cancel.
+/// The PIN pad staff see after the exit chord: digits, Delete, OK, Cancel. Returns what to
+/// tell the kiosk: `Some(Some(pin))` for OK, `Some(None)` for Cancel.
 pub(super) fn pin_pad(
     ctx: &egui::Context,
     kiosk: &KioskState,
     l: Language,
     entry: &mut String,
-    out: &mut super::UiOutbox,
-) {
+) -> Option<Option<String>> {
     let Some(wrong) = kiosk.asking_pin else {
         entry.clear();
-        return;
+        return None;
     };
+    let mut leave = None;
     egui::Window::new(l.pick("Leave the kiosk", "Lämna kiosken"))
         .id(egui::Id::new("kiosk-pin"))
         .collapsible(false)
@@ -182,19 +178,114 @@ pub(super) fn pin_pad(
                     entry.push('0');
                 }
                 if ui.add_sized(key, egui::Button::new("OK")).clicked() {
-                    out.leave
-                        .write(crate::scene::LeaveKiosk(Some(std::mem::take(entry))));
+                    leave = Some(Some(std::mem::take(entry)));
                 }
             });
             if ui
                 .add_sized(
-                    egui::vec2(key.x * 3.0 + 8.0, key.y * 0.8),
+                    egui::vec2(key.x * 3.0 + 8.0, key.y),
                     egui::Button::new(l.pick("Cancel", "Avbryt")),
                 )
                 .clicked()
             {
                 entry.clear();
-                out.leave.write(crate::scene::LeaveKiosk(None));
+                leave = Some(None);
             }
         });
+    leave
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::idle::Phase;
+    use egui::accesskit::Role;
+
+    /// The kiosk's panels drawn in one pass with the touch look, as a screen reader gets them
+    /// (AccessKit's tree): (role, name, width, height) of every node.
+    fn tree(l: Language) -> Vec<(Role, String, f64, f64)> {
+        let ctx = egui::Context::default();
+        ctx.enable_accesskit();
+        crate::ui::look::apply(
+            &ctx,
+            crate::ui::look::Look {
+                scale: 1.0,
+                high_contrast: false,
+                touch: true,
+            },
+        );
+        let kiosk = KioskState {
+            enabled: true,
+            phase: Phase::Warning { left_s: 25 },
+            asking_pin: Some(true),
+            touring: true,
+            stop: Some(0),
+            hints: true,
+            ..KioskState::default()
+        };
+        let config = crate::config::Config::default().kiosk;
+        let input = egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(
+                egui::Pos2::ZERO,
+                egui::vec2(1920.0, 1080.0),
+            )),
+            ..Default::default()
+        };
+        let view = egui::Rect::from_min_max(egui::pos2(416.0, 0.0), egui::pos2(1920.0, 980.0));
+        let mut out = None;
+        // Two passes: egui sizes windows in the first.
+        for _ in 0..2 {
+            let mut output = ctx.run_ui(input.clone(), |ui| {
+                let ctx = ui.ctx().clone();
+                tour_caption(&ctx, &kiosk, &config, l, view);
+                hints(&ctx, &kiosk, l, view);
+                still_there(&ctx, &kiosk, l);
+                pin_pad(&ctx, &kiosk, l, &mut String::new());
+            });
+            // No renderer here: the fonts' texture updates are dropped on purpose.
+            output.textures_delta.clear();
+            out = output.platform_output.accesskit_update;
+        }
+        out.expect("an AccessKit tree")
+            .nodes
+            .iter()
+            .map(|(_, n)| {
+                let b = n.bounds().unwrap_or_default();
+                let name = n.label().or(n.value()).unwrap_or_default().to_owned();
+                (n.role(), name, b.width(), b.height())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_kiosk_control_is_named_and_a_finger_wide_in_both_languages() {
+        for (l, words) in [
+            (Language::English, ["I'm still here", "Cancel", "Delete"]),
+            (Language::Swedish, ["Jag är kvar", "Avbryt", "Radera"]),
+        ] {
+            let nodes = tree(l);
+            let buttons: Vec<_> = nodes.iter().filter(|n| n.0 == Role::Button).collect();
+            assert!(buttons.len() >= 13, "{l:?}: {} buttons", buttons.len());
+            for (_, name, w, h) in &buttons {
+                assert!(!name.is_empty(), "{l:?}: a button without a name");
+                assert!(
+                    *w >= 48.0 && *h >= 48.0,
+                    "{l:?}: \"{name}\" is {w}×{h}, under 48 px"
+                );
+            }
+            for word in words {
+                assert!(
+                    buttons.iter().any(|b| b.1 == word),
+                    "{l:?}: no button \"{word}\""
+                );
+            }
+            let caption = crate::config::Config::default().kiosk.tour[0]
+                .caption(l)
+                .to_owned();
+            assert!(
+                nodes.iter().any(|n| n.1 == caption),
+                "{l:?}: the tour's caption is read out"
+            );
+        }
+    }
 }

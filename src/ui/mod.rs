@@ -494,8 +494,12 @@ fn ui(
         let l = language;
         kiosk::tour_caption(ctx, k, &settings.kiosk, l, view);
         kiosk::hints(ctx, k, l, view);
-        kiosk::still_there(ctx, k, l, &mut out);
-        kiosk::pin_pad(ctx, k, l, &mut state.pin_entry, &mut out);
+        if kiosk::still_there(ctx, k, l) {
+            out.still_here.write(crate::scene::StillHere);
+        }
+        if let Some(pin) = kiosk::pin_pad(ctx, k, l, &mut state.pin_entry) {
+            out.leave.write(crate::scene::LeaveKiosk(pin));
+        }
     }
     let broker_url = source.as_ref().and_then(|s| s.local_broker_url());
     overlay::about_window(ctx, &mut state, &city, broker_url);

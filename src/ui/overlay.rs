@@ -144,7 +144,9 @@ pub(super) fn sensor_overlay(
     };
     egui::Area::new("live-status".into())
         .order(egui::Order::Foreground)
-        .fixed_pos(egui::pos2(view.min.x + 8.0, view.max.y - 26.0))
+        // Its foot on the view's foot, whatever the text size.
+        .pivot(egui::Align2::LEFT_BOTTOM)
+        .fixed_pos(egui::pos2(view.min.x + 8.0, view.max.y - 4.0))
         .interactable(false)
         .show(ctx, |ui| {
             egui::Frame::popup(ui.style())
