@@ -14,15 +14,19 @@ use chrono::{Datelike, NaiveDateTime, Timelike};
 /// assert_eq!(thousands(1_000_000), "1,000,000");
 /// ```
 pub fn thousands(n: usize) -> String {
-    let s = n.to_string();
     let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
+    group_into(&mut out, &n.to_string(), ",");
+    out
+}
+
+/// Appends a run of digits to `out` with `separator` between thousands.
+fn group_into(out: &mut String, digits: &str, separator: &str) {
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push_str(separator);
         }
         out.push(c);
     }
-    out
 }
 
 /// A number with `decimals` decimals, thousands grouped, in a language's way.
@@ -50,12 +54,7 @@ pub fn number(x: f64, decimals: usize, language: Language) -> String {
     if x < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
         out.push_str(minus);
     }
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            out.push_str(group);
-        }
-        out.push(c);
-    }
+    group_into(&mut out, whole, group);
     if !fraction.is_empty() {
         out.push_str(point);
         out.push_str(fraction);

@@ -225,14 +225,19 @@ fn fresh(
                 done: 0,
                 total: model.buildings.len(),
             }));
-            let (tiles, stats) =
-                city::tiles::build_configured(&model.buildings, &config.buildings, &palette);
-            let tiles = tiles.into_iter().map(TileMeshes::of).collect();
+            let (tiles, stats) = mesh(&model, config, &palette);
             Fresh::Done(Box::new(model), tiles, stats)
         }
         Err(city::LoadError::Source(SourceError::Cancelled)) => Fresh::Other,
         Err(e) => Fresh::Failed(e.to_string()),
     }
+}
+
+/// A city's buildings meshed into tiles, ready for the scene.
+fn mesh(model: &CityModel, config: &Config, palette: &Palette) -> (Vec<TileMeshes>, TileStats) {
+    let (tiles, stats) =
+        city::tiles::build_configured(&model.buildings, &config.buildings, palette);
+    (tiles.into_iter().map(TileMeshes::of).collect(), stats)
 }
 
 /// The city cache of a configuration: where, under which key.
@@ -246,7 +251,7 @@ struct CacheFile {
 impl CacheFile {
     fn of(config: &Config) -> Self {
         let dir = if config.data.cache_dir.is_empty() {
-            cache::user_dir().join("cities")
+            crate::config::user_cache_dir().join("cities")
         } else {
             config.data.cache_dir.clone().into()
         };
@@ -274,9 +279,7 @@ impl CacheFile {
             .as_ref()
             .is_some_and(|f| cached.stamp.is_some() && cache::FileStamp::of(f) == cached.stamp);
         let model = cached.model;
-        let (tiles, stats) =
-            city::tiles::build_configured(&model.buildings, &config.buildings, palette);
-        let tiles = tiles.into_iter().map(TileMeshes::of).collect();
+        let (tiles, stats) = mesh(&model, config, palette);
         bevy::log::info!(
             "city cache {}: {} buildings read and meshed in {:.2} s{}",
             self.path.display(),

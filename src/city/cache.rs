@@ -134,16 +134,6 @@ pub fn path(dir: &Path, key: &str) -> PathBuf {
     dir.join(format!("city-{:016x}.bin", fnv1a(key.as_bytes())))
 }
 
-/// The user's cache folder for citytwin (`$XDG_CACHE_HOME/citytwin`, else
-/// `~/.cache/citytwin`, else the temporary folder's).
-pub fn user_dir() -> PathBuf {
-    std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir)
-        .join("citytwin")
-}
-
 /// A city encoded as a cache file's bytes, header included.
 pub fn encode(
     key: &str,

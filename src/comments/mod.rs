@@ -95,12 +95,7 @@ fn follow_language(language: Res<crate::scene::UiLanguage>, mut state: ResMut<Co
 /// folder, one subfolder per broker (a comment waits for the broker it was written for).
 fn queue_dir(configured: &str, broker_url: &str) -> PathBuf {
     let base = if configured.is_empty() {
-        std::env::var_os("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-            .unwrap_or_else(std::env::temp_dir)
-            .join("citytwin")
-            .join("comments")
+        crate::config::user_cache_dir().join("comments")
     } else {
         PathBuf::from(configured)
     };

@@ -150,14 +150,6 @@ impl KioskConfig {
         Ok(())
     }
 
-    /// The tour's timing.
-    pub fn tour_timing(&self) -> crate::tour::Tour {
-        crate::tour::Tour {
-            stay_s: self.tour.iter().map(|s| s.stay_s).collect(),
-            fly_s: self.fly_s,
-        }
-    }
-
     /// The idle timing.
     pub fn idle(&self) -> crate::idle::Idle {
         crate::idle::Idle {

@@ -292,6 +292,18 @@ impl Config {
     }
 }
 
+/// The user's cache folder for citytwin (`$XDG_CACHE_HOME/citytwin`, else
+/// `~/.cache/citytwin`, else the temporary folder's): where a setting left empty
+/// (`data.cache_dir`, `comments.queue_dir`) keeps its files.
+pub fn user_cache_dir() -> std::path::PathBuf {
+    use std::path::PathBuf;
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("citytwin")
+}
+
 /// Parses "#rrggbb" into linear-ready sRGB components in 0..1.
 ///
 /// ```

@@ -84,25 +84,24 @@ pub(super) fn tour(
         state.hints = false;
     }
     let view = |name: &str| views.views.iter().find(|(n, _)| n == name).map(|v| v.1);
-    let (timing, stops) = if kiosk.tour.is_empty() {
-        // No stops: the home view, turning for as long as nobody comes.
-        let home = TourStop {
+    // No stops: the home view, turning for as long as nobody comes.
+    let home;
+    let stops: &[TourStop] = if kiosk.tour.is_empty() {
+        home = [TourStop {
             view: kiosk.home_view.clone(),
             en: String::new(),
             sv: String::new(),
             stay_s: 1e9,
             layers: None,
             scenario: None,
-        };
-        (
-            Tour {
-                stay_s: vec![home.stay_s],
-                fly_s: kiosk.fly_s,
-            },
-            vec![home],
-        )
+        }];
+        &home
     } else {
-        (kiosk.tour_timing(), kiosk.tour.clone())
+        &kiosk.tour
+    };
+    let timing = Tour {
+        stay_s: stops.iter().map(|s| s.stay_s).collect(),
+        fly_s: kiosk.fly_s,
     };
     let Some(at) = timing.at(now - started) else {
         return;

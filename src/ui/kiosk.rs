@@ -21,41 +21,39 @@ pub(super) fn tour_caption(
         .stop
         .and_then(|i| config.tour.get(i))
         .map(|s| s.caption(l));
-    egui::Area::new(egui::Id::new("kiosk-tour"))
+    foot_panel(ctx, "kiosk-tour", view, |ui| {
+        // Clear of the legends at the view's right.
+        ui.set_max_width((view.width() - 600.0).clamp(400.0, 1100.0));
+        ui.vertical_centered(|ui| {
+            if let Some(caption) = caption.filter(|c| !c.is_empty()) {
+                ui.add(egui::Label::new(egui::RichText::new(caption).size(34.0).strong()).wrap());
+                ui.add_space(10.0);
+            }
+            ui.label(
+                egui::RichText::new(l.pick(
+                    "☝ Touch the screen to explore",
+                    "☝ Tryck på skärmen för att utforska",
+                ))
+                .size(26.0)
+                .strong(),
+            );
+        });
+    });
+}
+
+/// A panel over the middle of the view's foot, above the status line, over the labels, not
+/// taking touches (a touch goes to the view and counts as one).
+fn foot_panel(ctx: &egui::Context, id: &str, view: egui::Rect, add: impl FnOnce(&mut egui::Ui)) {
+    egui::Area::new(egui::Id::new(id))
         .pivot(egui::Align2::CENTER_BOTTOM)
-        .fixed_pos(above_status_line(view))
+        .fixed_pos(view.center_bottom() - egui::vec2(0.0, 56.0))
         .interactable(false)
         .order(egui::Order::Foreground)
         .show(ctx, |ui| {
             egui::Frame::popup(ui.style())
                 .inner_margin(egui::Margin::symmetric(28, 18))
-                .show(ui, |ui| {
-                    // Clear of the legends at the view's right.
-                    ui.set_max_width((view.width() - 600.0).clamp(400.0, 1100.0));
-                    ui.vertical_centered(|ui| {
-                        if let Some(caption) = caption.filter(|c| !c.is_empty()) {
-                            ui.add(
-                                egui::Label::new(egui::RichText::new(caption).size(34.0).strong())
-                                    .wrap(),
-                            );
-                            ui.add_space(10.0);
-                        }
-                        ui.label(
-                            egui::RichText::new(l.pick(
-                                "☝ Touch the screen to explore",
-                                "☝ Tryck på skärmen för att utforska",
-                            ))
-                            .size(26.0)
-                            .strong(),
-                        );
-                    });
-                });
+                .show(ui, add);
         });
-}
-
-/// The middle of the view's foot, above the status line.
-fn above_status_line(view: egui::Rect) -> egui::Pos2 {
-    view.center_bottom() - egui::vec2(0.0, 56.0)
 }
 
 /// After a touch stopped the tour: how to explore with one and two fingers.
@@ -73,26 +71,17 @@ pub(super) fn hints(ctx: &egui::Context, kiosk: &KioskState, l: Language, view: 
             "Tryck på en byggnad eller sensor: läs om den",
         ),
     ];
-    egui::Area::new(egui::Id::new("kiosk-hints"))
-        .pivot(egui::Align2::CENTER_BOTTOM)
-        .fixed_pos(above_status_line(view))
-        .interactable(false)
-        .order(egui::Order::Foreground)
-        .show(ctx, |ui| {
-            egui::Frame::popup(ui.style())
-                .inner_margin(egui::Margin::symmetric(28, 18))
-                .show(ui, |ui| {
-                    ui.label(
-                        egui::RichText::new(l.pick("Explore the city", "Utforska staden"))
-                            .size(32.0)
-                            .strong(),
-                    );
-                    ui.add_space(8.0);
-                    for line in lines {
-                        ui.label(egui::RichText::new(line).size(24.0).strong());
-                    }
-                });
-        });
+    foot_panel(ctx, "kiosk-hints", view, |ui| {
+        ui.label(
+            egui::RichText::new(l.pick("Explore the city", "Utforska staden"))
+                .size(32.0)
+                .strong(),
+        );
+        ui.add_space(8.0);
+        for line in lines {
+            ui.label(egui::RichText::new(line).size(24.0).strong());
+        }
+    });
     ctx.request_repaint_after(std::time::Duration::from_secs(1));
 }
 
