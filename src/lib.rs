@@ -12,7 +12,6 @@
 //!
 //! **Core**: pure Rust, no Bevy and no servers, each tested alone.
 //! - [`timestamp`]: times as NGSI-LD writes them (RFC 3339) and durations.
-//! - [`text`]: numbers as people read them.
 //! - [`cancel`]: asking long work to stop.
 //! - [`ngsi_ld`]: the data model, payload parsing, queries and the HTTP client.
 //! - [`georef`]: longitude/latitude to scene metres and back, through PROJ.
@@ -31,7 +30,8 @@
 //! - [`idle`]: a kiosk left alone: the warning's countdown and the reset.
 //! - [`pin`]: the kiosk's exit PIN, kept only hashed.
 //! - [`tour`]: the kiosk's guided tour: which stop when, and smooth flights between them.
-//! - [`language`]: the languages of the interface (English, Swedish).
+//! - [`language`]: the languages of the interface (English, Swedish), its message catalogue
+//!   and numbers and dates as each language writes them.
 //!
 //! **Services**: threads and servers, no ECS.
 //! - [`worker`]: background threads that belong to a handle and are stopped in order.
@@ -84,7 +84,6 @@ pub mod scenario;
 pub mod source;
 pub mod sun;
 pub mod sunlight;
-pub mod text;
 pub mod timestamp;
 pub mod tour;
 

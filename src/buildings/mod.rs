@@ -12,6 +12,7 @@ mod scenario;
 mod stream;
 mod style;
 
+use crate::language::Localized;
 pub use scenario::{ScenarioRoot, ScenarioTile};
 use stream::Streaming;
 
@@ -188,7 +189,7 @@ fn start_loading(
     mut workers: ResMut<Workers>,
     waker: Option<Res<EventLoopProxyWrapper>>,
 ) {
-    layers.register("buildings", "Buildings");
+    layers.register("buildings", Localized::from_catalogue("layer-buildings"));
     commands.spawn((
         BuildingsRoot,
         LayerMember::of("buildings"),

@@ -836,7 +836,7 @@ mod tests {
             "all views lie in the district"
         );
         for (name, [east, north]) in &model.view_points {
-            let v = config.views[name];
+            let v = &config.views[name];
             let state = OrbitState {
                 focus: Vec3::new(*east as f32, 0.0, -*north as f32),
                 heading: (v.heading as f32).to_radians(),

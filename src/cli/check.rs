@@ -4,10 +4,10 @@ use crate::city::{self, LoadError};
 use crate::config::{Config, SourceSetting};
 use crate::demo::Demo;
 use crate::geometry::extrude::Palette;
+use crate::language::text::thousands;
 use crate::ngsi_ld::SkippedItem;
 use crate::scenario::{self, Kpis, Scenario};
 use crate::source::Source;
-use crate::text::thousands;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -162,7 +162,12 @@ pub fn run(
     let mut sensors_by_layer = BTreeMap::new();
     for s in &model.sensors {
         *sensors_by_layer
-            .entry(layers[s.layer].name.clone())
+            .entry(
+                layers[s.layer]
+                    .name
+                    .get(crate::language::Language::English)
+                    .to_owned(),
+            )
             .or_insert(0) += 1;
     }
     let settings = crate::city::decode::DecodeSettings::from_config(config);

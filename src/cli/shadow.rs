@@ -140,7 +140,7 @@ pub fn run(
         Some(a) => Some(Grid::covering(a.bounds(), options.cell_m, MAX_CELLS).ok_or_else(|| {
             Failure::Input(format!(
                 "the area needs more than {} cells of {} m; give a smaller area or a larger --cell",
-                crate::text::thousands(MAX_CELLS),
+                crate::language::text::thousands(MAX_CELLS),
                 options.cell_m
             ))
         })?),

@@ -201,6 +201,14 @@ pub fn local_time_text(ms: i64) -> String {
     local_format(ms, "%a %-d %b %H:%M")
 }
 
+/// A time on this machine's clock as a date and time of day (for [`crate::language::text::date_time`]).
+pub fn local_date_time(ms: i64) -> Option<chrono::NaiveDateTime> {
+    Local
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.naive_local())
+}
+
 /// A time on this machine's clock in a `strftime` format (`%H:%M`).
 pub fn local_format(ms: i64, format: &str) -> String {
     match Local.timestamp_millis_opt(ms).single() {

@@ -1,7 +1,7 @@
 //! What can keep a comment from being sent, told to the person in their language. The text
 //! they wrote is always kept.
 
-use crate::language::Language;
+use crate::language::{Arg, Language};
 
 /// Why a comment was not taken.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,89 +49,38 @@ impl Problem {
     /// assert!(p.message(Language::Swedish).contains("tecken"));
     /// ```
     pub fn message(&self, lang: Language) -> String {
-        let sv = lang == Language::Swedish;
         match self {
-            Self::EmptyText => if sv {
-                "Skriv något först."
-            } else {
-                "Write something first."
-            }
-            .to_owned(),
-            Self::TooLong { chars, max } => {
-                if sv {
-                    format!(
-                        "Texten har {chars} tecken; högst {max} får plats. Korta den med {} tecken.",
-                        chars - max
-                    )
-                } else {
-                    format!(
-                        "The text has {chars} characters; at most {max} fit. Shorten it by {}.",
-                        chars - max
-                    )
-                }
-            }
-            Self::NoCategory => if sv {
-                "Välj vad det gäller: idé, problem, fråga eller beröm."
-            } else {
-                "Choose what it is: an idea, a problem, a question or praise."
-            }
-            .to_owned(),
-            Self::OffScene => if sv {
-                "Den platsen ligger utanför kartan. Tryck på marken eller på en byggnad."
-            } else {
-                "That spot is outside the map. Tap the ground or a building."
-            }
-            .to_owned(),
-            Self::NoSpot => if sv {
-                "Tryck först på platsen i 3D-vyn som kommentaren gäller."
-            } else {
-                "First tap the spot in the 3D view that the comment is about."
-            }
-            .to_owned(),
+            Self::EmptyText => lang.t("comment-empty"),
+            Self::TooLong { chars, max } => lang.t_with(
+                "comment-too-long",
+                &[
+                    ("chars", (*chars).into()),
+                    ("max", (*max).into()),
+                    ("over", chars.saturating_sub(*max).into()),
+                ],
+            ),
+            Self::NoCategory => lang.t("comment-no-category"),
+            Self::OffScene => lang.t("comment-off-scene"),
+            Self::NoSpot => lang.t("comment-no-spot"),
             Self::TooSoon { wait_s } => {
-                if sv {
-                    format!("En kommentar i taget: vänta {wait_s} sekunder och försök igen.")
-                } else {
-                    format!("One comment at a time: wait {wait_s} seconds and try again.")
-                }
+                lang.t_with("comment-too-soon", &[("seconds", (*wait_s).into())])
             }
-            Self::NoBroker => if sv {
-                "Staden lästes från en fil, så det finns ingen server att spara kommentarer i. \
-                 Starta citytwin med --broker eller demon."
-            } else {
-                "This city was read from a file, so there is no broker to keep comments. \
-                 Start citytwin with --broker URL (or the demo)."
-            }
-            .to_owned(),
+            Self::NoBroker => lang.t("comment-no-broker"),
             Self::Refused { status } => {
-                let why = match (status, sv) {
-                    (403, true) => "servern tillåter inte att kommentarer skrivs här",
-                    (403, false) => "the broker does not allow comments to be written here",
-                    (413, true) => "texten är för stor för servern",
-                    (413, false) => "the text is too large for the broker",
-                    (_, true) => "servern tog inte emot den",
-                    (_, false) => "the broker did not accept it",
+                let why = match status {
+                    403 => "comment-refused-403",
+                    413 => "comment-refused-413",
+                    _ => "comment-refused-other",
                 };
-                if sv {
-                    format!(
-                        "Kommentaren sparades inte: {why} ({status}). Din text finns kvar; \
-                         be personalen om hjälp."
-                    )
-                } else {
-                    format!(
-                        "The comment was not saved: {why} ({status}). Your text is kept; ask \
-                         the staff or the organisers for help."
-                    )
-                }
+                lang.t_with(
+                    "comment-refused",
+                    &[
+                        ("why", lang.t(why).into()),
+                        ("status", Arg::Text(status.to_string().into())),
+                    ],
+                )
             }
-            Self::Waiting => if sv {
-                "Servern svarar inte just nu. Kommentaren är sparad på den här datorn och \
-                 skickas när servern svarar igen."
-            } else {
-                "The broker is not answering now. The comment is kept on this computer and \
-                 will be sent when the broker answers again."
-            }
-            .to_owned(),
+            Self::Waiting => lang.t("comment-waiting"),
         }
     }
 }

@@ -7,6 +7,7 @@ mod pins;
 
 use crate::comment::{self, Comment, ENTITY_TYPE, Limits, Problem};
 use crate::georef::{Georef, LonLat};
+use crate::language::Localized;
 use crate::ngsi_ld::Entity;
 use crate::outbox::{self, Outbox, OutboxEvent, OutboxRequest};
 use crate::scene::comments::COMMENTS_LAYER;
@@ -74,7 +75,7 @@ fn setup(
     if !follows.0.iter().any(|t| t == ENTITY_TYPE) {
         follows.0.push(ENTITY_TYPE.to_owned());
     }
-    layers.register(COMMENTS_LAYER, "Comments");
+    layers.register(COMMENTS_LAYER, Localized::from_catalogue("layer-comments"));
     commands.spawn((
         Transform::default(),
         Visibility::default(),

@@ -37,6 +37,13 @@ pub struct CommentCategory {
     pub color: String,
 }
 
+impl CommentCategory {
+    /// The name in a language.
+    pub fn name(&self, language: crate::language::Language) -> &str {
+        language.pick(&self.en, &self.sv)
+    }
+}
+
 impl CommentsConfig {
     pub(super) fn validate(&self) -> Result<(), Invalid> {
         if !(1..=5000).contains(&self.max_chars) {

@@ -71,9 +71,13 @@ pub struct CameraConfig {
 }
 
 /// `[views.NAME]`: a named camera view.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ViewConfig {
+    /// Its name on the view buttons, a text or one per language (`{ en = "…", sv = "…" }`);
+    /// the table's name when not given.
+    #[serde(default)]
+    pub title: crate::language::Localized,
     /// Point looked at, [longitude, latitude].
     pub center: [f64; 2],
     /// Camera distance from it (m).

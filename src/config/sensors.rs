@@ -2,6 +2,7 @@
 //! drawn, and how their changes reach the viewer.
 
 use super::{Invalid, color, range};
+use crate::language::Localized;
 use serde::{Deserialize, Serialize};
 
 /// `[sensors]`: how sensor layers are drawn and refreshed.
@@ -146,9 +147,10 @@ pub struct StopConfig {
     pub at: f64,
     /// Colour, "#rrggbb".
     pub color: String,
-    /// Name shown in the legend ("" for the value alone).
+    /// Name shown in the legend ("" for the value alone); a text, or one per language
+    /// (`{ en = "Good", sv = "Bra" }`).
     #[serde(default)]
-    pub label: String,
+    pub label: Localized,
 }
 
 /// One category of a categorical layer.
@@ -159,9 +161,9 @@ pub struct CategoryConfig {
     pub value: String,
     /// Colour, "#rrggbb".
     pub color: String,
-    /// Name shown in the legend ("" for the value itself).
+    /// Name shown in the legend ("" for the value itself); a text, or one per language.
     #[serde(default)]
-    pub label: String,
+    pub label: Localized,
 }
 
 /// `[sensor_layers.NAME]`: entities of one type drawn as markers coloured by one attribute.
@@ -169,7 +171,7 @@ pub struct CategoryConfig {
 #[serde(deny_unknown_fields)]
 pub struct SensorLayerConfig {
     /// Name in the layer list and legend.
-    pub name: String,
+    pub name: Localized,
     /// The NGSI-LD entity type.
     #[serde(rename = "type")]
     pub entity_type: String,
@@ -271,11 +273,10 @@ impl SensorLayerConfig {
     pub(super) fn validate(&self, name: &str) -> Result<(), Invalid> {
         let l = self;
         let key = |k: &str| format!("sensor_layers.{name}.{k}");
-        for (k, v) in [
-            ("name", &l.name),
-            ("type", &l.entity_type),
-            ("attribute", &l.attribute),
-        ] {
+        if l.name.is_empty() {
+            return Err((key("name"), "must not be empty".into()));
+        }
+        for (k, v) in [("type", &l.entity_type), ("attribute", &l.attribute)] {
             if v.trim().is_empty() {
                 return Err((key(k), "must not be empty".into()));
             }

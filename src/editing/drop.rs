@@ -4,6 +4,7 @@
 //! orientation), CityJSON keeps the coordinates its file gives. The file is read off the main
 //! thread.
 
+use crate::language::Phrase;
 use crate::scenario::{Addition, Edit};
 use crate::scene::{
     EditScenario, MainCamera, Notice, OrbitCamera, Scenarios, ViewMapping, Workers,
@@ -93,11 +94,9 @@ pub(super) fn place_files(
             }
             Err(why) => {
                 scenarios.notice = Some(Notice {
-                    text: format!(
-                        "{} was not added: it {why}. Drop a glTF model (.glb, .gltf) or \
-                         buildings in GeoJSON, NGSI-LD or CityJSON.",
-                        path.display()
-                    ),
+                    text: Phrase::new("drop-refused")
+                        .with("file", path.display().to_string())
+                        .with("why", why),
                     error: true,
                 });
             }

@@ -17,6 +17,7 @@ mod drop;
 mod pointer;
 mod snapping;
 
+use crate::language::Phrase;
 use crate::scenario::Edit;
 use crate::scene::scenarios::target;
 use crate::scene::{
@@ -100,7 +101,7 @@ pub(crate) fn finish(
     edit: &mut MessageWriter<EditScenario>,
 ) {
     if tool.corners.len() < 3 {
-        tool.problem = Some("A building needs at least three corners.".to_owned());
+        tool.problem = Some(Phrase::new("edit-needs-three-corners"));
         return;
     }
     let floors = tool.floors.round().max(1.0);

@@ -6,6 +6,7 @@ use super::snapping::snap;
 use crate::city::Building;
 use crate::geometry::pick::Ray;
 use crate::geometry::snap::Snap;
+use crate::language::Phrase;
 use crate::scenario::{Edit, Target};
 use crate::scene::scenarios::{building, target};
 use crate::scene::{
@@ -142,7 +143,7 @@ pub(super) fn clicks(
         }
         Tool::Move => {
             let Some((b, t)) = selected(&selection, model, &scenarios) else {
-                tool.problem = Some("Select a building this scenario adds to move it.".into());
+                tool.problem = Some(Phrase::new("edit-select-to-move"));
                 return;
             };
             // A tap on the building itself is not a move.

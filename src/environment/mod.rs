@@ -7,6 +7,7 @@
 
 pub mod light;
 
+use crate::language::Localized;
 use crate::scene::{self, LayerMember, Layers, MainCamera, SceneSet, SetShadows, Settings, color};
 use bevy::asset::RenderAssetUsages;
 use bevy::light::{
@@ -101,7 +102,7 @@ fn setup(
         .build(),
     ));
 
-    layers.register("ground", "Ground");
+    layers.register("ground", Localized::from_catalogue("layer-ground"));
     commands.spawn((
         Ground,
         LayerMember::of("ground"),

@@ -5,6 +5,7 @@ use super::endpoint::{Gate, Inbound, notification_body, open_channel};
 use super::history::answer;
 use super::*;
 use crate::city::sensor::Merge;
+use crate::language::{Arg, Phrase};
 use crate::ngsi_ld::subscription::{EntitySelector, Subscription};
 use crate::ngsi_ld::{Representation, parse_notification};
 use serde_json::Value;
@@ -32,18 +33,17 @@ pub(super) struct Feed<'a> {
 }
 
 impl Feed<'_> {
-    fn status(&self, mode: LiveMode, why: impl Into<String>) {
-        let _ = self.tx.send(LiveMessage::Status(mode, why.into()));
+    fn status(&self, mode: LiveMode, why: Phrase) {
+        let _ = self.tx.send(LiveMessage::Status(mode, why));
     }
 
     /// The broker cannot be reached: say so, and that the last values stay.
     fn offline(&self, why: &dyn std::fmt::Display, every: Duration) {
         self.status(
             LiveMode::Offline,
-            format!(
-                "{why}; showing the last known values, retrying every {} s",
-                every.as_secs_f64()
-            ),
+            Phrase::new("live-offline")
+                .with("why", why.to_string())
+                .with("seconds", Arg::number(every.as_secs_f64(), 0)),
         );
     }
 
@@ -205,7 +205,7 @@ pub(super) async fn follow(
     let mut resync = true;
     let mut had_outage = false;
     // Set while notifications cannot arrive (MQTT down, delivery failing): poll meanwhile.
-    let mut interrupted: Option<String> = None;
+    let mut interrupted: Option<Phrase> = None;
     let mut next_check = tokio::time::Instant::now();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     while !stop.load(Ordering::Relaxed) {
@@ -216,7 +216,7 @@ pub(super) async fn follow(
                 (Ok((mode, _)), None) => *mode,
                 _ => LiveMode::Polling,
             };
-            feed.status(mode, "no sensor layer is shown, so none is followed");
+            feed.status(mode, Phrase::new("live-no-layer-shown"));
         }
         if resync {
             if let Err(e) = feed.query_all().await {
@@ -244,34 +244,28 @@ pub(super) async fn follow(
                     }
                 }
             }
-            let back = if had_outage {
-                "; back after an outage, resynchronised"
-            } else {
-                ""
-            };
+            let back = if had_outage { "yes" } else { "no" };
+            let seconds = Arg::number(every.as_secs_f64(), 0);
             had_outage = false;
             match (&channel, &interrupted) {
                 (Ok((mode, _)), None) => feed.status(
                     *mode,
-                    format!(
-                        "subscribed to {} sensor type{}{back}",
-                        types.len(),
-                        if types.len() == 1 { "" } else { "s" }
-                    ),
+                    Phrase::new("live-subscribed")
+                        .with("types", types.len())
+                        .with("back", back),
                 ),
                 (Ok(_), Some(why)) => feed.status(
                     LiveMode::Polling,
-                    format!(
-                        "{why}; asking the broker every {} s meanwhile",
-                        every.as_secs_f64()
-                    ),
+                    Phrase::new("live-polling-meanwhile")
+                        .with("why", why.clone())
+                        .with("seconds", seconds),
                 ),
                 (Err(why), _) => feed.status(
                     LiveMode::Polling,
-                    format!(
-                        "asking the broker every {} s ({why}){back}",
-                        every.as_secs_f64()
-                    ),
+                    Phrase::new("live-polling")
+                        .with("why", why.clone())
+                        .with("seconds", seconds)
+                        .with("back", back),
                 ),
             }
             next_check = tokio::time::Instant::now() + every;
@@ -286,11 +280,14 @@ pub(super) async fn follow(
                     }
                 }
                 Some(Inbound::Disconnected(why)) => {
-                    interrupted = Some(format!("lost the MQTT broker {why}"));
-                    feed.status(LiveMode::Polling, format!(
-                        "lost the MQTT broker {why}; asking the broker every {} s meanwhile",
-                        every.as_secs_f64()
-                    ));
+                    let lost = Phrase::new("live-lost-mqtt").with("why", why.to_string());
+                    interrupted = Some(lost.clone());
+                    feed.status(
+                        LiveMode::Polling,
+                        Phrase::new("live-polling-meanwhile")
+                            .with("why", lost)
+                            .with("seconds", Arg::number(every.as_secs_f64(), 0)),
+                    );
                 }
                 Some(Inbound::Connected) => {
                     interrupted = None;
@@ -308,9 +305,9 @@ pub(super) async fn follow(
                                 let failing = sub.pointer("/notification/status").and_then(Value::as_str) == Some("failed");
                                 if failing {
                                     let reason = sub.pointer("/notification/lastFailureReason").and_then(Value::as_str).unwrap_or("no reason given").to_owned();
-                                    interrupted = Some(format!("the broker cannot deliver notifications ({reason})"));
+                                    interrupted = Some(Phrase::new("live-undeliverable").with("reason", reason));
                                     resync = true;
-                                } else if interrupted.as_deref().is_some_and(|w| w.starts_with("the broker cannot")) {
+                                } else if interrupted.as_ref().is_some_and(|w| w.key() == "live-undeliverable") {
                                     interrupted = None;
                                     resync = true;
                                 } else if interrupted.is_some() {

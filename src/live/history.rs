@@ -132,17 +132,19 @@ pub(super) async fn read_replay(
                 Ok(f) => found = Some((f, true)),
                 Err(e) => notes.push(format!(
                     "{}: each value, as the broker did not average them ({e})",
-                    layer.name
+                    layer.name.get(crate::language::Language::English)
                 )),
             }
         }
         let (found, is_averaged) = match found {
             Some(f) => f,
             None => (
-                client
-                    .temporal(&raw)
-                    .await
-                    .map_err(|e| format!("no history from the broker for {}: {e}", layer.name))?,
+                client.temporal(&raw).await.map_err(|e| {
+                    format!(
+                        "no history from the broker for {}: {e}",
+                        layer.name.get(crate::language::Language::English)
+                    )
+                })?,
                 false,
             ),
         };

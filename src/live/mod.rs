@@ -28,6 +28,7 @@ use crate::city::sensor::replay::{self, Point};
 use crate::city::sensor::{Decoder, MergeStats, Sensor, SensorLayer, SensorStore};
 use crate::config::NotifyTransport;
 use crate::georef::{Georef, LonLat};
+use crate::language::Phrase;
 use crate::ngsi_ld::client::{Client, ClientConfig};
 use crate::ngsi_ld::mqtt::MqttEndpoint;
 use crate::ngsi_ld::request::EntityQuery;
@@ -102,7 +103,7 @@ pub enum LiveMessage {
     /// outage).
     EntityGone(String),
     /// The mode, with why (shown in the status bar).
-    Status(LiveMode, String),
+    Status(LiveMode, Phrase),
     /// Running counts.
     Stats(FeedStats),
     /// A sensor's recent history, asked for with [`LiveFeed::history`]: (time in ms since the
@@ -314,7 +315,7 @@ fn run(
     requests: UnboundedReceiver<FeedRequest>,
     stop: Cancel,
 ) {
-    let status = |mode: LiveMode, why: String| {
+    let status = |mode: LiveMode, why: Phrase| {
         let _ = tx.send(LiveMessage::Status(mode, why));
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -324,19 +325,24 @@ fn run(
         .build()
     {
         Ok(r) => r,
-        Err(e) => return status(LiveMode::Off, format!("no network runtime: {e}")),
+        Err(e) => {
+            return status(
+                LiveMode::Off,
+                Phrase::plain(format!("no network runtime: {e}")),
+            );
+        }
     };
     let georef = match Georef::new(settings.origin, Some(&settings.crs)) {
         Ok(g) => g,
-        Err(e) => return status(LiveMode::Off, e.to_string()),
+        Err(e) => return status(LiveMode::Off, Phrase::plain(e.to_string())),
     };
     let decoder = Decoder::new(settings.layers.clone(), georef, settings.max_distance_m);
     let client = match Client::new(settings.client.clone()) {
         Ok(c) => c,
-        Err(e) => return status(LiveMode::Off, e.to_string()),
+        Err(e) => return status(LiveMode::Off, Phrase::plain(e.to_string())),
     };
     if settings.layers.is_empty() && settings.also_follow.is_empty() {
-        return status(LiveMode::Off, "no sensor layers are configured".to_owned());
+        return status(LiveMode::Off, Phrase::new("live-no-layers"));
     }
     let types = followed_types(&settings.layers);
     let past_written = settings

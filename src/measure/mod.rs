@@ -182,14 +182,24 @@ impl Measurement {
 /// assert_eq!(metres(12_345.6), "12,346 m");
 /// ```
 pub fn metres(m: f64) -> String {
-    let decimals = if m.abs() < 100.0 {
+    format!("{} m", with_thousands(m, length_decimals(m)))
+}
+
+/// The decimals a length is written with: centimetres below 100 m, decimetres below 10 km,
+/// then whole metres.
+pub fn length_decimals(m: f64) -> usize {
+    if m.abs() < 100.0 {
         2
     } else if m.abs() < 10_000.0 {
         1
     } else {
         0
-    };
-    format!("{} m", with_thousands(m, decimals))
+    }
+}
+
+/// The decimals an area is written with: one below 100 m², then none.
+pub fn area_decimals(a: f64) -> usize {
+    if a.abs() < 100.0 { 1 } else { 0 }
 }
 
 /// An area: whole square metres (one decimal below 100 m²), thousands separated.
@@ -198,8 +208,7 @@ pub fn metres(m: f64) -> String {
 /// assert_eq!(citytwin::measure::square_metres(23_605.4), "23,605 m²");
 /// ```
 pub fn square_metres(a: f64) -> String {
-    let decimals = if a.abs() < 100.0 { 1 } else { 0 };
-    format!("{} m²", with_thousands(a, decimals))
+    format!("{} m²", with_thousands(a, area_decimals(a)))
 }
 
 fn with_thousands(v: f64, decimals: usize) -> String {

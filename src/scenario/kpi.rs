@@ -12,7 +12,7 @@ use serde::Serialize;
 
 /// A scenario's KPIs; the keys are those of `citytwin check --scenario FILE --json`. The site
 /// keys are `null` without a site.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Kpis {
     /// The scenario's name.
     pub name: String,
@@ -342,4 +342,19 @@ pub struct KpiRow {
     pub scenario: Option<f64>,
     /// Scenario − baseline, or the change itself.
     pub difference: Option<f64>,
+}
+
+#[cfg(test)]
+mod names {
+    use crate::language::Language;
+
+    #[test]
+    fn every_kpi_has_a_name_in_both_languages() {
+        for row in super::Kpis::default().rows() {
+            let key = format!("kpi-{}", row.key.replace('_', "-"));
+            for l in Language::ALL {
+                assert_ne!(l.t(&key), key, "{l:?}: no message `{key}`");
+            }
+        }
+    }
 }

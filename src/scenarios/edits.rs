@@ -5,6 +5,7 @@
 
 use crate::city::CityModel;
 use crate::city::decode::DecodeSettings;
+use crate::language::Phrase;
 use crate::ngsi_ld::client::ClientConfig;
 use crate::scenario::publish::{self, Outcome};
 use crate::scenario::{self, Edit, Evaluation, Scenario};
@@ -246,9 +247,7 @@ pub(super) fn dispatch(
         Request::Publish(_) => {
             let Some(client) = source.as_ref().and_then(|s| s.live_broker().cloned()) else {
                 scenarios.notice = Some(Notice {
-                    text: "This city was read from a file, so there is no broker to publish to. \
-                           Start citytwin with --broker URL (or the demo) to share scenarios."
-                        .to_owned(),
+                    text: Phrase::new("publish-no-broker"),
                     error: true,
                 });
                 return;
@@ -363,7 +362,7 @@ pub(super) fn finish(
                 Ok(r) => r,
                 Err(e) => {
                     scenarios.notice = Some(Notice {
-                        text: e,
+                        text: Phrase::plain(e),
                         error: true,
                     });
                     return;
@@ -423,17 +422,10 @@ pub(super) fn finish(
                 Ok(o) => {
                     entry.published = Some(id.clone());
                     scenarios.notice = Some(Notice {
-                        text: format!(
-                            "Published as {id}: {} building{}{}. Other viewers of this broker \
-                             list it now.",
-                            o.buildings,
-                            if o.buildings == 1 { "" } else { "s" },
-                            if o.deleted > 0 {
-                                format!(", {} no longer in it deleted", o.deleted)
-                            } else {
-                                String::new()
-                            }
-                        ),
+                        text: Phrase::new("published")
+                            .with("id", id.clone())
+                            .with("buildings", o.buildings)
+                            .with("deleted", o.deleted),
                         error: false,
                     });
                 }
@@ -442,9 +434,7 @@ pub(super) fn finish(
                         entry.published = None;
                     }
                     scenarios.notice = Some(Notice {
-                        text: format!(
-                            "Could not publish: {e}. Nothing was changed in the baseline; try again."
-                        ),
+                        text: Phrase::new("publish-failed").with("error", e.to_string()),
                         error: true,
                     });
                 }
@@ -455,11 +445,7 @@ pub(super) fn finish(
 
 fn saved_notice(path: &Path) -> Notice {
     Notice {
-        text: format!(
-            "Saved {} (open it again with --scenario {})",
-            path.display(),
-            path.display()
-        ),
+        text: Phrase::new("scenario-saved").with("path", path.display().to_string()),
         error: false,
     }
 }

@@ -108,10 +108,7 @@ impl CommentsState {
         self.config
             .as_ref()
             .and_then(|c| c.category(id))
-            .map_or_else(
-                || id.to_owned(),
-                |c| self.language.pick(&c.en, &c.sv).to_owned(),
-            )
+            .map_or_else(|| id.to_owned(), |c| c.name(self.language).to_owned())
     }
 }
 

@@ -44,7 +44,7 @@ pub struct EditTool {
     /// Floors a new building gets.
     pub floors: f64,
     /// Why the last finished outline was not accepted, for the user.
-    pub problem: Option<String>,
+    pub problem: Option<crate::language::Phrase>,
 }
 
 impl Default for EditTool {

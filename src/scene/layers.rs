@@ -13,6 +13,7 @@
 //! }
 //! ```
 
+use crate::language::Localized;
 use bevy::prelude::*;
 
 /// One layer as the layer list shows it.
@@ -20,8 +21,8 @@ use bevy::prelude::*;
 pub struct Layer {
     /// Stable identifier (used by [`LayerMember`] and messages).
     pub id: String,
-    /// Name shown to users.
-    pub name: String,
+    /// Name shown to users (in each language).
+    pub name: Localized,
     /// Whether it is drawn.
     pub visible: bool,
     /// How many items it holds (shown next to the name), if known.
@@ -36,7 +37,7 @@ pub struct Layers {
 
 impl Layers {
     /// Adds a visible layer (or returns the existing one with this id).
-    pub fn register(&mut self, id: impl Into<String>, name: impl Into<String>) -> &mut Layer {
+    pub fn register(&mut self, id: impl Into<String>, name: impl Into<Localized>) -> &mut Layer {
         let id = id.into();
         let index = match self.layers.iter().position(|l| l.id == id) {
             Some(i) => i,

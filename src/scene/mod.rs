@@ -80,7 +80,7 @@ pub use sensors::{
     SensorReplay,
 };
 pub use study::{
-    InitialStudy, Reading, StudyArea, StudyResult, StudyStatus, StudyView, SunStudy,
+    InitialStudy, Reading, SITE_MARGIN_M, StudyArea, StudyResult, StudyStatus, StudyView, SunStudy,
     SunStudyCommand,
 };
 pub use style::{BuildingStyle, SetBuildingStyle};

@@ -66,8 +66,8 @@ impl ScenarioEntry {
 /// What the last save, publication or edit said, for the user.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
-    /// The text.
-    pub text: String,
+    /// What it says.
+    pub text: crate::language::Phrase,
     /// Whether it reports a failure.
     pub error: bool,
 }

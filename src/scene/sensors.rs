@@ -3,6 +3,7 @@
 
 use crate::city::sensor::replay::{Replay, Shown};
 use crate::city::sensor::{Sensor, SensorLayer};
+use crate::language::Language;
 use crate::live::{FeedStats, LiveMode};
 use bevy::prelude::*;
 use std::time::Instant;
@@ -34,18 +35,24 @@ impl SensorMarker {
         }
     }
 
-    /// The label to show, with the value's age when it is stale: at the replayed time while
-    /// replaying, else at `now`.
-    pub fn label(&self, now: i64, stale_ms: i64) -> String {
-        let (text, observed, at) = match &self.shown {
-            Some(s) => (&s.label, s.observed, s.at),
-            None => (&self.sensor.label, self.sensor.observed_at, now),
+    /// The label to show in a language and, when the value is stale, when it was observed
+    /// and the time it is shown at (the replayed time while replaying, else `now`), to say
+    /// its age.
+    pub fn label(
+        &self,
+        now: i64,
+        stale_ms: i64,
+        layer: &SensorLayer,
+        language: Language,
+    ) -> (String, Option<(i64, i64)>) {
+        let (reading, observed, at) = match &self.shown {
+            Some(s) => (&s.reading, s.observed, s.at),
+            None => (&self.sensor.reading, self.sensor.observed_at, now),
         };
+        let text = self.sensor.label_in(layer, reading, language);
         match observed {
-            Some(t) if at - t > stale_ms => {
-                format!("{text} ({})", crate::timestamp::age_text(t, at))
-            }
-            _ => text.clone(),
+            Some(t) if at - t > stale_ms => (text, Some((t, at))),
+            _ => (text, None),
         }
     }
 }
@@ -69,7 +76,7 @@ pub struct LiveState {
     /// The mode.
     pub mode: LiveMode,
     /// Why, in words.
-    pub detail: String,
+    pub detail: crate::language::Phrase,
     /// Counts from the feed.
     pub stats: FeedStats,
     /// Changes applied to the scene.
@@ -87,7 +94,7 @@ impl Default for LiveState {
     fn default() -> Self {
         Self {
             mode: LiveMode::Connecting,
-            detail: "waiting for the city".to_owned(),
+            detail: crate::language::Phrase::new("live-waiting"),
             stats: FeedStats::default(),
             applied: 0,
             last_change: None,
@@ -98,7 +105,7 @@ impl Default for LiveState {
 }
 
 /// Whether the selected sensor's history is in.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub enum HistoryStatus {
     /// Nothing asked.
     #[default]
@@ -108,7 +115,7 @@ pub enum HistoryStatus {
     /// In `points`.
     Ready,
     /// The broker gave none; why.
-    Failed(String),
+    Failed(crate::language::Phrase),
 }
 
 /// The selected sensor's values over the last [`HISTORY_HOURS`] hours (the layer's factor

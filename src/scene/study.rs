@@ -7,6 +7,10 @@ use crate::sunlight::{Hours, Summary};
 use bevy::prelude::*;
 use std::sync::Arc;
 
+/// The ground around a scenario's site that its study covers too (m): where a new building's
+/// shadow falls on its neighbours.
+pub const SITE_MARGIN_M: f64 = 100.0;
+
 /// Where a study looks.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum StudyArea {
@@ -62,6 +66,8 @@ pub struct StudyResult {
     pub step_min: f64,
     /// What was studied ("the site of …", "600 m around the view").
     pub area_label: String,
+    /// What was studied, for the interface to say in its language.
+    pub area: StudyArea,
     /// The baseline's hours (cells outside the area are NaN).
     pub baseline: Arc<Hours>,
     /// The scenario's name and hours, when one was active.
@@ -97,8 +103,8 @@ pub enum StudyStatus {
     Running {
         /// 0–1.
         fraction: f32,
-        /// "baseline" or the scenario's name.
-        what: String,
+        /// The scenario's name; `None` while the baseline is traced.
+        what: Option<String>,
     },
     /// Why the last study could not run.
     Failed(String),

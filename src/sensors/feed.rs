@@ -6,6 +6,7 @@ use super::markers::spawn_marker;
 use super::{Feed, MESSAGES_PER_FRAME, SensorAssets, SensorIndex, as_shown, stale_ms};
 use crate::city::sensor::Reading;
 use crate::city::sensor::replay::Replay;
+use crate::language::Phrase;
 use crate::live::{self, LiveMessage, LiveMode, LiveSettings, NotifySettings};
 use crate::scene::{
     BrokerEntity, BrokerEntityGone, BrokerFollows, CityState, HistoryStatus, Layers, LiveState,
@@ -79,7 +80,7 @@ pub(super) fn follow_city(
     let client = source.as_ref().and_then(|s| s.live_broker().cloned());
     let Some(client) = client else {
         live.mode = LiveMode::Off;
-        live.detail = "the data come from a file, which does not change".to_owned();
+        live.detail = Phrase::new("live-from-file");
         return;
     };
     // The demo's simulator starts with the feed (once), so that neither competes with the
@@ -89,7 +90,7 @@ pub(super) fn follow_city(
         .and_then(|s| s.demo.as_ref())
         .map(|demo| demo.simulate(crate::demo::SIMULATION_RATE));
     live.mode = LiveMode::Connecting;
-    live.detail = "connecting to the broker".to_owned();
+    live.detail = Phrase::new("live-connecting");
     // The feed follows the visible layers (see `follow_visible_layers`).
     let feed_layers = as_shown(&sensor_layers, &layers);
     live.followed = live::followed_types(&feed_layers);
@@ -224,7 +225,7 @@ pub(super) fn apply_live(
                         replay.data = data;
                         replay.status = HistoryStatus::Ready;
                     }
-                    Err(why) => replay.status = HistoryStatus::Failed(why),
+                    Err(why) => replay.status = HistoryStatus::Failed(Phrase::plain(why)),
                 }
             }
             LiveMessage::History {
@@ -249,7 +250,7 @@ pub(super) fn apply_live(
                                 .extend(newer.into_iter().filter(|p| p.0 > last));
                             history.status = HistoryStatus::Ready;
                         }
-                        Err(why) => history.status = HistoryStatus::Failed(why),
+                        Err(why) => history.status = HistoryStatus::Failed(Phrase::plain(why)),
                     }
                 }
             }

@@ -13,6 +13,7 @@ mod markers;
 
 use crate::city::sensor::{SensorLayer, replay};
 use crate::config::MarkerShape;
+use crate::language::{Language, Phrase};
 use crate::live::{LiveFeed, LiveMode};
 use crate::scene::{
     self, EditTool, HISTORY_HOURS, HistoryStatus, InitialSelection, LayerMember, Layers, LiveState,
@@ -121,8 +122,7 @@ fn request_history(
             history.status = HistoryStatus::Loading;
         }
         None => {
-            history.status =
-                HistoryStatus::Failed("the data come from a file, which has no history".into());
+            history.status = HistoryStatus::Failed(Phrase::new("history-from-file"));
         }
     }
 }
@@ -193,7 +193,10 @@ fn request_replay(
             feed.replay(clock.earliest(now), now);
             replay.status = HistoryStatus::Loading;
         }
-        _ => replay.status = HistoryStatus::Failed(format!("no past values: {}", live.detail)),
+        _ => {
+            let why = Phrase::new("history-no-past").with("why", live.detail.clone());
+            replay.status = HistoryStatus::Failed(why);
+        }
     }
 }
 
@@ -255,7 +258,7 @@ fn setup(
                     Transform::default(),
                     Visibility::default(),
                     LayerMember::of(l.id.clone()),
-                    Name::new(format!("Sensors: {}", l.name)),
+                    Name::new(format!("Sensors: {}", l.name.get(Language::English))),
                 ))
                 .id(),
         );

@@ -2,6 +2,7 @@
 //! texel per cell (red = baseline hours, green = scenario hours, NaN = not counted), in the
 //! view [`SunStudy`] asks for. Unlit and see-through enough to keep the streets readable.
 
+use crate::language::Localized;
 use crate::scene::{LayerMember, Layers, StudyView, SunStudy};
 use crate::sunlight::legend::DIFFERENCE_SCALE_H;
 use bevy::asset::{RenderAssetUsages, uuid_handle};
@@ -61,7 +62,7 @@ pub(super) fn build(app: &mut App) {
 }
 
 fn register_layer(mut layers: ResMut<Layers>) {
-    layers.register("sun-hours", "Sun-hours");
+    layers.register("sun-hours", Localized::from_catalogue("layer-sun-hours"));
 }
 
 /// The heat map follows the study's result and view.

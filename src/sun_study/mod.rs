@@ -30,9 +30,7 @@ use std::time::Instant;
 pub const CELL_M: f64 = 2.0;
 /// Minutes between samples of the sun.
 pub const STEP_MIN: f64 = 10.0;
-/// The ground around a scenario's site that its study covers too (m): where a new building's
-/// shadow falls on its neighbours.
-pub const SITE_MARGIN_M: f64 = 100.0;
+pub use crate::scene::SITE_MARGIN_M;
 
 /// Runs sun-hours studies and draws them.
 pub struct SunStudyPlugin;
@@ -106,7 +104,7 @@ fn commands(
                     Ok(j) => {
                         study.status = StudyStatus::Running {
                             fraction: 0.0,
-                            what: "baseline".to_owned(),
+                            what: None,
                         };
                         *job = Some(j);
                     }
@@ -154,8 +152,8 @@ fn commands(
             let passes = if j.scenario.is_some() { 2.0 } else { 1.0 };
             let fraction = ((pass as f64 + j.progress.fraction()) / passes) as f32;
             let what = match (pass, &j.scenario) {
-                (1, Some(name)) => name.clone(),
-                _ => "baseline".to_owned(),
+                (1, Some(name)) => Some(name.clone()),
+                _ => None,
             };
             let running = StudyStatus::Running { fraction, what };
             if study.status != running {
@@ -279,6 +277,7 @@ fn start(
             day_length_h: path.day_length_h,
             step_min: STEP_MIN,
             area_label: label,
+            area,
             baseline_summary: summary(&baseline),
             scenario_summary: scenario_hours.as_ref().map(|(_, h)| summary(h)),
             baseline: Arc::new(baseline),

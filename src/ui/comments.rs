@@ -4,7 +4,7 @@
 
 use super::UiOutbox;
 use crate::comment::Comment;
-use crate::language::Language;
+use crate::language::{Arg, Language};
 use crate::scene::{CommentCommand, CommentNotice, CommentsState, Scenarios, Writing};
 use bevy_egui::egui;
 
@@ -46,36 +46,26 @@ pub(super) fn comments_section(
     let l = state.language;
     ui.separator();
     let shown = state.listed();
-    ui.strong(format!(
-        "{} ({})",
-        l.pick("Comments", "Kommentarer"),
-        shown.len()
-    ));
+    ui.strong(l.t_with("comments-count", &[("count", shown.len().into())]));
     if state.config.as_ref().is_some_and(|c| c.enabled) && state.writing == Writing::Closed {
         let write = ui
-            .button(l.pick("✏ Write a comment", "✏ Skriv en kommentar"))
-            .on_hover_text(l.pick(
-                "Tap a spot in the 3D view and say what you think. Anonymous.",
-                "Tryck på en plats i 3D-vyn och säg vad du tycker. Anonymt.",
-            ));
+            .button(l.t("comment-write"))
+            .on_hover_text(l.t("comment-write-tip"));
         if write.clicked() {
             out.comments.write(CommentCommand::Write);
         }
     }
     if state.queued > 0 {
         ui.label(
-            egui::RichText::new(match l {
-                Language::Swedish => format!("{} väntar på servern", state.queued),
-                Language::English => format!("{} waiting for the broker", state.queued),
-            })
-            .small(),
+            egui::RichText::new(l.t_with("comments-waiting", &[("count", state.queued.into())]))
+                .small(),
         );
     }
     // The legend: a category per line with its count; a click filters.
     if let Some(config) = &state.config {
         ui.horizontal_wrapped(|ui| {
             let all = state.category_filter.is_none();
-            if ui.selectable_label(all, l.pick("All", "Alla")).clicked() {
+            if ui.selectable_label(all, l.t("comments-all")).clicked() {
                 out.comments.write(CommentCommand::FilterCategory(None));
             }
             for c in &config.categories {
@@ -86,7 +76,10 @@ pub(super) fn comments_section(
                     .count();
                 let on = state.category_filter.as_deref() == Some(c.id.as_str());
                 dot(ui, colour(state, &c.id));
-                let text = egui::RichText::new(format!("{} {n}", l.pick(&c.en, &c.sv)));
+                let text = egui::RichText::new(l.t_with(
+                    "comment-category-count",
+                    &[("name", c.name(l).into()), ("count", n.into())],
+                ));
                 if ui.selectable_label(on, text).clicked() {
                     out.comments
                         .write(CommentCommand::FilterCategory((!on).then(|| c.id.clone())));
@@ -100,9 +93,7 @@ pub(super) fn comments_section(
         .max_height(260.0)
         .show(ui, |ui| {
             if shown.is_empty() {
-                ui.label(
-                    egui::RichText::new(l.pick("No comments yet.", "Inga kommentarer än.")).weak(),
-                );
+                ui.label(egui::RichText::new(l.t("comments-none")).weak());
             }
             for c in shown {
                 comment_item(ui, state, c, zone, out);
@@ -129,8 +120,8 @@ fn scenario_filter(
         return;
     }
     let label = match &state.scenario_filter {
-        None => l.pick("All scenarios", "Alla scenarier").to_owned(),
-        Some(None) => l.pick("No scenario", "Inget scenario").to_owned(),
+        None => l.t("comments-all-scenarios"),
+        Some(None) => l.t("comments-no-scenario"),
         Some(Some(n)) => n.clone(),
     };
     egui::ComboBox::from_id_salt("comment-scenario")
@@ -139,7 +130,7 @@ fn scenario_filter(
             if ui
                 .selectable_label(
                     state.scenario_filter.is_none(),
-                    l.pick("All scenarios", "Alla scenarier"),
+                    l.t("comments-all-scenarios"),
                 )
                 .clicked()
             {
@@ -148,7 +139,7 @@ fn scenario_filter(
             if ui
                 .selectable_label(
                     state.scenario_filter == Some(None),
-                    l.pick("No scenario", "Inget scenario"),
+                    l.t("comments-no-scenario"),
                 )
                 .clicked()
             {
@@ -185,13 +176,15 @@ fn comment_item(
     };
     ui.horizontal(|ui| {
         dot(ui, colour(state, &c.category));
-        let mut head = format!(
-            "{} · {}",
-            state.category_name(&c.category),
-            when(&c.created, zone)
+        let mut head = l.t_with(
+            "comment-head",
+            &[
+                ("category", state.category_name(&c.category).into()),
+                ("when", when(&c.created, zone).into()),
+            ],
         );
         if c.hidden {
-            head.push_str(l.pick(" · hidden", " · dold"));
+            head.push_str(&l.t("comment-hidden-mark"));
         }
         ui.label(egui::RichText::new(head).small().strong());
     });
@@ -199,7 +192,7 @@ fn comment_item(
     let text = if c.hidden { text.weak() } else { text };
     if ui
         .add(egui::Button::selectable(picked, text).wrap())
-        .on_hover_text(l.pick("Show it in the view", "Visa den i vyn"))
+        .on_hover_text(l.t("comment-show-in-view"))
         .clicked()
     {
         out.comments.write(CommentCommand::FlyTo(c.id.clone()));
@@ -210,9 +203,9 @@ fn comment_item(
         }
         if state.moderator {
             let (label, hide) = if c.hidden {
-                (l.pick("Show again", "Visa igen"), false)
+                (l.t("comment-show-again"), false)
             } else {
-                (l.pick("Hide", "Dölj"), true)
+                (l.t("comment-hide"), true)
             };
             if ui.small_button(label).clicked() {
                 out.comments
@@ -266,7 +259,7 @@ pub(super) fn comment_card(
                     ui.label(egui::RichText::new(format!("↳ {s}")).small().weak());
                 }
                 if c.hidden {
-                    ui.label(egui::RichText::new(l.pick("Hidden", "Dold")).small().weak());
+                    ui.label(egui::RichText::new(l.t("comment-hidden")).small().weak());
                 }
             });
         });
@@ -307,7 +300,7 @@ pub(super) fn write_window(
         return;
     }
     let sending = matches!(state.writing, Writing::Sending(_));
-    egui::Window::new(l.pick("Your comment", "Din kommentar"))
+    egui::Window::new(l.t("comment-window"))
         .id(egui::Id::new("comment-window"))
         .collapsible(false)
         .resizable(false)
@@ -316,34 +309,24 @@ pub(super) fn write_window(
         .show(ctx, |ui| {
             ui.spacing_mut().button_padding = egui::vec2(10.0, 8.0);
             ui.label(match state.spot {
-                None => egui::RichText::new(l.pick(
-                    "1. Tap the spot in the 3D view: the ground or a building.",
-                    "1. Tryck på platsen i 3D-vyn: marken eller en byggnad.",
-                ))
-                .strong(),
-                Some(s) => egui::RichText::new(match l {
-                    Language::Swedish => format!(
-                        "1. Plats vald ✔ ({:.5}, {:.5}{}). Tryck igen för att flytta den.",
-                        s.lonlat[1],
-                        s.lonlat[0],
-                        height_text(s.height, l)
-                    ),
-                    Language::English => format!(
-                        "1. Spot chosen ✔ ({:.5}, {:.5}{}). Tap again to move it.",
-                        s.lonlat[1],
-                        s.lonlat[0],
-                        height_text(s.height, l)
-                    ),
-                }),
+                None => egui::RichText::new(l.t("comment-step-spot")).strong(),
+                Some(s) => egui::RichText::new(l.t_with(
+                    "comment-step-spot-chosen",
+                    &[
+                        ("lat", Arg::number(s.lonlat[1], 5)),
+                        ("lon", Arg::number(s.lonlat[0], 5)),
+                        ("height", height_text(s.height, l).into()),
+                    ],
+                )),
             });
             ui.add_space(4.0);
-            ui.label(l.pick("2. What is it?", "2. Vad gäller det?"));
+            ui.label(l.t("comment-step-category"));
             if let Some(config) = &state.config {
                 ui.horizontal_wrapped(|ui| {
                     for c in &config.categories {
                         let on = category == c.id;
                         dot(ui, colour(state, &c.id));
-                        let text = egui::RichText::new(l.pick(&c.en, &c.sv)).size(16.0);
+                        let text = egui::RichText::new(c.name(l)).size(16.0);
                         if ui
                             .add_enabled(!sending, egui::Button::selectable(on, text))
                             .clicked()
@@ -355,18 +338,19 @@ pub(super) fn write_window(
                 });
             }
             ui.add_space(4.0);
-            ui.label(l.pick("3. Your comment:", "3. Din kommentar:"));
+            ui.label(l.t("comment-step-text"));
             let max = state.config.as_ref().map_or(500, |c| c.max_chars);
             let edit = egui::TextEdit::multiline(&mut typing.text)
                 .desired_rows(4)
                 .desired_width(f32::INFINITY)
-                .hint_text(l.pick(
-                    "Write here. Do not write names or other personal details.",
-                    "Skriv här. Skriv inte namn eller andra personuppgifter.",
-                ));
+                .hint_text(l.t("comment-hint"));
             ui.add_enabled(!sending, edit);
             let n = typing.text.trim().chars().count();
-            let counter = egui::RichText::new(format!("{n} / {max}")).small();
+            let counter = egui::RichText::new(l.t_with(
+                "comment-counter",
+                &[("count", n.into()), ("max", max.into())],
+            ))
+            .small();
             ui.label(if n > max {
                 counter.color(egui::Color32::from_rgb(220, 60, 50))
             } else {
@@ -374,10 +358,10 @@ pub(super) fn write_window(
             });
             if let Some(active) = scenarios.active_entry() {
                 let mut about = state.about_scenario;
-                let label = match l {
-                    Language::Swedish => format!("Om scenariot «{}»", active.scenario.name),
-                    Language::English => format!("About the scenario “{}”", active.scenario.name),
-                };
+                let label = l.t_with(
+                    "comment-about-scenario",
+                    &[("name", (&active.scenario.name).into())],
+                );
                 if ui.checkbox(&mut about, label).changed() {
                     out.comments.write(CommentCommand::AboutScenario(about));
                 }
@@ -396,40 +380,27 @@ pub(super) fn write_window(
             ui.horizontal(|ui| {
                 let send = egui::Button::new(
                     egui::RichText::new(if sending {
-                        l.pick("Sending…", "Skickar…")
+                        l.t("comment-sending")
                     } else {
-                        l.pick("Send", "Skicka")
+                        l.t("comment-send")
                     })
                     .size(17.0),
                 );
                 if ui.add_enabled(!sending, send).clicked() {
                     out.comments.write(CommentCommand::Submit);
                 }
-                let close = if sending {
-                    l.pick("Close", "Stäng")
-                } else {
-                    l.pick("Cancel", "Avbryt")
-                };
+                let close = if sending { l.t("close") } else { l.t("cancel") };
                 if ui.button(close).clicked() {
                     out.comments.write(CommentCommand::Cancel);
                 }
                 let kb = ui
-                    .selectable_label(keyboard_open, l.pick("⌨ Keyboard", "⌨ Tangentbord"))
-                    .on_hover_text(l.pick("On-screen keyboard", "Skärmtangentbord"));
+                    .selectable_label(keyboard_open, l.t("keyboard"))
+                    .on_hover_text(l.t("keyboard-tip"));
                 if kb.clicked() {
                     typing.keyboard = Some(!keyboard_open);
                 }
             });
-            ui.label(
-                egui::RichText::new(l.pick(
-                    "Anonymous: no name, account or device is stored, and the time only to the \
-                     minute. Everyone using this map can read it.",
-                    "Anonymt: inget namn, konto eller enhet sparas, och tiden bara på minuten. \
-                     Alla som använder kartan kan läsa den.",
-                ))
-                .small()
-                .weak(),
-            );
+            ui.label(egui::RichText::new(l.t("comment-anonymous")).small().weak());
         });
 }
 
@@ -437,10 +408,7 @@ fn height_text(h: f64, l: Language) -> String {
     if h < 0.5 {
         String::new()
     } else {
-        match l {
-            Language::Swedish => format!(", {h:.0} m upp"),
-            Language::English => format!(", {h:.0} m up"),
-        }
+        l.t_with("comment-height", &[("metres", Arg::number(h, 0))])
     }
 }
 
@@ -449,13 +417,7 @@ fn thanks(ctx: &egui::Context, l: Language) {
         .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 16.0))
         .show(ctx, |ui| {
             egui::Frame::popup(ui.style()).show(ui, |ui| {
-                ui.label(
-                    egui::RichText::new(l.pick(
-                        "Thank you! Your comment is on the map.",
-                        "Tack! Din kommentar finns på kartan.",
-                    ))
-                    .size(16.0),
-                );
+                ui.label(egui::RichText::new(l.t("comment-thanks")).size(16.0));
             });
         });
 }
@@ -506,26 +468,20 @@ fn keyboard(ui: &mut egui::Ui, typing: &mut Typing, l: Language) {
         if ui
             .add_sized(
                 egui::vec2(60.0, 38.0),
-                egui::Button::selectable(*shift, l.pick("Shift", "Skift")),
+                egui::Button::selectable(*shift, l.t("key-shift")),
             )
             .clicked()
         {
             *shift = !*shift;
         }
         if ui
-            .add_sized(
-                egui::vec2(170.0, 38.0),
-                egui::Button::new(l.pick("Space", "Mellanslag")),
-            )
+            .add_sized(egui::vec2(170.0, 38.0), egui::Button::new(l.t("key-space")))
             .clicked()
         {
             typed = Some(format!("{text} "));
         }
         if ui
-            .add_sized(
-                egui::vec2(70.0, 38.0),
-                egui::Button::new(l.pick("Delete", "Radera")),
-            )
+            .add_sized(egui::vec2(70.0, 38.0), egui::Button::new(l.t("delete")))
             .clicked()
         {
             let mut t = text.to_owned();
@@ -535,7 +491,7 @@ fn keyboard(ui: &mut egui::Ui, typing: &mut Typing, l: Language) {
         if ui
             .add_sized(
                 egui::vec2(70.0, 38.0),
-                egui::Button::new(l.pick("New line", "Ny rad")),
+                egui::Button::new(l.t("key-new-line")),
             )
             .clicked()
         {

@@ -7,6 +7,7 @@
 use super::{UiOutbox, UiState, ViewCamera};
 use crate::city::Building;
 use crate::geometry::snap::Snap;
+use crate::language::{Arg, Language};
 use crate::scenario::{Edit, Placed, Target};
 use crate::scene::{
     DrawCommand, EditScenario, EditTool, NewScenario, PublishScenario, RedoEdit, SaveScenario,
@@ -41,30 +42,17 @@ pub(super) fn edit_section(
     out: &mut UiOutbox,
 ) {
     let e = &mut out.edit;
+    let l = state.language;
     ui.horizontal_wrapped(|ui| {
-        ui.label("Edit");
+        ui.label(l.t("edit"));
         for (t, text, hint) in [
-            (
-                Tool::Select,
-                "Select",
-                "Click or tap buildings to inspect them",
-            ),
-            (
-                Tool::Draw,
-                "Draw building",
-                "Tap the corners of a new building on the ground; tap the first corner again \
-                 (or Finish, or Enter) to close it. Corners snap to buildings; near-right \
-                 angles are squared.",
-            ),
-            (
-                Tool::Move,
-                "Move",
-                "Drag the selected new building, or tap where it should go",
-            ),
+            (Tool::Select, "tool-select", "tool-select-tip"),
+            (Tool::Draw, "tool-draw", "tool-draw-tip"),
+            (Tool::Move, "tool-move", "tool-move-tip"),
         ] {
             if ui
-                .selectable_label(tool.tool == t, text)
-                .on_hover_text(hint)
+                .selectable_label(tool.tool == t, l.t(text))
+                .on_hover_text(l.t(hint))
                 .clicked()
             {
                 e.tool.write(SetTool(t));
@@ -73,12 +61,8 @@ pub(super) fn edit_section(
     });
     if tool.tool == Tool::Draw {
         ui.horizontal(|ui| {
-            ui.label(format!(
-                "{} corner{}",
-                tool.corners.len(),
-                if tool.corners.len() == 1 { "" } else { "s" }
-            ));
-            ui.label("· floors");
+            ui.label(l.t_with("edit-corners", &[("count", tool.corners.len().into())]));
+            ui.label(l.t("edit-floors-label"));
             let mut floors = tool.floors;
             if ui
                 .add(
@@ -86,7 +70,7 @@ pub(super) fn edit_section(
                         .range(1.0..=200.0)
                         .speed(0.2),
                 )
-                .on_hover_text("Floors of the building drawn")
+                .on_hover_text(l.t("edit-floors-tip"))
                 .changed()
             {
                 e.draw.write(DrawCommand::Floors(floors.round()));
@@ -94,42 +78,52 @@ pub(super) fn edit_section(
         });
         ui.horizontal(|ui| {
             if ui
-                .add_enabled(tool.corners.len() >= 3, egui::Button::new("Finish"))
-                .on_hover_text("Close the outline (Enter)")
+                .add_enabled(
+                    tool.corners.len() >= 3,
+                    egui::Button::new(l.t("edit-finish")),
+                )
+                .on_hover_text(l.t("edit-finish-tip"))
                 .clicked()
             {
                 e.draw.write(DrawCommand::Finish);
             }
             if ui
-                .add_enabled(!tool.corners.is_empty(), egui::Button::new("Undo corner"))
-                .on_hover_text("Backspace")
+                .add_enabled(
+                    !tool.corners.is_empty(),
+                    egui::Button::new(l.t("edit-undo-corner")),
+                )
+                .on_hover_text(l.t("edit-undo-corner-tip"))
                 .clicked()
             {
                 e.draw.write(DrawCommand::UndoCorner);
             }
-            if ui.button("Cancel").on_hover_text("Escape").clicked() {
+            if ui
+                .button(l.t("cancel"))
+                .on_hover_text(l.t("edit-cancel-tip"))
+                .clicked()
+            {
                 e.draw.write(DrawCommand::Cancel);
                 e.tool.write(SetTool(Tool::Select));
             }
         });
     }
     if let Some(p) = &tool.problem {
-        ui.colored_label(RED, p);
+        ui.colored_label(RED, p.text(l));
     }
     let entry = scenarios.active_entry();
     ui.horizontal(|ui| {
         let undo = entry.and_then(|e| e.history.next_undo());
         let redo = entry.and_then(|e| e.history.next_redo());
         if ui
-            .add_enabled(undo.is_some(), egui::Button::new("Undo"))
-            .on_hover_text(format!("Undo {} (Ctrl+Z)", undo.unwrap_or("")))
+            .add_enabled(undo.is_some(), egui::Button::new(l.t("undo")))
+            .on_hover_text(l.t_with("undo-tip", &[("edit", edit_name(undo, l).into())]))
             .clicked()
         {
             e.undo.write(UndoEdit);
         }
         if ui
-            .add_enabled(redo.is_some(), egui::Button::new("Redo"))
-            .on_hover_text(format!("Redo {} (Ctrl+Y)", redo.unwrap_or("")))
+            .add_enabled(redo.is_some(), egui::Button::new(l.t("redo")))
+            .on_hover_text(l.t_with("redo-tip", &[("edit", edit_name(redo, l).into())]))
             .clicked()
         {
             e.redo.write(RedoEdit);
@@ -143,55 +137,52 @@ pub(super) fn edit_section(
         if ui
             .add_enabled(
                 entry.is_some(),
-                egui::Button::new(if unsaved { "Save*" } else { "Save" }),
+                egui::Button::new(l.t(if unsaved { "save-unsaved" } else { "save" })),
             )
-            .on_hover_text(
-                "Write the scenario as TOML with its GeoJSON (to its file, or into the \
-                 project's scenarios folder)",
-            )
+            .on_hover_text(l.t("save-scenario-tip"))
             .clicked()
         {
             e.save.write(SaveScenario { as_name: None });
         }
         if ui
-            .add_enabled(entry.is_some(), egui::Button::new("Save as…"))
-            .on_hover_text("Save a copy under a new name: a new scenario")
+            .add_enabled(entry.is_some(), egui::Button::new(l.t("save-as")))
+            .on_hover_text(l.t("save-as-tip"))
             .clicked()
         {
             state.save_as = Some(
                 entry
-                    .map(|e| format!("{} (copy)", e.scenario.name))
+                    .map(|e| l.t_with("copy-name", &[("name", (&e.scenario.name).into())]))
                     .unwrap_or_default(),
             );
         }
         let publish = ui
-            .add_enabled(can_publish && entry.is_some(), egui::Button::new("Publish"))
-            .on_hover_text(
-                "Write the scenario to the broker the city came from, for every viewer of it \
-                 to see (the baseline's buildings are not changed)",
+            .add_enabled(
+                can_publish && entry.is_some(),
+                egui::Button::new(l.t("publish")),
             )
-            .on_disabled_hover_text("Publishing needs a broker: this city was read from a file");
+            .on_hover_text(l.t("publish-tip"))
+            .on_disabled_hover_text(l.t("publish-needs-broker"));
         if publish.clicked() {
             e.publish.write(PublishScenario);
         }
         if ui
-            .button("New")
-            .on_hover_text("Start an empty scenario")
+            .button(l.t("new"))
+            .on_hover_text(l.t("new-tip"))
             .clicked()
         {
-            e.new.write(NewScenario("New scenario".to_owned()));
+            e.new.write(NewScenario(l.t("new-scenario-name")));
         }
     });
     if let Some(name) = state.save_as.as_mut() {
         let mut done = None;
         ui.horizontal(|ui| {
-            ui.label("Name");
+            ui.label(l.t("name"));
             let r = ui.add(egui::TextEdit::singleline(name).desired_width(150.0));
             let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            if (ui.button("Save").clicked() || enter) && !name.trim().is_empty() {
+            if (ui.button(l.t("save")).clicked() || enter) && !name.trim().is_empty() {
                 done = Some(Some(name.trim().to_owned()));
             }
-            if ui.button("Cancel").clicked() {
+            if ui.button(l.t("cancel")).clicked() {
                 done = Some(None);
             }
         });
@@ -205,7 +196,7 @@ pub(super) fn edit_section(
         }
     }
     if let Some(n) = &scenarios.notice {
-        let text = egui::RichText::new(&n.text).small();
+        let text = egui::RichText::new(n.text.text(l)).small();
         if n.error {
             ui.colored_label(RED, text);
         } else {
@@ -215,15 +206,15 @@ pub(super) fn edit_section(
     if let Some(entry) = entry
         && !entry.scenario.remove_ids.is_empty()
     {
-        egui::CollapsingHeader::new(format!(
-            "Removed by id ({})",
-            entry.scenario.remove_ids.len()
+        egui::CollapsingHeader::new(l.t_with(
+            "removed-by-id",
+            &[("count", entry.scenario.remove_ids.len().into())],
         ))
         .id_salt("removed-by-id")
         .show(ui, |ui| {
             for id in &entry.scenario.remove_ids {
                 ui.horizontal(|ui| {
-                    if ui.small_button("Restore").clicked() {
+                    if ui.small_button(l.t("restore")).clicked() {
                         e.edit
                             .write(EditScenario(Edit::RestoreBaseline { id: id.clone() }));
                     }
@@ -246,15 +237,16 @@ pub(super) fn building_controls(
     out: &mut UiOutbox,
 ) {
     let e = &mut out.edit;
+    let l = state.language;
     let Some((p, target)) = placed else {
         let text = if scenario_active {
-            "Remove in this scenario"
+            "remove-in-scenario"
         } else {
-            "Remove in a new scenario"
+            "remove-in-new-scenario"
         };
         if ui
-            .button(text)
-            .on_hover_text("The building vanishes from the scenario side; the baseline keeps it")
+            .button(l.t(text))
+            .on_hover_text(l.t("remove-tip"))
             .clicked()
         {
             e.edit
@@ -263,7 +255,7 @@ pub(super) fn building_controls(
         return;
     };
     ui.separator();
-    ui.strong("Change this building");
+    ui.strong(l.t("change-building"));
     let footprint_only = !p.is_model && b.shell.is_none();
     let floors_now = p
         .floors
@@ -274,7 +266,7 @@ pub(super) fn building_controls(
         _ => (floors_now, b.height),
     };
     ui.horizontal(|ui| {
-        ui.label("Floors");
+        ui.label(l.t("floors"));
         let r = ui.add(egui::Slider::new(&mut floors, 1.0..=120.0).step_by(1.0));
         if r.changed() {
             height = floors * storey_height;
@@ -290,12 +282,12 @@ pub(super) fn building_controls(
     });
     if footprint_only {
         ui.horizontal(|ui| {
-            ui.label("Height");
+            ui.label(l.t("height"));
             let r = ui.add(
                 egui::DragValue::new(&mut height)
                     .range(1.0..=999.0)
                     .speed(0.5)
-                    .suffix(" m"),
+                    .suffix(l.t("metres-suffix")),
             );
             if r.changed() {
                 state.editing_building = Some((b.id.clone(), floors, height));
@@ -310,7 +302,7 @@ pub(super) fn building_controls(
         });
     }
     ui.horizontal_wrapped(|ui| {
-        ui.label("Turn");
+        ui.label(l.t("turn"));
         for (text, degrees) in [
             ("⟲ 90°", -90.0),
             ("⟲ 15°", -15.0),
@@ -329,15 +321,15 @@ pub(super) fn building_controls(
     });
     ui.horizontal(|ui| {
         if ui
-            .button("Move")
-            .on_hover_text("Drag the building, or tap where it should go")
+            .button(l.t("move"))
+            .on_hover_text(l.t("move-tip"))
             .clicked()
         {
             e.tool.write(SetTool(Tool::Move));
         }
         if ui
-            .button("Delete")
-            .on_hover_text("Delete this building from the scenario (Delete)")
+            .button(l.t("delete"))
+            .on_hover_text(l.t("delete-building-tip"))
             .clicked()
         {
             e.edit.write(EditScenario(Edit::Delete { target }));
@@ -353,17 +345,22 @@ fn done_editing(r: &egui::Response) -> bool {
 
 /// Over the view: the outline being drawn (corners, sides with their lengths, the side to the
 /// pointer), the snap marker, and a dragged building's outline.
-pub(super) fn edit_overlay(ctx: &egui::Context, tool: &EditTool, cameras: &[ViewCamera]) {
+pub(super) fn edit_overlay(
+    ctx: &egui::Context,
+    tool: &EditTool,
+    cameras: &[ViewCamera],
+    l: Language,
+) {
     if tool.corners.is_empty() && tool.hover.is_none() && tool.dragged.is_none() {
         return;
     }
     for v in cameras {
-        outline(ctx, tool, v);
+        outline(ctx, tool, v, l);
     }
 }
 
 /// The outline, its side lengths and the markers as one camera shows them.
-fn outline(ctx: &egui::Context, tool: &EditTool, view: &ViewCamera) {
+fn outline(ctx: &egui::Context, tool: &EditTool, view: &ViewCamera, l: Language) {
     let screen = |p: [f64; 2]| {
         view.to_window(Vec3::new(p[0] as f32, 0.0, -p[1] as f32))
             .map(|v| egui::pos2(v.x, v.y))
@@ -378,11 +375,8 @@ fn outline(ctx: &egui::Context, tool: &EditTool, view: &ViewCamera) {
             return;
         };
         let metres = (a[0] - b[0]).hypot(a[1] - b[1]);
-        let text = if metres < 100.0 {
-            format!("{metres:.1} m")
-        } else {
-            format!("{metres:.0} m")
-        };
+        let decimals = if metres < 100.0 { 1 } else { 0 };
+        let text = l.t_with("metres", &[("m", Arg::number(metres, decimals))]);
         let at = pa + (pb - pa) / 2.0;
         let rect = painter.text(
             at,
@@ -469,4 +463,11 @@ fn outline(ctx: &egui::Context, tool: &EditTool, view: &ViewCamera) {
             painter.add(egui::Shape::closed_line(points, stroke));
         }
     }
+}
+
+/// An edit's name for the undo and redo buttons: the message `edit-…` of its label.
+fn edit_name(label: Option<&str>, l: Language) -> String {
+    label.map_or_else(String::new, |label| {
+        l.t(&format!("edit-{}", label.replace(' ', "-")))
+    })
 }

@@ -4,12 +4,11 @@
 use super::widgets::{TIME_COLOR, attributes_table};
 use super::{SIDE_PANEL_WIDTH, SensorView, UiOutbox};
 use crate::city::Building;
-use crate::clock::model::local_time_text;
+use crate::language::{Arg, Language};
 use crate::scene::{
     ClockCommand, HISTORY_HOURS, HistoryStatus, SelectBuilding, SelectSensor, SensorHistory,
     SensorMarker,
 };
-use crate::text::thousands;
 use bevy_egui::egui;
 
 pub(super) fn sensor_inspector(
@@ -17,16 +16,19 @@ pub(super) fn sensor_inspector(
     marker: &SensorMarker,
     layer_name: &str,
     sensors: &SensorView,
+    l: Language,
     out: &mut UiOutbox,
 ) {
     let history = sensors.history.as_deref();
     let s = &marker.sensor;
+    let layer = sensors.layers.as_ref().and_then(|x| x.0.get(s.layer));
+    let label = |reading| layer.map_or_else(|| s.label.clone(), |x| s.label_in(x, reading, l));
     ui.label(egui::RichText::new(s.name.as_deref().unwrap_or(&s.id)).heading());
     ui.label(egui::RichText::new(layer_name).weak());
     if s.simulated {
         ui.colored_label(
             egui::Color32::from_rgb(200, 120, 20),
-            "Simulated values, not measurements",
+            l.t("sensor-simulated"),
         );
     }
     let now = crate::timestamp::now_millis();
@@ -37,27 +39,29 @@ pub(super) fn sensor_inspector(
         .max_col_width(value_width)
         .show(ui, |ui| {
             if let Some(shown) = &marker.shown {
-                ui.label(local_time_text(shown.at));
-                ui.label(egui::RichText::new(&shown.label).strong());
+                ui.label(super::widgets::local_time(shown.at, l));
+                ui.label(egui::RichText::new(label(&shown.reading)).strong());
                 ui.end_row();
-                ui.label("Now");
-                ui.label(&s.label);
+                ui.label(l.t("sensor-now"));
+                ui.label(label(&s.reading));
                 ui.end_row();
             } else {
-                ui.label("Value");
-                ui.label(egui::RichText::new(&s.label).strong());
+                ui.label(l.t("sensor-value"));
+                ui.label(egui::RichText::new(label(&s.reading)).strong());
                 ui.end_row();
             }
             if let Some(t) = s.observed_at {
-                ui.label("Observed");
-                ui.label(format!(
-                    "{} ({})",
-                    crate::timestamp::format_millis(t),
-                    crate::timestamp::age_text(t, now)
+                ui.label(l.t("sensor-observed"));
+                ui.label(l.t_with(
+                    "sensor-observed-value",
+                    &[
+                        ("time", super::widgets::local_time(t, l).into()),
+                        ("age", super::widgets::age(t, now, l).into()),
+                    ],
                 ));
                 ui.end_row();
             }
-            ui.label("Id");
+            ui.label(l.t("id"));
             ui.add(egui::Label::new(egui::RichText::new(&s.id).monospace().small()).wrap());
             ui.end_row();
         });
@@ -67,10 +71,16 @@ pub(super) fn sensor_inspector(
             .as_deref()
             .filter(|c| !c.is_live())
             .map(|c| c.at());
-        history_chart(ui, h, &s.unit, at, out);
+        history_chart(ui, h, &s.unit, at, l, out);
     }
-    attributes_table(ui, "sensor-attributes", &s.attributes, value_width - 10.0);
-    if ui.button("Clear selection").clicked() {
+    attributes_table(
+        ui,
+        "sensor-attributes",
+        &s.attributes,
+        value_width - 10.0,
+        l,
+    );
+    if ui.button(l.t("clear-selection")).clicked() {
         out.sensor.write(SelectSensor(None));
     }
 }
@@ -82,26 +92,30 @@ pub(super) fn history_chart(
     h: &SensorHistory,
     unit: &str,
     replayed: Option<i64>,
+    l: Language,
     out: &mut UiOutbox,
 ) {
     ui.add_space(4.0);
     ui.label(
-        egui::RichText::new(format!(
-            "{} over the last {} hours",
-            h.attribute, HISTORY_HOURS
+        egui::RichText::new(l.t_with(
+            "history-title",
+            &[
+                ("attribute", (&h.attribute).into()),
+                ("hours", Arg::number(HISTORY_HOURS, 0)),
+            ],
         ))
         .strong(),
     );
     match &h.status {
         HistoryStatus::Loading => {
-            ui.label(egui::RichText::new("Loading history from the broker…").weak());
+            ui.label(egui::RichText::new(l.t("history-loading")).weak());
         }
         HistoryStatus::Failed(why) => {
-            ui.label(egui::RichText::new(why).weak().small());
+            ui.label(egui::RichText::new(why.text(l)).weak().small());
         }
         HistoryStatus::None => {}
         HistoryStatus::Ready if h.points.is_empty() => {
-            ui.label(egui::RichText::new("The broker has no past values of it.").weak());
+            ui.label(egui::RichText::new(l.t("history-none")).weak());
         }
         HistoryStatus::Ready => {
             let now = crate::timestamp::now_millis();
@@ -119,23 +133,33 @@ pub(super) fn history_chart(
                 .allow_boxed_zoom(false)
                 .include_x(-HISTORY_HOURS)
                 .include_x(0.0)
-                .x_axis_formatter(|m, _| format!("{:.0} h", m.value))
+                .x_axis_formatter(move |m, _| {
+                    l.t_with("history-axis", &[("hours", Arg::number(m.value, 0))])
+                })
                 .label_formatter(move |pos| match pos {
-                    egui_plot::HoverPosition::NearDataPoint { position: p, .. } => {
-                        Some(format!("{:.1} {unit}\n{:.1} h ago", p.y, -p.x))
-                    }
+                    egui_plot::HoverPosition::NearDataPoint { position: p, .. } => Some(l.t_with(
+                        "history-point",
+                        &[
+                            ("value", Arg::number(p.y, 1)),
+                            ("unit", unit.as_str().into()),
+                            ("hours", Arg::number(-p.x, 1)),
+                        ],
+                    )),
                     _ => None,
                 })
                 .show(ui, |plot| {
                     plot.line(
-                        egui_plot::Line::new("value", points)
+                        egui_plot::Line::new(l.t("history-line"), points)
                             .color(egui::Color32::from_rgb(40, 120, 200)),
                     );
                     if let Some(t) = replayed {
                         plot.vline(
-                            egui_plot::VLine::new("time shown", (t - now) as f64 / 3_600_000.0)
-                                .color(TIME_COLOR)
-                                .width(1.5),
+                            egui_plot::VLine::new(
+                                l.t("history-time-shown"),
+                                (t - now) as f64 / 3_600_000.0,
+                            )
+                            .color(TIME_COLOR)
+                            .width(1.5),
                         );
                     }
                     if plot.response().clicked()
@@ -156,10 +180,11 @@ pub(super) fn inspector(
     b: &Building,
     placed: Option<&crate::scenario::Placed>,
     storey_height: f64,
+    l: Language,
 ) {
     ui.label(egui::RichText::new(b.title()).heading());
     if placed.is_some() {
-        ui.label(egui::RichText::new("Added by the active scenario").strong());
+        ui.label(egui::RichText::new(l.t("building-added")).strong());
     }
     if let Some(address) = b
         .address
@@ -177,22 +202,20 @@ pub(super) fn inspector(
         .striped(true)
         .max_col_width(value_width)
         .show(ui, |ui| {
-            ui.label("Height");
-            ui.label(format!("{:.1} m", b.height));
+            let m2 = |x: f64| l.t_with("square-metres", &[("m2", Arg::number(x, 0))]);
+            ui.label(l.t("building-height"));
+            ui.label(l.t_with("metres", &[("m", Arg::number(b.height, 1))]));
             ui.end_row();
-            ui.label("Height from");
-            wrapped(ui, egui::RichText::new(b.height_source.describe()));
+            ui.label(l.t("building-height-from"));
+            wrapped(ui, egui::RichText::new(height_source(&b.height_source, l)));
             ui.end_row();
             if b.base > 0.0 {
-                ui.label("Base");
-                ui.label(format!("{:.1} m above ground", b.base));
+                ui.label(l.t("building-base"));
+                ui.label(l.t_with("building-base-value", &[("m", Arg::number(b.base, 1))]));
                 ui.end_row();
             }
-            ui.label("Footprint");
-            ui.label(format!(
-                "{} m²",
-                thousands(b.footprint.area().round() as usize)
-            ));
+            ui.label(l.t("building-footprint"));
+            ui.label(m2(b.footprint.area()));
             ui.end_row();
             let (floors, gfa) = match placed {
                 Some(p) => (
@@ -206,16 +229,20 @@ pub(super) fn inspector(
                 }
             };
             if let Some(f) = floors {
-                ui.label("Floors");
-                ui.label(format!("{f}"));
+                ui.label(l.t("building-floors"));
+                ui.label(crate::language::text::number(
+                    f,
+                    if f.fract() == 0.0 { 0 } else { 1 },
+                    l,
+                ));
                 ui.end_row();
             }
             if let Some(g) = gfa {
-                ui.label("GFA (BTA)");
-                ui.label(format!("{} m²", thousands(g.round() as usize)));
+                ui.label(l.t("building-gfa"));
+                ui.label(m2(g));
                 ui.end_row();
             }
-            ui.label("Id");
+            ui.label(l.t("id"));
             wrapped(ui, egui::RichText::new(&b.id).monospace().small());
             ui.end_row();
         });
@@ -223,10 +250,47 @@ pub(super) fn inspector(
 
 /// Under a building's summary (and its editing controls): all its attributes, and clearing
 /// the selection.
-pub(super) fn building_details(ui: &mut egui::Ui, b: &Building, out: &mut UiOutbox) {
+pub(super) fn building_details(ui: &mut egui::Ui, b: &Building, l: Language, out: &mut UiOutbox) {
     let value_width = SIDE_PANEL_WIDTH - 110.0;
-    attributes_table(ui, "attributes", &b.attributes, value_width - 10.0);
-    if ui.button("Clear selection").clicked() {
+    attributes_table(ui, "attributes", &b.attributes, value_width - 10.0, l);
+    if ui.button(l.t("clear-selection")).clicked() {
         out.select.write(SelectBuilding(None));
+    }
+}
+
+/// Where a building's height came from, in a sentence.
+fn height_source(source: &crate::city::HeightSource, l: Language) -> String {
+    use crate::city::HeightSource;
+    match source {
+        HeightSource::Attribute { detail: None } => l.t("height-attribute"),
+        HeightSource::Attribute { detail: Some(d) } => {
+            let known = match d.as_str() {
+                "height_tag" => l.t("height-osm-tag"),
+                "levels" => l.t("height-osm-levels"),
+                "building_parts_max" => l.t("height-osm-parts"),
+                "default" => l.t("height-provider-default"),
+                "3dbag_h_dak_70p" => l.t("height-3dbag"),
+                other => other.to_owned(),
+            };
+            l.t_with("height-attribute-from", &[("source", known.into())])
+        }
+        HeightSource::Floors {
+            floors,
+            storey_height,
+        } => l.t_with(
+            "height-floors",
+            &[
+                ("floors", Arg::number(*floors, 0)),
+                ("storey", Arg::number(*storey_height, 1)),
+            ],
+        ),
+        HeightSource::Default => l.t("height-default"),
+        HeightSource::Model { format, lod } if lod.is_empty() => {
+            l.t_with("height-model", &[("format", format.into())])
+        }
+        HeightSource::Model { format, lod } => l.t_with(
+            "height-model-lod",
+            &[("format", format.into()), ("lod", lod.into())],
+        ),
     }
 }

@@ -30,12 +30,9 @@ pub(super) fn tour_caption(
                 ui.add_space(10.0);
             }
             ui.label(
-                egui::RichText::new(l.pick(
-                    "☝ Touch the screen to explore",
-                    "☝ Tryck på skärmen för att utforska",
-                ))
-                .size(26.0)
-                .strong(),
+                egui::RichText::new(l.t("kiosk-touch-to-explore"))
+                    .size(26.0)
+                    .strong(),
             );
         });
     });
@@ -62,24 +59,21 @@ pub(super) fn hints(ctx: &egui::Context, kiosk: &KioskState, l: Language, view: 
         return;
     }
     let lines = [
-        l.pick("One finger: turn and tilt", "Ett finger: vrid och luta"),
-        l.pick("Two fingers: move", "Två fingrar: flytta"),
-        l.pick("Pinch: zoom", "Nyp: zooma"),
-        l.pick("Twist two fingers: turn", "Vrid två fingrar: vänd"),
-        l.pick(
-            "Tap a building or a sensor: read about it",
-            "Tryck på en byggnad eller sensor: läs om den",
-        ),
+        "kiosk-hint-one-finger",
+        "kiosk-hint-two-fingers",
+        "kiosk-hint-pinch",
+        "kiosk-hint-twist",
+        "kiosk-hint-tap",
     ];
     foot_panel(ctx, "kiosk-hints", view, |ui| {
         ui.label(
-            egui::RichText::new(l.pick("Explore the city", "Utforska staden"))
+            egui::RichText::new(l.t("kiosk-explore"))
                 .size(32.0)
                 .strong(),
         );
         ui.add_space(8.0);
         for line in lines {
-            ui.label(egui::RichText::new(line).size(24.0).strong());
+            ui.label(egui::RichText::new(l.t(line)).size(24.0).strong());
         }
     });
     ctx.request_repaint_after(std::time::Duration::from_secs(1));
@@ -92,28 +86,19 @@ pub(super) fn still_there(ctx: &egui::Context, kiosk: &KioskState, l: Language) 
         return false;
     };
     let mut answered = false;
-    egui::Window::new(l.pick("Are you still there?", "Är du kvar?"))
+    egui::Window::new(l.t("kiosk-still-there"))
         .id(egui::Id::new("kiosk-still-there"))
         .collapsible(false)
         .resizable(false)
         .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
         .show(ctx, |ui| {
             ui.label(
-                egui::RichText::new(match l {
-                    Language::Swedish => {
-                        format!("Allt går tillbaka till början om {left_s} s.")
-                    }
-                    Language::English => {
-                        format!("Everything goes back to the start in {left_s} s.")
-                    }
-                })
-                .size(20.0),
+                egui::RichText::new(l.t_with("kiosk-countdown", &[("seconds", left_s.into())]))
+                    .size(20.0),
             );
             ui.add_space(8.0);
-            let button = egui::Button::new(
-                egui::RichText::new(l.pick("I'm still here", "Jag är kvar")).size(24.0),
-            )
-            .min_size(egui::vec2(260.0, 64.0));
+            let button = egui::Button::new(egui::RichText::new(l.t("kiosk-still-here")).size(24.0))
+                .min_size(egui::vec2(260.0, 64.0));
             answered = ui.add(button).clicked();
         });
     ctx.request_repaint_after(std::time::Duration::from_millis(500));
@@ -133,7 +118,7 @@ pub(super) fn pin_pad(
         return None;
     };
     let mut leave = None;
-    egui::Window::new(l.pick("Leave the kiosk", "Lämna kiosken"))
+    egui::Window::new(l.t("kiosk-leave"))
         .id(egui::Id::new("kiosk-pin"))
         .collapsible(false)
         .resizable(false)
@@ -143,7 +128,7 @@ pub(super) fn pin_pad(
             if wrong {
                 ui.colored_label(
                     egui::Color32::from_rgb(230, 120, 40),
-                    l.pick("Wrong PIN.", "Fel PIN-kod."),
+                    l.t("kiosk-wrong-pin"),
                 );
             }
             let key = egui::vec2(64.0, 56.0);
@@ -158,7 +143,7 @@ pub(super) fn pin_pad(
             }
             ui.horizontal(|ui| {
                 if ui
-                    .add_sized(key, egui::Button::new(l.pick("Delete", "Radera")))
+                    .add_sized(key, egui::Button::new(l.t("delete")))
                     .clicked()
                 {
                     entry.pop();
@@ -166,14 +151,14 @@ pub(super) fn pin_pad(
                 if ui.add_sized(key, egui::Button::new("0")).clicked() && entry.len() < 12 {
                     entry.push('0');
                 }
-                if ui.add_sized(key, egui::Button::new("OK")).clicked() {
+                if ui.add_sized(key, egui::Button::new(l.t("ok"))).clicked() {
                     leave = Some(Some(std::mem::take(entry)));
                 }
             });
             if ui
                 .add_sized(
                     egui::vec2(key.x * 3.0 + 8.0, key.y),
-                    egui::Button::new(l.pick("Cancel", "Avbryt")),
+                    egui::Button::new(l.t("cancel")),
                 )
                 .clicked()
             {

@@ -3,7 +3,8 @@
 //! segment.
 
 use super::{UiOutbox, ViewCamera};
-use crate::measure::{self, Kind};
+use crate::language::{Arg, Language};
+use crate::measure::{Kind, Measurement};
 use crate::scene::pointing::Snapped;
 use crate::scene::{EditTool, MeasureCommand, MeasureState, Tool};
 use bevy::math::Vec3;
@@ -17,30 +18,22 @@ pub(super) fn measure_section(
     ui: &mut egui::Ui,
     state: &MeasureState,
     tool: &EditTool,
+    l: Language,
     out: &mut UiOutbox,
 ) {
     ui.separator();
-    ui.strong("Measure");
+    ui.strong(l.t("measure"));
     let on = state.active && tool.tool == Tool::Measure;
     ui.horizontal(|ui| {
-        for (kind, hint) in [
-            (
-                Kind::Distance,
-                "Tap points on the ground or on buildings: each segment and the total",
-            ),
-            (
-                Kind::Height,
-                "Tap a point on a building: its height above the ground",
-            ),
-            (
-                Kind::Area,
-                "Tap the corners of an area on the ground: its area and perimeter",
-            ),
+        for (kind, name, hint) in [
+            (Kind::Distance, "measure-distance", "measure-distance-tip"),
+            (Kind::Height, "measure-height", "measure-height-tip"),
+            (Kind::Area, "measure-area", "measure-area-tip"),
         ] {
             let selected = on && state.measurement.kind == kind;
             if ui
-                .selectable_label(selected, kind.label())
-                .on_hover_text(hint)
+                .selectable_label(selected, l.t(name))
+                .on_hover_text(l.t(hint))
                 .clicked()
             {
                 out.measure.write(if selected {
@@ -57,62 +50,63 @@ pub(super) fn measure_section(
     let m = &state.measurement;
     if m.points.is_empty() {
         ui.label(
-            egui::RichText::new(match m.kind {
-                Kind::Distance => "Tap the first point (corners snap).",
-                Kind::Height => "Tap a point on a building.",
-                Kind::Area => "Tap the first corner on the ground.",
-            })
+            egui::RichText::new(l.t(match m.kind {
+                Kind::Distance => "measure-first-point",
+                Kind::Height => "measure-building-point",
+                Kind::Area => "measure-first-corner",
+            }))
             .weak(),
         );
     } else if m.is_complete() {
-        ui.label(egui::RichText::new(m.to_text()).monospace());
+        ui.label(egui::RichText::new(measurement_text(m, l)).monospace());
     } else {
-        ui.label(egui::RichText::new("Tap the next point.").weak());
+        ui.label(egui::RichText::new(l.t("measure-next-point")).weak());
     }
     if !m.points.is_empty() {
-        let text = match state.snapped {
-            Snapped::Corner => "The last point snapped to a building corner.",
-            Snapped::Edge => "The last point snapped to a building edge.",
-            Snapped::Free => "",
+        let key = match state.snapped {
+            Snapped::Corner => Some("measure-snapped-corner"),
+            Snapped::Edge => Some("measure-snapped-edge"),
+            Snapped::Free => None,
         };
-        if !text.is_empty() {
-            ui.label(egui::RichText::new(text).small());
+        if let Some(key) = key {
+            ui.label(egui::RichText::new(l.t(key)).small());
         }
     }
-    ui.label(
-        egui::RichText::new("Keyboard: Enter picks the middle of the view, Backspace undoes.")
-            .small()
-            .weak(),
-    );
+    ui.label(egui::RichText::new(l.t("measure-keys")).small().weak());
     ui.horizontal(|ui| {
         if ui
-            .add_enabled(m.is_complete(), egui::Button::new("Copy"))
-            .on_hover_text("Copy the measurement as text")
+            .add_enabled(m.is_complete(), egui::Button::new(l.t("copy")))
+            .on_hover_text(l.t("measure-copy-tip"))
             .clicked()
         {
-            ui.ctx().copy_text(m.to_text());
+            ui.ctx().copy_text(measurement_text(m, l));
         }
         if ui
-            .add_enabled(!m.points.is_empty(), egui::Button::new("Undo point"))
+            .add_enabled(!m.points.is_empty(), egui::Button::new(l.t("measure-undo")))
             .clicked()
         {
             out.measure.write(MeasureCommand::UndoPoint);
         }
         if ui
-            .add_enabled(!m.points.is_empty(), egui::Button::new("Clear"))
-            .on_hover_text("Clear (Esc)")
+            .add_enabled(!m.points.is_empty(), egui::Button::new(l.t("clear")))
+            .on_hover_text(l.t("measure-clear-tip"))
             .clicked()
         {
             out.measure.write(MeasureCommand::Clear);
         }
-        if ui.button("Done").clicked() {
+        if ui.button(l.t("done")).clicked() {
             out.measure.write(MeasureCommand::Stop);
         }
     });
 }
 
 /// The measurement over the view: its lines, points and labels.
-pub(super) fn measure_overlay(ctx: &egui::Context, state: &MeasureState, cameras: &[ViewCamera]) {
+pub(super) fn measure_overlay(
+    ctx: &egui::Context,
+    state: &MeasureState,
+    cameras: &[ViewCamera],
+    l: Language,
+) {
     let m = &state.measurement;
     if !state.active {
         return;
@@ -155,8 +149,8 @@ pub(super) fn measure_overlay(ctx: &egui::Context, state: &MeasureState, cameras
                     if let (Some(pa), Some(pb)) = (screen(a), screen(b)) {
                         painter.line_segment([pa, pb], stroke);
                         if m.kind == Kind::Distance {
-                            let s = measure::segment(a, b);
-                            label(pa + (pb - pa) / 2.0, measure::metres(s.three_d));
+                            let s = crate::measure::segment(a, b);
+                            label(pa + (pb - pa) / 2.0, metres(s.three_d, l));
                         }
                     }
                 }
@@ -168,7 +162,7 @@ pub(super) fn measure_overlay(ctx: &egui::Context, state: &MeasureState, cameras
                         .fold([0.0; 3], |c, p| [c[0] + p[0], c[1] + p[1], 0.0]);
                     let centre = [c[0] / n as f64, c[1] / n as f64, 0.0];
                     if let Some(p) = screen(centre) {
-                        label(p, measure::square_metres(area));
+                        label(p, square_metres(area, l));
                     }
                 }
             }
@@ -176,7 +170,7 @@ pub(super) fn measure_overlay(ctx: &egui::Context, state: &MeasureState, cameras
                 let p = m.points[0];
                 if let (Some(top), Some(foot)) = (screen(p), screen([p[0], p[1], 0.0])) {
                     painter.line_segment([top, foot], stroke);
-                    label(top + (foot - top) / 2.0, measure::metres(p[2]));
+                    label(top + (foot - top) / 2.0, metres(p[2], l));
                 }
             }
         }
@@ -246,5 +240,61 @@ pub(super) fn crosshair(ctx: &egui::Context, view: egui::Rect) {
         (egui::vec2(0.0, 4.0), egui::vec2(0.0, 12.0)),
     ] {
         painter.line_segment([c + a, c + b], stroke);
+    }
+}
+
+/// A length as [`crate::measure::metres`] rounds it, in the language.
+fn metres(m: f64, l: Language) -> String {
+    let decimals = crate::measure::length_decimals(m);
+    l.t_with("metres", &[("m", Arg::number(m, decimals))])
+}
+
+/// An area as [`crate::measure::square_metres`] rounds it, in the language.
+fn square_metres(a: f64, l: Language) -> String {
+    let decimals = crate::measure::area_decimals(a);
+    l.t_with("square-metres", &[("m2", Arg::number(a, decimals))])
+}
+
+/// The measurement's result as text (shown and copied).
+fn measurement_text(m: &Measurement, l: Language) -> String {
+    match m.kind {
+        Kind::Distance => {
+            let t = m.total();
+            let mut out = l.t_with(
+                "measure-distance-result",
+                &[
+                    ("total", metres(t.three_d, l).into()),
+                    ("horizontal", metres(t.horizontal, l).into()),
+                    ("rise", metres(t.rise, l).into()),
+                ],
+            );
+            for (i, s) in m.segments().iter().enumerate() {
+                let segment = l.t_with(
+                    "measure-segment",
+                    &[
+                        ("n", (i + 1).into()),
+                        ("length", metres(s.three_d, l).into()),
+                        ("horizontal", metres(s.horizontal, l).into()),
+                    ],
+                );
+                out.push_str("\n  ");
+                out.push_str(&segment);
+            }
+            out
+        }
+        Kind::Height => match m.height() {
+            Some(h) => l.t_with("measure-height-result", &[("height", metres(h, l).into())]),
+            None => l.t("measure-height-none"),
+        },
+        Kind::Area => {
+            let (a, p) = m.area();
+            l.t_with(
+                "measure-area-result",
+                &[
+                    ("area", square_metres(a, l).into()),
+                    ("perimeter", metres(p, l).into()),
+                ],
+            )
+        }
     }
 }

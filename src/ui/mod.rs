@@ -72,6 +72,8 @@ pub struct UiState {
     look_applied: Option<look::Look>,
     /// The kiosk resets seen (a reset brings the configured look back).
     resets_seen: u64,
+    /// The interface's language this frame (from the scene's [`crate::scene::UiLanguage`]).
+    pub language: crate::language::Language,
 }
 
 /// The look the configuration asks for.
@@ -169,6 +171,7 @@ fn setup(
         look: configured_look(&settings),
         look_applied: None,
         resets_seen: 0,
+        language: settings.ui.language(),
     });
 }
 
@@ -337,6 +340,7 @@ fn ui(
         language,
     } = shown;
     let language = language.map(|l| l.current).unwrap_or_default();
+    state.language = language;
     let texture = view_image
         .as_ref()
         .and_then(|v| contexts.image_id(&v.handle));
@@ -389,6 +393,7 @@ fn ui(
                         comments.as_deref(),
                         sun.as_ref().map(|s| s.time_zone),
                         language,
+                        &settings,
                     ),
                     &mut out,
                 );
@@ -398,7 +403,7 @@ fn ui(
         egui::Area::new("open-panel".into())
             .fixed_pos(egui::pos2(8.0, 8.0))
             .show(ctx, |ui| {
-                if ui.button("☰ Panel").clicked() {
+                if ui.button(state.language.t("panel-open")).clicked() {
                     state.side_panel = true;
                 }
             });
@@ -444,12 +449,12 @@ fn ui(
     let side_by_side =
         scenarios.active.is_some() && scenarios.compare == crate::scene::Compare::SideBySide;
     let cameras = view_cameras(&sensors, side_by_side, &area, view_image.as_deref(), zoom);
-    overlay::sensor_overlay(ctx, &sensors, &layers, &settings, view, &cameras);
+    overlay::sensor_overlay(ctx, &sensors, &layers, &settings, view, &cameras, language);
     overlay::city_badge(ctx, &city, language, view);
-    scenarios::compare_overlay(ctx, view, &scenarios, &mut out);
-    editing::edit_overlay(ctx, &tool, &cameras);
+    scenarios::compare_overlay(ctx, view, &scenarios, language, &mut out);
+    editing::edit_overlay(ctx, &tool, &cameras, language);
     if let Some(m) = &measure {
-        measure::measure_overlay(ctx, m, &cameras);
+        measure::measure_overlay(ctx, m, &cameras, language);
     }
     if tool.tool.picks_points() {
         measure::crosshair(ctx, view);

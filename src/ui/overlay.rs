@@ -4,9 +4,9 @@
 use super::widgets::egui_color;
 use super::{SensorView, UiState, ViewCamera};
 use crate::city::sensor::SensorLayer;
+use crate::language::{Arg, Language};
 use crate::live::LiveMode;
 use crate::scene::{CityState, Layers, SensorMarker, Settings};
-use crate::text::thousands;
 use bevy::prelude::*;
 use bevy_egui::egui;
 
@@ -19,6 +19,7 @@ pub(super) fn sensor_overlay(
     settings: &Settings,
     view: egui::Rect,
     cameras: &[ViewCamera],
+    l: Language,
 ) {
     let (Some(sensor_layers), Some(live)) = (&sensors.layers, &sensors.live) else {
         return;
@@ -56,7 +57,15 @@ pub(super) fn sensor_overlay(
             if placed.len() >= max && !is_selected {
                 continue;
             }
-            let text = marker.label(now, stale_ms);
+            let Some(layer) = sensor_layers.0.get(marker.sensor.layer) else {
+                continue;
+            };
+            let text = match marker.label(now, stale_ms, layer, l) {
+                (text, Some((observed, at))) => {
+                    format!("{text} ({})", super::widgets::age(observed, at, l))
+                }
+                (text, None) => text,
+            };
             let galley = painter.layout_no_wrap(text, font.clone(), egui::Color32::WHITE);
             let size = galley.size() + egui::vec2(8.0, 4.0);
             let rect =
@@ -88,8 +97,9 @@ pub(super) fn sensor_overlay(
     let visible: Vec<_> = sensor_layers
         .0
         .iter()
-        .filter(|l| {
-            layers.is_visible(&l.id) && layers.get(&l.id).and_then(|x| x.count).unwrap_or(0) > 0
+        .filter(|layer| {
+            layers.is_visible(&layer.id)
+                && layers.get(&layer.id).and_then(|x| x.count).unwrap_or(0) > 0
         })
         .collect();
     if !visible.is_empty() {
@@ -101,12 +111,12 @@ pub(super) fn sensor_overlay(
             .show(ctx, |ui| {
                 egui::Frame::popup(ui.style()).show(ui, |ui| {
                     ui.set_max_width(230.0);
-                    for (i, l) in visible.iter().enumerate() {
+                    for (i, layer) in visible.iter().enumerate() {
                         if i > 0 {
                             ui.add_space(4.0);
                         }
-                        ui.label(egui::RichText::new(&l.name).strong().small());
-                        legend(ui, l);
+                        ui.label(egui::RichText::new(layer.name.get(l)).strong().small());
+                        legend(ui, layer, l);
                     }
                     ui.horizontal(|ui| {
                         let (r, _) =
@@ -117,9 +127,9 @@ pub(super) fn sensor_overlay(
                             egui_color(crate::city::sensor::STALE_COLOR),
                         );
                         ui.label(
-                            egui::RichText::new(format!(
-                                "no reading for {} min",
-                                settings.sensors.stale_after_min
+                            egui::RichText::new(l.t_with(
+                                "sensor-no-reading",
+                                &[("minutes", Arg::number(settings.sensors.stale_after_min, 0))],
                             ))
                             .small(),
                         );
@@ -135,10 +145,12 @@ pub(super) fn sensor_overlay(
         LiveMode::Off => egui::Color32::GRAY,
     };
     let changes = match live.last_change {
-        Some(t) => format!(
-            " · {} changes, last {} s ago",
-            thousands(live.applied as usize),
-            t.elapsed().as_secs()
+        Some(t) => l.t_with(
+            "live-changes",
+            &[
+                ("count", live.applied.into()),
+                ("seconds", t.elapsed().as_secs().into()),
+            ],
         ),
         None => String::new(),
     };
@@ -157,10 +169,13 @@ pub(super) fn sensor_overlay(
                             ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
                         ui.painter().circle_filled(r.center(), 4.5, dot);
                         ui.label(
-                            egui::RichText::new(format!(
-                                "Sensors {}: {}{changes}",
-                                live.mode.label(),
-                                live.detail
+                            egui::RichText::new(l.t_with(
+                                "live-status",
+                                &[
+                                    ("mode", l.t(mode_key(live.mode)).into()),
+                                    ("detail", live.detail.clone().into()),
+                                    ("changes", changes.into()),
+                                ],
                             ))
                             .small(),
                         );
@@ -170,7 +185,7 @@ pub(super) fn sensor_overlay(
 }
 
 /// One layer's legend: a gradient bar for a blended scale, swatches otherwise.
-pub(super) fn legend(ui: &mut egui::Ui, layer: &SensorLayer) {
+pub(super) fn legend(ui: &mut egui::Ui, layer: &SensorLayer, l: Language) {
     use crate::city::sensor::Colors;
     let swatch = |ui: &mut egui::Ui, c: [f32; 3]| {
         let (r, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
@@ -180,7 +195,14 @@ pub(super) fn legend(ui: &mut egui::Ui, layer: &SensorLayer) {
         Colors::Stops { stops, blend: true } if stops.len() >= 2 => {
             let (first, last) = (&stops[0], &stops[stops.len() - 1]);
             ui.horizontal(|ui| {
-                ui.label(egui::RichText::new(format!("{}", first.0)).small());
+                ui.label(
+                    egui::RichText::new(crate::language::text::number(
+                        first.0,
+                        decimals(first.0),
+                        l,
+                    ))
+                    .small(),
+                );
                 let (r, _) = ui.allocate_exact_size(egui::vec2(120.0, 10.0), egui::Sense::hover());
                 let span = (last.0 - first.0).max(1e-9);
                 for (a, b) in stops.iter().zip(stops.iter().skip(1)) {
@@ -196,19 +218,26 @@ pub(super) fn legend(ui: &mut egui::Ui, layer: &SensorLayer) {
                     mesh.add_triangle(0, 2, 3);
                     ui.painter().add(egui::Shape::mesh(mesh));
                 }
-                ui.label(egui::RichText::new(format!("{} {}", last.0, layer.unit)).small());
+                let last_text = crate::language::text::number(last.0, decimals(last.0), l);
+                ui.label(egui::RichText::new(format!("{last_text} {}", layer.unit)).small());
             });
             let named: Vec<String> = stops
                 .iter()
                 .filter(|s| !s.2.is_empty())
-                .map(|s| format!("{} {}", s.0, s.2))
+                .map(|s| {
+                    format!(
+                        "{} {}",
+                        crate::language::text::number(s.0, decimals(s.0), l),
+                        s.2.get(l)
+                    )
+                })
                 .collect();
             if !named.is_empty() {
                 ui.label(egui::RichText::new(named.join(" · ")).small().weak());
             }
         }
         _ => {
-            for entry in layer.legend() {
+            for entry in layer.legend(l) {
                 ui.horizontal(|ui| {
                     swatch(ui, entry.color);
                     ui.label(egui::RichText::new(entry.text).small());
@@ -225,51 +254,45 @@ pub(super) fn about_window(
     broker_url: Option<&str>,
 ) {
     let mut open = state.about;
-    egui::Window::new("About citytwin")
+    let l = state.language;
+    egui::Window::new(l.t("about-title"))
         .open(&mut open)
         .collapsible(false)
         .resizable(false)
         .default_width(420.0)
         .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
         .show(ctx, |ui| {
-            ui.label(format!("citytwin {}", env!("CARGO_PKG_VERSION")));
-            ui.label(
-                "An open-source 3D city digital twin viewer for NGSI-LD context brokers, for \
-                 planning workshops, public kiosks and hackathons.",
-            );
+            let version = env!("CARGO_PKG_VERSION");
+            ui.label(l.t_with("about-version", &[("version", version.into())]));
+            ui.label(l.t("about-intro"));
             ui.add_space(6.0);
-            ui.strong("Data");
+            ui.strong(l.t("about-data"));
             match &city.model {
                 Some(model) => {
                     ui.label(&model.source_label);
                     if let Some(url) = broker_url {
-                        ui.label(format!(
-                            "Served by citytwin's local NGSI-LD broker at {url}/ngsi-ld/v1 \
-                             (other programs on this computer can query it while citytwin runs)."
-                        ));
+                        ui.label(l.t_with("about-local-broker", &[("url", url.into())]));
                     }
-                    ui.label(format!(
-                        "Scene origin {:.5}, {:.5}; projected with {}",
-                        model.origin.lon, model.origin.lat, model.crs
+                    ui.label(l.t_with(
+                        "about-origin",
+                        &[
+                            ("lon", Arg::number(model.origin.lon, 5)),
+                            ("lat", Arg::number(model.origin.lat, 5)),
+                            ("crs", (&model.crs).into()),
+                        ],
                     ));
                     if let Some(a) = &model.attribution {
                         ui.label(a);
-                        ui.hyperlink_to(
-                            "openstreetmap.org/copyright",
-                            "https://www.openstreetmap.org/copyright",
-                        );
+                        ui.hyperlink_to(l.t("about-osm-link"), OSM_COPYRIGHT);
                     }
                 }
                 None => {
-                    ui.label("Loading…");
+                    ui.label(l.t("loading"));
                 }
             }
             ui.add_space(6.0);
-            ui.strong("Software");
-            ui.label(
-                "Built with Bevy, egui, PROJ (its EPSG database is embedded) and georust/geo. \
-                 Licensed under the Apache License 2.0.",
-            );
+            ui.strong(l.t("about-software"));
+            ui.label(l.t("about-built-with"));
         });
     state.about = open;
 }
@@ -279,39 +302,18 @@ pub(super) fn about_window(
 pub(super) fn city_badge(
     ctx: &egui::Context,
     city: &crate::scene::CityState,
-    l: crate::language::Language,
+    l: Language,
     view: egui::Rect,
 ) {
     let Some(written) = city.cached_at else {
         return;
     };
-    let when = chrono::DateTime::from_timestamp_millis(written)
-        .map(|t| crate::text::date_time(t.with_timezone(&chrono::Local).naive_local(), l))
-        .unwrap_or_default();
-    let (text, color) = match &city.offline {
-        Some(_) => (
-            match l {
-                crate::language::Language::English => {
-                    format!("Offline since {when}: showing the city as it was then")
-                }
-                crate::language::Language::Swedish => {
-                    format!("Offline sedan {when}: staden visas som den var då")
-                }
-            },
-            egui::Color32::from_rgb(200, 50, 40),
-        ),
-        None => (
-            match l {
-                crate::language::Language::English => {
-                    format!("Showing the city saved {when}; reading the latest…")
-                }
-                crate::language::Language::Swedish => {
-                    format!("Visar staden sparad {when}; hämtar det senaste…")
-                }
-            },
-            egui::Color32::from_rgb(70, 90, 120),
-        ),
+    let when = super::widgets::local_time(written, l);
+    let (key, color) = match &city.offline {
+        Some(_) => ("badge-offline", egui::Color32::from_rgb(200, 50, 40)),
+        None => ("badge-cached", egui::Color32::from_rgb(70, 90, 120)),
     };
+    let text = l.t_with(key, &[("when", when.into())]);
     let offline = city.offline.clone();
     egui::Area::new("city-badge".into())
         .order(egui::Order::Foreground)
@@ -335,4 +337,30 @@ pub(super) fn city_badge(
                 response.on_hover_text(why);
             }
         });
+}
+
+/// OpenStreetMap's copyright page, linked where its data is shown.
+const OSM_COPYRIGHT: &str = "https://www.openstreetmap.org/copyright";
+
+/// The catalogue key of a live mode's name.
+fn mode_key(mode: LiveMode) -> &'static str {
+    match mode {
+        LiveMode::Off => "live-mode-off",
+        LiveMode::Connecting => "live-mode-connecting",
+        LiveMode::Mqtt => "live-mode-mqtt",
+        LiveMode::Http => "live-mode-http",
+        LiveMode::Polling => "live-mode-polling",
+        LiveMode::Offline => "live-mode-offline",
+    }
+}
+
+/// The decimals a legend's bound needs (none for whole numbers, else up to two).
+fn decimals(x: f64) -> usize {
+    if x.fract() == 0.0 {
+        0
+    } else if (x * 10.0).fract() == 0.0 {
+        1
+    } else {
+        2
+    }
 }

@@ -3,6 +3,7 @@
 //! window with its CSV export.
 
 use super::{UiOutbox, UiState};
+use crate::language::Language;
 use crate::scenario::Kpis;
 use crate::scene::{ActivateScenario, Compare, MoveDivider, Scenarios, SetCompare, ToggleScenario};
 use bevy_egui::egui;
@@ -16,15 +17,16 @@ pub(super) fn scenarios_section(
     scenarios: &Scenarios,
     out: &mut UiOutbox,
 ) {
+    let l = state.language;
     ui.separator();
     ui.horizontal(|ui| {
-        ui.strong("Scenarios");
+        ui.strong(l.t("scenarios"));
         if scenarios.busy {
             ui.spinner();
         }
     });
     if ui
-        .radio(scenarios.active.is_none(), "Baseline (the city as it is)")
+        .radio(scenarios.active.is_none(), l.t("scenario-baseline-choice"))
         .clicked()
     {
         out.scenario.write(ActivateScenario(None));
@@ -37,9 +39,9 @@ pub(super) fn scenarios_section(
             name.push_str(" *");
         }
         if entry.from_broker {
-            name.push_str(" (shared)");
+            name = l.t_with("scenario-shared", &[("name", name.into())]);
         } else if entry.published.is_some() {
-            name.push_str(" (published)");
+            name = l.t_with("scenario-published", &[("name", name.into())]);
         }
         let response = ui.add_enabled(
             placed,
@@ -57,40 +59,39 @@ pub(super) fn scenarios_section(
             ui.label(egui::RichText::new(&s.description).small().weak());
         }
         if !entry.warnings.is_empty() {
-            egui::CollapsingHeader::new(format!("{} warnings", entry.warnings.len()))
-                .id_salt(("scenario-warnings", i))
-                .show(ui, |ui| {
-                    for w in entry.warnings.iter().take(50) {
-                        ui.label(egui::RichText::new(w).small());
-                    }
-                });
+            egui::CollapsingHeader::new(l.t_with(
+                "scenario-warnings",
+                &[("count", entry.warnings.len().into())],
+            ))
+            .id_salt(("scenario-warnings", i))
+            .show(ui, |ui| {
+                for w in entry.warnings.iter().take(50) {
+                    ui.label(egui::RichText::new(w).small());
+                }
+            });
         }
     }
     for e in &scenarios.errors {
-        ui.colored_label(RED, "A scenario file was not read:");
+        ui.colored_label(RED, l.t("scenario-file-failed"));
         ui.label(egui::RichText::new(e).small());
     }
     if scenarios.active.is_none() {
         return;
     }
     ui.horizontal_wrapped(|ui| {
-        ui.label("Compare");
+        ui.label(l.t("compare"));
         for (mode, text, hint) in [
-            (Compare::Toggle, "Toggle", "One at a time; B switches"),
-            (
-                Compare::Swipe,
-                "Swipe",
-                "Drag the divider: the baseline left of it, the scenario right",
-            ),
+            (Compare::Toggle, "compare-toggle", "compare-toggle-tip"),
+            (Compare::Swipe, "compare-swipe", "compare-swipe-tip"),
             (
                 Compare::SideBySide,
-                "Side by side",
-                "Two views moving together: the baseline left, the scenario right",
+                "compare-side-by-side",
+                "compare-side-by-side-tip",
             ),
         ] {
             if ui
-                .selectable_label(scenarios.compare == mode, text)
-                .on_hover_text(hint)
+                .selectable_label(scenarios.compare == mode, l.t(text))
+                .on_hover_text(l.t(hint))
                 .clicked()
             {
                 out.compare.write(SetCompare(mode));
@@ -100,18 +101,22 @@ pub(super) fn scenarios_section(
     ui.horizontal(|ui| {
         if scenarios.compare == Compare::Toggle {
             let (now, other) = if scenarios.showing_scenario {
-                ("Showing the scenario", "Show the baseline")
+                ("showing-scenario", "show-baseline")
             } else {
-                ("Showing the baseline", "Show the scenario")
+                ("showing-baseline", "show-scenario")
             };
-            ui.label(now);
-            if ui.button(other).on_hover_text("Key: B").clicked() {
+            ui.label(l.t(now));
+            if ui
+                .button(l.t(other))
+                .on_hover_text(l.t("key-b-tip"))
+                .clicked()
+            {
                 out.toggle.write(ToggleScenario(None));
             }
         }
         if ui
-            .button("KPIs")
-            .on_hover_text("Area figures of the scenario")
+            .button(l.t("kpis"))
+            .on_hover_text(l.t("kpis-tip"))
             .clicked()
         {
             state.kpis = !state.kpis;
@@ -130,7 +135,8 @@ pub(super) fn kpi_window(
         return;
     };
     let mut open = state.kpis;
-    egui::Window::new(format!("KPIs: {}", kpis.name))
+    let l = state.language;
+    egui::Window::new(l.t_with("kpis-title", &[("name", (&kpis.name).into())]))
         .id(egui::Id::new("kpis"))
         // Above the sensors' labels, which are drawn over the view.
         .order(egui::Order::Foreground)
@@ -144,21 +150,22 @@ pub(super) fn kpi_window(
                 study.filter(|r| r.scenario.as_ref().is_some_and(|(n, _)| *n == kpis.name))
             {
                 ui.separator();
-                super::sun_study::sun_table(ui, r);
+                super::sun_study::sun_table(ui, r, l);
             }
         });
     state.kpis = open;
 }
 
 fn kpi_table(ui: &mut egui::Ui, state: &mut UiState, kpis: &Kpis) {
+    let l = state.language;
     egui::Grid::new("kpi-table")
         .num_columns(4)
         .striped(true)
         .show(ui, |ui| {
             ui.strong("");
-            ui.strong("Baseline");
-            ui.strong("Scenario");
-            ui.strong("Difference");
+            ui.strong(l.t("baseline"));
+            ui.strong(l.t("scenario"));
+            ui.strong(l.t("difference"));
             ui.end_row();
             for r in kpis.rows() {
                 if r.baseline.is_none() && r.scenario.is_none() && r.difference.is_none() {
@@ -172,14 +179,14 @@ fn kpi_table(ui: &mut egui::Ui, state: &mut UiState, kpis: &Kpis) {
                 let cell = |ui: &mut egui::Ui, v: Option<f64>, signed: bool| {
                     let text = match v {
                         None => String::new(),
-                        Some(v) if signed && v > 0.0 => format!("+{}{unit}", number(&r, v)),
-                        Some(v) => format!("{}{unit}", number(&r, v)),
+                        Some(v) if signed && v > 0.0 => format!("+{}{unit}", number(&r, v, l)),
+                        Some(v) => format!("{}{unit}", number(&r, v, l)),
                     };
                     ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                         ui.label(text)
                     });
                 };
-                ui.label(r.label);
+                ui.label(kpi_name(r.key, l));
                 cell(ui, r.baseline, false);
                 cell(ui, r.scenario, false);
                 cell(ui, r.difference, true);
@@ -187,33 +194,21 @@ fn kpi_table(ui: &mut egui::Ui, state: &mut UiState, kpis: &Kpis) {
             }
         });
     if kpis.site_area_m2.is_none() {
-        ui.label(
-            egui::RichText::new(
-                "The scenario names no site: coverage and floor area ratio need one.",
-            )
-            .small(),
-        );
+        ui.label(egui::RichText::new(l.t("kpis-no-site")).small());
     }
-    ui.label(
-        egui::RichText::new(
-            "Footprint (BYA) is the building's outline in the data, not BYA's exact rules for \
-             projections (SS 21054:2020). GFA (BTA) = footprint × floors; floors from the data, \
-             else height ÷ storey height. Floor area ratio (exploateringstal) = BTA ÷ site area.",
-        )
-        .small()
-        .weak(),
-    );
+    ui.label(egui::RichText::new(l.t("kpis-note")).small().weak());
     ui.horizontal(|ui| {
         if ui
-            .button("Export CSV")
-            .on_hover_text("Save this table as a CSV file in the current folder")
+            .button(l.t("export-csv"))
+            .on_hover_text(l.t("kpis-export-tip"))
             .clicked()
         {
-            state.kpi_export = Some(export_csv(kpis));
+            state.kpi_export = Some(export_csv(kpis, l));
         }
         match &state.kpi_export {
             Some(Ok(path)) => {
-                ui.label(egui::RichText::new(format!("Saved {path}")).small());
+                let text = l.t_with("saved-file", &[("path", path.into())]);
+                ui.label(egui::RichText::new(text).small());
             }
             Some(Err(e)) => {
                 ui.colored_label(RED, e);
@@ -223,23 +218,24 @@ fn kpi_table(ui: &mut egui::Ui, state: &mut UiState, kpis: &Kpis) {
     });
 }
 
-/// A value with thousands separators and the row's decimals.
-fn number(r: &crate::scenario::KpiRow, v: f64) -> String {
-    let text = r.format(Some(v.abs()));
-    let (whole, fraction) = text.split_once('.').map_or((text.as_str(), ""), |p| p);
-    let whole = whole
-        .parse::<usize>()
-        .map_or(whole.to_owned(), crate::text::thousands);
-    let sign = if v < 0.0 { "−" } else { "" };
-    if fraction.is_empty() {
-        format!("{sign}{whole}")
+/// A value with the language's separators and the row's decimals.
+fn number(r: &crate::scenario::KpiRow, v: f64, l: Language) -> String {
+    let text = crate::language::text::number(v.abs(), r.decimals(), l);
+    let zero = !text.chars().any(|c| c.is_ascii_digit() && c != '0');
+    if v < 0.0 && !zero {
+        format!("−{text}")
     } else {
-        format!("{sign}{whole}.{fraction}")
+        text
     }
 }
 
+/// A KPI's name: the message `kpi-…` of its key.
+pub(super) fn kpi_name(key: &str, l: Language) -> String {
+    l.t(&format!("kpi-{}", key.replace('_', "-")))
+}
+
 /// Writes the KPIs as `<scenario>-kpis.csv` in the working folder.
-fn export_csv(kpis: &Kpis) -> Result<String, String> {
+fn export_csv(kpis: &Kpis, l: Language) -> Result<String, String> {
     let stem: String = kpis
         .name
         .chars()
@@ -259,7 +255,11 @@ fn export_csv(kpis: &Kpis) -> Result<String, String> {
     std::fs::write(&name, kpis.to_csv())
         .map(|()| name.clone())
         .map_err(|e| {
-            format!("Could not save {name}: {e}. Start citytwin in a folder you can write to.")
+            let error = e.to_string();
+            l.t_with(
+                "save-failed",
+                &[("name", name.into()), ("error", error.into())],
+            )
         })
 }
 
@@ -269,6 +269,7 @@ pub(super) fn compare_overlay(
     ctx: &egui::Context,
     view: egui::Rect,
     scenarios: &Scenarios,
+    l: Language,
     out: &mut UiOutbox,
 ) {
     if scenarios.active.is_none() || scenarios.compare == Compare::Toggle {
@@ -285,11 +286,11 @@ pub(super) fn compare_overlay(
             let painter = ui.painter();
             let line = egui::Stroke::new(3.0, egui::Color32::WHITE);
             painter.line_segment([egui::pos2(x, view.min.y), egui::pos2(x, view.max.y)], line);
-            let tag = |at: egui::Pos2, align: egui::Align2, text: &str| {
+            let tag = |at: egui::Pos2, align: egui::Align2, text: String| {
                 let rect = painter.text(
                     at,
                     align,
-                    text,
+                    &text,
                     egui::FontId::proportional(15.0),
                     egui::Color32::WHITE,
                 );
@@ -305,12 +306,12 @@ pub(super) fn compare_overlay(
             tag(
                 egui::pos2(x - 10.0, view.min.y + 12.0),
                 egui::Align2::RIGHT_TOP,
-                "Baseline",
+                l.t("baseline"),
             );
             tag(
                 egui::pos2(x + 10.0, view.min.y + 12.0),
                 egui::Align2::LEFT_TOP,
-                "Scenario",
+                l.t("scenario"),
             );
             if scenarios.compare == Compare::Swipe {
                 // A handle big enough for a finger.

@@ -5,6 +5,7 @@
 use super::UiOutbox;
 use super::widgets::TIME_COLOR;
 use crate::clock::model::Clock;
+use crate::language::Arg;
 use crate::scene::{ClockCommand, SceneSun};
 use bevy_egui::egui;
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Timelike};
@@ -28,13 +29,14 @@ pub(super) fn sun_row(
         }
     };
     let minutes = f64::from(now.num_seconds_from_midnight()) / 60.0;
+    let l = state.language;
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 6.0;
-        ui.label(egui::RichText::new("☀ Sun").strong())
-            .on_hover_text("The sun follows the clock: pick any date and drag the time of day");
+        ui.label(egui::RichText::new(l.t("sun")).strong())
+            .on_hover_text(l.t("sun-tip"));
         if ui
-            .selectable_label(state.sun_study, "Sun-hours study…")
-            .on_hover_text("Hours of sun on the ground this day, baseline and scenario")
+            .selectable_label(state.sun_study, l.t("sun-study-open"))
+            .on_hover_text(l.t("sun-study-open-tip"))
             .clicked()
         {
             state.sun_study = !state.sun_study;
@@ -42,7 +44,12 @@ pub(super) fn sun_row(
         // Presets: the year's equinoxes and solstices, by month (the same anywhere); the
         // season they start at the place in the hover text.
         let south = sun.lonlat.is_some_and(|l| l[1] < 0.0);
-        let names = ["Mar equinox", "Jun solstice", "Sep equinox", "Dec solstice"];
+        let names = [
+            "sun-march-equinox",
+            "sun-june-solstice",
+            "sun-september-equinox",
+            "sun-december-solstice",
+        ];
         let seasons = if south {
             ["autumn", "winter", "spring", "summer"]
         } else {
@@ -55,10 +62,16 @@ pub(super) fn sun_row(
         {
             let day = when.with_timezone(&sun.time_zone).date_naive();
             if ui
-                .selectable_label(day == date, *name)
-                .on_hover_text(format!(
-                    "{}: the start of {season} here",
-                    day.format("%-d %B %Y")
+                .selectable_label(day == date, l.t(name))
+                .on_hover_text(l.t_with(
+                    "sun-season-starts",
+                    &[
+                        (
+                            "date",
+                            crate::language::text::date_year(day, true, l).into(),
+                        ),
+                        ("season", season.into()),
+                    ],
                 ))
                 .clicked()
             {
@@ -70,18 +83,22 @@ pub(super) fn sun_row(
         let bre = NaiveDate::from_ymd_opt(date.year(), if south { 9 } else { 3 }, 21);
         if let Some(bre) = bre
             && ui
-                .selectable_label(date == bre, bre.format("%-d %b").to_string())
-                .on_hover_text("The date BRE BR 209 asks 2 hours of sun on")
+                .selectable_label(date == bre, crate::language::text::date(bre, false, l))
+                .on_hover_text(l.t("sun-bre-date-tip"))
                 .clicked()
         {
             go(out, bre, minutes);
         }
-        if ui.button("Today").clicked()
+        if ui.button(l.t("sun-today")).clicked()
             && let Some(today) = sun.local(crate::timestamp::now_millis())
         {
             go(out, today.date_naive(), minutes);
         }
-        if ui.small_button("◀").on_hover_text("A day back").clicked() {
+        if ui
+            .small_button("◀")
+            .on_hover_text(l.t("sun-day-back"))
+            .clicked()
+        {
             go(out, date - Duration::days(1), minutes);
         }
         let id = ui.id().with("sun-date");
@@ -91,7 +108,7 @@ pub(super) fn sun_row(
         let edit = ui.add(
             egui::TextEdit::singleline(&mut text)
                 .desired_width(84.0)
-                .hint_text("YYYY-MM-DD"),
+                .hint_text(l.t("sun-date-hint")),
         );
         if edit.changed() {
             ui.data_mut(|d| d.insert_temp(id, text.clone()));
@@ -104,8 +121,12 @@ pub(super) fn sun_row(
         } else if !edit.has_focus() {
             ui.data_mut(|d| d.remove::<String>(id));
         }
-        edit.on_hover_text("The date: type YYYY-MM-DD and press Enter");
-        if ui.small_button("▶").on_hover_text("A day on").clicked() {
+        edit.on_hover_text(l.t("sun-date-tip"));
+        if ui
+            .small_button("▶")
+            .on_hover_text(l.t("sun-day-on"))
+            .clicked()
+        {
             go(out, date + Duration::days(1), minutes);
         }
         // The time of day, from sunrise to sunset (the whole day without either).
@@ -124,9 +145,9 @@ pub(super) fn sun_row(
         if ui
             .button(if playing { "⏸" } else { "▶" })
             .on_hover_text(if playing {
-                "Pause the sun"
+                l.t("sun-pause")
             } else {
-                "Play the day from sunrise to sunset"
+                l.t("sun-play")
             })
             .clicked()
         {
@@ -143,25 +164,29 @@ pub(super) fn sun_row(
             }
         }
         let hm = |m: f64| format!("{:02}:{:02}", (m / 60.0) as u32, (m % 60.0) as u32);
-        ui.label(egui::RichText::new(format!("sunrise {}", hm(rise))).small());
+        ui.label(egui::RichText::new(l.t_with("sun-rise", &[("time", hm(rise).into())])).small());
         let mut m = minutes.clamp(rise, set);
         let slider = ui.add(egui::Slider::new(&mut m, rise..=set).show_value(false));
         // Only a real move: the slider's own rounding must not nudge the clock.
         if slider.changed() && (m - minutes).abs() >= 0.5 {
             go(out, date, m.round());
         }
-        slider.on_hover_text(format!(
-            "The time of day ({}): drag to move the sun",
-            hm(minutes)
-        ));
-        ui.label(egui::RichText::new(format!("sunset {}", hm(set))).small());
+        slider.on_hover_text(l.t_with("sun-time-tip", &[("time", hm(minutes).into())]));
+        ui.label(egui::RichText::new(l.t_with("sun-set", &[("time", hm(set).into())])).small());
         let position = sun.position.map_or(String::new(), |p| {
             if p.elevation_deg > -0.27 {
-                let points = ["N", "NE", "E", "SE", "S", "SW", "W", "NW"];
+                let points = ["n", "ne", "e", "se", "s", "sw", "w", "nw"];
                 let point = points[((p.azimuth_deg.rem_euclid(360.0) + 22.5) / 45.0) as usize % 8];
-                format!("  sun {:.0}° up, {point}", p.elevation_deg)
+                let up = l.t_with(
+                    "sun-up",
+                    &[
+                        ("elevation", Arg::number(p.elevation_deg, 0)),
+                        ("point", point.into()),
+                    ],
+                );
+                format!("  {up}")
             } else {
-                "  the sun is down".to_owned()
+                format!("  {}", l.t("sun-down"))
             }
         });
         ui.label(
@@ -170,17 +195,19 @@ pub(super) fn sun_row(
                 .color(TIME_COLOR),
         )
         .on_hover_text(match sun.position {
-            Some(p) => format!(
-                "The scene's time and time zone (scene.time_zone). The sun: azimuth {:.1}°, \
-                 elevation {:.1}° (apparent).",
-                p.azimuth_deg, p.elevation_deg
+            Some(p) => l.t_with(
+                "sun-zone-tip",
+                &[
+                    ("azimuth", Arg::number(p.azimuth_deg, 1)),
+                    ("elevation", Arg::number(p.elevation_deg, 1)),
+                ],
             ),
-            None => "The scene's time and time zone (scene.time_zone)".to_owned(),
+            None => l.t("sun-zone-tip-no-sun"),
         });
         if day.is_some_and(|d| d.polar_day) {
-            ui.label("midnight sun: the sun does not set");
+            ui.label(l.t("sun-midnight-sun"));
         } else if day.is_some_and(|d| d.polar_night) {
-            ui.label("polar night: the sun does not rise");
+            ui.label(l.t("sun-polar-night"));
         }
     });
 }

@@ -6,6 +6,7 @@
 use super::ViewCamera;
 use super::widgets::RED;
 use super::{UiOutbox, UiState};
+use crate::language::{Arg, Language};
 use crate::scene::{
     EditTool, Scenarios, SetTool, StudyArea, StudyResult, StudyStatus, StudyView, SunStudy,
     SunStudyCommand, Tool,
@@ -18,13 +19,6 @@ use bevy_egui::egui;
 /// Side of the square studied around the view (m).
 const AROUND_VIEW_M: f64 = 600.0;
 
-/// The BRE criterion, as the UI and the README name it.
-pub const BRE: &str = "BRE BR 209 (2022): at least half of an amenity area should see ≥ 2 h \
-                       of sun on 21 March, or keep ≥ 0.8 of its former share";
-/// The Boverket criterion.
-pub const BOVERKET: &str = "Boverket, Solklart (2012): play and sitting areas of dwellings \
-                            should see ≥ 5 h of sun between 09 and 17 at the equinox";
-
 /// The study window.
 pub(super) fn study_window(
     ctx: &egui::Context,
@@ -34,7 +28,8 @@ pub(super) fn study_window(
     out: &mut UiOutbox,
 ) {
     let mut open = state.sun_study;
-    egui::Window::new("Sun-hours study")
+    let l = state.language;
+    egui::Window::new(l.t("study-title"))
         .id(egui::Id::new("sun-study"))
         // Above the sensors' labels, which are drawn over the view.
         .order(egui::Order::Foreground)
@@ -43,25 +38,22 @@ pub(super) fn study_window(
         .default_width(380.0)
         .default_pos(egui::pos2(360.0, 80.0))
         .show(ctx, |ui| {
-            ui.label(
-                egui::RichText::new(
-                    "Hours of sun on each 2 m of ground on the clock's date, every 10 minutes \
-                     from sunrise to sunset, among the buildings as they stand.",
-                )
-                .small(),
-            );
+            ui.label(egui::RichText::new(l.t("study-intro")).small());
             let site = scenarios.active_applied().is_some_and(|a| a.site.is_some());
             ui.horizontal(|ui| {
                 if ui
-                    .add_enabled(site, egui::Button::new("Study the scenario's site"))
-                    .on_disabled_hover_text("Switch on a scenario that has a site")
+                    .add_enabled(site, egui::Button::new(l.t("study-site")))
+                    .on_disabled_hover_text(l.t("study-site-disabled-tip"))
                     .clicked()
                 {
                     out.study
                         .write(SunStudyCommand::Run(StudyArea::ScenarioSite));
                 }
                 if ui
-                    .button(format!("Study {AROUND_VIEW_M:.0} m around the view"))
+                    .button(l.t_with(
+                        "study-around-view",
+                        &[("metres", Arg::number(AROUND_VIEW_M, 0))],
+                    ))
                     .clicked()
                 {
                     out.study
@@ -71,8 +63,8 @@ pub(super) fn study_window(
             let drawing = tool.tool == Tool::StudyArea;
             ui.horizontal(|ui| {
                 if ui
-                    .selectable_label(drawing, "Draw a rectangle")
-                    .on_hover_text("Click or tap two opposite corners on the ground")
+                    .selectable_label(drawing, l.t("study-draw"))
+                    .on_hover_text(l.t("study-draw-tip"))
                     .clicked()
                 {
                     out.edit.tool.write(SetTool(if drawing {
@@ -82,22 +74,30 @@ pub(super) fn study_window(
                     }));
                 }
                 if drawing {
-                    ui.label(if study.corner.is_some() {
-                        "Now the opposite corner (Esc stops)."
+                    ui.label(l.t(if study.corner.is_some() {
+                        "study-second-corner"
                     } else {
-                        "Click the first corner on the ground."
-                    });
+                        "study-first-corner"
+                    }));
                 }
             });
             match &study.status {
                 StudyStatus::Running { fraction, what } => {
+                    let percent = Arg::number(f64::from(*fraction) * 100.0, 0);
+                    let text = match what {
+                        None => l.t_with("study-tracing-baseline", &[("percent", percent)]),
+                        Some(name) => l.t_with(
+                            "study-tracing-scenario",
+                            &[("name", name.into()), ("percent", percent)],
+                        ),
+                    };
                     ui.horizontal(|ui| {
                         ui.add(
                             egui::ProgressBar::new(*fraction)
                                 .desired_width(260.0)
-                                .text(format!("Tracing {what}… {:.0} %", fraction * 100.0)),
+                                .text(text),
                         );
-                        if ui.button("Cancel").clicked() {
+                        if ui.button(l.t("cancel")).clicked() {
                             out.study.write(SunStudyCommand::Cancel);
                         }
                     });
@@ -109,76 +109,94 @@ pub(super) fn study_window(
             }
             if let Some(result) = &study.result {
                 ui.separator();
-                result_view(ui, study, result, out);
+                result_view(ui, study, result, l, out);
             }
         });
     state.sun_study = open;
 }
 
-fn result_view(ui: &mut egui::Ui, study: &SunStudy, r: &StudyResult, out: &mut UiOutbox) {
-    ui.label(format!(
-        "{}, {} ({}): sunrise {}, sunset {}, {:.1} h of daylight.",
-        r.area_label,
-        r.date.format("%-d %B %Y"),
-        r.time_zone,
-        r.sunrise.as_deref().unwrap_or("none"),
-        r.sunset.as_deref().unwrap_or("none"),
-        r.day_length_h
+fn result_view(
+    ui: &mut egui::Ui,
+    study: &SunStudy,
+    r: &StudyResult,
+    l: Language,
+    out: &mut UiOutbox,
+) {
+    let none = || l.t("study-none");
+    ui.label(l.t_with(
+        "study-day",
+        &[
+            ("area", area_text(r, l).into()),
+            (
+                "date",
+                crate::language::text::date_year(r.date, true, l).into(),
+            ),
+            ("zone", (&r.time_zone).into()),
+            ("sunrise", r.sunrise.clone().unwrap_or_else(none).into()),
+            ("sunset", r.sunset.clone().unwrap_or_else(none).into()),
+            ("hours", Arg::number(r.day_length_h, 1)),
+        ],
     ));
     let has_scenario = r.scenario.is_some();
     ui.horizontal(|ui| {
         for (view, name) in [
-            (StudyView::Baseline, "Baseline"),
-            (StudyView::Scenario, "Scenario"),
-            (StudyView::Difference, "Difference"),
+            (StudyView::Baseline, "baseline"),
+            (StudyView::Scenario, "scenario"),
+            (StudyView::Difference, "difference"),
         ] {
             let enabled = has_scenario || view == StudyView::Baseline;
             if ui
-                .add_enabled(enabled, egui::Button::selectable(study.view == view, name))
+                .add_enabled(
+                    enabled,
+                    egui::Button::selectable(study.view == view, l.t(name)),
+                )
                 .clicked()
             {
                 out.study.write(SunStudyCommand::Show(view));
             }
         }
     });
-    legend(ui, study.view, r);
-    sun_table(ui, r);
+    legend(ui, study.view, r, l);
+    sun_table(ui, r, l);
     match study.reading {
         Some(p) => {
             let h = |v: Option<f32>| match v {
-                Some(v) if v.is_nan() => "under a building".to_owned(),
-                Some(v) => format!("{v:.1} h"),
-                None => "outside".to_owned(),
+                Some(v) if v.is_nan() => l.t("study-under-building"),
+                Some(v) => hours(f64::from(v), l),
+                None => l.t("study-outside"),
             };
             let text = match &r.scenario {
-                Some(_) => format!(
-                    "Here: {} in the baseline, {} with the scenario.",
-                    h(p.baseline),
-                    h(p.scenario)
+                Some(_) => l.t_with(
+                    "study-here-both",
+                    &[
+                        ("baseline", h(p.baseline).into()),
+                        ("scenario", h(p.scenario).into()),
+                    ],
                 ),
-                None => format!("Here: {} of sun.", h(p.baseline)),
+                None => l.t_with("study-here", &[("hours", h(p.baseline).into())]),
             };
             ui.label(egui::RichText::new(text).strong());
         }
         None => {
-            ui.label(egui::RichText::new("Click the ground to read its hours of sun.").weak());
+            ui.label(egui::RichText::new(l.t("study-click")).weak());
         }
     }
     ui.horizontal(|ui| {
         if ui
-            .button("Export CSV")
-            .on_hover_text("Write the grids (lon, lat, sun_hours) as CSV in the current folder")
+            .button(l.t("export-csv"))
+            .on_hover_text(l.t("study-export-tip"))
             .clicked()
         {
             out.study.write(SunStudyCommand::Export);
         }
-        if ui.button("Remove the heat map").clicked() {
+        if ui.button(l.t("study-remove")).clicked() {
             out.study.write(SunStudyCommand::Clear);
         }
     });
     match &study.export {
         Some(Ok(files)) => {
-            ui.label(egui::RichText::new(format!("Saved {files}")).small());
+            let text = l.t_with("saved-file", &[("path", files.into())]);
+            ui.label(egui::RichText::new(text).small());
         }
         Some(Err(e)) => {
             ui.colored_label(RED, e);
@@ -186,10 +204,12 @@ fn result_view(ui: &mut egui::Ui, study: &SunStudy, r: &StudyResult, out: &mut U
         None => {}
     }
     ui.label(
-        egui::RichText::new(format!(
-            "{} rays in {:.1} s. Save picture keeps the view as PNG.",
-            crate::text::thousands(r.rays as usize),
-            r.seconds
+        egui::RichText::new(l.t_with(
+            "study-rays",
+            &[
+                ("rays", r.rays.into()),
+                ("seconds", Arg::number(r.seconds, 1)),
+            ],
         ))
         .small()
         .weak(),
@@ -197,7 +217,7 @@ fn result_view(ui: &mut egui::Ui, study: &SunStudy, r: &StudyResult, out: &mut U
 }
 
 /// A colour bar with its scale: hours, or hours lost and gained.
-fn legend(ui: &mut egui::Ui, view: StudyView, r: &StudyResult) {
+fn legend(ui: &mut egui::Ui, view: StudyView, r: &StudyResult, l: Language) {
     let difference = view == StudyView::Difference && r.scenario.is_some();
     let (rect, _) = ui.allocate_exact_size(egui::vec2(300.0, 14.0), egui::Sense::hover());
     let steps = 60;
@@ -220,41 +240,55 @@ fn legend(ui: &mut egui::Ui, view: StudyView, r: &StudyResult) {
     ui.horizontal(|ui| {
         let top = r.day_length_h.ceil().max(1.0);
         let labels = if difference {
-            format!(
-                "−{DIFFERENCE_SCALE_H:.0} h lost        0        +{DIFFERENCE_SCALE_H:.0} h gained"
+            l.t_with(
+                "study-legend-difference",
+                &[("hours", Arg::number(f64::from(DIFFERENCE_SCALE_H), 0))],
             )
         } else {
-            format!("0 h        {:.0} h        {:.0} h of sun", top / 2.0, top)
+            l.t_with(
+                "study-legend-hours",
+                &[
+                    ("half", Arg::number(top / 2.0, 0)),
+                    ("top", Arg::number(top, 0)),
+                ],
+            )
         };
         ui.label(egui::RichText::new(labels).small());
     });
 }
 
 /// The area's figures, baseline and scenario side by side, with the criteria and sources.
-pub(super) fn sun_table(ui: &mut egui::Ui, r: &StudyResult) {
-    let pct = |v: Option<f64>| v.map_or("–".to_owned(), |v| format!("{:.0} %", v * 100.0));
+pub(super) fn sun_table(ui: &mut egui::Ui, r: &StudyResult, l: Language) {
+    let pct = |v: Option<f64>| {
+        v.map_or("–".to_owned(), |v| {
+            l.t_with("percent", &[("percent", Arg::number(v * 100.0, 0))])
+        })
+    };
+    let (bre, boverket) = (l.t("criterion-bre"), l.t("criterion-boverket"));
     let b = &r.baseline_summary;
     let s = r.scenario_summary.as_ref();
     egui::Grid::new("sun-table")
         .num_columns(3)
         .striped(true)
         .show(ui, |ui| {
-            ui.strong(format!("Sun on {}", r.date.format("%-d %b %Y")));
-            ui.strong("Baseline");
-            ui.strong(if s.is_some() { "Scenario" } else { "" });
+            let date = crate::language::text::date_year(r.date, false, l);
+            ui.strong(l.t_with("study-sun-on", &[("date", date.into())]));
+            ui.strong(l.t("baseline"));
+            ui.strong(if s.is_some() {
+                l.t("scenario")
+            } else {
+                String::new()
+            });
             ui.end_row();
-            ui.label("Mean hours of sun");
-            ui.label(
-                b.mean_sun_hours
-                    .map_or("–".to_owned(), |v| format!("{v:.1} h")),
-            );
+            ui.label(l.t("study-mean"));
+            ui.label(b.mean_sun_hours.map_or("–".to_owned(), |v| hours(v, l)));
             ui.label(
                 s.and_then(|s| s.mean_sun_hours)
-                    .map_or(String::new(), |v| format!("{v:.1} h")),
+                    .map_or(String::new(), |v| hours(v, l)),
             );
             ui.end_row();
-            ui.label(format!("Share with ≥ {BRE_HOURS:.0} h"))
-                .on_hover_text(BRE);
+            let share = |h: f64| l.t_with("study-share", &[("hours", Arg::number(h, 0))]);
+            ui.label(share(BRE_HOURS)).on_hover_text(&bre);
             ui.label(pct(b.share_at_least_2h));
             ui.label(s.map_or(String::new(), |s| pct(s.share_at_least_2h)));
             ui.end_row();
@@ -262,26 +296,33 @@ pub(super) fn sun_table(ui: &mut egui::Ui, r: &StudyResult) {
                 && b2 > 0.0
             {
                 let ratio = s2 / b2;
-                ui.label("Kept share (BRE asks ≥ 0.8)").on_hover_text(BRE);
+                ui.label(l.t("study-kept")).on_hover_text(&bre);
                 ui.label("");
-                let text = egui::RichText::new(format!("{ratio:.2}"));
+                let text = egui::RichText::new(crate::language::text::number(ratio, 2, l));
                 ui.label(if ratio < 0.8 { text.color(RED) } else { text });
                 ui.end_row();
             }
-            ui.label(format!("Share with ≥ {BOVERKET_HOURS:.0} h 09–17"))
-                .on_hover_text(BOVERKET);
+            ui.label(l.t_with(
+                "study-share-day",
+                &[("hours", Arg::number(BOVERKET_HOURS, 0))],
+            ))
+            .on_hover_text(&boverket);
             ui.label(pct(b.share_at_least_5h_9_to_17));
             ui.label(s.map_or(String::new(), |s| pct(s.share_at_least_5h_9_to_17)));
             ui.end_row();
-            ui.label("Cells of open ground");
-            ui.label(crate::text::thousands(b.cells));
-            ui.label(s.map_or(String::new(), |s| crate::text::thousands(s.cells)));
+            let cells = |n: usize| crate::language::text::number(n as f64, 0, l);
+            ui.label(l.t("study-cells"));
+            ui.label(cells(b.cells));
+            ui.label(s.map_or(String::new(), |s| cells(s.cells)));
             ui.end_row();
         });
     ui.label(
-        egui::RichText::new(format!("≥ 2 h: {BRE}.\n≥ 5 h: {BOVERKET}."))
-            .small()
-            .weak(),
+        egui::RichText::new(l.t_with(
+            "criteria",
+            &[("bre", bre.into()), ("boverket", boverket.into())],
+        ))
+        .small()
+        .weak(),
     );
 }
 
@@ -304,5 +345,32 @@ pub(super) fn corner_marker(ctx: &egui::Context, study: &SunStudy, cameras: &[Vi
                 egui::Stroke::new(2.0, egui::Color32::WHITE),
             );
         }
+    }
+}
+
+/// Hours with one decimal: "3.5 h", "3,5 h".
+fn hours(h: f64, l: Language) -> String {
+    l.t_with("hours", &[("hours", Arg::number(h, 1))])
+}
+
+/// What a study looked at, in words.
+fn area_text(r: &StudyResult, l: Language) -> String {
+    let m = |x: f64| Arg::number(x, 0);
+    match r.area {
+        StudyArea::ScenarioSite => {
+            let name = r.scenario.as_ref().map_or("", |(n, _)| n.as_str());
+            l.t_with(
+                "study-area-site",
+                &[
+                    ("name", name.into()),
+                    ("margin", m(crate::scene::SITE_MARGIN_M)),
+                ],
+            )
+        }
+        StudyArea::AroundView(side) => l.t_with("study-area-view", &[("side", m(side))]),
+        StudyArea::Rectangle([w, s, e, n]) => l.t_with(
+            "study-area-rectangle",
+            &[("width", m(e - w)), ("height", m(n - s))],
+        ),
     }
 }

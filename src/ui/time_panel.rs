@@ -2,10 +2,10 @@
 //! controls, with a timeline in local hours.
 
 use super::UiOutbox;
-use super::widgets::{LIVE_COLOR, TIME_COLOR};
-use crate::clock::model::{Clock, SPEEDS, local_format, local_hour, local_time_text};
+use super::widgets::{LIVE_COLOR, TIME_COLOR, local_time};
+use crate::clock::model::{Clock, SPEEDS, local_date_time, local_hour};
+use crate::language::{Arg, Language};
 use crate::scene::{ClockCommand, HistoryStatus, SceneSun, SensorReplay};
-use crate::text::thousands;
 use bevy_egui::egui;
 
 /// The time panel: live, or a replay of the last hours, like a video player's controls.
@@ -17,6 +17,7 @@ pub(super) fn time_panel(
     state: &mut super::UiState,
     out: &mut UiOutbox,
 ) {
+    let l = state.language;
     let now = crate::timestamp::now_millis();
     let free = clock.is_free();
     let live = clock.is_live();
@@ -25,11 +26,11 @@ pub(super) fn time_panel(
         ui.spacing_mut().item_spacing.x = 8.0;
         let live_button = ui
             .add(
-                egui::Button::new(egui::RichText::new("     Live").strong())
+                egui::Button::new(egui::RichText::new(l.t("time-live-button")).strong())
                     .selected(live)
                     .min_size(egui::vec2(70.0, 30.0)),
             )
-            .on_hover_text("Show the present");
+            .on_hover_text(l.t("time-live-tip"));
         // A dot of our own: the default fonts have no record symbol.
         ui.painter().circle_filled(
             live_button.rect.left_center() + egui::vec2(14.0, 0.0),
@@ -45,9 +46,9 @@ pub(super) fn time_panel(
         }
         let playing = clock.is_playing();
         let (icon, tip) = match (playing, live) {
-            (true, _) => ("⏸", "Pause"),
-            (false, true) => ("▶", "Play the last 24 hours"),
-            (false, false) => ("▶", "Play from here"),
+            (true, _) => ("⏸", l.t("time-pause")),
+            (false, true) => ("▶", l.t("time-play-day")),
+            (false, false) => ("▶", l.t("time-play-here")),
         };
         if ui
             .add(
@@ -63,17 +64,20 @@ pub(super) fn time_panel(
                 ClockCommand::Play
             });
         }
-        let speed_name = SPEEDS
-            .iter()
-            .find(|(s, _)| *s == clock.speed())
-            .map_or_else(|| format!("{}×", clock.speed()), |(_, n)| (*n).to_owned());
+        let speed_name = |speed: f64| {
+            if SPEEDS.iter().any(|(s, _)| *s == speed) {
+                speed_text(speed, l)
+            } else {
+                format!("{speed}×")
+            }
+        };
         egui::ComboBox::from_id_salt("speed")
-            .selected_text(speed_name)
+            .selected_text(speed_name(clock.speed()))
             .width(84.0)
             .show_ui(ui, |ui| {
-                for (speed, name) in SPEEDS {
+                for (speed, _) in SPEEDS {
                     if ui
-                        .selectable_label(clock.speed() == *speed, *name)
+                        .selectable_label(clock.speed() == *speed, speed_name(*speed))
                         .clicked()
                     {
                         out.clock.write(ClockCommand::Speed(*speed));
@@ -81,16 +85,24 @@ pub(super) fn time_panel(
                 }
             })
             .response
-            .on_hover_text("Playback speed: scene time per second");
+            .on_hover_text(l.t("time-speed-tip"));
         let when = if live {
-            format!("{}  now", local_time_text(now))
+            l.t_with("time-now", &[("time", local_time(now, l).into())])
         } else if let Some(t) = sun.filter(|_| free).and_then(|s| s.local(clock.at())) {
-            format!("{}  study", t.format("%-d %b %Y %H:%M"))
+            let t = t.naive_local();
+            let time = format!(
+                "{} {}",
+                crate::language::text::date_year(t.date(), false, l),
+                t.format("%H:%M")
+            );
+            l.t_with("time-study", &[("time", time.into())])
         } else {
-            format!(
-                "{}  {}",
-                local_time_text(clock.at()),
-                crate::timestamp::age_text(clock.at(), now)
+            l.t_with(
+                "time-replayed",
+                &[
+                    ("time", local_time(clock.at(), l).into()),
+                    ("age", super::widgets::age(clock.at(), now, l).into()),
+                ],
             )
         };
         let (r, _) = ui.allocate_exact_size(egui::vec2(200.0, 30.0), egui::Sense::hover());
@@ -105,24 +117,21 @@ pub(super) fn time_panel(
                 TIME_COLOR
             },
         );
-        timeline(ui, clock, now, out);
+        timeline(ui, clock, now, l, out);
     });
     if let Some(sun) = sun.filter(|s| s.lonlat.is_some()) {
         super::sun_row::sun_row(ui, clock, sun, state, out);
     }
     let status = match (live, replay.map(|r| (&r.status, r))) {
-        _ if free => "Sun study: the sun and shadows of the date and time above. Sensors have \
-                      no data for it; Live goes back to the present."
-            .to_owned(),
-        (_, Some((HistoryStatus::Loading, _))) => {
-            "Loading the sensors' last 24 hours from the broker…".to_owned()
-        }
+        _ if free => l.t("status-sun-study"),
+        (_, Some((HistoryStatus::Loading, _))) => l.t("status-history-loading"),
         (false, Some((HistoryStatus::Ready, r))) => {
-            let mut text = format!(
-                "Sensors show their values at this time: 5-minute averages from the broker's \
-                 history ({} sensors, {} values).",
-                thousands(r.data.len()),
-                thousands(r.data.points())
+            let mut text = l.t_with(
+                "status-replay",
+                &[
+                    ("sensors", r.data.len().into()),
+                    ("values", r.data.points().into()),
+                ],
             );
             for note in &r.notes {
                 text.push_str(&format!(" {note}."));
@@ -130,14 +139,10 @@ pub(super) fn time_panel(
             text
         }
         (false, Some((HistoryStatus::Failed(why), _))) => {
-            format!("Sensors show their latest values ({why}).")
+            l.t_with("status-latest", &[("why", why.clone().into())])
         }
-        _ if live => {
-            "Live: sensors show their latest values. Drag the timeline or press ▶ to replay the \
-             last 24 hours."
-                .to_owned()
-        }
-        _ => "Paused.".to_owned(),
+        _ if live => l.t("status-live"),
+        _ => l.t("status-paused"),
     };
     ui.label(egui::RichText::new(status).small().weak());
     ui.add_space(2.0);
@@ -145,7 +150,13 @@ pub(super) fn time_panel(
 
 /// The timeline: the last hours with the local hours marked, the time shown as a handle;
 /// click or drag to go to a time (the right end is live).
-pub(super) fn timeline(ui: &mut egui::Ui, clock: &Clock, now: i64, out: &mut UiOutbox) {
+pub(super) fn timeline(
+    ui: &mut egui::Ui,
+    clock: &Clock,
+    now: i64,
+    l: Language,
+    out: &mut UiOutbox,
+) {
     // Room at the ends for the handle.
     let width = (ui.available_width() - 12.0).max(120.0);
     let (rect, response) =
@@ -185,7 +196,9 @@ pub(super) fn timeline(ui: &mut egui::Ui, clock: &Clock, now: i64, out: &mut UiO
         );
         if long {
             let text = if h == 0 {
-                local_format(t, "%a")
+                local_date_time(t).map_or_else(String::new, |d| {
+                    crate::language::text::weekday(d.date(), l).to_owned()
+                })
             } else {
                 format!("{h:02}:00")
             };
@@ -224,13 +237,31 @@ pub(super) fn timeline(ui: &mut egui::Ui, clock: &Clock, now: i64, out: &mut UiO
     if let Some(p) = response.hover_pos() {
         let t = t_of(p.x);
         response.on_hover_text_at_pointer(if t >= now - 60_000 {
-            "Live".to_owned()
+            l.t("time-live")
         } else {
-            format!(
-                "{} ({})",
-                local_time_text(t),
-                crate::timestamp::age_text(t, now)
+            l.t_with(
+                "time-hover",
+                &[
+                    ("time", local_time(t, l).into()),
+                    ("age", super::widgets::age(t, now, l).into()),
+                ],
             )
         });
     }
+}
+
+/// A replay speed in words: "real time", "15 min/s", "1 h/s".
+fn speed_text(speed: f64, l: Language) -> String {
+    if speed <= 1.0 {
+        return l.t("speed-real-time");
+    }
+    let (amount, unit) = if speed >= 3600.0 {
+        (speed / 3600.0, "h")
+    } else {
+        (speed / 60.0, "min")
+    };
+    l.t_with(
+        "speed-per-second",
+        &[("amount", Arg::number(amount, 0)), ("unit", unit.into())],
+    )
 }

@@ -1,6 +1,6 @@
 //! Small pieces the panels share: colours, a progress bar, an attribute table.
 
-use crate::text::thousands;
+use crate::language::{Arg, Language};
 use bevy_egui::egui;
 
 pub(super) fn egui_color(c: [f32; 3]) -> egui::Color32 {
@@ -21,8 +21,14 @@ pub(super) const TIME_COLOR: egui::Color32 = egui::Color32::from_rgb(230, 120, 3
 pub(super) const LIVE_COLOR: egui::Color32 = egui::Color32::from_rgb(220, 50, 40);
 
 /// "All attributes (n)": a collapsible two-column table of name and value.
-pub(super) fn attributes_table(ui: &mut egui::Ui, id: &str, rows: &[(String, String)], width: f32) {
-    egui::CollapsingHeader::new(format!("All attributes ({})", rows.len()))
+pub(super) fn attributes_table(
+    ui: &mut egui::Ui,
+    id: &str,
+    rows: &[(String, String)],
+    width: f32,
+    l: Language,
+) {
+    egui::CollapsingHeader::new(l.t_with("all-attributes", &[("count", rows.len().into())]))
         .id_salt(id)
         .default_open(true)
         .show(ui, |ui| {
@@ -48,13 +54,16 @@ pub(super) fn progress_bar(
     done: usize,
     total: usize,
     since: std::time::Instant,
+    l: Language,
 ) {
+    let stage = stage_text(stage, l);
     if total > 0 {
-        ui.label(format!("Loading: {stage}…"));
+        ui.label(l.t_with("loading-stage", &[("stage", stage.into())]));
     } else {
-        ui.label(format!(
-            "Loading: {stage}… {:.0} s",
-            since.elapsed().as_secs_f64().floor()
+        let seconds = Arg::number(since.elapsed().as_secs_f64().floor(), 0);
+        ui.label(l.t_with(
+            "loading-stage-time",
+            &[("stage", stage.into()), ("seconds", seconds)],
         ));
     }
     let fraction = if total > 0 {
@@ -63,9 +72,41 @@ pub(super) fn progress_bar(
         0.0
     };
     let text = if total > 0 {
-        format!("{} / {}", thousands(done), thousands(total))
+        let n = |x: usize| crate::language::text::number(x as f64, 0, l);
+        format!("{} / {}", n(done), n(total))
     } else {
         String::new()
     };
     ui.add(egui::ProgressBar::new(fraction).text(text));
+}
+
+/// A loading stage ("meshing", "receiving entities") in the language: its message
+/// `stage-…` (the words joined by dashes), the stage itself when there is none.
+pub(super) fn stage_text(stage: &str, l: Language) -> String {
+    let key = format!("stage-{}", stage.replace(' ', "-"));
+    if crate::language::keys(l).contains(&key) {
+        l.t(&key)
+    } else {
+        stage.to_owned()
+    }
+}
+
+/// How long ago a time was ("5 min ago", "för 5 min sedan").
+pub(super) fn age(millis: i64, now: i64, l: Language) -> String {
+    let s = (now - millis) / 1000;
+    match s {
+        i64::MIN..=-60 => l.t("age-future"),
+        -59..=59 => l.t("age-now"),
+        60..=3599 => l.t_with("age-minutes", &[("n", (s / 60).into())]),
+        3600..=172_799 => l.t_with("age-hours", &[("n", (s / 3600).into())]),
+        _ => l.t_with("age-days", &[("n", (s / 86_400).into())]),
+    }
+}
+
+/// A time on this machine's clock, short, in the language ("Sun 6 Dec 14:02").
+pub(super) fn local_time(millis: i64, l: Language) -> String {
+    match crate::clock::model::local_date_time(millis) {
+        Some(t) => crate::language::text::date_time(t, l),
+        None => crate::timestamp::format_millis(millis),
+    }
 }

@@ -31,7 +31,6 @@ enum Layer {
 /// belongs to the longest unit it starts with.
 const UNITS: &[(&str, Layer)] = &[
     ("timestamp", Layer::Core),
-    ("text", Layer::Core),
     ("cancel", Layer::Core),
     ("ngsi_ld", Layer::Core),
     ("georef", Layer::Core),

@@ -340,7 +340,7 @@ fn a_published_scenario_reaches_a_second_viewer_and_leaves_the_baseline_alone() 
                 .resource::<Scenarios>()
                 .notice
                 .as_ref()
-                .is_some_and(|n| n.text.starts_with("Published"))
+                .is_some_and(|n| n.text.key() == "published")
         });
         let s = app.world_mut().resource_mut::<Scenarios>().notice.take();
         assert!(!s.unwrap().error);

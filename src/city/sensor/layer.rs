@@ -3,6 +3,7 @@
 
 use super::Reading;
 use crate::config::{Config, SensorLayerConfig, parse_hex_color};
+use crate::language::{Language, Localized};
 
 use crate::config::MarkerShape;
 
@@ -17,12 +18,12 @@ pub enum Colors {
     /// A scale for numbers: each stop's lower bound, colour and legend text.
     Stops {
         /// `(at, colour, label)`, ascending.
-        stops: Vec<(f64, [f32; 3], String)>,
+        stops: Vec<(f64, [f32; 3], Localized)>,
         /// Blend between stops instead of bands.
         blend: bool,
     },
     /// A colour per text value: `(value, colour, label)`.
-    Categories(Vec<(String, [f32; 3], String)>),
+    Categories(Vec<(String, [f32; 3], Localized)>),
 }
 
 /// One line of a legend.
@@ -40,7 +41,7 @@ pub struct SensorLayer {
     /// The configuration name (`[sensor_layers.ID]`).
     pub id: String,
     /// Name shown to people.
-    pub name: String,
+    pub name: Localized,
     /// Entity type.
     pub entity_type: String,
     /// Attribute read.
@@ -125,7 +126,7 @@ impl SensorLayer {
     }
 
     /// The legend: one entry per stop or category.
-    pub fn legend(&self) -> Vec<LegendEntry> {
+    pub fn legend(&self, language: Language) -> Vec<LegendEntry> {
         let unit = if self.unit.is_empty() {
             String::new()
         } else {
@@ -144,7 +145,7 @@ impl SensorLayer {
                     let text = if label.is_empty() {
                         range
                     } else {
-                        format!("{range}  {label}")
+                        format!("{range}  {}", label.get(language))
                     };
                     LegendEntry {
                         color: *color,
@@ -159,7 +160,7 @@ impl SensorLayer {
                     text: if label.is_empty() {
                         value.clone()
                     } else {
-                        label.clone()
+                        label.get(language).to_owned()
                     },
                 })
                 .collect(),
@@ -167,7 +168,7 @@ impl SensorLayer {
     }
 }
 
-fn stop_color(stops: &[(f64, [f32; 3], String)], blend: bool, v: f64) -> Option<[f32; 3]> {
+fn stop_color(stops: &[(f64, [f32; 3], Localized)], blend: bool, v: f64) -> Option<[f32; 3]> {
     if !v.is_finite() || stops.is_empty() {
         return None;
     }

@@ -11,6 +11,7 @@ pub mod replay;
 pub use layer::{Colors, LegendEntry, NO_DATA_COLOR, STALE_COLOR, SensorLayer};
 
 use crate::georef::{Georef, LonLat};
+use crate::language::Language;
 use crate::ngsi_ld::{Attribute, Entity, SkippedItem};
 use crate::timestamp::parse_millis;
 use serde_json::Value;
@@ -81,6 +82,21 @@ impl Sensor {
     pub fn label_for(&self, layer: &SensorLayer, reading: &Reading) -> String {
         self.label_template
             .replace(VALUE_SLOT, &value_text(layer, reading))
+    }
+
+    /// The label with `reading`, its value written the language's way ("7,5 °C"), a
+    /// category by its configured name in the language.
+    pub fn label_in(&self, layer: &SensorLayer, reading: &Reading, language: Language) -> String {
+        let value = match (reading, &layer.colors) {
+            (Reading::Number(v), _) => crate::language::text::number(*v, layer.decimals, language),
+            (Reading::Text(t), Colors::Categories(cats)) => cats
+                .iter()
+                .find(|(v, _, label)| v.eq_ignore_ascii_case(t) && !label.is_empty())
+                .map_or_else(|| t.clone(), |(_, _, label)| label.get(language).to_owned()),
+            (Reading::Text(t), _) => t.clone(),
+            (Reading::Missing, _) => language.t("sensor-no-data"),
+        };
+        self.label_template.replace(VALUE_SLOT, &value)
     }
 
     /// Whether the reading is older than `stale_ms` at `now` (a reading without a time is
@@ -626,7 +642,7 @@ pub(crate) mod tests {
         assert_eq!(at(450.0), "#960032");
         assert_eq!(air.color(&Reading::Missing), None);
         assert_eq!(air.color(&Reading::Number(f64::NAN)), None);
-        let legend = air.legend();
+        let legend = air.legend(crate::language::Language::English);
         assert_eq!(legend.len(), 5);
         assert_eq!(legend[1].text, "40–100 µg/m³  Fair");
         assert_eq!(legend[4].text, "400+ µg/m³  Very poor");
@@ -636,7 +652,10 @@ pub(crate) mod tests {
             "#d64545"
         );
         assert_eq!(parking.color(&Reading::Text("flooded".into())), None);
-        assert_eq!(parking.legend()[0].text, "Free");
+        assert_eq!(
+            parking.legend(crate::language::Language::English)[0].text,
+            "Free"
+        );
     }
 
     fn noise(id: &str, value: f64, observed: &str) -> Entity {

@@ -137,7 +137,7 @@ pub fn live(b: &LiveBench, progress: &mut dyn FnMut(&str)) -> Result<Value, Stri
             return Err(format!(
                 "the headless viewer was not live within 120 s: {} ({})",
                 live.mode.label(),
-                live.detail
+                live.detail.text(crate::language::Language::English)
             ));
         }
         std::thread::sleep(Duration::from_millis(2));

@@ -1,6 +1,22 @@
 //! The languages citytwin speaks to people: English and Swedish. `ui.language` chooses one, or
 //! `auto` takes the system locale (`LC_ALL`, `LC_MESSAGES`, `LANG`), English where it names
 //! neither.
+//!
+//! Every text of the interface comes from one message catalogue in Project Fluent's format
+//! (`assets/i18n/en.ftl`, `assets/i18n/sv.ftl`, compiled into the program): [`Language::t`]
+//! and [`Language::t_with`] look a message up by its key; numbers given as [`Arg::Number`]
+//! are written the language's way ([`crate::language::text::number`]). A test fails when a key is
+//! missing in one language, when the two disagree on a message's variables, or when the
+//! interface's code shows a literal text instead of a key.
+
+mod catalogue;
+mod localized;
+mod phrase;
+pub mod text;
+
+pub use catalogue::{Arg, keys};
+pub use localized::Localized;
+pub use phrase::Phrase;
 
 /// A language of the interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]

@@ -2,13 +2,13 @@
 //! language: English ("1,234.5", "Sun 6 Dec 14:02") or Swedish as CLDR writes it ("1 234,5"
 //! with a no-break space, "sön 6 dec. 14:02"); both on the 24-hour clock.
 
-use crate::language::Language;
-use chrono::{Datelike, NaiveDateTime, Timelike};
+use super::Language;
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 
 /// Groups thousands with commas.
 ///
 /// ```
-/// use citytwin::text::thousands;
+/// use citytwin::language::text::thousands;
 /// assert_eq!(thousands(12_345), "12,345");
 /// assert_eq!(thousands(999), "999");
 /// assert_eq!(thousands(1_000_000), "1,000,000");
@@ -33,7 +33,7 @@ fn group_into(out: &mut String, digits: &str, separator: &str) {
 ///
 /// ```
 /// use citytwin::language::Language;
-/// use citytwin::text::number;
+/// use citytwin::language::text::number;
 /// assert_eq!(number(1234.5, 1, Language::English), "1,234.5");
 /// assert_eq!(number(1234.5, 1, Language::Swedish), "1\u{a0}234,5");
 /// assert_eq!(number(-0.25, 2, Language::Swedish), "−0,25");
@@ -66,38 +66,97 @@ pub fn number(x: f64, decimals: usize, language: Language) -> String {
 ///
 /// ```
 /// use citytwin::language::Language;
-/// use citytwin::text::date_time;
+/// use citytwin::language::text::date_time;
 /// let t = chrono::NaiveDate::from_ymd_opt(2026, 3, 21).unwrap().and_hms_opt(9, 5, 0).unwrap();
 /// assert_eq!(date_time(t, Language::English), "Sat 21 Mar 09:05");
 /// assert_eq!(date_time(t, Language::Swedish), "lör 21 mars 09:05");
 /// ```
 pub fn date_time(t: NaiveDateTime, language: Language) -> String {
-    let day = t.weekday().num_days_from_monday() as usize;
-    let month = t.month0() as usize;
-    let (days, months): ([&str; 7], [&str; 12]) = match language {
-        Language::English => (
-            ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
-            [
-                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-            ],
-        ),
-        // Språkrådet's abbreviations (mars, maj, juni, juli are written whole).
-        Language::Swedish => (
-            ["mån", "tis", "ons", "tors", "fre", "lör", "sön"],
-            [
-                "jan.", "feb.", "mars", "apr.", "maj", "juni", "juli", "aug.", "sep.", "okt.",
-                "nov.", "dec.",
-            ],
-        ),
-    };
     format!(
-        "{} {} {} {:02}:{:02}",
-        days[day],
-        t.day(),
-        months[month],
+        "{} {} {:02}:{:02}",
+        weekday(t.date(), language),
+        date(t.date(), false, language),
         t.hour(),
         t.minute()
     )
+}
+
+/// The day of the week, short: "Sun" or "sön".
+///
+/// ```
+/// use citytwin::language::Language;
+/// let d = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+/// assert_eq!(citytwin::language::text::weekday(d, Language::Swedish), "sön");
+/// ```
+pub fn weekday(d: NaiveDate, language: Language) -> &'static str {
+    let days = match language {
+        Language::English => ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+        Language::Swedish => ["mån", "tis", "ons", "tors", "fre", "lör", "sön"],
+    };
+    days[d.weekday().num_days_from_monday() as usize]
+}
+
+/// A day and month, the month short ("6 Dec", "6 dec.") or whole ("6 December",
+/// "6 december").
+///
+/// ```
+/// use citytwin::language::Language;
+/// use citytwin::language::text::date;
+/// let d = chrono::NaiveDate::from_ymd_opt(2026, 3, 20).unwrap();
+/// assert_eq!(date(d, true, Language::Swedish), "20 mars");
+/// assert_eq!(date(d, false, Language::English), "20 Mar");
+/// ```
+pub fn date(d: NaiveDate, whole_month: bool, language: Language) -> String {
+    let months: [&str; 12] = match (language, whole_month) {
+        (Language::English, false) => [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ],
+        (Language::English, true) => [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        // Språkrådet's abbreviations (mars, maj, juni, juli are written whole).
+        (Language::Swedish, false) => [
+            "jan.", "feb.", "mars", "apr.", "maj", "juni", "juli", "aug.", "sep.", "okt.", "nov.",
+            "dec.",
+        ],
+        (Language::Swedish, true) => [
+            "januari",
+            "februari",
+            "mars",
+            "april",
+            "maj",
+            "juni",
+            "juli",
+            "augusti",
+            "september",
+            "oktober",
+            "november",
+            "december",
+        ],
+    };
+    format!("{} {}", d.day(), months[d.month0() as usize])
+}
+
+/// A day, month and year: "6 December 2026", "6 december 2026" (short months with `false`).
+///
+/// ```
+/// use citytwin::language::Language;
+/// let d = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+/// assert_eq!(citytwin::language::text::date_year(d, false, Language::Swedish), "6 dec. 2026");
+/// ```
+pub fn date_year(d: NaiveDate, whole_month: bool, language: Language) -> String {
+    format!("{} {}", date(d, whole_month, language), d.year())
 }
 
 #[cfg(test)]
