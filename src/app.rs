@@ -71,6 +71,8 @@ pub struct ViewerOptions {
     pub show_scenario: Option<(String, crate::scene::Compare)>,
     /// The swipe's divider, a fraction of the view's width from the left.
     pub divider: Option<f32>,
+    /// Write the interface's controls to this JSON file (`--controls`).
+    pub controls: Option<PathBuf>,
 }
 
 /// Runs the viewer until its window closes (or the screenshot is written).
@@ -169,6 +171,9 @@ pub fn run(config: Config, options: ViewerOptions) -> AppExit {
             winit.unfocused_mode = every;
         }
         app.insert_resource(winit);
+    }
+    if let Some(path) = options.controls {
+        app.insert_resource(crate::scene::ControlsReport(path));
     }
     if let Some(path) = options.screenshot {
         app.add_plugins(CapturePlugin)

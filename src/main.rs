@@ -115,6 +115,12 @@ struct ViewArgs {
     #[arg(long)]
     kiosk: bool,
 
+    /// Write the interface's controls as a screen reader gets them (role, name, place and size
+    /// in logical pixels) to this JSON file, each time they change: for checking touch
+    /// targets and translations.
+    #[arg(long, value_name = "FILE.json")]
+    controls: Option<PathBuf>,
+
     /// Start the time panel at this time instead of live: an RFC 3339 time
     /// (2026-11-23T08:00:00+01:00), a time at the scene's place (2026-03-21T09:00; any date,
     /// for a sun study) or how long ago as an ISO 8601 duration (PT6H).
@@ -601,6 +607,7 @@ fn main() -> ExitCode {
                 size: cli.view.size,
                 select: cli.view.select,
                 frame_stats: cli.view.frame_stats,
+                controls: cli.view.controls,
                 at: cli.view.at,
                 show_scenario: cli
                     .view

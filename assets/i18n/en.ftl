@@ -516,3 +516,15 @@ stage-meshing = meshing
 stage-adding-tiles-to-the-scene = adding tiles to the scene
 stage-loading-the-buildings-around-the-view = loading the buildings around the view
 stage-starting-the-local-broker = starting the local broker
+
+## What went wrong, for the person
+
+study-stopped = the study stopped unexpectedly
+study-city-loading = the city is still loading: run the study once it is shown
+study-time-out-of-range = the clock's time is out of range
+study-no-site = the active scenario has no site: choose one with a site, or study the view
+study-too-large = the area is too large for 2 m cells
+study-cannot-start = cannot start the study: { $error }
+study-rectangle-too-small = the rectangle is too small: draw one at least 4 m across
+cannot-write = cannot write { $file }: { $error }
+picture-failed = cannot save { $file }: { $error }

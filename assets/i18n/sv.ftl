@@ -515,3 +515,15 @@ stage-meshing = bygger modeller
 stage-adding-tiles-to-the-scene = lägger till rutor i scenen
 stage-loading-the-buildings-around-the-view = läser in byggnaderna runt vyn
 stage-starting-the-local-broker = startar den lokala servern
+
+## What went wrong, for the person
+
+study-stopped = studien stannade oväntat
+study-city-loading = staden läses fortfarande in: kör studien när den visas
+study-time-out-of-range = klockans tid är utanför det möjliga
+study-no-site = det aktiva scenariot har ingen tomt: välj ett med tomt, eller studera vyn
+study-too-large = ytan är för stor för rutor på 2 m
+study-cannot-start = kan inte starta studien: { $error }
+study-rectangle-too-small = rektangeln är för liten: rita en som är minst 4 m bred
+cannot-write = kan inte skriva { $file }: { $error }
+picture-failed = kan inte spara { $file }: { $error }

@@ -83,7 +83,9 @@ fn save_picture(
                 }
                 Err(e) => {
                     warn!("cannot save {}: {e}", path.display());
-                    Err(format!("cannot save {}: {e}", path.display()))
+                    Err(crate::language::Phrase::new("picture-failed")
+                        .with("file", path.display().to_string())
+                        .with("error", e.to_string()))
                 }
             });
         },

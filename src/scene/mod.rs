@@ -64,7 +64,7 @@ pub use kiosk::{KioskState, LeaveKiosk, ResetKiosk, StillHere};
 pub use language::{SetLanguage, UiLanguage};
 pub use layers::{Layer, LayerMember, Layers, SetLayerVisible};
 pub use measure::{MeasureCommand, MeasureState};
-pub use picture::{LastPicture, SavePicture, ScreenshotMode, SetShadows};
+pub use picture::{ControlsReport, LastPicture, SavePicture, ScreenshotMode, SetShadows};
 pub use readiness::SceneReadiness;
 pub use scenarios::{
     ActivateScenario, BrokerEntity, BrokerEntityGone, BrokerFollows, Compare, EditScenario,

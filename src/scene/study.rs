@@ -107,7 +107,7 @@ pub enum StudyStatus {
         what: Option<String>,
     },
     /// Why the last study could not run.
-    Failed(String),
+    Failed(crate::language::Phrase),
 }
 
 /// A study asked for on the command line (`--sun-study`), run once the city, the scenario
@@ -132,7 +132,7 @@ pub struct SunStudy {
     /// The hours at the place last clicked.
     pub reading: Option<Reading>,
     /// Where the grids were last exported, or why they could not be.
-    pub export: Option<Result<String, String>>,
+    pub export: Option<Result<String, crate::language::Phrase>>,
     /// The first corner of a rectangle being drawn ([`super::Tool::StudyArea`]), scene
     /// metres `[east, north]`.
     pub corner: Option<[f64; 2]>,

@@ -11,6 +11,7 @@ pub use heat_map::SunHoursMaterial;
 use crate::cancel::Cancel;
 use crate::city::CityModel;
 use crate::georef::Georef;
+use crate::language::Phrase;
 use crate::scenario::Applied;
 use crate::scene::{
     self, CityState, Compare, EditTool, InitialScenario, InitialStudy, MainCamera, OrbitCamera,
@@ -80,7 +81,7 @@ struct Job {
     /// 0 while the baseline is traced, 1 for the scenario.
     pass: Arc<AtomicUsize>,
     scenario: Option<String>,
-    result: Receiver<Result<Option<StudyResult>, String>>,
+    result: Receiver<Result<Option<StudyResult>, Phrase>>,
 }
 
 fn commands(
@@ -161,7 +162,7 @@ fn commands(
             }
         }
         Err(crossbeam_channel::TryRecvError::Disconnected) => {
-            study.status = StudyStatus::Failed("the study stopped unexpectedly".to_owned());
+            study.status = StudyStatus::Failed(Phrase::new("study-stopped"));
             *job = None;
         }
     }
@@ -190,16 +191,14 @@ fn start(
     at_ms: i64,
     area: StudyArea,
     focus: Option<Vec3>,
-) -> Result<Job, String> {
-    let model = city
-        .model
-        .clone()
-        .ok_or("the city is still loading: run the study once it is shown")?;
-    let lonlat = sun.lonlat.ok_or("the city is still loading")?;
+) -> Result<Job, Phrase> {
+    let loading = || Phrase::new("study-city-loading");
+    let model = city.model.clone().ok_or_else(loading)?;
+    let lonlat = sun.lonlat.ok_or_else(loading)?;
     let date = sun
         .local(at_ms)
         .map(|t| t.date_naive())
-        .ok_or("the clock's time is out of range")?;
+        .ok_or(Phrase::new("study-time-out-of-range"))?;
     let applied = scenarios.active_applied().cloned();
     let scenario_name = scenarios
         .active_entry()
@@ -207,9 +206,10 @@ fn start(
         .filter(|_| applied.is_some());
     let (footprint, label) = match area {
         StudyArea::ScenarioSite => {
-            let site = applied.as_ref().and_then(|a| a.site.clone()).ok_or(
-                "the active scenario has no site: choose one with a site, or study the view",
-            )?;
+            let site = applied
+                .as_ref()
+                .and_then(|a| a.site.clone())
+                .ok_or(Phrase::new("study-no-site"))?;
             let name = scenario_name.clone().unwrap_or_default();
             (
                 sunlight::StudyArea {
@@ -233,7 +233,7 @@ fn start(
         ),
     };
     let grid = Grid::covering(footprint.bounds(), CELL_M, 4_000_000)
-        .ok_or("the area is too large for 2 m cells")?;
+        .ok_or(Phrase::new("study-too-large"))?;
     let progress = Arc::new(Progress::default());
     let pass = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = bounded(1);
@@ -287,7 +287,7 @@ fn start(
         };
         let _ = tx.send(Ok(Some(result)));
     })
-    .map_err(|e| format!("cannot start the study: {e}"))?;
+    .map_err(|e| Phrase::new("study-cannot-start").with("error", e.to_string()))?;
     Ok(Job {
         _worker: worker,
         progress,
@@ -298,12 +298,13 @@ fn start(
 }
 
 /// A rectangle `[west, south, east, north]` (scene metres) as a study area.
-fn rectangle([w, s, e, n]: [f64; 4]) -> Result<sunlight::StudyArea, String> {
+fn rectangle([w, s, e, n]: [f64; 4]) -> Result<sunlight::StudyArea, Phrase> {
     if !(e - w >= 4.0 && n - s >= 4.0) {
-        return Err("the rectangle is too small: draw one at least 4 m across".to_owned());
+        return Err(Phrase::new("study-rectangle-too-small"));
     }
     let ring = vec![[w, s], [e, s], [e, n], [w, n], [w, s]];
-    let footprint = crate::geometry::Footprint::new(vec![vec![ring]]).map_err(|e| e.to_string())?;
+    let footprint = crate::geometry::Footprint::new(vec![vec![ring]])
+        .map_err(|e| Phrase::plain(e.to_string()))?;
     Ok(sunlight::StudyArea {
         footprint,
         margin: 0.0,
@@ -311,9 +312,13 @@ fn rectangle([w, s, e, n]: [f64; 4]) -> Result<sunlight::StudyArea, String> {
 }
 
 /// Writes the grids as CSV in the current folder.
-fn export(result: &StudyResult, city: &CityState) -> Result<String, String> {
-    let model: &CityModel = city.model.as_deref().ok_or("the city is not loaded")?;
-    let georef = Georef::new(model.origin, Some(&model.crs)).map_err(|e| e.to_string())?;
+fn export(result: &StudyResult, city: &CityState) -> Result<String, Phrase> {
+    let model: &CityModel = city
+        .model
+        .as_deref()
+        .ok_or(Phrase::new("study-city-loading"))?;
+    let georef =
+        Georef::new(model.origin, Some(&model.crs)).map_err(|e| Phrase::plain(e.to_string()))?;
     let to_lonlat = |p: [f64; 2]| {
         georef
             .scene_to_lonlat([p[0], 0.0, -p[1]])
@@ -325,8 +330,11 @@ fn export(result: &StudyResult, city: &CityState) -> Result<String, String> {
         .chain(result.scenario.as_ref().map(|(_, h)| ("scenario", h)));
     for (name, hours) in grids {
         let file = format!("sun-hours-{}-{name}.csv", result.date);
-        std::fs::write(&file, hours.to_csv(to_lonlat))
-            .map_err(|e| format!("cannot write {file}: {e}"))?;
+        std::fs::write(&file, hours.to_csv(to_lonlat)).map_err(|e| {
+            Phrase::new("cannot-write")
+                .with("file", file.clone())
+                .with("error", e.to_string())
+        })?;
         written.push(file);
     }
     Ok(written.join(", "))

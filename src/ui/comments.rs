@@ -207,7 +207,7 @@ fn comment_item(
             } else {
                 (l.t("comment-hide"), true)
             };
-            if ui.small_button(label).clicked() {
+            if super::widgets::small_button(ui, label).clicked() {
                 out.comments
                     .write(CommentCommand::SetHidden(c.id.clone(), hide));
             }
@@ -250,7 +250,7 @@ pub(super) fn comment_card(
                     dot(ui, colour(state, &c.category));
                     ui.strong(state.category_name(&c.category));
                     ui.label(egui::RichText::new(when(&c.created, zone)).small().weak());
-                    if ui.small_button("×").clicked() {
+                    if super::widgets::small_button(ui, "×").clicked() {
                         out.comments.write(CommentCommand::Unpick);
                     }
                 });

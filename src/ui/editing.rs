@@ -214,7 +214,7 @@ pub(super) fn edit_section(
         .show(ui, |ui| {
             for id in &entry.scenario.remove_ids {
                 ui.horizontal(|ui| {
-                    if ui.small_button(l.t("restore")).clicked() {
+                    if super::widgets::small_button(ui, l.t("restore")).clicked() {
                         e.edit
                             .write(EditScenario(Edit::RestoreBaseline { id: id.clone() }));
                     }
@@ -311,7 +311,7 @@ pub(super) fn building_controls(
             ("15° ⟳", 15.0),
             ("90° ⟳", 90.0),
         ] {
-            if ui.small_button(text).clicked() {
+            if super::widgets::small_button(ui, text).clicked() {
                 e.edit.write(EditScenario(Edit::Rotate {
                     target: target.clone(),
                     degrees,

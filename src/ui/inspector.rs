@@ -33,38 +33,41 @@ pub(super) fn sensor_inspector(
     }
     let now = crate::timestamp::now_millis();
     let value_width = SIDE_PANEL_WIDTH - 110.0;
-    egui::Grid::new("sensor")
-        .num_columns(2)
-        .striped(true)
-        .max_col_width(value_width)
-        .show(ui, |ui| {
-            if let Some(shown) = &marker.shown {
-                ui.label(super::widgets::local_time(shown.at, l));
-                ui.label(egui::RichText::new(label(&shown.reading)).strong());
+    ui.scope(|ui| {
+        super::widgets::tight(ui);
+        egui::Grid::new("sensor")
+            .num_columns(2)
+            .striped(true)
+            .max_col_width(value_width)
+            .show(ui, |ui| {
+                if let Some(shown) = &marker.shown {
+                    ui.label(super::widgets::local_time(shown.at, l));
+                    ui.label(egui::RichText::new(label(&shown.reading)).strong());
+                    ui.end_row();
+                    ui.label(l.t("sensor-now"));
+                    ui.label(label(&s.reading));
+                    ui.end_row();
+                } else {
+                    ui.label(l.t("sensor-value"));
+                    ui.label(egui::RichText::new(label(&s.reading)).strong());
+                    ui.end_row();
+                }
+                if let Some(t) = s.observed_at {
+                    ui.label(l.t("sensor-observed"));
+                    ui.label(l.t_with(
+                        "sensor-observed-value",
+                        &[
+                            ("time", super::widgets::local_time(t, l).into()),
+                            ("age", super::widgets::age(t, now, l).into()),
+                        ],
+                    ));
+                    ui.end_row();
+                }
+                ui.label(l.t("id"));
+                ui.add(egui::Label::new(egui::RichText::new(&s.id).monospace().small()).wrap());
                 ui.end_row();
-                ui.label(l.t("sensor-now"));
-                ui.label(label(&s.reading));
-                ui.end_row();
-            } else {
-                ui.label(l.t("sensor-value"));
-                ui.label(egui::RichText::new(label(&s.reading)).strong());
-                ui.end_row();
-            }
-            if let Some(t) = s.observed_at {
-                ui.label(l.t("sensor-observed"));
-                ui.label(l.t_with(
-                    "sensor-observed-value",
-                    &[
-                        ("time", super::widgets::local_time(t, l).into()),
-                        ("age", super::widgets::age(t, now, l).into()),
-                    ],
-                ));
-                ui.end_row();
-            }
-            ui.label(l.t("id"));
-            ui.add(egui::Label::new(egui::RichText::new(&s.id).monospace().small()).wrap());
-            ui.end_row();
-        });
+            });
+    });
     if let Some(h) = history.filter(|h| h.id.as_deref() == Some(s.id.as_str())) {
         let at = sensors
             .clock
@@ -197,55 +200,58 @@ pub(super) fn inspector(
     let wrapped = |ui: &mut egui::Ui, text: egui::RichText| {
         ui.add(egui::Label::new(text).wrap());
     };
-    egui::Grid::new("building")
-        .num_columns(2)
-        .striped(true)
-        .max_col_width(value_width)
-        .show(ui, |ui| {
-            let m2 = |x: f64| l.t_with("square-metres", &[("m2", Arg::number(x, 0))]);
-            ui.label(l.t("building-height"));
-            ui.label(l.t_with("metres", &[("m", Arg::number(b.height, 1))]));
-            ui.end_row();
-            ui.label(l.t("building-height-from"));
-            wrapped(ui, egui::RichText::new(height_source(&b.height_source, l)));
-            ui.end_row();
-            if b.base > 0.0 {
-                ui.label(l.t("building-base"));
-                ui.label(l.t_with("building-base-value", &[("m", Arg::number(b.base, 1))]));
+    ui.scope(|ui| {
+        super::widgets::tight(ui);
+        egui::Grid::new("building")
+            .num_columns(2)
+            .striped(true)
+            .max_col_width(value_width)
+            .show(ui, |ui| {
+                let m2 = |x: f64| l.t_with("square-metres", &[("m2", Arg::number(x, 0))]);
+                ui.label(l.t("building-height"));
+                ui.label(l.t_with("metres", &[("m", Arg::number(b.height, 1))]));
                 ui.end_row();
-            }
-            ui.label(l.t("building-footprint"));
-            ui.label(m2(b.footprint.area()));
-            ui.end_row();
-            let (floors, gfa) = match placed {
-                Some(p) => (
-                    p.floors
-                        .or((!p.is_model).then(|| crate::scenario::floors(b, storey_height))),
-                    Some(crate::scenario::Kpis::gfa_of(p, storey_height)),
-                ),
-                None => {
-                    let f = crate::scenario::floors(b, storey_height);
-                    (Some(f), Some(f * b.footprint.area()))
+                ui.label(l.t("building-height-from"));
+                wrapped(ui, egui::RichText::new(height_source(&b.height_source, l)));
+                ui.end_row();
+                if b.base > 0.0 {
+                    ui.label(l.t("building-base"));
+                    ui.label(l.t_with("building-base-value", &[("m", Arg::number(b.base, 1))]));
+                    ui.end_row();
                 }
-            };
-            if let Some(f) = floors {
-                ui.label(l.t("building-floors"));
-                ui.label(crate::language::text::number(
-                    f,
-                    if f.fract() == 0.0 { 0 } else { 1 },
-                    l,
-                ));
+                ui.label(l.t("building-footprint"));
+                ui.label(m2(b.footprint.area()));
                 ui.end_row();
-            }
-            if let Some(g) = gfa {
-                ui.label(l.t("building-gfa"));
-                ui.label(m2(g));
+                let (floors, gfa) = match placed {
+                    Some(p) => (
+                        p.floors
+                            .or((!p.is_model).then(|| crate::scenario::floors(b, storey_height))),
+                        Some(crate::scenario::Kpis::gfa_of(p, storey_height)),
+                    ),
+                    None => {
+                        let f = crate::scenario::floors(b, storey_height);
+                        (Some(f), Some(f * b.footprint.area()))
+                    }
+                };
+                if let Some(f) = floors {
+                    ui.label(l.t("building-floors"));
+                    ui.label(crate::language::text::number(
+                        f,
+                        if f.fract() == 0.0 { 0 } else { 1 },
+                        l,
+                    ));
+                    ui.end_row();
+                }
+                if let Some(g) = gfa {
+                    ui.label(l.t("building-gfa"));
+                    ui.label(m2(g));
+                    ui.end_row();
+                }
+                ui.label(l.t("id"));
+                wrapped(ui, egui::RichText::new(&b.id).monospace().small());
                 ui.end_row();
-            }
-            ui.label(l.t("id"));
-            wrapped(ui, egui::RichText::new(&b.id).monospace().small());
-            ui.end_row();
-        });
+            });
+    });
 }
 
 /// Under a building's summary (and its editing controls): all its attributes, and clearing

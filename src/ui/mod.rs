@@ -8,6 +8,7 @@
 //! `time_panel`, `overlay` (labels, legends, status line, About), `widgets`.
 
 mod comments;
+mod controls;
 mod editing;
 mod inspector;
 mod kiosk;
@@ -104,6 +105,18 @@ impl Plugin for UiPlugin {
                     .before(bevy_egui::EguiPostUpdateSet::PostProcessOutput),
             )
             .add_systems(EguiPrimaryContextPass, ui);
+        // `--controls`: the AccessKit tree written to a file.
+        let report = resource_exists::<crate::scene::ControlsReport>;
+        app.add_systems(
+            EguiPrimaryContextPass,
+            controls::ask_for_the_tree.before(ui).run_if(report),
+        )
+        .add_systems(
+            PostUpdate,
+            controls::write
+                .after(bevy_egui::EguiPostUpdateSet::ProcessOutput)
+                .run_if(report),
+        );
     }
 }
 
@@ -514,6 +527,34 @@ fn ui(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Nothing in the interface needs a mouse: no context menus, no right, double or long
+    /// clicks; hovering only changes how a handle looks (tooltips repeat what is on screen).
+    #[test]
+    fn no_control_needs_hover_right_click_or_double_click() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let code = std::fs::read_to_string(&path).unwrap();
+            let code = code.split("#[cfg(test)]").next().unwrap();
+            for (i, line) in code.lines().enumerate() {
+                let at = format!("{}:{}", path.display(), i + 1);
+                for needs_a_mouse in [
+                    "context_menu",
+                    "secondary_clicked",
+                    "double_clicked",
+                    "triple_clicked",
+                    "long_touched",
+                    "on_hover_ui",
+                ] {
+                    assert!(!line.contains(needs_a_mouse), "{at}: {line}");
+                }
+                if line.contains(".hovered()") {
+                    assert!(line.contains(".dragged()"), "{at}: hover decides: {line}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn only_changes_of_the_modifier_keys_reach_egui() {

@@ -110,6 +110,7 @@ pub(super) fn sensor_overlay(
             .interactable(false)
             .show(ctx, |ui| {
                 egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    super::widgets::tight(ui);
                     ui.set_max_width(230.0);
                     for (i, layer) in visible.iter().enumerate() {
                         if i > 0 {

@@ -59,13 +59,17 @@ pub(super) fn building_style(
         }
     });
     if let Some(theme) = &style.theme {
-        for (color, text) in theme.legend() {
-            ui.horizontal(|ui| {
-                let (r, _) = ui.allocate_exact_size(egui::vec2(14.0, 10.0), egui::Sense::hover());
-                ui.painter().rect_filled(r, 2.0, egui_color(color));
-                ui.label(egui::RichText::new(text).small());
-            });
-        }
+        ui.scope(|ui| {
+            super::widgets::tight(ui);
+            for (color, text) in theme.legend() {
+                ui.horizontal(|ui| {
+                    let (r, _) =
+                        ui.allocate_exact_size(egui::vec2(14.0, 10.0), egui::Sense::hover());
+                    ui.painter().rect_filled(r, 2.0, egui_color(color));
+                    ui.label(egui::RichText::new(text).small());
+                });
+            }
+        });
     }
 }
 
@@ -199,7 +203,7 @@ pub(super) fn side_panel(
                     ui.label(egui::RichText::new(text).small());
                 }
                 Some(Err(e)) => {
-                    ui.colored_label(egui::Color32::from_rgb(200, 40, 40), e);
+                    ui.colored_label(egui::Color32::from_rgb(200, 40, 40), e.text(language));
                 }
                 None => {}
             }
@@ -287,41 +291,44 @@ pub(super) fn data_section(
         }
         LoadStatus::Ready => {
             let Some(model) = &city.model else { return };
-            egui::Grid::new("summary").num_columns(2).show(ui, |ui| {
-                let n = |x: usize| crate::language::text::number(x as f64, 0, l);
-                ui.label(l.t("summary-entities"));
-                ui.label(n(model.entities_read));
-                ui.end_row();
-                ui.label(l.t("summary-buildings"));
-                ui.label(n(model.buildings.len()));
-                ui.end_row();
-                ui.label(l.t("summary-triangles"));
-                ui.label(l.t_with(
-                    "summary-triangles-value",
-                    &[
-                        ("triangles", city.triangles.into()),
-                        ("tiles", city.tiles_total.into()),
-                    ],
-                ));
-                ui.end_row();
-                if let Some(v) = &city.viewport {
-                    ui.label(l.t("summary-viewport"));
+            ui.scope(|ui| {
+                super::widgets::tight(ui);
+                egui::Grid::new("summary").num_columns(2).show(ui, |ui| {
+                    let n = |x: usize| crate::language::text::number(x as f64, 0, l);
+                    ui.label(l.t("summary-entities"));
+                    ui.label(n(model.entities_read));
+                    ui.end_row();
+                    ui.label(l.t("summary-buildings"));
+                    ui.label(n(model.buildings.len()));
+                    ui.end_row();
+                    ui.label(l.t("summary-triangles"));
                     ui.label(l.t_with(
-                        "summary-viewport-value",
+                        "summary-triangles-value",
                         &[
-                            ("cells", v.cells.into()),
-                            ("radius", Arg::number(v.radius_m, 0)),
+                            ("triangles", city.triangles.into()),
+                            ("tiles", city.tiles_total.into()),
                         ],
-                    ))
-                    .on_hover_text(l.t("summary-viewport-tip"));
+                    ));
                     ui.end_row();
-                }
-                if let Some(t) = city.ready_after {
-                    ui.label(l.t("loaded-in"));
-                    let seconds = Arg::number(t.as_secs_f64(), 1);
-                    ui.label(l.t_with("duration-s", &[("seconds", seconds)]));
-                    ui.end_row();
-                }
+                    if let Some(v) = &city.viewport {
+                        ui.label(l.t("summary-viewport"));
+                        ui.label(l.t_with(
+                            "summary-viewport-value",
+                            &[
+                                ("cells", v.cells.into()),
+                                ("radius", Arg::number(v.radius_m, 0)),
+                            ],
+                        ))
+                        .on_hover_text(l.t("summary-viewport-tip"));
+                        ui.end_row();
+                    }
+                    if let Some(t) = city.ready_after {
+                        ui.label(l.t("loaded-in"));
+                        let seconds = Arg::number(t.as_secs_f64(), 1);
+                        ui.label(l.t_with("duration-s", &[("seconds", seconds)]));
+                        ui.end_row();
+                    }
+                });
             });
             match &city.progress {
                 Some(p) => progress_bar(ui, p.stage, p.done, p.total, city.started, l),

@@ -94,8 +94,7 @@ pub(super) fn sun_row(
         {
             go(out, today.date_naive(), minutes);
         }
-        if ui
-            .small_button("◀")
+        if super::widgets::small_button(ui, "◀")
             .on_hover_text(l.t("sun-day-back"))
             .clicked()
         {
@@ -107,7 +106,8 @@ pub(super) fn sun_row(
             .unwrap_or_else(|| date.to_string());
         let edit = ui.add(
             egui::TextEdit::singleline(&mut text)
-                .desired_width(84.0)
+                .desired_width(date_width(ui))
+                .min_size(egui::vec2(0.0, ui.spacing().interact_size.y))
                 .hint_text(l.t("sun-date-hint")),
         );
         if edit.changed() {
@@ -122,14 +122,17 @@ pub(super) fn sun_row(
             ui.data_mut(|d| d.remove::<String>(id));
         }
         edit.on_hover_text(l.t("sun-date-tip"));
-        if ui
-            .small_button("▶")
+        if super::widgets::small_button(ui, "▶")
             .on_hover_text(l.t("sun-day-on"))
             .clicked()
         {
             go(out, date + Duration::days(1), minutes);
         }
-        // The time of day, from sunrise to sunset (the whole day without either).
+    });
+    // The time of day, from sunrise to sunset (the whole day without either), on a row of
+    // its own: the slider takes what the texts leave, at any text size.
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 6.0;
         let day = sun.day.as_ref();
         let local_minutes = |t: Option<chrono::DateTime<chrono::FixedOffset>>| {
             t.map(|t| {
@@ -143,7 +146,10 @@ pub(super) fn sun_row(
             .unwrap_or(24.0 * 60.0 - 1.0);
         let playing = clock.is_free() && clock.is_playing();
         if ui
-            .button(if playing { "⏸" } else { "▶" })
+            .add(
+                egui::Button::new(if playing { "⏸" } else { "▶" })
+                    .min_size(super::widgets::square(ui)),
+            )
             .on_hover_text(if playing {
                 l.t("sun-pause")
             } else {
@@ -165,14 +171,6 @@ pub(super) fn sun_row(
         }
         let hm = |m: f64| format!("{:02}:{:02}", (m / 60.0) as u32, (m % 60.0) as u32);
         ui.label(egui::RichText::new(l.t_with("sun-rise", &[("time", hm(rise).into())])).small());
-        let mut m = minutes.clamp(rise, set);
-        let slider = ui.add(egui::Slider::new(&mut m, rise..=set).show_value(false));
-        // Only a real move: the slider's own rounding must not nudge the clock.
-        if slider.changed() && (m - minutes).abs() >= 0.5 {
-            go(out, date, m.round());
-        }
-        slider.on_hover_text(l.t_with("sun-time-tip", &[("time", hm(minutes).into())]));
-        ui.label(egui::RichText::new(l.t_with("sun-set", &[("time", hm(set).into())])).small());
         let position = sun.position.map_or(String::new(), |p| {
             if p.elevation_deg > -0.27 {
                 let points = ["n", "ne", "e", "se", "s", "sw", "w", "nw"];
@@ -189,12 +187,14 @@ pub(super) fn sun_row(
                 format!("  {}", l.t("sun-down"))
             }
         });
-        ui.label(
-            egui::RichText::new(format!("{}{position}", sun.time_zone.name()))
-                .monospace()
-                .color(TIME_COLOR),
-        )
-        .on_hover_text(match sun.position {
+        let polar = if day.is_some_and(|d| d.polar_day) {
+            format!("  {}", l.t("sun-midnight-sun"))
+        } else if day.is_some_and(|d| d.polar_night) {
+            format!("  {}", l.t("sun-polar-night"))
+        } else {
+            String::new()
+        };
+        let zone_tip = match sun.position {
             Some(p) => l.t_with(
                 "sun-zone-tip",
                 &[
@@ -203,11 +203,32 @@ pub(super) fn sun_row(
                 ],
             ),
             None => l.t("sun-zone-tip-no-sun"),
+        };
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.label(
+                egui::RichText::new(format!("{}{position}{polar}", sun.time_zone.name()))
+                    .monospace()
+                    .color(TIME_COLOR),
+            )
+            .on_hover_text(zone_tip);
+            ui.label(egui::RichText::new(l.t_with("sun-set", &[("time", hm(set).into())])).small());
+            ui.spacing_mut().slider_width = (ui.available_width() - 8.0).max(80.0);
+            let mut m = minutes.clamp(rise, set);
+            let slider = ui.add(egui::Slider::new(&mut m, rise..=set).show_value(false));
+            // Only a real move: the slider's own rounding must not nudge the clock.
+            if slider.changed() && (m - minutes).abs() >= 0.5 {
+                go(out, date, m.round());
+            }
+            slider.on_hover_text(l.t_with("sun-time-tip", &[("time", hm(minutes).into())]));
         });
-        if day.is_some_and(|d| d.polar_day) {
-            ui.label(l.t("sun-midnight-sun"));
-        } else if day.is_some_and(|d| d.polar_night) {
-            ui.label(l.t("sun-polar-night"));
-        }
     });
+}
+
+/// Room for a typed date ("2026-12-06") in the field's font, at any text size.
+fn date_width(ui: &egui::Ui) -> f32 {
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let text = ui
+        .painter()
+        .layout_no_wrap("0000-00-00".to_owned(), font, egui::Color32::WHITE);
+    text.size().x + 2.0 * ui.spacing().button_padding.x.max(4.0)
 }

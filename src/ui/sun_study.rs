@@ -103,7 +103,7 @@ pub(super) fn study_window(
                     });
                 }
                 StudyStatus::Failed(why) => {
-                    ui.colored_label(RED, why);
+                    ui.colored_label(RED, why.text(l));
                 }
                 StudyStatus::Idle => {}
             }
@@ -199,7 +199,7 @@ fn result_view(
             ui.label(egui::RichText::new(text).small());
         }
         Some(Err(e)) => {
-            ui.colored_label(RED, e);
+            ui.colored_label(RED, e.text(l));
         }
         None => {}
     }

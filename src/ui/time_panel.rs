@@ -53,7 +53,7 @@ pub(super) fn time_panel(
         if ui
             .add(
                 egui::Button::new(egui::RichText::new(icon).size(16.0))
-                    .min_size(egui::vec2(40.0, 30.0)),
+                    .min_size(egui::vec2(40.0, 30.0).max(super::widgets::square(ui))),
             )
             .on_hover_text(tip)
             .clicked()

@@ -110,3 +110,24 @@ pub(super) fn local_time(millis: i64, l: Language) -> String {
         None => crate::timestamp::format_millis(millis),
     }
 }
+
+/// Rows that only show (legends, tables of figures) are as tight as their text, even in the
+/// touch layout, whose 48 px rows are for controls.
+pub(super) fn tight(ui: &mut egui::Ui) {
+    let s = ui.spacing_mut();
+    s.interact_size.y = 0.0;
+    s.item_spacing.y = s.item_spacing.y.min(4.0);
+}
+
+/// The smallest size of a control: a square as high as the layout's controls (48 px in the
+/// touch layout).
+pub(super) fn square(ui: &egui::Ui) -> egui::Vec2 {
+    let h = ui.spacing().interact_size.y;
+    egui::vec2(h, h)
+}
+
+/// A small button on a desktop, a finger's size in the touch layout.
+pub(super) fn small_button(ui: &mut egui::Ui, text: impl Into<egui::WidgetText>) -> egui::Response {
+    let min = square(ui);
+    ui.add(egui::Button::new(text).small().min_size(min))
+}

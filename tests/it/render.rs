@@ -381,3 +381,96 @@ fn the_sun_hours_heat_map_shows_the_hours_and_a_towers_loss_north_of_it() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The kiosk at 1920×1080 in each language, as a screen reader gets it (`--controls`): every
+/// control a finger wide and high (48 logical pixels; WCAG 2.2 2.5.5 asks 44) and named, and
+/// no text of the other language anywhere (a message that differs between the two).
+#[test]
+fn the_kiosk_has_finger_sized_named_controls_in_one_language_at_a_time() {
+    use citytwin::language::{Language, keys};
+    if !headless_available() {
+        return;
+    }
+    let dir = temp_dir("kiosk-controls");
+    // The messages without variables that read differently in the two languages.
+    let own = |l: Language| -> Vec<String> {
+        keys(l)
+            .iter()
+            .map(|k| l.t(k))
+            .filter(|t| !t.contains('{'))
+            .collect()
+    };
+    let (en, sv) = (own(Language::English), own(Language::Swedish));
+    for (lang, words, other) in [
+        ("en", ["Layers", "Live", "Text size"], &sv),
+        ("sv", ["Lager", "Live", "Textstorlek"], &en),
+    ] {
+        let png = dir.join(format!("kiosk-{lang}.png"));
+        let json = dir.join(format!("kiosk-{lang}.json"));
+        let result = run(Command::new("xvfb-run")
+            .args(["-a", "-s", "-screen 0 1920x1200x24"])
+            .arg(env!("CARGO_BIN_EXE_citytwin"))
+            .args([
+                "--kiosk",
+                "--lang",
+                lang,
+                "--size",
+                "1920x1080",
+                "--screenshot",
+            ])
+            .arg(&png)
+            .arg("--controls")
+            .arg(&json)
+            .env("WGPU_FORCE_FALLBACK_ADAPTER", "1")
+            .env_remove("CITYTWIN_CONFIG"));
+        assert!(result.status.success(), "{lang}: {:?}", result.status);
+        let tree: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let controls = tree["controls"].as_array().unwrap();
+        let names: Vec<&str> = controls
+            .iter()
+            .map(|c| c["name"].as_str().unwrap_or(""))
+            .collect();
+        let mut counted = 0;
+        for c in controls {
+            let role = c["role"].as_str().unwrap();
+            if !matches!(
+                role,
+                "Button"
+                    | "CheckBox"
+                    | "RadioButton"
+                    | "ComboBox"
+                    | "Slider"
+                    | "TextInput"
+                    | "ToggleButton"
+                    | "Link"
+            ) {
+                continue;
+            }
+            counted += 1;
+            let name = c["name"].as_str().unwrap_or("");
+            let (w, h) = (c["width"].as_f64().unwrap(), c["height"].as_f64().unwrap());
+            assert!(
+                w >= 47.5 && h >= 47.5,
+                "{lang}: {role} \"{name}\" is {w:.0}×{h:.0} px, under 48"
+            );
+            if role != "Slider" {
+                assert!(!name.trim().is_empty(), "{lang}: a {role} without a name");
+            }
+        }
+        assert!(counted >= 40, "{lang}: only {counted} controls");
+        for w in words {
+            assert!(names.contains(&w), "{lang}: no \"{w}\" among {names:?}");
+        }
+        // Texts of the other language (where they read differently from this one's).
+        let this = if lang == "en" { &en } else { &sv };
+        let foreign: Vec<_> = names
+            .iter()
+            .filter(|n| other.iter().any(|o| o == *n) && !this.iter().any(|t| t == *n))
+            .collect();
+        assert!(
+            foreign.is_empty(),
+            "{lang}: other language's texts {foreign:?}"
+        );
+    }
+}
