@@ -144,6 +144,7 @@ status-replay = Sensors show their values at this time: 5-minute averages from t
 status-latest = Sensors show their latest values ({ $why }).
 status-live = Live: sensors show their latest values. Drag the timeline or press ▶ to replay the last 24 hours.
 status-paused = Paused.
+history-kept = The broker cannot give them now: these are the hours kept on this computer on { $when }
 
 ## The sun row
 

@@ -143,6 +143,7 @@ status-replay = Sensorerna visar sina värden vid den här tiden: 5-minutersmede
 status-latest = Sensorerna visar sina senaste värden ({ $why }).
 status-live = Live: sensorerna visar sina senaste värden. Dra i tidslinjen eller tryck ▶ för att spela upp de senaste 24 timmarna.
 status-paused = Pausad.
+history-kept = Servern kan inte ge dem nu: det här är timmarna som sparades på den här datorn { $when }
 
 ## The sun row
 

@@ -250,11 +250,7 @@ struct CacheFile {
 
 impl CacheFile {
     fn of(config: &Config) -> Self {
-        let dir = if config.data.cache_dir.is_empty() {
-            crate::config::user_cache_dir().join("cities")
-        } else {
-            config.data.cache_dir.clone().into()
-        };
+        let dir = cache::dir(config);
         let key = cache::key(config);
         Self {
             path: cache::path(&dir, &key),

@@ -129,9 +129,109 @@ pub fn key(config: &Config) -> String {
     format!("{source} | {:016x}", fnv1a(settings.as_bytes()))
 }
 
+/// The folder of a configuration's caches: `data.cache_dir`, else the user's cache folder.
+pub fn dir(config: &Config) -> PathBuf {
+    if config.data.cache_dir.is_empty() {
+        crate::config::user_cache_dir().join("cities")
+    } else {
+        config.data.cache_dir.clone().into()
+    }
+}
+
 /// The cache file of a key in `dir`.
 pub fn path(dir: &Path, key: &str) -> PathBuf {
     dir.join(format!("city-{:016x}.bin", fnv1a(key.as_bytes())))
+}
+
+/// The file of a key's [`Extras`] in `dir`, beside its city.
+pub fn extras_path(dir: &Path, key: &str) -> PathBuf {
+    dir.join(format!("extras-{:016x}.bin", fnv1a(key.as_bytes())))
+}
+
+/// What a viewer keeps beside the city to start offline with all of it: the entities it
+/// follows besides sensors (citizens' comments, scenarios published to the broker) as
+/// NGSI-LD JSON, and the sensors' last hours for the time panel. Written as the city is
+/// (same header, checksum and atomic write), whenever they change.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Extras {
+    /// The key it was written for.
+    pub key: String,
+    /// When it was written (ms since 1970).
+    pub written_ms: i64,
+    /// Each followed entity, normalised NGSI-LD JSON.
+    pub entities: Vec<String>,
+    /// The sensors' past values, when they were read.
+    pub history: Option<History>,
+}
+
+/// The sensors' past values as the broker gave them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    /// Start of the span (ms since 1970).
+    pub from_ms: i64,
+    /// End of the span.
+    pub to_ms: i64,
+    /// Per sensor, its values in time order.
+    pub series: Vec<(String, Vec<super::sensor::replay::Point>)>,
+}
+
+/// [`Extras`] as a file's bytes, header included.
+pub fn encode_extras(extras: &Extras) -> Result<Vec<u8>, postcard::Error> {
+    framed(extras)
+}
+
+/// Reads and checks the extras written for `key`.
+pub fn read_extras(path: &Path, key: &str) -> Result<Extras, CacheError> {
+    let bytes = std::fs::read(path).map_err(|_| CacheError::Missing(path.to_owned()))?;
+    let extras: Extras = unframed(&bytes)?;
+    if extras.key != key {
+        return Err(CacheError::OtherKey);
+    }
+    Ok(extras)
+}
+
+/// The time now, ms since 1970.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// A value as postcard behind the header.
+fn framed<T: Serialize>(value: &T) -> Result<Vec<u8>, postcard::Error> {
+    let out = vec![0; HEADER];
+    let mut out = postcard::to_extend(value, out)?;
+    let len = (out.len() - HEADER) as u64;
+    let sum = fnv1a(&out[HEADER..]);
+    out[..8].copy_from_slice(MAGIC);
+    out[8..12].copy_from_slice(&FORMAT.to_le_bytes());
+    out[12..20].copy_from_slice(&len.to_le_bytes());
+    out[20..28].copy_from_slice(&sum.to_le_bytes());
+    Ok(out)
+}
+
+/// The value behind a checked header.
+fn unframed<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, CacheError> {
+    if bytes.len() < HEADER || &bytes[..8] != MAGIC {
+        return Err(CacheError::NotCache);
+    }
+    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or([0; 8]));
+    let found = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or([0; 4]));
+    if found != FORMAT {
+        return Err(CacheError::OtherFormat { found });
+    }
+    let (len, sum) = (word(12), word(20));
+    let payload = &bytes[HEADER..];
+    if payload.len() as u64 != len {
+        return Err(CacheError::Damaged(format!(
+            "{} bytes where the header says {len}",
+            payload.len()
+        )));
+    }
+    if fnv1a(payload) != sum {
+        return Err(CacheError::Damaged("the checksum does not match".into()));
+    }
+    postcard::from_bytes(payload).map_err(|e| CacheError::Damaged(e.to_string()))
 }
 
 /// A city encoded as a cache file's bytes, header included.
@@ -147,26 +247,12 @@ pub fn encode(
         stamp: Option<FileStamp>,
         model: &'a CityModel,
     }
-    let written_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    let mut out = vec![0; HEADER];
-    let mut out = postcard::to_extend(
-        &Borrowed {
-            key,
-            written_ms,
-            stamp,
-            model,
-        },
-        std::mem::take(&mut out),
-    )?;
-    let len = (out.len() - HEADER) as u64;
-    let sum = fnv1a(&out[HEADER..]);
-    out[..8].copy_from_slice(MAGIC);
-    out[8..12].copy_from_slice(&FORMAT.to_le_bytes());
-    out[12..20].copy_from_slice(&len.to_le_bytes());
-    out[20..28].copy_from_slice(&sum.to_le_bytes());
-    Ok(out)
+    framed(&Borrowed {
+        key,
+        written_ms: now_ms(),
+        stamp,
+        model,
+    })
 }
 
 /// Writes a cache file atomically: a temporary file beside it, synced, renamed over it.
@@ -202,27 +288,7 @@ pub fn read(path: &Path, key: &str) -> Result<Cached, CacheError> {
 
 /// Checks and decodes a cache file's bytes.
 pub fn decode(bytes: &[u8], key: &str) -> Result<Cached, CacheError> {
-    if bytes.len() < HEADER || &bytes[..8] != MAGIC {
-        return Err(CacheError::NotCache);
-    }
-    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or([0; 8]));
-    let found = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or([0; 4]));
-    if found != FORMAT {
-        return Err(CacheError::OtherFormat { found });
-    }
-    let (len, sum) = (word(12), word(20));
-    let payload = &bytes[HEADER..];
-    if payload.len() as u64 != len {
-        return Err(CacheError::Damaged(format!(
-            "{} bytes where the header says {len}",
-            payload.len()
-        )));
-    }
-    if fnv1a(payload) != sum {
-        return Err(CacheError::Damaged("the checksum does not match".into()));
-    }
-    let cached: Cached =
-        postcard::from_bytes(payload).map_err(|e| CacheError::Damaged(e.to_string()))?;
+    let cached: Cached = unframed(bytes)?;
     if cached.key != key {
         return Err(CacheError::OtherKey);
     }
@@ -348,5 +414,38 @@ mod tests {
         c.data.source = SourceSetting::File("x.json".into());
         assert_ne!(key(&a), key(&c));
         assert_eq!(key(&a), key(&Config::default()));
+    }
+
+    #[test]
+    fn extras_round_trip_and_are_refused_when_cut_or_of_another_key() {
+        let dir = std::env::temp_dir().join(format!("citytwin-extras-{}", std::process::id()));
+        let path = extras_path(&dir, "k");
+        let extras = Extras {
+            key: "k".into(),
+            written_ms: 7,
+            entities: vec![r#"{"id":"urn:a","type":"IssueReporting"}"#.into()],
+            history: Some(History {
+                from_ms: 0,
+                to_ms: 10,
+                series: vec![("s".into(), Vec::new())],
+            }),
+        };
+        let bytes = encode_extras(&extras).unwrap();
+        write(&path, &bytes).unwrap();
+        assert_eq!(read_extras(&path, "k").unwrap(), extras);
+        assert!(matches!(
+            read_extras(&path, "other"),
+            Err(CacheError::OtherKey)
+        ));
+        std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+        assert!(matches!(
+            read_extras(&path, "k"),
+            Err(CacheError::Damaged(_))
+        ));
+        assert!(matches!(
+            read_extras(&dir.join("none.bin"), "k"),
+            Err(CacheError::Missing(_))
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -127,6 +127,10 @@ pub(super) fn apply_live(
     mut history: ResMut<SensorHistory>,
     mut replay: ResMut<SensorReplay>,
     mut passed_on: (MessageWriter<BrokerEntity>, MessageWriter<BrokerEntityGone>),
+    (mut kept, language): (
+        ResMut<super::offline::OfflineStore>,
+        Option<Res<crate::scene::UiLanguage>>,
+    ),
 ) {
     let Some(feed) = feed.0.as_ref() else {
         return;
@@ -199,12 +203,20 @@ pub(super) fn apply_live(
             }
             // Entities followed for other layers (published scenarios) go on as they are.
             LiveMessage::Entity(e) => {
+                kept.received(&e);
                 passed_on.0.write(BrokerEntity(e));
             }
             LiveMessage::EntityGone(id) => {
+                kept.gone(&id);
                 passed_on.1.write(BrokerEntityGone(id));
             }
             LiveMessage::Status(mode, detail) => {
+                // Live again after a full query: what was kept and is no longer there goes.
+                if matches!(mode, LiveMode::Mqtt | LiveMode::Http | LiveMode::Polling) {
+                    for id in kept.synced() {
+                        passed_on.1.write(BrokerEntityGone(id));
+                    }
+                }
                 live.mode = mode;
                 live.detail = detail;
             }
@@ -218,6 +230,7 @@ pub(super) fn apply_live(
                 replay.notes = notes;
                 match series {
                     Ok(series) => {
+                        kept.keep_history(from_ms, to_ms, &series);
                         let mut data = Replay::new(from_ms, to_ms);
                         for (id, points) in series {
                             data.insert(id, points);
@@ -225,7 +238,16 @@ pub(super) fn apply_live(
                         replay.data = data;
                         replay.status = HistoryStatus::Ready;
                     }
-                    Err(why) => replay.status = HistoryStatus::Failed(Phrase::plain(why)),
+                    // The broker cannot give them: the hours kept from the last time it could.
+                    Err(why) => match kept.kept_history() {
+                        Some((data, written_ms)) => {
+                            replay.data = data;
+                            let note = super::offline::kept_note(written_ms, language.as_deref());
+                            replay.notes.push(note);
+                            replay.status = HistoryStatus::Ready;
+                        }
+                        None => replay.status = HistoryStatus::Failed(Phrase::plain(why)),
+                    },
                 }
             }
             LiveMessage::History {

@@ -10,6 +10,7 @@
 
 mod feed;
 mod markers;
+mod offline;
 
 use crate::city::sensor::{SensorLayer, replay};
 use crate::config::MarkerShape;
@@ -55,17 +56,20 @@ impl Plugin for SensorsPlugin {
         scene::ensure(app);
         app.init_resource::<SensorIndex>()
             .init_resource::<Feed>()
+            .init_resource::<offline::OfflineStore>()
             .add_systems(Startup, setup)
             .add_systems(
                 Update,
                 (
                     (
                         feed::follow_city,
+                        offline::restore,
                         follow_visible_layers,
                         request_replay,
                         feed::apply_live,
                         show_replay,
                         markers::size_and_colour_markers,
+                        offline::save,
                     )
                         .chain()
                         .in_set(SceneSet::Load),
@@ -170,6 +174,10 @@ fn request_replay(
     feed: Res<Feed>,
     mut replay: ResMut<SensorReplay>,
     mut was_live: Local<bool>,
+    (kept, language): (
+        Res<offline::OfflineStore>,
+        Option<Res<crate::scene::UiLanguage>>,
+    ),
 ) {
     let left_live = std::mem::replace(&mut *was_live, clock.is_live()) && !clock.is_live();
     // Before the city is in, there is no feed to ask yet.
@@ -193,10 +201,18 @@ fn request_replay(
             feed.replay(clock.earliest(now), now);
             replay.status = HistoryStatus::Loading;
         }
-        _ => {
-            let why = Phrase::new("history-no-past").with("why", live.detail.clone());
-            replay.status = HistoryStatus::Failed(why);
-        }
+        // No broker to ask (offline with the kept city): the hours kept with it.
+        _ => match kept.kept_history() {
+            Some((data, written_ms)) => {
+                replay.data = data;
+                replay.notes = vec![offline::kept_note(written_ms, language.as_deref())];
+                replay.status = HistoryStatus::Ready;
+            }
+            None => {
+                let why = Phrase::new("history-no-past").with("why", live.detail.clone());
+                replay.status = HistoryStatus::Failed(why);
+            }
+        },
     }
 }
 

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 pub const PERIOD: &str = "PT5M";
 
 /// One value over a time: an average over `[from, until)`, or an instance (`from == until`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Point {
     /// Start (ms since 1970, UTC).
     pub from: i64,
