@@ -25,6 +25,10 @@ pub struct KioskConfig {
     pub fly_s: f64,
     /// The tour's stops, in order (`[[kiosk.tour]]`); none: the home view turning slowly.
     pub tour: Vec<TourStop>,
+    /// Visitors may edit scenarios (draw, move, delete, save, publish); off by default, a
+    /// kiosk's scenarios are only looked at and compared.
+    #[serde(default)]
+    pub allow_editing: bool,
 }
 
 /// `[[kiosk.tour]]`: one stop of the guided tour.
@@ -115,6 +119,11 @@ impl Chord {
 }
 
 impl KioskConfig {
+    /// Whether scenarios may be edited: always outside a kiosk, in one only when allowed.
+    pub fn editing(&self) -> bool {
+        !self.enabled || self.allow_editing
+    }
+
     pub(super) fn validate(&self) -> Result<(), Invalid> {
         range("kiosk.reset_after_s", self.reset_after_s, 10.0, 86_400.0)?;
         Chord::parse(&self.exit_chord).map_err(|e| ("kiosk.exit_chord".to_owned(), e))?;

@@ -51,7 +51,13 @@ pub(super) fn receive_files(
     view: ViewMapping,
     dropped: Res<Dropped>,
     mut workers: ResMut<Workers>,
+    settings: Res<crate::scene::Settings>,
 ) {
+    // A kiosk takes no files (unless its visitors may edit).
+    if !settings.kiosk.editing() {
+        drops.clear();
+        return;
+    }
     for d in drops.read() {
         let FileDragAndDrop::DroppedFile { path_buf, .. } = d else {
             continue;

@@ -133,7 +133,10 @@ fn keyboard(
         MessageWriter<RequestRedraw>,
     ),
 ) {
-    if egui.is_some_and(|e| e.wants_any_keyboard_input()) || keys.get_just_pressed().len() == 0 {
+    if egui.is_some_and(|e| e.wants_any_keyboard_input())
+        || keys.get_just_pressed().len() == 0
+        || !settings.kiosk.editing()
+    {
         return;
     }
     // Held now, or let go within this frame (a quick chord on a slow frame).

@@ -197,11 +197,13 @@ fn kpi_table(ui: &mut egui::Ui, state: &mut UiState, kpis: &Kpis) {
         ui.label(egui::RichText::new(l.t("kpis-no-site")).small());
     }
     ui.label(egui::RichText::new(l.t("kpis-note")).small().weak());
+    // No files written from a kiosk.
     ui.horizontal(|ui| {
-        if ui
-            .button(l.t("export-csv"))
-            .on_hover_text(l.t("kpis-export-tip"))
-            .clicked()
+        if !state.kiosk
+            && ui
+                .button(l.t("export-csv"))
+                .on_hover_text(l.t("kpis-export-tip"))
+                .clicked()
         {
             state.kpi_export = Some(export_csv(kpis, l));
         }

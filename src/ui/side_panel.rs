@@ -104,10 +104,12 @@ pub(super) fn side_panel(
     ui.horizontal(|ui| {
         ui.heading("citytwin");
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if ui
-                .button(language.t("panel-hide"))
-                .on_hover_text(language.t("panel-hide-tip"))
-                .clicked()
+            // A kiosk's panel stays: a visitor would not find it again.
+            if !state.kiosk
+                && ui
+                    .button(language.t("panel-hide"))
+                    .on_hover_text(language.t("panel-hide-tip"))
+                    .clicked()
             {
                 state.side_panel = false;
             }
@@ -165,7 +167,9 @@ pub(super) fn side_panel(
             }
             if city.is_ready() {
                 super::scenarios::scenarios_section(ui, state, scenarios, out);
-                super::editing::edit_section(ui, state, scenarios, tool, can_publish, out);
+                if settings.kiosk.editing() {
+                    super::editing::edit_section(ui, state, scenarios, tool, can_publish, out);
+                }
             }
             if !views.views.is_empty() {
                 ui.separator();
@@ -242,15 +246,17 @@ pub(super) fn side_panel(
                             .as_ref()
                             .and_then(|m| crate::scene::scenarios::target(m, scenarios, i))
                     });
-                    super::editing::building_controls(
-                        ui,
-                        state,
-                        b,
-                        placed.zip(target),
-                        scenarios.active.is_some(),
-                        storey_height,
-                        out,
-                    );
+                    if settings.kiosk.editing() {
+                        super::editing::building_controls(
+                            ui,
+                            state,
+                            b,
+                            placed.zip(target),
+                            scenarios.active.is_some(),
+                            storey_height,
+                            out,
+                        );
+                    }
                     building_details(ui, b, language, out);
                 }
                 (None, None) => {

@@ -109,7 +109,7 @@ pub(super) fn study_window(
             }
             if let Some(result) = &study.result {
                 ui.separator();
-                result_view(ui, study, result, l, out);
+                result_view(ui, study, result, (l, state.kiosk), out);
             }
         });
     state.sun_study = open;
@@ -119,7 +119,7 @@ fn result_view(
     ui: &mut egui::Ui,
     study: &SunStudy,
     r: &StudyResult,
-    l: Language,
+    (l, kiosk): (Language, bool),
     out: &mut UiOutbox,
 ) {
     let none = || l.t("study-none");
@@ -182,10 +182,12 @@ fn result_view(
         }
     }
     ui.horizontal(|ui| {
-        if ui
-            .button(l.t("export-csv"))
-            .on_hover_text(l.t("study-export-tip"))
-            .clicked()
+        // No files written from a kiosk.
+        if !kiosk
+            && ui
+                .button(l.t("export-csv"))
+                .on_hover_text(l.t("study-export-tip"))
+                .clicked()
         {
             out.study.write(SunStudyCommand::Export);
         }

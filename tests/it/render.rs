@@ -401,6 +401,18 @@ fn the_kiosk_has_finger_sized_named_controls_in_one_language_at_a_time() {
             .collect()
     };
     let (en, sv) = (own(Language::English), own(Language::Swedish));
+    // Nothing to break: no editing (kiosk.allow_editing is off), no files, no hiding the panel.
+    let absent = |l: Language| {
+        [
+            "tool-draw",
+            "publish",
+            "save-picture",
+            "reload",
+            "panel-hide",
+            "export-csv",
+        ]
+        .map(|k| l.t(k))
+    };
     for (lang, words, other) in [
         ("en", ["Layers", "Live", "Text size"], &sv),
         ("sv", ["Lager", "Live", "Textstorlek"], &en),
@@ -461,6 +473,14 @@ fn the_kiosk_has_finger_sized_named_controls_in_one_language_at_a_time() {
         assert!(counted >= 40, "{lang}: only {counted} controls");
         for w in words {
             assert!(names.contains(&w), "{lang}: no \"{w}\" among {names:?}");
+        }
+        let l = if lang == "en" {
+            Language::English
+        } else {
+            Language::Swedish
+        };
+        for w in absent(l) {
+            assert!(!names.contains(&w.as_str()), "{lang}: \"{w}\" in a kiosk");
         }
         // Texts of the other language (where they read differently from this one's).
         let this = if lang == "en" { &en } else { &sv };
