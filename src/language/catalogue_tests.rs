@@ -142,7 +142,8 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// The string literals of Rust code (their text, escapes undone), leaving out comments,
-/// attributes (`#[…]`) and everything from `#[cfg(test)]` on.
+/// attributes (`#[…]`), log lines (`warn!(…)` and the like: for whoever reads the log, in
+/// English) and everything from `#[cfg(test)]` on.
 fn literals(code: &str) -> Vec<String> {
     let code = code.split("#[cfg(test)]").next().unwrap_or("");
     let c: Vec<char> = code.chars().collect();
@@ -177,7 +178,31 @@ fn literals(code: &str) -> Vec<String> {
         (i + 1, text)
     };
     let ident = |i: usize| i > 0 && (c[i - 1].is_alphanumeric() || c[i - 1] == '_');
+    let log_macro = |i: usize| -> Option<usize> {
+        ["trace!(", "debug!(", "info!(", "warn!(", "error!("]
+            .iter()
+            .find(|m| !ident(i) && c[i..].starts_with(&m.chars().collect::<Vec<_>>()))
+            .map(|m| i + m.len())
+    };
     while i < c.len() {
+        if let Some(mut j) = log_macro(i) {
+            // To the macro's closing parenthesis, strings and all.
+            let mut depth = 1;
+            while j < c.len() && depth > 0 {
+                match c[j] {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    '"' => {
+                        j = string(j).0;
+                        continue;
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            i = j;
+            continue;
+        }
         match c[i] {
             '/' if c.get(i + 1) == Some(&'/') => {
                 while i < c.len() && c[i] != '\n' {
@@ -306,6 +331,7 @@ fn the_scan_finds_text_and_passes_keys() {
             let c = '"';
             let r = r#"Raw "text" here"#;
             egui::Id::new("sensor-labels");
+            warn!("Cannot write {}: {e}", path.display());
             let s = "Två";
             let long = "one \
                         two";
