@@ -91,6 +91,22 @@ fn both_languages_have_every_key_once_with_the_same_variables() {
     assert!(en.len() > 300, "{} messages", en.len());
 }
 
+/// Fluent trims a value's leading spaces: a message written with them would lose them.
+#[test]
+fn no_message_counts_on_leading_spaces() {
+    let leading = regex::Regex::new(r"(?m)^([a-z][a-z0-9-]*) = [ \t]").unwrap();
+    for (l, source) in SOURCES {
+        let found: Vec<_> = leading
+            .captures_iter(source)
+            .map(|m| m[1].to_owned())
+            .collect();
+        assert!(
+            found.is_empty(),
+            "{l:?}: {found:?} start with spaces Fluent drops"
+        );
+    }
+}
+
 #[test]
 fn every_message_formats_without_errors_and_is_not_empty() {
     for l in Language::ALL {

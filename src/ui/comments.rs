@@ -184,6 +184,7 @@ fn comment_item(
             ],
         );
         if c.hidden {
+            head.push(' ');
             head.push_str(&l.t("comment-hidden-mark"));
         }
         ui.label(egui::RichText::new(head).small().strong());

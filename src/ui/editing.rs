@@ -287,7 +287,7 @@ pub(super) fn building_controls(
                 egui::DragValue::new(&mut height)
                     .range(1.0..=999.0)
                     .speed(0.5)
-                    .suffix(l.t("metres-suffix")),
+                    .suffix(format!(" {}", l.t("metre-unit"))),
             );
             if r.changed() {
                 state.editing_building = Some((b.id.clone(), floors, height));

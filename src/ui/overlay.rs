@@ -146,13 +146,16 @@ pub(super) fn sensor_overlay(
         LiveMode::Off => egui::Color32::GRAY,
     };
     let changes = match live.last_change {
-        Some(t) => l.t_with(
-            "live-changes",
-            &[
-                ("count", live.applied.into()),
-                ("seconds", t.elapsed().as_secs().into()),
-            ],
-        ),
+        Some(t) => {
+            let changes = l.t_with(
+                "live-changes",
+                &[
+                    ("count", live.applied.into()),
+                    ("seconds", t.elapsed().as_secs().into()),
+                ],
+            );
+            format!(" {changes}")
+        }
         None => String::new(),
     };
     egui::Area::new("live-status".into())

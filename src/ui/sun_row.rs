@@ -108,6 +108,7 @@ pub(super) fn sun_row(
             egui::TextEdit::singleline(&mut text)
                 .desired_width(date_width(ui))
                 .min_size(egui::vec2(0.0, ui.spacing().interact_size.y))
+                .vertical_align(egui::Align::Center)
                 .hint_text(l.t("sun-date-hint")),
         );
         if edit.changed() {

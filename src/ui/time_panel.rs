@@ -24,12 +24,18 @@ pub(super) fn time_panel(
     ui.add_space(4.0);
     ui.horizontal(|ui| {
         ui.spacing_mut().item_spacing.x = 8.0;
+        // Room at the left for the dot (padding on both sides keeps the text centred).
         let live_button = ui
-            .add(
-                egui::Button::new(egui::RichText::new(l.t("time-live-button")).strong())
-                    .selected(live)
-                    .min_size(egui::vec2(70.0, 30.0)),
-            )
+            .scope(|ui| {
+                let padding = &mut ui.spacing_mut().button_padding.x;
+                *padding = padding.max(24.0);
+                ui.add(
+                    egui::Button::new(egui::RichText::new(l.t("time-live")).strong())
+                        .selected(live)
+                        .min_size(egui::vec2(70.0, 30.0)),
+                )
+            })
+            .inner
             .on_hover_text(l.t("time-live-tip"));
         // A dot of our own: the default fonts have no record symbol.
         ui.painter().circle_filled(
