@@ -376,7 +376,7 @@ edit-add-a-file = add a file
 edit-rename = rename
 edit-needs-three-corners = A building needs at least three corners.
 edit-select-to-move = Select a building this scenario adds to move it.
-drop-refused = { $file } was not added: it { $why }. Drop a glTF model (.glb, .gltf) or buildings in GeoJSON, NGSI-LD or CityJSON.
+drop-refused = { $file } was not added ({ $why }). Drop a glTF model (.glb, .gltf) or buildings in GeoJSON, NGSI-LD or CityJSON.
 publish-no-broker = This city was read from a file, so there is no broker to publish to. Start citytwin with --broker URL (or the demo) to share scenarios.
 published =
     Published as { $id }: { $buildings ->

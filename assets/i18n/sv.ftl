@@ -375,7 +375,7 @@ edit-add-a-file = lägg till en fil
 edit-rename = byt namn
 edit-needs-three-corners = En byggnad behöver minst tre hörn.
 edit-select-to-move = Välj en byggnad som scenariot lägger till för att flytta den.
-drop-refused = { $file } lades inte till: den { $why }. Släpp en glTF-modell (.glb, .gltf) eller byggnader i GeoJSON, NGSI-LD eller CityJSON.
+drop-refused = { $file } lades inte till ({ $why }). Släpp en glTF-modell (.glb, .gltf) eller byggnader i GeoJSON, NGSI-LD eller CityJSON.
 publish-no-broker = Staden lästes från en fil, så det finns ingen server att publicera till. Starta citytwin med --broker URL (eller demon) för att dela scenarier.
 published =
     Publicerat som { $id }: { $buildings ->
