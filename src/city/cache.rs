@@ -190,13 +190,6 @@ pub fn read_extras(path: &Path, key: &str) -> Result<Extras, CacheError> {
     Ok(extras)
 }
 
-/// The time now, ms since 1970.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
 /// A value as postcard behind the header.
 fn framed<T: Serialize>(value: &T) -> Result<Vec<u8>, postcard::Error> {
     let out = vec![0; HEADER];
@@ -249,7 +242,7 @@ pub fn encode(
     }
     framed(&Borrowed {
         key,
-        written_ms: now_ms(),
+        written_ms: crate::timestamp::now_millis(),
         stamp,
         model,
     })

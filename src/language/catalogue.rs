@@ -120,6 +120,11 @@ impl Language {
         &BUNDLES[Self::ALL.iter().position(|l| *l == self).unwrap_or(0)]
     }
 
+    /// Whether the catalogue has the message `key`.
+    pub fn has(self, key: &str) -> bool {
+        self.bundle().has_message(key)
+    }
+
     /// The message `key` in this language (the key itself, logged, when it is missing).
     ///
     /// ```

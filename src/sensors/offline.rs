@@ -176,7 +176,7 @@ pub(super) fn save(mut store: ResMut<OfflineStore>) {
     store.last_write = Some(Instant::now());
     let extras = Extras {
         key,
-        written_ms: cache::now_ms(),
+        written_ms: crate::timestamp::now_millis(),
         entities: store
             .entities
             .values()

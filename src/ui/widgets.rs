@@ -84,7 +84,7 @@ pub(super) fn progress_bar(
 /// `stage-…` (the words joined by dashes), the stage itself when there is none.
 pub(super) fn stage_text(stage: &str, l: Language) -> String {
     let key = format!("stage-{}", stage.replace(' ', "-"));
-    if crate::language::keys(l).contains(&key) {
+    if l.has(&key) {
         l.t(&key)
     } else {
         stage.to_owned()
