@@ -90,17 +90,22 @@ pub struct SelectionHighlight;
 /// the camera distance each takes over from.
 pub(crate) struct TileMeshes {
     tile: Tile,
-    near: Mesh,
-    far: Vec<(Mesh, f32)>,
+    /// None when the tile draws nothing (never handed to the GPU: Bevy's mesh allocator
+    /// allocates nothing for a mesh without vertices, then logs "Use-after-free" when it
+    /// copies its data).
+    near: Option<Mesh>,
+    /// A simpler mesh per level, None where every building of the tile is too small to show
+    /// from that far.
+    far: Vec<(Option<Mesh>, f32)>,
 }
 
 impl TileMeshes {
     /// Turns a tile's buffers into meshes (off the main thread).
     pub(crate) fn of(mut tile: Tile) -> Self {
-        let near = to_mesh(std::mem::take(&mut tile.mesh));
+        let near = to_mesh_if_any(std::mem::take(&mut tile.mesh));
         let far = std::mem::take(&mut tile.far)
             .into_iter()
-            .map(|f| (to_mesh(f.mesh), f.from_distance as f32))
+            .map(|f| (to_mesh_if_any(f.mesh), f.from_distance as f32))
             .collect();
         Self { tile, near, far }
     }
@@ -165,8 +170,14 @@ pub fn to_mesh(buffers: MeshBuffers) -> Mesh {
     .with_inserted_indices(Indices::U32(buffers.indices))
 }
 
-fn triangle_count(mesh: &Mesh) -> usize {
-    mesh.indices().map_or(0, |i| i.len() / 3)
+fn triangle_count(mesh: Option<&Mesh>) -> usize {
+    mesh.and_then(Mesh::indices).map_or(0, |i| i.len() / 3)
+}
+
+/// The mesh of `buffers`, or None when they hold no triangle: an empty mesh must not reach
+/// the GPU (see [`TileMeshes`]).
+pub fn to_mesh_if_any(buffers: MeshBuffers) -> Option<Mesh> {
+    (!buffers.indices.is_empty() && !buffers.positions.is_empty()).then(|| to_mesh(buffers))
 }
 
 /// The neutral wall and roof colours of the configuration, linear, for vertex colours.
@@ -285,11 +296,15 @@ fn spawn_tile(
     if scenario {
         spawned.insert(side());
     }
-    if far.is_empty() {
-        spawned.insert(Mesh3d(meshes.add(near)));
-    } else {
+    match near {
+        None => {}
+        Some(near) if far.is_empty() => {
+            spawned.insert(Mesh3d(meshes.add(near)));
+        }
         // Handed to the GPU when the camera first comes near ([`bring_near_meshes`]).
-        spawned.insert(NearMesh(Some(near)));
+        Some(near) => {
+            spawned.insert(NearMesh(Some(near)));
+        }
     }
     // One mesh drawn at a time: the full one up to the first level's distance, each simpler
     // one up to the next's.
@@ -299,7 +314,7 @@ fn spawn_tile(
     }
     for (level, (mesh, from)) in far.into_iter().enumerate() {
         let to = starts.get(level + 1).copied().unwrap_or(f32::MAX);
-        let mesh = meshes.add(mesh);
+        let mesh = mesh.map(|m| meshes.add(m));
         let material = materials.tiles.clone();
         spawned.with_children(|parent| {
             let mut child = parent.spawn((
@@ -307,11 +322,13 @@ fn spawn_tile(
                     cell: tile.cell,
                     level,
                 },
-                Mesh3d(mesh),
                 MeshMaterial3d(material),
                 Transform::IDENTITY,
                 VisibilityRange::abrupt(from, to),
             ));
+            if let Some(mesh) = mesh {
+                child.insert(Mesh3d(mesh));
+            }
             if scenario {
                 child.insert(side());
             }
@@ -523,9 +540,9 @@ fn spawn_tiles(
         };
         // What goes to the GPU now: the full mesh, or the simpler ones for a tile that has them.
         let now: usize = if t.far.is_empty() {
-            triangle_count(&t.near)
+            triangle_count(t.near.as_ref())
         } else {
-            t.far.iter().map(|(m, _)| triangle_count(m)).sum()
+            t.far.iter().map(|(m, _)| triangle_count(m.as_ref())).sum()
         };
         budget = budget.saturating_sub(now.max(1));
         spawn_tile(&mut commands, &mut meshes, &materials, *root, t, false);

@@ -1,7 +1,7 @@
 //! Selecting buildings: `--select ID` once the city is in, a click or tap on the view, and
 //! the highlight drawn over the selected building.
 
-use super::{BuildingMaterials, SelectionHighlight, to_mesh};
+use super::{BuildingMaterials, SelectionHighlight, to_mesh_if_any};
 use crate::geometry::extrude::{MeshBuffers, Palette};
 use crate::geometry::pick::Ray;
 use crate::scene::{
@@ -116,9 +116,12 @@ pub(super) fn apply_selection(
             roof: white,
         },
     );
+    let Some(mesh) = to_mesh_if_any(buffers) else {
+        return;
+    };
     commands.spawn((
         SelectionHighlight,
-        Mesh3d(meshes.add(to_mesh(buffers))),
+        Mesh3d(meshes.add(mesh)),
         MeshMaterial3d(materials.selected.clone()),
         Transform::from_xyz(center[0] as f32, 0.0, -center[1] as f32),
     ));

@@ -49,7 +49,7 @@ const UPDATE_EVERY: Duration = Duration::from_millis(400);
 const MOVE_STEP: f64 = 50.0;
 
 fn triangles_of(t: &TileMeshes) -> usize {
-    t.near.indices().map_or(0, |i| i.len() / 3)
+    super::triangle_count(t.near.as_ref())
 }
 
 fn to_scene(streamer: &mut Streamer, palette: &Palette, error: Option<String>) -> StreamedCity {

@@ -212,9 +212,13 @@ fn receive(
                 let mut near = HashMap::new();
                 let mut far = HashMap::new();
                 for t in new {
-                    near.insert(t.tile.cell, t.near);
+                    if let Some(m) = t.near {
+                        near.insert(t.tile.cell, m);
+                    }
                     for (level, (m, _)) in t.far.into_iter().enumerate() {
-                        far.insert((t.tile.cell, level), m);
+                        if let Some(m) = m {
+                            far.insert((t.tile.cell, level), m);
+                        }
                     }
                 }
                 for (e, tile, mesh, pending) in &mut tiles {

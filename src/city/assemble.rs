@@ -7,7 +7,7 @@ use super::{
     Building, CityModel, HeightSource, LoadError, Progress, Shell, Timings, cityjson, decode,
 };
 use crate::config::{Config, OriginSetting};
-use crate::geometry::Footprint;
+use crate::geometry::{Footprint, Limits};
 use crate::georef::{Georef, LonLat};
 use crate::ngsi_ld::{Entity, SkippedItem};
 use std::collections::BTreeMap;
@@ -278,6 +278,7 @@ pub fn from_cityjson(
     let georef = Georef::new(origin, scene_crs)?;
     let to_scene = georef.transformer_from(&crs)?;
     let (oe, on) = georef.origin_projected();
+    let limits = config.data.footprint_limits();
     let mut buildings = Vec::with_capacity(doc.buildings.len());
     let mut skipped = doc.skipped.clone();
     let total = doc.buildings.len();
@@ -289,7 +290,7 @@ pub fn from_cityjson(
                 total,
             });
         }
-        match model_building(b, *anchor, &to_scene, [oe, on]) {
+        match model_building(b, *anchor, &to_scene, [oe, on], &limits) {
             Ok(building) => buildings.push(building),
             Err(reason) => skipped.push(SkippedItem {
                 id: b.id.clone(),
@@ -351,7 +352,7 @@ pub fn cityjson_in_scene(
     let mut buildings = Vec::with_capacity(doc.buildings.len());
     let mut skipped = doc.skipped.clone();
     for b in &doc.buildings {
-        match model_building(b, anchor_of(b), &to_scene, [oe, on]) {
+        match model_building(b, anchor_of(b), &to_scene, [oe, on], &Limits::default()) {
             Ok(building) => buildings.push(building),
             Err(reason) => skipped.push(SkippedItem {
                 id: b.id.clone(),
@@ -370,7 +371,15 @@ fn model_building(
     anchor: [f64; 2],
     to_scene: &crate::georef::Transformer,
     origin: [f64; 2],
+    limits: &Limits,
 ) -> Result<Building, String> {
+    let corners: usize = b.surfaces.iter().flat_map(|s| &s.rings).map(Vec::len).sum();
+    if corners > limits.max_vertices {
+        return Err(format!(
+            "has {corners} corners, more than data.max_vertices_per_building ({})",
+            limits.max_vertices
+        ));
+    }
     let convert = |x: f64, y: f64| to_scene.convert(x, y).map_err(|e| e.to_string());
     let p0 = convert(anchor[0], anchor[1])?;
     let px = convert(anchor[0] + 1.0, anchor[1])?;
@@ -413,7 +422,7 @@ fn model_building(
             .iter()
             .map(|r| close(r.iter().map(|p| place(p[0], p[1])).collect()))
             .collect();
-        Footprint::new(vec![rings]).ok()
+        Footprint::with_limits(vec![rings], limits).ok()
     });
     let footprint = match from_lod0 {
         Some(f) => f,

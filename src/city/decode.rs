@@ -7,7 +7,7 @@
 
 use super::{Building, HeightSource};
 use crate::config::Config;
-use crate::geometry::{Footprint, FootprintError, Ring, check_height};
+use crate::geometry::{Footprint, FootprintError, Limits, Ring, check_height};
 use crate::georef::{Georef, LonLat};
 use crate::ngsi_ld::{Attribute, AttributeKind, Entity};
 use serde_json::Value;
@@ -21,6 +21,8 @@ pub struct DecodeSettings {
     pub storey_height: f64,
     /// Farthest accepted distance from the origin (m).
     pub max_distance_m: f64,
+    /// Caps on one footprint (`data.max_*_per_building`).
+    pub limits: Limits,
 }
 
 impl DecodeSettings {
@@ -30,6 +32,7 @@ impl DecodeSettings {
             default_height: c.buildings.default_height,
             storey_height: c.buildings.storey_height,
             max_distance_m: c.scene.max_distance_km * 1000.0,
+            limits: c.data.footprint_limits(),
         }
     }
 }
@@ -42,7 +45,8 @@ fn first<'a>(e: &'a Entity, names: &[&str]) -> Option<&'a Attribute> {
 /// Decodes a building; the error is the reason it was skipped.
 pub fn building(e: &Entity, georef: &Georef, s: &DecodeSettings) -> Result<Building, String> {
     let rings = footprint_lonlat(e)?;
-    let footprint = project(&rings, georef, s.max_distance_m)?;
+    s.limits.check(&rings).map_err(|e| e.to_string())?;
+    let footprint = project(&rings, georef, s)?;
     let (height, height_source) = height(e, s)?;
     let base = match first(e, &["minHeight", "min_height"]) {
         None => 0.0,
@@ -131,8 +135,9 @@ fn polygon(v: &Value) -> Result<Vec<Vec<[f64; 2]>>, String> {
 fn project(
     polygons: &[Vec<Vec<[f64; 2]>>],
     georef: &Georef,
-    max_distance: f64,
+    s: &DecodeSettings,
 ) -> Result<Footprint, String> {
+    let max_distance = s.max_distance_m;
     let mut out: Vec<Vec<Ring>> = Vec::with_capacity(polygons.len());
     for rings in polygons {
         let mut projected = Vec::with_capacity(rings.len());
@@ -157,7 +162,7 @@ fn project(
         }
         out.push(projected);
     }
-    Footprint::new(out).map_err(|e| e.to_string())
+    Footprint::with_limits(out, &s.limits).map_err(|e| e.to_string())
 }
 
 /// A length attribute in metres, honouring `unitCode`.
@@ -340,6 +345,7 @@ mod tests {
             default_height: 9.6,
             storey_height: 3.2,
             max_distance_m: 50_000.0,
+            limits: Limits::default(),
         }
     }
 

@@ -61,6 +61,12 @@ pub struct DataConfig {
     pub cache: CacheSetting,
     /// Where the city cache is kept ("": the user's cache folder).
     pub cache_dir: String,
+    /// A building with more corners than this (all rings together) is skipped.
+    pub max_vertices_per_building: usize,
+    /// A building with more holes than this in one polygon is skipped.
+    pub max_holes_per_building: usize,
+    /// A building with more polygons (MultiPolygon parts) than this is skipped.
+    pub max_parts_per_building: usize,
 }
 
 /// `data.cache`: whether the last city read is kept on disk and shown at once at start.
@@ -140,7 +146,34 @@ impl DataConfig {
                 "must be an entity type such as \"Building\"".into(),
             ));
         }
-        range("data.stream_radius", self.stream_radius, 200.0, 50_000.0)
+        range("data.stream_radius", self.stream_radius, 200.0, 50_000.0)?;
+        range(
+            "data.max_vertices_per_building",
+            self.max_vertices_per_building as f64,
+            4.0,
+            10_000_000.0,
+        )?;
+        range(
+            "data.max_holes_per_building",
+            self.max_holes_per_building as f64,
+            0.0,
+            1_000_000.0,
+        )?;
+        range(
+            "data.max_parts_per_building",
+            self.max_parts_per_building as f64,
+            1.0,
+            1_000_000.0,
+        )
+    }
+
+    /// The caps on one building's footprint.
+    pub fn footprint_limits(&self) -> crate::geometry::Limits {
+        crate::geometry::Limits {
+            max_vertices: self.max_vertices_per_building,
+            max_holes: self.max_holes_per_building,
+            max_parts: self.max_parts_per_building,
+        }
     }
 }
 

@@ -21,9 +21,10 @@
 pub mod extrude;
 pub mod pick;
 pub mod snap;
+pub mod validate;
 
 use geo::orient::{Direction, Orient};
-use geo::{Area, BoundingRect, Contains, Coord, LineString, Polygon, Validation};
+use geo::{Area, BoundingRect, Contains, Coord, LineString, Polygon};
 
 /// The tallest height accepted for a building, in metres (the tallest building on Earth is
 /// 828 m); anything above is treated as a data error.
@@ -74,7 +75,7 @@ pub enum FootprintError {
     Invalid {
         /// Index of the polygon.
         polygon: usize,
-        /// What geo's validation found (self-intersection, hole outside, …).
+        /// What [`validate`] found (self-intersection, hole outside, …).
         reason: String,
     },
     /// The footprint encloses no area.
@@ -83,6 +84,68 @@ pub enum FootprintError {
     /// The height is not usable.
     #[error("{0}")]
     BadHeight(String),
+    /// More corners, holes or parts than [`Limits`] allow.
+    #[error("{0}")]
+    TooLarge(String),
+}
+
+/// Caps on one footprint's size (`data.max_vertices_per_building` and the like): a footprint
+/// beyond them is refused before any other work, whatever it holds.
+///
+/// ```
+/// use citytwin::geometry::{Footprint, Limits, FootprintError};
+/// let ring = vec![[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]];
+/// let limits = Limits { max_vertices: 4, ..Limits::default() };
+/// let err = Footprint::with_limits(vec![vec![ring]], &limits).unwrap_err();
+/// assert!(matches!(err, FootprintError::TooLarge(_)));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most corners in all rings together.
+    pub max_vertices: usize,
+    /// Most holes in one polygon.
+    pub max_holes: usize,
+    /// Most polygons (MultiPolygon parts).
+    pub max_parts: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_vertices: 100_000,
+            max_holes: 1_000,
+            max_parts: 1_000,
+        }
+    }
+}
+
+impl Limits {
+    /// Checks the counts of polygons given as rings of points (of any kind of coordinates).
+    pub fn check<P>(&self, polygons: &[Vec<Vec<P>>]) -> Result<(), FootprintError> {
+        if polygons.len() > self.max_parts {
+            return Err(FootprintError::TooLarge(format!(
+                "has {} parts, more than data.max_parts_per_building ({})",
+                polygons.len(),
+                self.max_parts
+            )));
+        }
+        if let Some(holes) = polygons.iter().map(|p| p.len().saturating_sub(1)).max()
+            && holes > self.max_holes
+        {
+            return Err(FootprintError::TooLarge(format!(
+                "has {holes} holes in one polygon, more than data.max_holes_per_building ({})",
+                self.max_holes
+            )));
+        }
+        let vertices: usize = polygons.iter().flatten().map(Vec::len).sum();
+        if vertices > self.max_vertices {
+            return Err(FootprintError::TooLarge(format!(
+                "has {vertices} corners, more than data.max_vertices_per_building ({})",
+                self.max_vertices
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// A validated footprint: one or more polygons with holes, in scene metres
@@ -95,8 +158,17 @@ pub struct Footprint {
 }
 
 impl Footprint {
-    /// Validates polygons given as rings (outline first, then holes), each closed.
+    /// Validates polygons given as rings (outline first, then holes), each closed, within the
+    /// default [`Limits`].
     pub fn new(polygons: Vec<Vec<Ring>>) -> Result<Self, FootprintError> {
+        Self::with_limits(polygons, &Limits::default())
+    }
+
+    /// Validates polygons given as rings (outline first, then holes), each closed, refusing
+    /// those beyond `limits`. The work is about `n log n` in the number of corners
+    /// ([`validate`]).
+    pub fn with_limits(polygons: Vec<Vec<Ring>>, limits: &Limits) -> Result<Self, FootprintError> {
+        limits.check(&polygons)?;
         if polygons.is_empty() || polygons.iter().all(Vec::is_empty) {
             return Err(FootprintError::Empty);
         }
@@ -112,13 +184,24 @@ impl Footprint {
             let mut lines = lines.into_iter();
             let exterior = lines.next().ok_or(FootprintError::Empty)?;
             let polygon = Polygon::new(exterior, lines.collect()).orient(Direction::Default);
-            if let Err(problem) = polygon.check_validation() {
+            let rings: Vec<LineString<f64>> = std::iter::once(polygon.exterior())
+                .chain(polygon.interiors())
+                .cloned()
+                .collect();
+            let edges = rings.iter().map(|r| r.0.len()).sum();
+            if let Err(problem) = validate::check_rings(&rings, validate::budget_for(edges)) {
                 return Err(FootprintError::Invalid {
                     polygon: pi,
                     reason: problem.to_string(),
                 });
             }
-            if polygon.unsigned_area() <= 1e-6 {
+            let area = polygon.unsigned_area();
+            if !area.is_finite() {
+                return Err(FootprintError::OutOfRange(
+                    "its area is too large to be a number (coordinates beyond any city)".into(),
+                ));
+            }
+            if area <= 1e-6 {
                 return Err(FootprintError::ZeroArea);
             }
             out.push(polygon);

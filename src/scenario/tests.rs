@@ -130,6 +130,7 @@ fn settings() -> DecodeSettings {
         default_height: 10.0,
         storey_height: 3.2,
         max_distance_m: 50_000.0,
+        limits: crate::geometry::Limits::default(),
     }
 }
 
