@@ -4,7 +4,8 @@
 
 use super::sensor::{Decoder, Sensor, SensorLayer};
 use super::{
-    Building, CityModel, HeightSource, LoadError, Progress, Shell, Timings, cityjson, decode,
+    Building, CityModel, HeightSource, LoadError, Progress, SLOW_BUILDING_S, Shell, SlowBuilding,
+    Timings, cityjson, decode,
 };
 use crate::config::{Config, OriginSetting};
 use crate::geometry::{Footprint, Limits};
@@ -64,7 +65,7 @@ pub fn from_entities(
         done: 0,
         total,
     });
-    let decoded = decode_buildings(&candidates, &georef, &settings, &mut |done| {
+    let (decoded, slow) = decode_buildings(&candidates, &georef, &settings, &mut |done| {
         progress(Progress {
             stage: "georeferencing buildings",
             done,
@@ -116,16 +117,52 @@ pub fn from_entities(
         timings: Timings::default(),
         view_points,
         sensors,
+        slow,
     })
 }
 
 /// Decodes and georeferences buildings, in order, on as many threads as the machine has cores
 /// (at most four; each with its own PROJ transformation, as PROJ's are not shared between
-/// threads) when there are enough of them to be worth it. `done(n)` reports progress.
+/// threads) when there are enough of them to be worth it. `done(n)` reports progress; the
+/// buildings that took unusually long come second.
 pub(super) fn decode_buildings(
     candidates: &[&Entity],
     georef: &Georef,
     settings: &decode::DecodeSettings,
+    done: &mut dyn FnMut(usize),
+) -> Result<(Vec<Result<Building, String>>, Vec<SlowBuilding>), LoadError> {
+    let slow = std::sync::Mutex::new(Vec::new());
+    let decoded = decode_in_threads(candidates, georef, settings, &slow, done)?;
+    Ok((decoded, slow.into_inner().unwrap_or_default()))
+}
+
+/// One building decoded, timed: one that takes [`SLOW_BUILDING_S`] or more is logged and kept.
+fn decode_timed(
+    e: &Entity,
+    georef: &Georef,
+    settings: &decode::DecodeSettings,
+    slow: &std::sync::Mutex<Vec<SlowBuilding>>,
+) -> Result<Building, String> {
+    let started = std::time::Instant::now();
+    let result = decode::building(e, georef, settings);
+    let seconds = started.elapsed().as_secs_f64();
+    if seconds >= SLOW_BUILDING_S {
+        tracing::warn!("building {} took {seconds:.2} s to decode and check", e.id);
+        if let Ok(mut slow) = slow.lock() {
+            slow.push(SlowBuilding {
+                id: e.id.clone(),
+                seconds,
+            });
+        }
+    }
+    result
+}
+
+fn decode_in_threads(
+    candidates: &[&Entity],
+    georef: &Georef,
+    settings: &decode::DecodeSettings,
+    slow: &std::sync::Mutex<Vec<SlowBuilding>>,
     done: &mut dyn FnMut(usize),
 ) -> Result<Vec<Result<Building, String>>, LoadError> {
     const CHUNK: usize = 5_000;
@@ -138,7 +175,7 @@ pub(super) fn decode_buildings(
             if i % 500 == 0 {
                 done(i);
             }
-            out.push(decode::building(e, georef, settings));
+            out.push(decode_timed(e, georef, settings, slow));
         }
         return Ok(out);
     }
@@ -158,7 +195,7 @@ pub(super) fn decode_buildings(
                         let georef = Georef::new(origin, Some(crs))?;
                         let mut out = Vec::with_capacity(part.len());
                         for e in *part {
-                            out.push(decode::building(e, &georef, settings));
+                            out.push(decode_timed(e, &georef, settings, slow));
                             finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         }
                         Ok(out)
@@ -317,6 +354,7 @@ pub fn from_cityjson(
         timings: Timings::default(),
         view_points,
         sensors: Vec::new(),
+        slow: Vec::new(),
     })
 }
 

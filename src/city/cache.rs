@@ -31,7 +31,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The format's version: a cache of any other is ignored (and replaced).
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 const MAGIC: &[u8; 8] = b"CITYTWIN";
 const HEADER: usize = 8 + 4 + 8 + 8;
@@ -341,6 +341,7 @@ mod tests {
             timings: Default::default(),
             view_points: Default::default(),
             sensors: vec![],
+            slow: vec![],
         }
     }
 

@@ -55,6 +55,20 @@ pub struct Timings {
     pub decode_s: f64,
 }
 
+/// A building that took unusually long to decode and validate ([`SLOW_BUILDING_S`] or more):
+/// reported by id so that whoever keeps the data can look at it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SlowBuilding {
+    /// The entity's id.
+    pub id: String,
+    /// Seconds it took.
+    pub seconds: f64,
+}
+
+/// A building that takes this long (s) is reported ([`SlowBuilding`]); a typical one takes
+/// some 20 µs.
+pub const SLOW_BUILDING_S: f64 = 0.1;
+
 /// Everything loaded from a source.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CityModel {
@@ -82,6 +96,9 @@ pub struct CityModel {
     pub view_points: BTreeMap<String, [f64; 2]>,
     /// Sensors among the entities (those of a configured sensor layer that could be placed).
     pub sensors: Vec<Sensor>,
+    /// Buildings that took unusually long to decode.
+    #[serde(default)]
+    pub slow: Vec<SlowBuilding>,
 }
 
 impl CityModel {
@@ -319,8 +336,9 @@ mod tests {
         let georef = Georef::new(LonLat::new(-73.985, 40.75), None).unwrap();
         let settings = decode::DecodeSettings::from_config(&Config::default());
         let mut reports = 0;
-        let threaded =
+        let (threaded, slow) =
             decode_buildings(&candidates, &georef, &settings, &mut |_| reports += 1).unwrap();
+        assert!(slow.is_empty(), "{slow:?}");
         assert!(reports > 0);
         let single: Vec<Result<Building, String>> = candidates
             .iter()

@@ -414,6 +414,7 @@ impl Streamer {
             timings: self.base.timings,
             view_points: self.base.view_points.clone(),
             sensors: self.base.sensors.clone(),
+            slow: self.base.slow.clone(),
         };
         model.skipped.extend(self.base.skipped.iter().cloned());
         *model

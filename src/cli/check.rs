@@ -41,6 +41,9 @@ pub struct CheckReport {
     pub height_sources: BTreeMap<String, usize>,
     /// Everything not drawn, with the reason.
     pub skipped: Vec<SkippedItem>,
+    /// Buildings that took unusually long to decode and check (0.1 s or more each).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub slow: Vec<crate::city::SlowBuilding>,
     /// Scene origin `[longitude, latitude]`.
     pub origin: [f64; 2],
     /// Projected CRS used.
@@ -194,6 +197,7 @@ pub fn run(
         tiles: stats.tiles,
         height_sources,
         skipped: model.skipped,
+        slow: model.slow,
         origin: [model.origin.lon, model.origin.lat],
         crs: model.crs,
         seconds: started.elapsed().as_secs_f64(),
@@ -251,6 +255,9 @@ impl CheckReport {
         let _ = writeln!(t, "  skipped           {}", thousands(self.skipped.len()));
         for s in &self.skipped {
             let _ = writeln!(t, "    {}: {}", s.id, s.reason);
+        }
+        for s in &self.slow {
+            let _ = writeln!(t, "  slow to check     {} ({:.2} s)", s.id, s.seconds);
         }
         let _ = writeln!(
             t,

@@ -19,6 +19,10 @@ use geo::{
 };
 use serde_json::{Value, json};
 
+/// The most positions a query geometry may have: testing every entity against it costs in
+/// proportion.
+pub const MAX_QUERY_POSITIONS: usize = 10_000;
+
 /// Metres per degree of latitude on the mean sphere (R = 6,371,008.8 m).
 const METRES_PER_DEGREE: f64 = 6_371_008.8 * std::f64::consts::PI / 180.0;
 
@@ -70,10 +74,25 @@ impl GeoQuery {
         coordinates: &str,
         geoproperty: Option<&str>,
     ) -> Result<Self, GeoQueryError> {
+        // A position takes at least four bytes ("[0,0"); the text is checked before parsing.
+        if coordinates.len() > 64 * MAX_QUERY_POSITIONS {
+            return Err(GeoQueryError(format!(
+                "the coordinates are {} bytes long; a query geometry has at most \
+                 {MAX_QUERY_POSITIONS} positions",
+                coordinates.len()
+            )));
+        }
         let coords: Value = serde_json::from_str(coordinates)
             .map_err(|e| GeoQueryError(format!("coordinates are not a JSON array: {e}")))?;
         let geometry = geometry_from_geojson(&json!({"type": geometry, "coordinates": coords}))
             .map_err(GeoQueryError)?;
+        let positions = geo::CoordsIter::coords_count(&geometry);
+        if positions > MAX_QUERY_POSITIONS {
+            return Err(GeoQueryError(format!(
+                "the query geometry has {positions} positions; at most {MAX_QUERY_POSITIONS} \
+                 are accepted"
+            )));
+        }
         Ok(Self {
             georel: parse_georel(georel)?,
             geometry,

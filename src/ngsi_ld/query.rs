@@ -104,9 +104,16 @@ pub struct QueryError {
     pub message: String,
 }
 
+/// The longest `q` accepted (bytes): a query a person or a program writes is far shorter.
+pub const MAX_QUERY_LENGTH: usize = 8_192;
+
+/// The deepest nesting of parentheses accepted in `q` (the parser recurses on each).
+pub const MAX_QUERY_DEPTH: usize = 32;
+
 struct Parser<'a> {
     s: &'a str,
     pos: usize,
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -163,7 +170,14 @@ impl Parser<'_> {
     fn primary(&mut self) -> Result<Query, QueryError> {
         self.skip_spaces();
         if self.eat("(") {
+            self.depth += 1;
+            if self.depth > MAX_QUERY_DEPTH {
+                return self.err(format!(
+                    "more than {MAX_QUERY_DEPTH} parentheses inside each other"
+                ));
+            }
             let inner = self.expr()?;
+            self.depth -= 1;
             self.skip_spaces();
             if !self.eat(")") {
                 return self.err("expected `)`");
@@ -338,7 +352,20 @@ impl Parser<'_> {
 impl Query {
     /// Parses a `q` expression (already URL-decoded).
     pub fn parse(q: &str) -> Result<Self, QueryError> {
-        let mut p = Parser { s: q, pos: 0 };
+        if q.len() > MAX_QUERY_LENGTH {
+            return Err(QueryError {
+                position: MAX_QUERY_LENGTH,
+                message: format!(
+                    "the query is {} bytes long; at most {MAX_QUERY_LENGTH} are accepted",
+                    q.len()
+                ),
+            });
+        }
+        let mut p = Parser {
+            s: q,
+            pos: 0,
+            depth: 0,
+        };
         let query = p.expr()?;
         p.skip_spaces();
         if p.pos != q.len() {

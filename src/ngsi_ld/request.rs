@@ -67,6 +67,24 @@ fn split_list(v: &str) -> Vec<String> {
         .collect()
 }
 
+/// The longest `idPattern` accepted (bytes).
+const MAX_ID_PATTERN: usize = 1_024;
+
+/// The most names in a `type`, `id` or `attrs` list.
+const MAX_NAMES: usize = 1_000;
+
+/// A list parameter, refused beyond [`MAX_NAMES`] names.
+fn names(key: &str, v: &str) -> Result<Vec<String>, ParamError> {
+    let list = split_list(v);
+    if list.len() > MAX_NAMES {
+        return Err(ParamError(format!(
+            "{key} lists {} names; at most {MAX_NAMES} are accepted",
+            list.len()
+        )));
+    }
+    Ok(list)
+}
+
 impl EntityQuery {
     /// Whether the query selects anything narrower than "everything" (brokers refuse
     /// queries without type, id, idPattern, attrs, q or geo-query).
@@ -120,22 +138,32 @@ impl EntityQuery {
         p
     }
 
-    /// Reads request parameters; unknown parameters are ignored, as brokers do.
+    /// Reads request parameters; unknown parameters are ignored, as brokers do. Parameters
+    /// beyond their bounds are refused: `q` ([`super::query::MAX_QUERY_LENGTH`] bytes,
+    /// [`super::query::MAX_QUERY_DEPTH`] parentheses deep), a query geometry
+    /// ([`super::geo_query::MAX_QUERY_POSITIONS`]), `idPattern` (1,024 bytes), lists of types,
+    /// ids or attributes (1,000 names).
     pub fn from_params(params: &[(String, String)]) -> Result<Self, ParamError> {
         let mut q = Self::default();
         let (mut georel, mut geometry, mut coordinates, mut geoproperty) = (None, None, None, None);
         let mut options_format = None;
         for (k, v) in params {
             match k.as_str() {
-                "type" => q.types = split_list(v),
-                "id" => q.ids = split_list(v),
+                "type" => q.types = names(k, v)?,
+                "id" => q.ids = names(k, v)?,
                 "idPattern" => {
+                    if v.len() > MAX_ID_PATTERN {
+                        return Err(ParamError(format!(
+                            "idPattern is {} bytes long; at most {MAX_ID_PATTERN} are accepted",
+                            v.len()
+                        )));
+                    }
                     regex::Regex::new(v).map_err(|e| {
                         ParamError(format!("idPattern is not a regular expression: {e}"))
                     })?;
                     q.id_pattern = Some(v.clone());
                 }
-                "attrs" => q.attrs = split_list(v),
+                "attrs" => q.attrs = names(k, v)?,
                 "q" => {
                     Query::parse(v).map_err(|e| ParamError(e.to_string()))?;
                     q.q = Some(v.clone());
@@ -272,5 +300,40 @@ mod tests {
         ] {
             assert!(EntityQuery::from_params(&bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn parameters_beyond_their_bounds_are_refused_with_the_bound() {
+        let deep = format!("{}a==1{}", "(".repeat(1_000), ")".repeat(1_000));
+        let long = format!("a=={}", "1".repeat(10_000));
+        let ring: Vec<String> = (0..20_001)
+            .map(|i| {
+                let a = f64::from(i) / 20_000.0 * std::f64::consts::TAU;
+                format!("[{},{}]", 10.0 + 0.01 * a.cos(), 50.0 + 0.01 * a.sin())
+            })
+            .collect();
+        let polygon = format!("[[{}]]", ring.join(","));
+        let many = vec!["T"; 1_001].join(",");
+        let pattern = "a".repeat(2_000);
+        for (bad, says) in [
+            (params(&[("q", &deep)]), "parentheses"),
+            (params(&[("q", &long)]), "at most 8192"),
+            (
+                params(&[
+                    ("georel", "within"),
+                    ("geometry", "Polygon"),
+                    ("coordinates", &polygon),
+                ]),
+                "10000 positions",
+            ),
+            (params(&[("type", &many)]), "at most 1000"),
+            (params(&[("idPattern", &pattern)]), "at most 1024"),
+        ] {
+            let err = EntityQuery::from_params(&bad).unwrap_err().0;
+            assert!(err.contains(says), "{err}");
+        }
+        // Within them, the same shapes pass.
+        let nested = format!("{}a==1{}", "(".repeat(32), ")".repeat(32));
+        assert!(EntityQuery::from_params(&params(&[("q", &nested)])).is_ok());
     }
 }

@@ -57,6 +57,7 @@ fn baseline() -> CityModel {
         timings: Timings::default(),
         view_points: Default::default(),
         sensors: Vec::new(),
+        slow: Vec::new(),
     }
 }
 

@@ -251,6 +251,7 @@ mod tests {
             timings: Default::default(),
             view_points: Default::default(),
             sensors: Vec::new(),
+            slow: Vec::new(),
         }
     }
 
