@@ -130,11 +130,14 @@ pub(super) fn decode_buildings(
     georef: &Georef,
     settings: &decode::DecodeSettings,
     done: &mut dyn FnMut(usize),
-) -> Result<(Vec<Result<Building, String>>, Vec<SlowBuilding>), LoadError> {
+) -> Result<(Decoded, Vec<SlowBuilding>), LoadError> {
     let slow = std::sync::Mutex::new(Vec::new());
     let decoded = decode_in_threads(candidates, georef, settings, &slow, done)?;
     Ok((decoded, slow.into_inner().unwrap_or_default()))
 }
+
+/// Each candidate's building, or the reason it was skipped.
+type Decoded = Vec<Result<Building, String>>;
 
 /// One building decoded, timed: one that takes [`SLOW_BUILDING_S`] or more is logged and kept.
 fn decode_timed(
