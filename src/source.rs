@@ -276,20 +276,34 @@ pub fn parse_bytes(bytes: &[u8], path: &Path) -> Result<ParsedPayload, SourceErr
     let bytes = &bytes[..];
     // A UTF-8 byte-order mark is not JSON, but editors write it; accept it.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        let full = e.to_string();
-        let message = full
-            .rsplit_once(" at line ")
-            .map_or(full.as_str(), |(m, _)| m)
-            .to_owned();
-        SourceError::NotJson {
-            path: path.to_owned(),
-            message,
-            line: e.line(),
-            column: e.column(),
-        }
-    })?;
-    Ok(parse_payload(&value, Representation::Auto))
+    match serde_json::from_slice(bytes) {
+        Ok(value) => Ok(parse_payload(&value, Representation::Auto)),
+        // An array of entities keeps every element that parses on its own.
+        Err(e) => match crate::ngsi_ld::salvage::salvage_array(bytes) {
+            Some((good, skipped)) if !good.is_empty() => {
+                let mut parsed =
+                    parse_payload(&serde_json::Value::Array(good), Representation::Auto);
+                parsed.skipped.splice(0..0, skipped);
+                Ok(parsed)
+            }
+            _ => Err(not_json(&e, path)),
+        },
+    }
+}
+
+/// The error for text that is not JSON, with where.
+fn not_json(e: &serde_json::Error, path: &Path) -> SourceError {
+    let full = e.to_string();
+    let message = full
+        .rsplit_once(" at line ")
+        .map_or(full.as_str(), |(m, _)| m)
+        .to_owned();
+    SourceError::NotJson {
+        path: path.to_owned(),
+        message,
+        line: e.line(),
+        column: e.column(),
+    }
 }
 
 #[cfg(test)]

@@ -35,6 +35,7 @@ pub mod projection;
 pub mod query;
 pub mod render;
 pub mod request;
+pub mod salvage;
 pub mod scope;
 pub mod subscription;
 pub mod temporal;
