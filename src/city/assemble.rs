@@ -26,9 +26,23 @@ pub fn from_entities(
             *entities_by_type.entry(t.clone()).or_default() += 1;
         }
     }
+    // One building per id: a later entity with an id already seen is skipped.
+    let mut seen = std::collections::HashSet::new();
+    let mut duplicates = Vec::new();
     let candidates: Vec<&Entity> = entities
         .iter()
         .filter(|e| e.has_type(building_type))
+        .filter(|e| {
+            let first = seen.insert(e.id.as_str());
+            if !first {
+                duplicates.push(SkippedItem {
+                    id: e.id.clone(),
+                    reason: "another building with the same id comes before it; the first is drawn"
+                        .to_owned(),
+                });
+            }
+            first
+        })
         .collect();
     let origin = match config.scene.origin {
         OriginSetting::At([lon, lat]) => LonLat::new(lon, lat),
@@ -73,7 +87,7 @@ pub fn from_entities(
         });
     })?;
     let mut buildings = Vec::with_capacity(total);
-    let mut skipped = Vec::new();
+    let mut skipped = duplicates;
     for (entity, result) in candidates.iter().zip(decoded) {
         match result {
             Ok(b) => buildings.push(b),

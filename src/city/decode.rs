@@ -55,8 +55,10 @@ pub fn building(e: &Entity, georef: &Georef, s: &DecodeSettings) -> Result<Build
     check_height(height, base).map_err(|e| e.to_string())?;
     Ok(Building {
         id: e.id.clone(),
-        name: first(e, &["name"]).and_then(text),
-        address: address(e),
+        name: first(e, &["name"])
+            .and_then(text)
+            .map(|t| clip(t, MAX_NAME_CHARS)),
+        address: address(e).map(|t| clip(t, MAX_NAME_CHARS)),
         height,
         base,
         height_source,
@@ -256,7 +258,22 @@ fn address(e: &Entity) -> Option<String> {
     join(&[street, get("addr_city"), region], ", ")
 }
 
-/// Every attribute as readable text, sub-attributes as `name.sub`.
+/// The longest name or address kept for a building (characters).
+const MAX_NAME_CHARS: usize = 200;
+
+/// The longest attribute value kept for the inspector (characters).
+const MAX_VALUE_CHARS: usize = 2_000;
+
+/// `text` cut to `max` characters, saying how long it was.
+fn clip(text: String, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text,
+        Some((cut, _)) => format!("{}… ({} characters)", &text[..cut], text.chars().count()),
+    }
+}
+
+/// Every attribute as readable text, sub-attributes as `name.sub`, each value at most
+/// [`MAX_VALUE_CHARS`] characters.
 pub(crate) fn inspector_attributes(e: &Entity) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (name, instances) in &e.attributes {
@@ -270,10 +287,13 @@ pub(crate) fn inspector_attributes(e: &Entity) -> Vec<(String, String)> {
             } else {
                 a.display_value()
             };
-            out.push((label.clone(), value));
+            out.push((label.clone(), clip(value, MAX_VALUE_CHARS)));
             for (sub, subs) in &a.sub_attributes {
                 for s in subs {
-                    out.push((format!("{label}.{sub}"), s.display_value()));
+                    out.push((
+                        format!("{label}.{sub}"),
+                        clip(s.display_value(), MAX_VALUE_CHARS),
+                    ));
                 }
             }
             if let Some(t) = &a.observed_at {
@@ -339,6 +359,20 @@ mod tests {
     use super::*;
     use crate::ngsi_ld::{Representation, parse_entity};
     use serde_json::json;
+
+    #[test]
+    fn long_texts_are_clipped_with_their_length() {
+        assert_eq!(clip("abcdef".into(), 3), "abc… (6 characters)");
+        assert_eq!(clip("åäö".into(), 3), "åäö");
+        let e = entity(
+            json!({"id": "urn:long", "type": "Building", "name": "x".repeat(1_000_000),
+            "note": "y".repeat(1_000_000), "location": square_at(-73.985, 40.75)}),
+        );
+        let b = building(&e, &georef(), &settings()).unwrap();
+        assert!(b.name.unwrap().ends_with("(1000000 characters)"));
+        let note = &b.attributes.iter().find(|(k, _)| k == "note").unwrap().1;
+        assert!(note.chars().count() < 2_100, "{}", note.len());
+    }
 
     fn settings() -> DecodeSettings {
         DecodeSettings {

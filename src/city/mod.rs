@@ -321,6 +321,29 @@ mod tests {
     }
 
     #[test]
+    fn a_second_building_with_the_same_id_is_skipped_and_the_first_drawn() {
+        let bytes = crate::source::demo_json().unwrap();
+        let parsed = crate::source::parse_bytes(&bytes, std::path::Path::new("demo.json")).unwrap();
+        let mut entities: Vec<Entity> = parsed.entities[..20].to_vec();
+        let mut twin = entities[3].clone();
+        twin.attributes.remove("height");
+        entities.push(twin);
+        let model = from_entities(entities.clone(), &Config::default(), &mut |_| {}).unwrap();
+        assert_eq!(model.buildings.len(), 20);
+        assert_eq!(model.skipped.len(), 1);
+        assert_eq!(model.skipped[0].id, entities[3].id);
+        let drawn = model
+            .buildings
+            .iter()
+            .find(|b| b.id == entities[3].id)
+            .unwrap();
+        assert!(matches!(
+            drawn.height_source,
+            HeightSource::Attribute { .. }
+        ));
+    }
+
+    #[test]
     fn buildings_decoded_on_several_threads_are_those_decoded_on_one_in_order() {
         let bytes = crate::source::demo_json().unwrap();
         let parsed = crate::source::parse_bytes(&bytes, std::path::Path::new("demo.json")).unwrap();
