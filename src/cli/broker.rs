@@ -35,6 +35,10 @@ pub struct BrokerOptions {
     /// The largest page a query may ask for.
     #[arg(long, value_name = "N")]
     pub max_page_size: Option<usize>,
+    /// Listen on an address other machines can reach without a token (refused unless
+    /// given: anyone on the network could then read and write every entity).
+    #[arg(long)]
+    pub public: bool,
 }
 
 /// `citytwin broker`: serves until Ctrl+C.
@@ -47,6 +51,7 @@ pub fn command(config: &Config, options: BrokerOptions) -> ExitCode {
         token_file,
         tenant,
         max_page_size,
+        public,
     } = options;
     super::init_logs("info");
     let local = &config.local_broker;
@@ -72,6 +77,9 @@ pub fn command(config: &Config, options: BrokerOptions) -> ExitCode {
         },
         (None, None) => None,
     };
+    if let Some(refusal) = exposure_refusal(bind, token.is_some(), public) {
+        return fail(refusal);
+    }
     let broker = match Broker::new(ServerConfig {
         bind,
         database: database.clone(),
@@ -123,4 +131,33 @@ fn default_database() -> PathBuf {
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
         .unwrap_or_else(std::env::temp_dir)
         .join("citytwin/broker.sqlite")
+}
+
+/// Why the broker must not listen on `bind`: an address other machines reach, with no token
+/// and without `--public`. `None` when it may.
+fn exposure_refusal(bind: std::net::SocketAddr, token: bool, public: bool) -> Option<String> {
+    (!bind.ip().is_loopback() && !token && !public).then(|| {
+        format!(
+            "refusing to listen on {bind} without a token: anyone who can reach this machine \
+             could read and change every entity. Give --token-file FILE (clients send it as \
+             a bearer token), listen on 127.0.0.1, or add --public if that is what you want"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exposure_refusal;
+
+    #[test]
+    fn only_loopback_listens_without_a_token_unless_public() {
+        let at = |s: &str| s.parse().unwrap();
+        assert!(exposure_refusal(at("127.0.0.1:1026"), false, false).is_none());
+        assert!(exposure_refusal(at("[::1]:1026"), false, false).is_none());
+        let refusal = exposure_refusal(at("0.0.0.0:1026"), false, false).unwrap();
+        assert!(refusal.contains("--public") && refusal.contains("--token-file"));
+        assert!(exposure_refusal(at("192.168.1.4:1026"), false, false).is_some());
+        assert!(exposure_refusal(at("0.0.0.0:1026"), true, false).is_none());
+        assert!(exposure_refusal(at("0.0.0.0:1026"), false, true).is_none());
+    }
 }

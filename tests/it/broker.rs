@@ -958,3 +958,24 @@ fn paths_with_a_trailing_slash_answer_as_without() {
     let r = send(http.get(format!("{api}/nothing/")));
     assert_eq!(r.status(), 404);
 }
+
+#[test]
+fn the_broker_refuses_an_address_other_machines_reach_without_a_token() {
+    let port = free_port();
+    let out = crate::run(citytwin().arg("broker").args([
+        "--bind",
+        &format!("0.0.0.0:{port}"),
+        "--db",
+        ":memory:",
+    ]));
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--public") && err.contains("--token-file"),
+        "{err}"
+    );
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "nothing listens"
+    );
+}
