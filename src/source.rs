@@ -140,6 +140,16 @@ pub fn broker_source(config: &Config, types: Vec<String>) -> Result<BrokerSource
         retries: b.retries,
         page_size: b.page_size,
         terms: Terms::new(b.terms.clone()),
+        ca_pem: if b.ca_file.is_empty() {
+            None
+        } else {
+            Some(
+                std::fs::read(&b.ca_file).map_err(|source| SourceError::Read {
+                    path: PathBuf::from(&b.ca_file),
+                    source,
+                })?,
+            )
+        },
     };
     let tenant = if b.tenant.is_empty() {
         String::new()

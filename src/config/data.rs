@@ -110,6 +110,8 @@ pub struct ViewerBrokerConfig {
     pub client_id: String,
     /// File with the OAuth2 client secret.
     pub client_secret_file: String,
+    /// PEM file of certificate authorities trusted besides the system's, "" for none.
+    pub ca_file: String,
     /// Request timeout (s).
     pub timeout_s: f64,
     /// Retries.

@@ -14,6 +14,7 @@ mod measure;
 mod offline;
 mod render;
 mod scenarios;
+mod secrets;
 mod shadow;
 mod sun;
 

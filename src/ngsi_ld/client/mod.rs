@@ -90,6 +90,9 @@ pub struct ClientConfig {
     pub page_size: usize,
     /// Terms for expanded names in responses.
     pub terms: Terms,
+    /// Certificate authorities (PEM) trusted besides the system's, for an https:// broker
+    /// with a certificate of its own CA or a self-signed one.
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 impl ClientConfig {
@@ -104,6 +107,7 @@ impl ClientConfig {
             retries: 3,
             page_size: 1000,
             terms: Terms::default(),
+            ca_pem: None,
         }
     }
 }
@@ -219,7 +223,20 @@ impl Client {
         } else {
             format!("{url}/ngsi-ld/v1")
         };
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(pem) = &config.ca_pem {
+            let roots = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                ClientError::Config(format!("broker.ca_file holds no usable certificate: {e}"))
+            })?;
+            if roots.is_empty() {
+                return Err(ClientError::Config(
+                    "broker.ca_file holds no certificate (PEM, -----BEGIN CERTIFICATE-----)"
+                        .to_owned(),
+                ));
+            }
+            builder = builder.tls_certs_merge(roots);
+        }
+        let http = builder
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("citytwin/", env!("CARGO_PKG_VERSION")))
