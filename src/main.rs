@@ -402,6 +402,25 @@ enum Bench {
         #[arg(long, value_name = "S", default_value_t = 300.0)]
         timeout: f64,
     },
+    /// Real buildings beside hostile entities (NaN and huge coordinates, rings of a million
+    /// corners, thousands of holes and parts, self-crossing rings, deep JSON, 10 MB strings,
+    /// ids used twice, wrong types), read by `check`, through a local broker and by the
+    /// viewer: every good building drawn, every bad one skipped with its reason, seconds and
+    /// peak memory of each.
+    Hostile {
+        /// Print the JSON report only (progress goes to standard error either way).
+        #[arg(long)]
+        json: bool,
+        /// Real buildings (the demo district's first N).
+        #[arg(long, value_name = "N", default_value_t = 1_000)]
+        good: usize,
+        /// Hostile entities.
+        #[arg(long, value_name = "N", default_value_t = 10_000)]
+        hostile: usize,
+        /// Skip starting the viewer.
+        #[arg(long)]
+        no_viewer: bool,
+    },
     /// The demo district replicated to N buildings in a headless viewer with the demo's
     /// example scenario: placing it, switching it on (tiles meshed again and swapped in) and
     /// off.
@@ -716,6 +735,15 @@ fn main() -> ExitCode {
         Some(Command::Bench {
             what: Bench::Shadow { json, side, cell },
         }) => cli::bench::shadow_command(&config, side, cell, json),
+        Some(Command::Bench {
+            what:
+                Bench::Hostile {
+                    json,
+                    good,
+                    hostile,
+                    no_viewer,
+                },
+        }) => cli::bench::hostile_command(good, hostile, !no_viewer, json),
     }
 }
 

@@ -12,7 +12,7 @@ use crate::cancel::Cancel;
 use crate::config::{Config, SourceSetting};
 use crate::ngsi_ld::client::{Auth, Client, ClientConfig, ClientError, Secret};
 use crate::ngsi_ld::request::EntityQuery;
-use crate::ngsi_ld::{ParsedPayload, Representation, Terms, parse_payload};
+use crate::ngsi_ld::{ParsedPayload, Representation, Terms, parse_array_item, parse_payload};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -286,18 +286,26 @@ pub fn parse_bytes(bytes: &[u8], path: &Path) -> Result<ParsedPayload, SourceErr
     let bytes = &bytes[..];
     // A UTF-8 byte-order mark is not JSON, but editors write it; accept it.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // An array is read one element at a time: only one is held as JSON beside the entities
+    // read, and each element that parses on its own is kept when others do not.
+    let mut parsed = ParsedPayload::default();
+    let (mut good, mut bad) = (0, 0);
+    let array = crate::ngsi_ld::salvage::each_element(bytes, |i, element| match element {
+        Ok(v) => {
+            good += 1;
+            parse_array_item(&v, i, Representation::Auto, &mut parsed);
+        }
+        Err(skipped) => {
+            bad += 1;
+            parsed.skipped.push(skipped);
+        }
+    });
+    if array.is_some() && (good > 0 || bad == 0) {
+        return Ok(parsed);
+    }
     match serde_json::from_slice(bytes) {
         Ok(value) => Ok(parse_payload(&value, Representation::Auto)),
-        // An array of entities keeps every element that parses on its own.
-        Err(e) => match crate::ngsi_ld::salvage::salvage_array(bytes) {
-            Some((good, skipped)) if !good.is_empty() => {
-                let mut parsed =
-                    parse_payload(&serde_json::Value::Array(good), Representation::Auto);
-                parsed.skipped.splice(0..0, skipped);
-                Ok(parsed)
-            }
-            _ => Err(not_json(&e, path)),
-        },
+        Err(e) => Err(not_json(&e, path)),
     }
 }
 

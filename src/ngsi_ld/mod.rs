@@ -42,8 +42,9 @@ pub mod temporal;
 
 pub use model::{Attribute, AttributeKind, Entity};
 pub use parse::{
-    Notification, ParsedPayload, Representation, SkippedItem, Terms, parse_entity,
-    parse_entity_with, parse_notification, parse_payload, parse_payload_with, short_name,
+    Notification, ParsedPayload, Representation, SkippedItem, Terms, parse_array_item,
+    parse_entity, parse_entity_with, parse_notification, parse_payload, parse_payload_with,
+    short_name,
 };
 
 /// A fresh entity id of a kind (`Subscription`, `Notification`, …): `urn:ngsi-ld:`, the kind,

@@ -185,19 +185,7 @@ fn collect(v: &Value, cx: Cx<'_>, out: &mut ParsedPayload, at: &str, depth: usiz
     match v {
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                let here = format!("item {i}");
-                match item {
-                    Value::Object(o)
-                        if o.get("type").and_then(Value::as_str) == Some("Feature") =>
-                    {
-                        push_entity(feature_to_entity(o, cx, i), &here, out);
-                    }
-                    Value::Object(_) => push_entity(entity(item, cx), &here, out),
-                    _ => out.skipped.push(SkippedItem {
-                        id: here,
-                        reason: format!("expected an entity object, found {}", json_kind(item)),
-                    }),
-                }
+                collect_item(item, i, cx, out);
             }
         }
         Value::Object(o) => {
@@ -246,6 +234,35 @@ fn collect(v: &Value, cx: Cx<'_>, out: &mut ParsedPayload, at: &str, depth: usiz
                  found {}",
                 json_kind(v)
             ),
+        }),
+    }
+}
+
+/// Item `i` of an array of entities or Features, added to `out`: for reading a large array
+/// one item at a time ([`super::salvage::each_element`]) without holding it all as JSON.
+pub fn parse_array_item(item: &Value, i: usize, repr: Representation, out: &mut ParsedPayload) {
+    let terms = Terms::default();
+    collect_item(
+        item,
+        i,
+        Cx {
+            repr,
+            terms: &terms,
+        },
+        out,
+    );
+}
+
+fn collect_item(item: &Value, i: usize, cx: Cx<'_>, out: &mut ParsedPayload) {
+    let here = format!("item {i}");
+    match item {
+        Value::Object(o) if o.get("type").and_then(Value::as_str) == Some("Feature") => {
+            push_entity(feature_to_entity(o, cx, i), &here, out);
+        }
+        Value::Object(_) => push_entity(entity(item, cx), &here, out),
+        _ => out.skipped.push(SkippedItem {
+            id: here,
+            reason: format!("expected an entity object, found {}", json_kind(item)),
         }),
     }
 }

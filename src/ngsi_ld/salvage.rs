@@ -74,31 +74,52 @@ pub fn array_elements(text: &[u8]) -> Option<(Vec<Range<usize>>, bool)> {
     Some((elements, true))
 }
 
-/// The elements of a JSON array that parse, and the others skipped with the reason. `None`
-/// when the text is not an array.
-pub fn salvage_array(text: &[u8]) -> Option<(Vec<Value>, Vec<SkippedItem>)> {
+/// Each element of the JSON array `text` in turn, parsed on its own, or skipped with the
+/// reason: only one element is held as JSON at a time. `None` (and no call) when the text is
+/// not an array.
+pub fn each_element(
+    text: &[u8],
+    mut f: impl FnMut(usize, Result<Value, SkippedItem>),
+) -> Option<()> {
     let (ranges, cut) = array_elements(text)?;
     let count = ranges.len();
-    let mut good = Vec::with_capacity(count);
-    let mut skipped = Vec::new();
     for (n, range) in ranges.into_iter().enumerate() {
         let bytes = &text[range];
-        let id = id_in(bytes).unwrap_or_else(|| format!("element {} of the array", n + 1));
+        let skip = |reason: String| SkippedItem {
+            id: id_in(bytes).unwrap_or_else(|| format!("item {n}")),
+            reason,
+        };
         if cut && n + 1 == count {
-            skipped.push(SkippedItem {
-                id,
-                reason: "the text ends inside it (the file or the answer was cut short)".into(),
-            });
+            f(
+                n,
+                Err(skip(
+                    "the text ends inside it (the file or the answer was cut short)".into(),
+                )),
+            );
             continue;
         }
         match serde_json::from_slice::<Value>(bytes) {
-            Ok(v) => good.push(v),
-            Err(e) => skipped.push(SkippedItem {
-                id,
-                reason: format!("is not valid JSON: {}", without_position(&e.to_string())),
-            }),
+            Ok(v) => f(n, Ok(v)),
+            Err(e) => f(
+                n,
+                Err(skip(format!(
+                    "is not valid JSON: {}",
+                    without_position(&e.to_string())
+                ))),
+            ),
         }
     }
+    Some(())
+}
+
+/// The elements of a JSON array that parse, and the others skipped with the reason. `None`
+/// when the text is not an array.
+pub fn salvage_array(text: &[u8]) -> Option<(Vec<Value>, Vec<SkippedItem>)> {
+    let (mut good, mut skipped) = (Vec::new(), Vec::new());
+    each_element(text, |_, r| match r {
+        Ok(v) => good.push(v),
+        Err(s) => skipped.push(s),
+    })?;
     Some((good, skipped))
 }
 

@@ -254,6 +254,63 @@ fn cityjson_files_and_streams_load_with_their_buildings() {
     );
 }
 
+/// Hostile entities (a million-corner ring, 5,000 holes, 10⁴ parts, deep JSON, 10 MB
+/// strings, NaN, self-crossing rings, …) beside real buildings, through `check --file` and
+/// through a broker: every good building drawn, every bad one skipped with a reason, no panic.
+#[test]
+fn bench_hostile_draws_every_good_building_and_skips_every_bad_one() {
+    let out = run(citytwin().args([
+        "bench",
+        "hostile",
+        "--good",
+        "300",
+        "--hostile",
+        "3000",
+        "--no-viewer",
+        "--json",
+    ]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for path in ["check", "broker"] {
+        let p = &r[path];
+        assert_eq!(p["unexpected"], serde_json::json!([]), "{path}: {p}");
+        assert_eq!(p["panics"], 0, "{path}");
+        assert!(p["drawn"].as_u64().unwrap() >= 300, "{path}: {p}");
+    }
+    assert_eq!(r["broker"]["failures"], serde_json::json!([]));
+    // Every kind of trouble was there, and each skipped kind says why.
+    let kinds = r["check"]["kinds"].as_object().unwrap();
+    for kind in [
+        "ring_1e6_corners",
+        "holes_5000",
+        "parts_1e4",
+        "json_10k_deep",
+        "string_10mb",
+        "self_crossing",
+        "nan_coordinate",
+        "duplicate_id",
+    ] {
+        assert!(kinds.contains_key(kind), "{kind} missing");
+    }
+    for (kind, v) in kinds {
+        if ![
+            "good",
+            "string_10mb",
+            "repeated_points",
+            "collinear_points",
+            "attribute_wrong_shape",
+        ]
+        .contains(&kind.as_str())
+        {
+            assert!(v["reason"].is_string(), "{kind}: {v}");
+        }
+    }
+}
+
 #[test]
 fn bench_buildings_reports_every_figure_for_tiles_and_the_naive_scene() {
     let out = run(citytwin().args([

@@ -2,9 +2,12 @@
 //! broker reach the scene) and `citytwin bench buildings` ([`buildings`]: load and frame
 //! times of a replicated city, tiles against one mesh per building) and `citytwin bench
 //! scenario` ([`scenario`]: switching a scenario on a replicated city) and `citytwin bench
-//! kiosk` ([`kiosk`]: a kiosk left alone for minutes or hours, its memory and frame times).
+//! kiosk` ([`kiosk`]: a kiosk left alone for minutes or hours, its memory and frame times)
+//! and `citytwin bench hostile` ([`hostile`]: hostile entities beside real buildings).
 
 pub mod buildings;
+pub mod hostile;
+pub mod hostile_cases;
 pub mod kiosk;
 pub mod live;
 pub mod scenario;
@@ -87,6 +90,15 @@ pub fn buildings_command(b: &buildings::BuildingsBench, json: bool) -> ExitCode 
     }
     let result = buildings::run(b, &mut |line| eprintln!("bench buildings: {line}"));
     crate::worker::warn_about_stray_threads();
+    report(result, json)
+}
+
+/// `citytwin bench hostile`.
+pub fn hostile_command(good: usize, hostile: usize, viewer: bool, json: bool) -> ExitCode {
+    super::init_logs("warn");
+    let result = hostile::run(good, hostile, viewer, &mut |line| {
+        eprintln!("bench hostile: {line}");
+    });
     report(result, json)
 }
 
