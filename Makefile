@@ -6,7 +6,7 @@
 # broker`, minutes; SHARED=path to the folder holding conformance/), make bench-load (timed load of the demo), make bench-live
 # (10,000 sensor updates per second through the local broker to a headless viewer), make
 # bench-buildings (10,000 and 100,000 buildings, tiles against one mesh per building;
-# COUNT=N for one size).
+# COUNT=N for one size), make fuzz (every fuzz target SECONDS seconds).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
@@ -28,7 +28,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Software rendering settings for headless runs (tests, screenshots).
 HEADLESS := WGPU_FORCE_FALLBACK_ADAPTER=1 xvfb-run -a -s "-screen 0 1920x1200x24"
 
-.PHONY: run test deps toolchain build check screenshot lint fmt bench-load bench-live bench-buildings clean-cache conformance
+.PHONY: run test deps toolchain build check screenshot lint fmt bench-load bench-live bench-buildings clean-cache conformance fuzz
 
 toolchain:
 	@command -v $(CARGO) >/dev/null || { echo "citytwin needs Rust 1.95 or newer: install it with rustup (https://rustup.rs), then run make again." >&2; exit 1; }
@@ -69,6 +69,17 @@ check: build
 screenshot: build
 	$(HEADLESS) $(BIN) --screenshot docs/screenshot.png --size 1600x1000 \
 	  --select urn:ngsi-ld:Building:way-34633854 $(ARGS)
+
+# Fuzzing (tests/it/fuzz.rs): every target SECONDS seconds (default 60), two at a time;
+# `make test` runs each for 3 s. A finding is written under the build folder's
+# tmp/fuzz-findings/ and fails its test; keep it in tests/fuzz/TARGET/ once mended.
+SECONDS ?= 60
+fuzz: deps
+	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
+	  FUZZ_SECONDS=$(SECONDS) $(CARGO) nextest run --no-fail-fast --test-threads 2 --no-capture -E 'test(/^fuzz::/)'; \
+	else \
+	  FUZZ_SECONDS=$(SECONDS) $(CARGO) test --test it fuzz:: -- --test-threads 2 --nocapture; \
+	fi
 
 lint: deps
 	$(CARGO) fmt --check

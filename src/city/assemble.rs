@@ -487,6 +487,7 @@ fn model_building(
                 .triangles
                 .iter()
                 .flat_map(|(t, _)| t.iter().map(|p| geo::point!(x: p[0], y: p[2])))
+                .filter(|p| p.x().is_finite() && p.y().is_finite())
                 .collect();
             let hull = points.convex_hull();
             let ring: Vec<[f64; 2]> = hull.exterior().coords().map(|c| [c.x, c.y]).collect();

@@ -114,7 +114,10 @@ impl Surface {
     /// degenerate surface.
     pub fn triangulate(&self) -> Vec<[[f64; 3]; 3]> {
         let n = self.normal();
-        if n == [0.0; 3] || self.rings.first().is_none_or(|r| r.len() < 3) {
+        if n == [0.0; 3]
+            || n.iter().any(|v| !v.is_finite())
+            || self.rings.first().is_none_or(|r| r.len() < 3)
+        {
             return Vec::new();
         }
         // A basis of the plane: u along the larger horizontal or vertical direction.
@@ -131,11 +134,26 @@ impl Surface {
             .iter()
             .map(|r| r.iter().map(flat).collect())
             .collect();
+        // Coordinates so large that the plane's products overflow.
+        if rings
+            .iter()
+            .flatten()
+            .any(|c| !(c.x.is_finite() && c.y.is_finite()))
+        {
+            return Vec::new();
+        }
         let mut rings = rings.into_iter();
         let Some(outer) = rings.next() else {
             return Vec::new();
         };
         let polygon = geo::Polygon::new(outer, rings.collect());
+        // Earcut wants rings of three corners or more (a ring may shrink in the plane).
+        if std::iter::once(polygon.exterior())
+            .chain(polygon.interiors())
+            .any(|r| r.0.len() < 4)
+        {
+            return Vec::new();
+        }
         let raw = polygon.earcut_triangles_raw();
         let points: Vec<[f64; 3]> = self.rings.iter().flatten().copied().collect();
         if raw.vertices.len() != points.len() {

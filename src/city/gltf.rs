@@ -39,6 +39,18 @@ pub struct ModelMesh {
 
 /// Reads every mesh of a model's default scene (scene 0 when it names none).
 pub fn read(path: &Path) -> Result<Vec<ModelMesh>, String> {
+    // The gltf crate indexes arrays with the file's numbers unchecked in places (its
+    // validation panics on an accessor that does not exist): such a file is refused like any
+    // other bad one.
+    std::panic::catch_unwind(|| read_unguarded(path)).unwrap_or_else(|_| {
+        Err(format!(
+            "{} is not a glTF 2.0 model: it refers to parts it does not have",
+            path.display()
+        ))
+    })
+}
+
+fn read_unguarded(path: &Path) -> Result<Vec<ModelMesh>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let gltf = gltf::Gltf::from_slice(&bytes)
         .map_err(|e| format!("{} is not a glTF 2.0 model: {e}", path.display()))?;
@@ -131,7 +143,8 @@ fn visit(node: &gltf::Node, parent: Matrix, buffers: &[Vec<u8>], out: &mut Vec<M
                     positions.get(t[0] as usize),
                     positions.get(t[1] as usize),
                     positions.get(t[2] as usize),
-                ) {
+                ) && [a, b, c].iter().all(|p| p.iter().all(|v| v.is_finite()))
+                {
                     triangles.push([*a, *b, *c]);
                 }
             }
