@@ -7,6 +7,7 @@ mod check;
 mod comments;
 mod config;
 mod exit;
+mod faults;
 mod fuzz;
 mod kiosk;
 mod layering;
