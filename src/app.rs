@@ -65,6 +65,8 @@ pub struct ViewerOptions {
     /// Start the time panel at this time (see [`crate::clock::model::parse_at`]), or at a
     /// wall-clock time at the scene's place (`2026-03-21T09:00`), instead of live.
     pub at: Option<String>,
+    /// Start with the time panel playing (`--play`).
+    pub play: bool,
     /// A sun-hours study to run once loaded (`--sun-study`).
     pub sun_study: Option<crate::scene::InitialStudy>,
     /// Open with this scenario active (its name or the start of it), compared so.
@@ -143,6 +145,14 @@ pub fn run(config: Config, options: ViewerOptions) -> AppExit {
                  live"
             ),
         }
+    }
+    if options.play {
+        let mut clock = app
+            .world_mut()
+            .remove_resource::<SceneClock>()
+            .unwrap_or_default();
+        clock.play_from_start_if_live(crate::timestamp::now_millis());
+        app.insert_resource(clock);
     }
     if let Some((name, compare)) = options.show_scenario {
         app.insert_resource(crate::scene::InitialScenario {

@@ -127,6 +127,11 @@ struct ViewArgs {
     #[arg(long, value_name = "TIME")]
     at: Option<String>,
 
+    /// Start with the time panel playing (the sensors' recent past, from the start of the
+    /// replay's span), as a visitor who pressed play would.
+    #[arg(long)]
+    play: bool,
+
     /// Print frame statistics (frames drawn, median and longest frame time) every two
     /// seconds as JSON lines on standard output, and when all buildings are in the scene.
     /// Once every building is drawn, the window redraws continuously instead of on demand.
@@ -402,6 +407,23 @@ enum Bench {
         #[arg(long, value_name = "S", default_value_t = 300.0)]
         timeout: f64,
     },
+    /// 1,000 sensor updates a second through a local broker to a viewer drawing with the
+    /// time panel playing, for N minutes: memory at 5 minutes and at the end, frame times,
+    /// whether every sensor ends with the value written last.
+    Soak {
+        /// Print the JSON report only (progress goes to standard error either way).
+        #[arg(long)]
+        json: bool,
+        /// Minutes of updates.
+        #[arg(long, value_name = "N", default_value_t = 60.0)]
+        minutes: f64,
+        /// Updates per second.
+        #[arg(long, value_name = "N", default_value_t = 1_000.0)]
+        rate: f64,
+        /// Simulated sensors the updates go to, in turn.
+        #[arg(long, value_name = "N", default_value_t = 2_000)]
+        sensors: usize,
+    },
     /// Real buildings beside hostile entities (NaN and huge coordinates, rings of a million
     /// corners, thousands of holes and parts, self-crossing rings, deep JSON, 10 MB strings,
     /// ids used twice, wrong types), read by `check`, through a local broker and by the
@@ -628,6 +650,7 @@ fn main() -> ExitCode {
                 frame_stats: cli.view.frame_stats,
                 controls: cli.view.controls,
                 at: cli.view.at,
+                play: cli.view.play,
                 show_scenario: cli
                     .view
                     .show_scenario
@@ -744,6 +767,15 @@ fn main() -> ExitCode {
                     no_viewer,
                 },
         }) => cli::bench::hostile_command(good, hostile, !no_viewer, json),
+        Some(Command::Bench {
+            what:
+                Bench::Soak {
+                    json,
+                    minutes,
+                    rate,
+                    sensors,
+                },
+        }) => cli::bench::soak_command(minutes, rate, sensors, json),
     }
 }
 

@@ -5,7 +5,8 @@
 //! longest times (`frames`). Seconds count from the start of the app. The app loads drawing on
 //! demand, as without statistics, and draws continuously from the complete frame on.
 
-use crate::scene::CityState;
+use crate::city::sensor::Reading;
+use crate::scene::{CityState, SensorMarker};
 use bevy::prelude::*;
 use bevy::render::render_resource::PipelineCache;
 use bevy::render::{Render, RenderApp, RenderSystems};
@@ -79,6 +80,7 @@ fn count_pending(cache: Res<PipelineCache>, pending: Res<PendingPipelines>) {
 fn record(
     mut stats: ResMut<FrameStats>,
     city: Res<CityState>,
+    sensors: Query<&SensorMarker>,
     pending: Res<PendingPipelines>,
     mut commands: Commands,
     mut redraw: MessageWriter<bevy::window::RequestRedraw>,
@@ -118,8 +120,17 @@ fn record(
         let (p50, max) = summarize(&mut stats.frame_times_ms);
         let mb = |v: Option<f64>| v.map_or("null".to_owned(), |mb| format!("{mb:.0}"));
         let (peak, rss) = (mb(peak_rss_mb()), mb(rss_mb()));
+        // The sensors in the scene and the sum of their numbers, for a benchmark to compare
+        // with what it wrote (`bench soak`).
+        let (count, sum) =
+            sensors
+                .iter()
+                .fold((0usize, 0.0f64), |(n, s), m| match m.sensor.reading {
+                    Reading::Number(v) => (n + 1, s + v),
+                    _ => (n + 1, s),
+                });
         println!(
-            "{{\"event\":\"frames\",\"t\":{:.1},\"frames\":{frames},\"frame_p50_ms\":{p50:.1},\"frame_max_ms\":{max:.1},\"peak_rss_mb\":{peak},\"rss_mb\":{rss}}}",
+            "{{\"event\":\"frames\",\"t\":{:.1},\"frames\":{frames},\"frame_p50_ms\":{p50:.1},\"frame_max_ms\":{max:.1},\"peak_rss_mb\":{peak},\"rss_mb\":{rss},\"sensors\":{count},\"sensors_sum\":{sum}}}",
             stats.started.elapsed().as_secs_f64()
         );
         stats.frame_times_ms.clear();

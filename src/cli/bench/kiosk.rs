@@ -11,10 +11,27 @@ use std::time::{Duration, Instant};
 
 /// One `frames` report.
 #[derive(Debug, Clone, Copy)]
-struct Sample {
-    t: f64,
-    rss_mb: f64,
-    frame_p50_ms: f64,
+pub(super) struct Sample {
+    /// Seconds since the viewer started.
+    pub(super) t: f64,
+    /// Resident memory (MB).
+    pub(super) rss_mb: f64,
+    /// Median frame time over the report's two seconds.
+    pub(super) frame_p50_ms: f64,
+}
+
+impl Sample {
+    /// From a `frames` line of `--frame-stats`; None for other lines.
+    pub(super) fn of(v: &Value) -> Option<Self> {
+        if v["event"] != "frames" {
+            return None;
+        }
+        Some(Self {
+            t: v["t"].as_f64()?,
+            rss_mb: v["rss_mb"].as_f64()?,
+            frame_p50_ms: v["frame_p50_ms"].as_f64()?,
+        })
+    }
 }
 
 /// Runs the soak; `log` gets a line a minute.
@@ -49,21 +66,15 @@ fn soak(viewer: super::Viewer, minutes: f64, log: &mut dyn FnMut(&str)) -> Resul
                 let Ok(v) = serde_json::from_str::<Value>(&line) else {
                     continue;
                 };
-                if v["event"] != "frames" {
-                    continue;
-                }
-                let (Some(t), Some(rss_mb), Some(frame_p50_ms)) = (
-                    v["t"].as_f64(),
-                    v["rss_mb"].as_f64(),
-                    v["frame_p50_ms"].as_f64(),
-                ) else {
+                let Some(sample) = Sample::of(&v) else {
                     continue;
                 };
-                samples.push(Sample {
+                let Sample {
                     t,
                     rss_mb,
                     frame_p50_ms,
-                });
+                } = sample;
+                samples.push(sample);
                 if t >= next_log {
                     log(&format!(
                         "{:.0} min: {rss_mb:.0} MB, frames p50 {frame_p50_ms:.0} ms",
@@ -84,11 +95,16 @@ fn soak(viewer: super::Viewer, minutes: f64, log: &mut dyn FnMut(&str)) -> Resul
         }
     }
     drop(viewer);
-    summarize(&samples, total_s)
+    summarize(
+        &samples,
+        total_s,
+        "kiosk on the demo (10 simulated sensor updates/s), guided tour from 10 s, drawing continuously",
+    )
 }
 
-/// The report from the samples of a run of `total_s` seconds.
-fn summarize(samples: &[Sample], total_s: f64) -> Result<Value, String> {
+/// The report from the samples of a run of `total_s` seconds of `what`: resident memory at
+/// the baseline (5 minutes in, or halfway for shorter runs) and at the end, frame times.
+pub(super) fn summarize(samples: &[Sample], total_s: f64, what: &str) -> Result<Value, String> {
     let baseline_s = (total_s / 2.0).min(300.0);
     let at = |s: f64| {
         samples
@@ -119,7 +135,7 @@ fn summarize(samples: &[Sample], total_s: f64) -> Result<Value, String> {
         "frame_p50_ms_after_baseline": median_in(base.t, base.t + 60.0).map(round1),
         "frame_p50_ms_last_minute": median_in(end.t - 60.0, end.t + 1.0).map(round1),
         "reports": samples.len(),
-        "what": "kiosk on the demo (10 simulated sensor updates/s), guided tour from 10 s, drawing continuously",
+        "what": what,
     }))
 }
 
@@ -137,11 +153,11 @@ mod tests {
                 frame_p50_ms: 100.0,
             })
             .collect();
-        let r = summarize(&samples, 1800.0).unwrap();
+        let r = summarize(&samples, 1800.0, "test").unwrap();
         assert_eq!(r["baseline_s"], 300.0);
         assert_eq!(r["rss_mb_baseline"], 503.0);
         assert_eq!(r["rss_mb_end"], 518.0);
         assert_eq!(r["rss_growth_pct"], 3.0);
-        assert!(summarize(&[], 60.0).is_err());
+        assert!(summarize(&[], 60.0, "test").is_err());
     }
 }

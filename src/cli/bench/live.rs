@@ -15,7 +15,7 @@
 //!   (ECS work only: nothing is drawn).
 
 use crate::app::headless;
-use crate::broker::{Broker, ServerConfig};
+use crate::broker::{Broker, BrokerHandle, ServerConfig};
 use crate::city::sensor::Reading;
 use crate::config::{Config, ConfigOverlay};
 use crate::live::LiveMode;
@@ -72,39 +72,7 @@ fn sensor(i: usize, lon: f64, lat: f64, value: f64, observed: &str) -> Entity {
 /// person watching.
 pub fn live(b: &LiveBench, progress: &mut dyn FnMut(&str)) -> Result<Value, String> {
     let started = Instant::now();
-    // The broker: the demo district plus the bench sensors on a grid over it.
-    let broker = Broker::new(ServerConfig {
-        bind: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        max_page_size: 1000,
-        ..ServerConfig::default()
-    })
-    .map_err(|e| e.to_string())?;
-    let mut parsed = crate::source::read(&crate::source::Source::Demo, &mut |_, _| {})
-        .map_err(|e| e.to_string())?;
-    let refs: Vec<&Entity> = parsed.entities.iter().collect();
-    let centre =
-        crate::city::decode::median_location(&refs).ok_or("the demo district has no locations")?;
-    let side = (b.sensors as f64).sqrt().ceil() as usize;
-    let step = 0.012 / side.max(1) as f64;
-    let places: Vec<(f64, f64)> = (0..b.sensors)
-        .map(|i| {
-            let (x, y) = ((i % side) as f64, (i / side) as f64);
-            (
-                centre.lon + (x - side as f64 / 2.0) * step,
-                centre.lat + (y - side as f64 / 2.0) * step * 0.75,
-            )
-        })
-        .collect();
-    let t0 = crate::timestamp::now_rfc3339();
-    parsed.entities.extend(
-        places
-            .iter()
-            .enumerate()
-            .map(|(i, (lon, lat))| sensor(i, *lon, *lat, 50.0, &t0)),
-    );
-    broker.seed("", parsed).map_err(|e| e.to_string())?;
-    let mut handle = broker.spawn().map_err(|e| e.to_string())?;
-    let url = handle.url();
+    let (mut handle, url) = seeded_broker(b.sensors)?;
     let mut toml = format!(
         "[data]\nsource = \"broker\"\n[broker]\nurl = \"{url}\"\n[live]\nmode = \"{}\"\n",
         if b.mqtt.is_some() { "mqtt" } else { "http" }
@@ -153,59 +121,12 @@ pub fn live(b: &LiveBench, progress: &mut dyn FnMut(&str)) -> Result<Value, Stri
     let written_at: Arc<Mutex<HashMap<(usize, u64), Instant>>> = Arc::default();
     let last_value: Arc<Mutex<HashMap<usize, f64>>> = Arc::default();
     let (rate, seconds, n) = (b.rate, b.seconds, b.sensors);
-    let writer = {
-        let (written_at, last_value, url) = (written_at.clone(), last_value.clone(), url.clone());
-        std::thread::spawn(move || -> Result<(u64, u64), String> {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?;
-            let client = Client::new(ClientConfig::new(url)).map_err(|e| e.to_string())?;
-            rt.block_on(async {
-                let tick = Duration::from_millis(10);
-                let per_tick = rate * tick.as_secs_f64();
-                let mut owed = 0.0;
-                let mut seq: u64 = 0;
-                let (mut written, mut failed) = (0u64, 0u64);
-                let start = Instant::now();
-                let mut interval = tokio::time::interval(tick);
-                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-                while start.elapsed().as_secs_f64() < seconds {
-                    interval.tick().await;
-                    owed += per_tick;
-                    let k = owed.floor() as usize;
-                    owed -= k as f64;
-                    if k == 0 {
-                        continue;
-                    }
-                    let now = crate::timestamp::now_rfc3339();
-                    let mut batch = Vec::with_capacity(k);
-                    let mut keys = Vec::with_capacity(k);
-                    for _ in 0..k {
-                        let i = (seq % n as u64) as usize;
-                        seq += 1;
-                        let value = seq as f64;
-                        batch.push(sensor(i, f64::NAN, f64::NAN, value, &now));
-                        keys.push((i, value));
-                    }
-                    let sent = Instant::now();
-                    match client.batch_update(&batch, 1000).await {
-                        Ok(o) if o.errors.is_empty() => {
-                            written += k as u64;
-                            if let (Ok(mut w), Ok(mut l)) = (written_at.lock(), last_value.lock()) {
-                                for (i, v) in keys {
-                                    w.insert((i, v as u64), sent);
-                                    l.insert(i, v);
-                                }
-                            }
-                        }
-                        _ => failed += k as u64,
-                    }
-                }
-                Ok((written, failed))
-            })
-        })
-    };
+    let writer = spawn_writer(
+        url.clone(),
+        (rate, seconds, n),
+        Some(written_at.clone()),
+        last_value.clone(),
+    );
 
     // The viewer runs frames meanwhile, and until the last values are in (or 15 s more).
     let mut frames: Vec<f64> = Vec::new();
@@ -296,4 +217,111 @@ pub fn live(b: &LiveBench, progress: &mut dyn FnMut(&str)) -> Result<Value, Stri
             }
         }
     }
+}
+
+/// A local broker (in this process, in memory) holding the demo district and `sensors`
+/// simulated noise sensors on a grid over it, and its URL.
+pub(super) fn seeded_broker(sensors: usize) -> Result<(BrokerHandle, String), String> {
+    let broker = Broker::new(ServerConfig {
+        bind: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        max_page_size: 1000,
+        ..ServerConfig::default()
+    })
+    .map_err(|e| e.to_string())?;
+    let mut parsed = crate::source::read(&crate::source::Source::Demo, &mut |_, _| {})
+        .map_err(|e| e.to_string())?;
+    let refs: Vec<&Entity> = parsed.entities.iter().collect();
+    let centre =
+        crate::city::decode::median_location(&refs).ok_or("the demo district has no locations")?;
+    let side = (sensors as f64).sqrt().ceil() as usize;
+    let step = 0.012 / side.max(1) as f64;
+    let places: Vec<(f64, f64)> = (0..sensors)
+        .map(|i| {
+            let (x, y) = ((i % side) as f64, (i / side) as f64);
+            (
+                centre.lon + (x - side as f64 / 2.0) * step,
+                centre.lat + (y - side as f64 / 2.0) * step * 0.75,
+            )
+        })
+        .collect();
+    let t0 = crate::timestamp::now_rfc3339();
+    parsed.entities.extend(
+        places
+            .iter()
+            .enumerate()
+            .map(|(i, (lon, lat))| sensor(i, *lon, *lat, 50.0, &t0)),
+    );
+    broker.seed("", parsed).map_err(|e| e.to_string())?;
+    let handle = broker.spawn().map_err(|e| e.to_string())?;
+    let url = handle.url();
+    Ok((handle, url))
+}
+
+/// Sensor `i`'s value written last, by sensor.
+pub(super) type LastValues = Arc<Mutex<HashMap<usize, f64>>>;
+
+/// A thread writing `rate` updates a second for `seconds` seconds through batch updates, each to
+/// the next of `n` sensors in turn with the next whole number as its value; when each was
+/// sent (`written_at`, if given) and each sensor's last value (`last_value`) are kept. It
+/// ends with the updates written and failed.
+pub(super) fn spawn_writer(
+    url: String,
+    (rate, seconds, n): (f64, f64, usize),
+    written_at: Option<Arc<Mutex<HashMap<(usize, u64), Instant>>>>,
+    last_value: LastValues,
+) -> std::thread::JoinHandle<Result<(u64, u64), String>> {
+    std::thread::spawn(move || -> Result<(u64, u64), String> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let client = Client::new(ClientConfig::new(url)).map_err(|e| e.to_string())?;
+        rt.block_on(async {
+            let tick = Duration::from_millis(10);
+            let per_tick = rate * tick.as_secs_f64();
+            let mut owed = 0.0;
+            let mut seq: u64 = 0;
+            let (mut written, mut failed) = (0u64, 0u64);
+            let start = Instant::now();
+            let mut interval = tokio::time::interval(tick);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            while start.elapsed().as_secs_f64() < seconds {
+                interval.tick().await;
+                owed += per_tick;
+                let k = owed.floor() as usize;
+                owed -= k as f64;
+                if k == 0 {
+                    continue;
+                }
+                let now = crate::timestamp::now_rfc3339();
+                let mut batch = Vec::with_capacity(k);
+                let mut keys = Vec::with_capacity(k);
+                for _ in 0..k {
+                    let i = (seq % n as u64) as usize;
+                    seq += 1;
+                    let value = seq as f64;
+                    batch.push(sensor(i, f64::NAN, f64::NAN, value, &now));
+                    keys.push((i, value));
+                }
+                let sent = Instant::now();
+                match client.batch_update(&batch, 1000).await {
+                    Ok(o) if o.errors.is_empty() => {
+                        written += k as u64;
+                        if let Ok(mut l) = last_value.lock() {
+                            for &(i, v) in &keys {
+                                l.insert(i, v);
+                            }
+                        }
+                        if let Some(Ok(mut w)) = written_at.as_ref().map(|w| w.lock()) {
+                            for (i, v) in keys {
+                                w.insert((i, v as u64), sent);
+                            }
+                        }
+                    }
+                    _ => failed += k as u64,
+                }
+            }
+            Ok((written, failed))
+        })
+    })
 }

@@ -3,7 +3,9 @@
 //! times of a replicated city, tiles against one mesh per building) and `citytwin bench
 //! scenario` ([`scenario`]: switching a scenario on a replicated city) and `citytwin bench
 //! kiosk` ([`kiosk`]: a kiosk left alone for minutes or hours, its memory and frame times)
-//! and `citytwin bench hostile` ([`hostile`]: hostile entities beside real buildings).
+//! `citytwin bench hostile` ([`hostile`]: hostile entities beside real buildings) and
+//! `citytwin bench soak` ([`soak`]: 1,000 updates a second to a drawing viewer for minutes or
+//! hours).
 
 pub mod buildings;
 pub mod hostile;
@@ -11,6 +13,7 @@ pub mod hostile_cases;
 pub mod kiosk;
 pub mod live;
 pub mod scenario;
+pub mod soak;
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
@@ -99,6 +102,20 @@ pub fn hostile_command(good: usize, hostile: usize, viewer: bool, json: bool) ->
     let result = hostile::run(good, hostile, viewer, &mut |line| {
         eprintln!("bench hostile: {line}");
     });
+    report(result, json)
+}
+
+/// `citytwin bench soak`.
+pub fn soak_command(minutes: f64, rate: f64, sensors: usize, json: bool) -> ExitCode {
+    super::init_logs("warn");
+    if !(minutes > 0.0 && minutes <= 24.0 * 60.0 && rate > 0.0 && sensors > 0) {
+        eprintln!("error: --minutes (at most a day), --rate and --sensors must be above 0");
+        return ExitCode::from(2);
+    }
+    let result = soak::run(minutes, rate, sensors, &mut |line| {
+        eprintln!("bench soak: {line}");
+    });
+    crate::worker::warn_about_stray_threads();
     report(result, json)
 }
 
