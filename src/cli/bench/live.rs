@@ -257,6 +257,9 @@ pub(super) fn seeded_broker(sensors: usize) -> Result<(BrokerHandle, String), St
     Ok((handle, url))
 }
 
+/// When each (sensor, value) was sent.
+pub(super) type WrittenAt = Arc<Mutex<HashMap<(usize, u64), Instant>>>;
+
 /// Sensor `i`'s value written last, by sensor.
 pub(super) type LastValues = Arc<Mutex<HashMap<usize, f64>>>;
 
@@ -267,7 +270,7 @@ pub(super) type LastValues = Arc<Mutex<HashMap<usize, f64>>>;
 pub(super) fn spawn_writer(
     url: String,
     (rate, seconds, n): (f64, f64, usize),
-    written_at: Option<Arc<Mutex<HashMap<(usize, u64), Instant>>>>,
+    written_at: Option<WrittenAt>,
     last_value: LastValues,
 ) -> std::thread::JoinHandle<Result<(u64, u64), String>> {
     std::thread::spawn(move || -> Result<(u64, u64), String> {
