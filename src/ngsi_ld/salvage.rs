@@ -21,15 +21,18 @@ use std::ops::Range;
 /// The byte ranges of the elements of the JSON array `text` holds, and whether the text ends
 /// before the array does. `None` when the text is not an array.
 pub fn array_elements(text: &[u8]) -> Option<(Vec<Range<usize>>, bool)> {
-    let open = text.iter().position(|b| !b.is_ascii_whitespace())?;
-    if text[open] != b'[' {
+    let first = text.iter().position(|b| !b.is_ascii_whitespace())?;
+    if text[first] != b'[' {
         return None;
     }
     let mut elements = Vec::new();
-    let (mut depth, mut in_string, mut escaped) = (1usize, false, false);
+    // The brackets open inside the array; a closing one that does not match the last closes
+    // back to the one it matches (so one broken element does not swallow the rest).
+    let mut open: Vec<u8> = Vec::new();
+    let (mut in_string, mut escaped) = (false, false);
     let mut start: Option<usize> = None;
     let mut last = 0;
-    for (i, &b) in text.iter().enumerate().skip(open + 1) {
+    for (i, &b) in text.iter().enumerate().skip(first + 1) {
         if in_string {
             if escaped {
                 escaped = false;
@@ -44,7 +47,7 @@ pub fn array_elements(text: &[u8]) -> Option<(Vec<Range<usize>>, bool)> {
         if b.is_ascii_whitespace() {
             continue;
         }
-        let at_top = depth == 1;
+        let at_top = open.is_empty();
         match b {
             b',' if at_top => {
                 if let Some(s) = start.take() {
@@ -52,15 +55,20 @@ pub fn array_elements(text: &[u8]) -> Option<(Vec<Range<usize>>, bool)> {
                 }
                 continue;
             }
-            b']' | b'}' if at_top => {
+            b']' if at_top => {
                 if let Some(s) = start.take() {
                     elements.push(s..last + 1);
                 }
                 return Some((elements, false));
             }
             b'"' => in_string = true,
-            b'[' | b'{' => depth += 1,
-            b']' | b'}' => depth -= 1,
+            b'[' | b'{' => open.push(b),
+            b']' | b'}' => {
+                let opener = if b == b']' { b'[' } else { b'{' };
+                if let Some(at) = open.iter().rposition(|&o| o == opener) {
+                    open.truncate(at);
+                }
+            }
             _ => {}
         }
         if at_top && start.is_none() {
