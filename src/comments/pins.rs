@@ -7,6 +7,7 @@ use crate::scene::{
     CityState, CommentPins, CommentsState, EditTool, MainCamera, SelectBuilding, SelectSensor,
     Settings, Tool, ViewArea, ViewClicked, ViewMapping,
 };
+use bevy::light::NotShadowCaster;
 use bevy::prelude::*;
 use std::collections::HashMap;
 
@@ -174,7 +175,9 @@ pub(super) fn sync(
                 Pin { id, at, picked },
             ))
             .with_children(|p| {
+                // Pins are notes on the scene, not things in the sun: no shadows.
                 p.spawn((
+                    NotShadowCaster,
                     Mesh3d(assets.cone.clone()),
                     MeshMaterial3d(m.clone()),
                     // The cone's tip down, at the pin's foot.
@@ -182,6 +185,7 @@ pub(super) fn sync(
                         .with_rotation(Quat::from_rotation_x(std::f32::consts::PI)),
                 ));
                 p.spawn((
+                    NotShadowCaster,
                     Mesh3d(assets.ball.clone()),
                     MeshMaterial3d(m),
                     Transform::from_translation(Vec3::Y * 1.05),

@@ -5,6 +5,7 @@ use super::{SensorAssets, stale_ms};
 use crate::city::sensor::{Place, Sensor, SensorLayer};
 use crate::config::MarkerShape;
 use crate::scene::{MainCamera, SensorLayers, SensorMarker, Settings, ViewArea};
+use bevy::light::NotShadowCaster;
 use bevy::prelude::*;
 use std::time::{Duration, Instant};
 
@@ -89,6 +90,7 @@ pub(super) fn spawn_marker(
             let dir = (q - p) / length;
             entity.with_child((
                 LineSegment { length },
+                NotShadowCaster,
                 Mesh3d(assets.segment.clone()),
                 MeshMaterial3d(material.clone()),
                 Transform::from_translation((p + q) / 2.0 + Vec3::Y * 1.0)
@@ -97,9 +99,12 @@ pub(super) fn spawn_marker(
             ));
         }
     } else {
+        // Markers are signs over the street, not things in the sun: they cast no shadow (and
+        // are not drawn again for each of the sun's shadow cascades).
         entity.insert((
             Mesh3d(assets.meshes[&shape].clone()),
             MeshMaterial3d(material),
+            NotShadowCaster,
         ));
     }
     entity.insert((
