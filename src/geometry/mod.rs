@@ -30,6 +30,10 @@ use geo::{Area, BoundingRect, Contains, Coord, Length, LineString, Polygon};
 /// 828 m); anything above is treated as a data error.
 pub const MAX_BUILDING_HEIGHT: f64 = 1_000.0;
 
+/// Polygons with more corners than this are simplified by area (Visvalingam–Whyatt, `n log n`)
+/// rather than by distance (Douglas–Peucker, quadratic at worst).
+const SIMPLIFY_BY_AREA_ABOVE: usize = 4_096;
+
 /// The smallest area of a footprint's polygon (m²).
 pub const MIN_AREA_M2: f64 = 1e-6;
 
@@ -309,11 +313,21 @@ impl Footprint {
     /// assert_eq!(f.simplified(0.5).unwrap().edge_count(), 4);
     /// ```
     pub fn simplified(&self, tolerance: f64) -> Option<Footprint> {
-        use geo::Simplify;
+        use geo::{Simplify, SimplifyVw};
         let polygons: Vec<Polygon<f64>> = self
             .polygons
             .iter()
-            .map(|p| p.simplify(tolerance))
+            .map(|p| {
+                // Douglas–Peucker is quadratic at worst; a ring of many corners is simplified
+                // by Visvalingam–Whyatt (n log n) with the area of a tolerance-sized square.
+                if p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>()
+                    > SIMPLIFY_BY_AREA_ABOVE
+                {
+                    p.simplify_vw(tolerance * tolerance)
+                } else {
+                    p.simplify(tolerance)
+                }
+            })
             .filter(|p| p.exterior().0.len() >= 4 && p.unsigned_area() > 1e-6)
             .map(|p| {
                 let (exterior, holes) = p.into_inner();
@@ -568,6 +582,26 @@ mod tests {
             Footprint::new(vec![vec![outer, hole]]),
             Err(FootprintError::Invalid { .. })
         ));
+    }
+
+    #[test]
+    fn a_footprint_of_many_corners_is_simplified_by_area() {
+        // A 500 m circle of 50,000 corners, 6 cm apart: from afar (2 m) a few dozen are left,
+        // and the outline moves less than the tolerance.
+        let n = 50_000;
+        let mut ring: Ring = (0..n)
+            .map(|i| {
+                let a = i as f64 / n as f64 * std::f64::consts::TAU;
+                [500.0 * a.cos(), 500.0 * a.sin()]
+            })
+            .collect();
+        ring.push(ring[0]);
+        let f = Footprint::new(vec![vec![ring]]).unwrap();
+        let s = f.simplified(2.0).unwrap();
+        assert!(s.edge_count() < 500, "{}", s.edge_count());
+        assert!(s.edge_count() > 16, "{}", s.edge_count());
+        let lost = 1.0 - s.area() / f.area();
+        assert!(lost.abs() < 0.01, "{lost}");
     }
 
     #[test]
