@@ -979,3 +979,70 @@ fn the_broker_refuses_an_address_other_machines_reach_without_a_token() {
         "nothing listens"
     );
 }
+
+#[test]
+fn queries_beyond_the_brokers_bounds_get_400_or_403_with_problem_details() {
+    let b = start(&["--db", ":memory:"], free_port());
+    let rt = runtime();
+    let http = http();
+    let ring: Vec<String> = (0..20_001)
+        .map(|i| {
+            let a = f64::from(i) / 20_000.0 * std::f64::consts::TAU;
+            format!(
+                "[{:.5},{:.5}]",
+                10.0 + 0.01 * a.cos(),
+                50.0 + 0.01 * a.sin()
+            )
+        })
+        .collect();
+    let polygon = format!("[[{}]]", ring.join(","));
+    let deep = format!("{}a==1{}", "(".repeat(100), ")".repeat(100));
+    let long = format!("a=={}", "1".repeat(9_000));
+    let many = vec!["T"; 1_001].join(",");
+    for (params, status, says) in [
+        (
+            vec![("type", "T"), ("q", deep.as_str())],
+            400,
+            "parentheses",
+        ),
+        (vec![("type", "T"), ("q", long.as_str())], 400, "8192"),
+        (vec![("type", many.as_str())], 400, "1000"),
+        (vec![("type", "T"), ("limit", "100000")], 403, ""),
+    ] {
+        let r = rt
+            .block_on(
+                http.get(format!("{}/ngsi-ld/v1/entities", b.url))
+                    .query(&params)
+                    .send(),
+            )
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status, "{says}");
+        let body: serde_json::Value = rt.block_on(r.json()).unwrap();
+        assert!(
+            body["type"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://uri.etsi.org/ngsi-ld/errors/"),
+            "{body}"
+        );
+        assert!(
+            body["detail"].as_str().unwrap_or("").contains(says),
+            "{body}"
+        );
+    }
+    // A query geometry of 20,001 positions, too long for a URL, in a POST query.
+    let coordinates: serde_json::Value = serde_json::from_str(&polygon).unwrap();
+    let query = json!({"type": "Query", "entities": [{"type": "T"}],
+        "geoQ": {"georel": "within", "geometry": "Polygon", "coordinates": coordinates}});
+    let r = rt
+        .block_on(
+            http.post(format!("{}/ngsi-ld/v1/entityOperations/query", b.url))
+                .json(&query)
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let body: serde_json::Value = rt.block_on(r.json()).unwrap();
+    let detail = body["detail"].as_str().unwrap_or("");
+    assert!(detail.contains("at most 10000"), "{body}");
+}
