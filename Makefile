@@ -70,7 +70,7 @@ screenshot: build
 	$(HEADLESS) $(BIN) --screenshot docs/screenshot.png --size 1600x1000 \
 	  --select urn:ngsi-ld:Building:way-34633854 $(ARGS)
 
-# Fuzzing (tests/it/fuzz.rs): every target SECONDS seconds (default 60), two at a time;
+# Fuzzing (tests/it/fuzz/): every target SECONDS seconds (default 60), two at a time;
 # `make test` runs each for 3 s. A finding is written under the build folder's
 # tmp/fuzz-findings/ and fails its test; keep it in tests/fuzz/TARGET/ once mended.
 SECONDS ?= 60

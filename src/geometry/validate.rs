@@ -148,13 +148,16 @@ fn check_holes(
     }
     let max_x = tree.root().envelope().upper()[0];
     let mut parity = vec![false; rings.len()];
+    // The rings whose parity changed for this point, to reset them (and not all rings).
     let mut touched: Vec<usize> = Vec::new();
+    let mut is_touched = vec![false; rings.len()];
     let mut tested = 0usize;
     for (h, hole) in rings.iter().enumerate().skip(1) {
         // The first few corners of the hole; one on another ring is ambiguous.
         'points: for p in hole.0.iter().take(8) {
             for r in touched.drain(..) {
                 parity[r] = false;
+                is_touched[r] = false;
             }
             let ray = AABB::from_corners(xy(*p), [max_x, p.y]);
             for cand in tree.locate_in_envelope_intersecting(&ray) {
@@ -171,7 +174,8 @@ fn check_holes(
                     continue 'points;
                 }
                 if crosses_right(*p, e.a, e.b) {
-                    if !parity[r] && !touched.contains(&r) {
+                    if !is_touched[r] {
+                        is_touched[r] = true;
                         touched.push(r);
                     }
                     parity[r] = !parity[r];
@@ -180,7 +184,7 @@ fn check_holes(
             if !parity[0] {
                 return Err(Problem::HoleOutside { hole: h });
             }
-            if let Some(other) = (1..rings.len()).find(|&o| o != h && parity[o]) {
+            if let Some(&other) = touched.iter().find(|&&o| o != 0 && o != h && parity[o]) {
                 return Err(Problem::HoleInHole { hole: h, other });
             }
             break;
