@@ -76,7 +76,7 @@ screenshot: build
 SECONDS ?= 60
 fuzz: deps
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
-	  FUZZ_SECONDS=$(SECONDS) $(CARGO) nextest run --no-fail-fast --test-threads 2 --no-capture -E 'test(/^fuzz::/)'; \
+	  FUZZ_SECONDS=$(SECONDS) $(CARGO) nextest run --no-fail-fast --test-threads 2 --success-output final -E 'test(/^fuzz::/)'; \
 	else \
 	  FUZZ_SECONDS=$(SECONDS) $(CARGO) test --test it fuzz:: -- --test-threads 2 --nocapture; \
 	fi
