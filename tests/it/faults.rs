@@ -6,13 +6,13 @@
 //! said in its status what was happening.
 
 use crate::broker::{free_port, start};
+use crate::live::noise;
 use citytwin::city::sensor::{Reading, SensorLayer};
 use citytwin::config::{Config, NotifyTransport};
 use citytwin::georef::LonLat;
 use citytwin::live::{self, LiveFeed, LiveMessage, LiveMode, LiveSettings, NotifySettings};
+use citytwin::ngsi_ld::Entity;
 use citytwin::ngsi_ld::client::{Client, ClientConfig};
-use citytwin::ngsi_ld::{Entity, Representation, parse_entity};
-use serde_json::json;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -137,17 +137,6 @@ fn proxy(backend: u16) -> Proxy {
         }
     });
     Proxy { port, fault }
-}
-
-fn noise(id: &str, laeq: f64, observed: &str) -> Entity {
-    parse_entity(
-        &json!({"id": id, "type": "NoiseLevelObserved",
-            "LAeq": {"type": "Property", "value": laeq, "unitCode": "2N", "observedAt": observed},
-            "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [-73.9855, 40.758]}}}),
-        Representation::Normalized,
-    )
-    .unwrap()
-    .0
 }
 
 /// The value and the mode the feed has said last, read from its messages.

@@ -15,7 +15,8 @@ use citytwin::ngsi_ld::{Entity, Representation, parse_entity};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-fn noise(id: &str, laeq: f64, observed: &str) -> Entity {
+/// A noise sensor in Midtown with one reading.
+pub(crate) fn noise(id: &str, laeq: f64, observed: &str) -> Entity {
     parse_entity(
         &json!({"id": id, "type": "NoiseLevelObserved",
             "LAeq": {"type": "Property", "value": laeq, "unitCode": "2N", "observedAt": observed},
