@@ -7,6 +7,7 @@
 
 use crate::broker::{free_port, start};
 use crate::live::noise;
+use crate::{pass_on, read_request};
 use citytwin::city::sensor::{Reading, SensorLayer};
 use citytwin::config::{Config, NotifyTransport};
 use citytwin::georef::LonLat;
@@ -14,8 +15,8 @@ use citytwin::live::{self, LiveFeed, LiveMessage, LiveMode, LiveSettings, Notify
 use citytwin::ngsi_ld::Entity;
 use citytwin::ngsi_ld::client::{Client, ClientConfig};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufReader, Write};
+use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -49,37 +50,6 @@ impl Proxy {
     }
 }
 
-fn read_request(r: &mut impl BufRead) -> Option<Vec<u8>> {
-    let mut head = String::new();
-    loop {
-        let mut line = String::new();
-        if r.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let end = line == "\r\n";
-        if !line.to_ascii_lowercase().starts_with("connection:") && !end {
-            head.push_str(&line);
-        }
-        if end {
-            break;
-        }
-    }
-    let length = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse::<usize>().ok())?
-        })
-        .unwrap_or(0);
-    head.push_str("Connection: close\r\n\r\n");
-    let mut out = head.into_bytes();
-    let mut body = vec![0; length];
-    r.read_exact(&mut body).ok()?;
-    out.extend(body);
-    Some(out)
-}
-
 /// A proxy on a free loopback port to `backend`, one request per connection.
 fn proxy(backend: u16) -> Proxy {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -92,7 +62,7 @@ fn proxy(backend: u16) -> Proxy {
             let (fault, counter) = (f.clone(), counter.clone());
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(client);
-                let Some(request) = read_request(&mut reader) else {
+                let Ok(Some((head, body))) = read_request(&mut reader) else {
                     return;
                 };
                 let mut client = reader.into_inner();
@@ -118,11 +88,7 @@ fn proxy(backend: u16) -> Proxy {
                     1 => std::thread::sleep(Duration::from_secs(2)),
                     _ => {}
                 }
-                let mut answer = Vec::new();
-                if let Ok(mut back) = TcpStream::connect(("127.0.0.1", backend)) {
-                    let _ = back.write_all(&request);
-                    let _ = back.read_to_end(&mut answer);
-                }
+                let mut answer = pass_on(&head, &body, backend);
                 if fault.load(Ordering::SeqCst) == 3 {
                     // Cut inside the body, keeping the head's Content-Length.
                     let head_end = answer

@@ -51,3 +51,54 @@ pub fn run(cmd: &mut Command) -> Output {
     eprintln!("stderr:\n{}", String::from_utf8_lossy(&out.stderr));
     out
 }
+
+/// One HTTP/1.1 request from `r`: its head lines and its body; None at the end of the stream.
+pub fn read_request(
+    r: &mut impl std::io::BufRead,
+) -> std::io::Result<Option<(Vec<String>, Vec<u8>)>> {
+    let mut head = Vec::new();
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line)? == 0 {
+            return Ok(None);
+        }
+        let line = line.trim_end().to_owned();
+        if line.is_empty() {
+            break;
+        }
+        head.push(line);
+    }
+    let length = head
+        .iter()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    r.read_exact(&mut body)?;
+    Ok(Some((head, body)))
+}
+
+/// A request (head lines and body, from [`read_request`]) passed on to `backend` on loopback
+/// with `Connection: close`, and its whole answer (empty when the backend cannot be reached).
+pub fn pass_on(head: &[String], body: &[u8], backend: u16) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut request = String::new();
+    for line in head
+        .iter()
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+    {
+        request.push_str(line);
+        request.push_str("\r\n");
+    }
+    request.push_str("Connection: close\r\n\r\n");
+    let mut answer = Vec::new();
+    if let Ok(mut back) = std::net::TcpStream::connect(("127.0.0.1", backend)) {
+        let _ = back.write_all(request.as_bytes());
+        let _ = back.write_all(body);
+        let _ = back.read_to_end(&mut answer);
+    }
+    answer
+}

@@ -8,42 +8,15 @@
 //! 127.0.0.1, signed by a test CA made for this test only.
 
 use crate::broker::{free_port, start};
-use crate::{citytwin, fixture, run, temp_dir};
+use crate::{citytwin, fixture, pass_on, read_request, run, temp_dir};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufReader, Write};
+use std::net::TcpListener;
 use std::sync::Arc;
 
 const ACCESS_TOKEN: &str = "access-9f2c4e1b7a5d";
 const CLIENT_SECRET: &str = "client-secret-3e8d0a6c";
-
-/// One HTTP/1.1 request from `r`: its head lines and its body; None at the end of the stream.
-fn read_request(r: &mut impl BufRead) -> std::io::Result<Option<(Vec<String>, Vec<u8>)>> {
-    let mut head = Vec::new();
-    loop {
-        let mut line = String::new();
-        if r.read_line(&mut line)? == 0 {
-            return Ok(None);
-        }
-        let line = line.trim_end().to_owned();
-        if line.is_empty() {
-            break;
-        }
-        head.push(line);
-    }
-    let length = head
-        .iter()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse::<usize>().ok())?
-        })
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    r.read_exact(&mut body)?;
-    Ok(Some((head, body)))
-}
 
 /// An HTTPS front on a free loopback port passing requests to `backend` (one per connection).
 fn https_front(backend: u16) -> u16 {
@@ -72,21 +45,7 @@ fn https_front(backend: u16) -> u16 {
                 let Ok(Some((head, body))) = read_request(&mut tls) else {
                     return;
                 };
-                let mut request = String::new();
-                for line in head
-                    .iter()
-                    .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
-                {
-                    request.push_str(line);
-                    request.push_str("\r\n");
-                }
-                request.push_str("Connection: close\r\n\r\n");
-                let mut answer = Vec::new();
-                if let Ok(mut back) = TcpStream::connect(("127.0.0.1", backend)) {
-                    let _ = back.write_all(request.as_bytes());
-                    let _ = back.write_all(&body);
-                    let _ = back.read_to_end(&mut answer);
-                }
+                let answer = pass_on(&head, &body, backend);
                 let tls = tls.get_mut();
                 let _ = tls.write_all(&answer);
                 tls.conn.send_close_notify();
