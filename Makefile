@@ -73,12 +73,14 @@ screenshot: build
 # Fuzzing (tests/it/fuzz/): every target SECONDS seconds (default 60), two at a time;
 # `make test` runs each for 3 s. A finding is written under the build folder's
 # tmp/fuzz-findings/ and fails its test; keep it in tests/fuzz/TARGET/ once mended.
+# CPU_SECONDS=M ends each target once it has had M seconds of CPU (on a shared machine).
 SECONDS ?= 60
+CPU_SECONDS ?=
 fuzz: deps
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
-	  FUZZ_SECONDS=$(SECONDS) $(CARGO) nextest run --no-fail-fast --test-threads 2 --success-output final -E 'test(/^fuzz::/)'; \
+	  FUZZ_SECONDS=$(SECONDS) FUZZ_CPU_SECONDS=$(CPU_SECONDS) $(CARGO) nextest run --no-fail-fast --test-threads 2 --success-output final -E 'test(/^fuzz::/)'; \
 	else \
-	  FUZZ_SECONDS=$(SECONDS) $(CARGO) test --test it fuzz:: -- --test-threads 2 --nocapture; \
+	  FUZZ_SECONDS=$(SECONDS) FUZZ_CPU_SECONDS=$(CPU_SECONDS) $(CARGO) test --test it fuzz:: -- --test-threads 2 --nocapture; \
 	fi
 
 lint: deps

@@ -7,7 +7,9 @@
 //! read again by every run first (regressions).
 //!
 //! Each target runs `FUZZ_SECONDS` seconds (3 by default, in `make test`); `make fuzz
-//! SECONDS=N` runs every target N seconds, two at a time.
+//! SECONDS=N` runs every target N seconds, two at a time; `CPU_SECONDS=M` (`FUZZ_CPU_SECONDS`)
+//! ends each once it has had M seconds of CPU time, for runs on a machine doing other work.
+//! Each reports its inputs, wall-clock seconds and CPU-seconds.
 
 use serde_json::Value;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -293,10 +295,24 @@ fn fuzz(name: &str, seeds: Vec<Vec<u8>>, target: &dyn Fn(&[u8])) {
         .filter_map(|e| std::fs::read(e.path()).ok())
         .collect();
     let mut rng = Rng::new();
+    let started = Instant::now();
+    // On a shared machine `FUZZ_CPU_SECONDS` ends the run once the target has had that much
+    // CPU time, whatever the wall-clock time left.
+    let cpu_budget: Option<f64> = std::env::var("FUZZ_CPU_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok());
     let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let mut next_cpu_look = Instant::now();
+    let mut cpu_spent = false;
     let mut runs = 0usize;
     let mut panics = Vec::new();
-    while !regressions.is_empty() || (Instant::now() < deadline && panics.is_empty()) {
+    while !regressions.is_empty()
+        || (Instant::now() < deadline && !cpu_spent && panics.is_empty())
+    {
+        if let Some(budget) = cpu_budget.filter(|_| Instant::now() >= next_cpu_look) {
+            next_cpu_look = Instant::now() + Duration::from_secs(1);
+            cpu_spent = process_cpu_seconds().is_some_and(|cpu| cpu >= budget);
+        }
         let data = regressions
             .pop()
             .unwrap_or_else(|| mutate(&mut rng, &seeds));
@@ -312,8 +328,25 @@ fn fuzz(name: &str, seeds: Vec<Vec<u8>>, target: &dyn Fn(&[u8])) {
         }
         runs += 1;
     }
-    eprintln!("fuzz {name}: {runs} inputs in {seconds} s");
+    let wall = started.elapsed().as_secs_f64();
+    match process_cpu_seconds() {
+        Some(cpu) => eprintln!("fuzz {name}: {runs} inputs in {wall:.0} s, {cpu:.0} CPU-seconds"),
+        None => eprintln!("fuzz {name}: {runs} inputs in {wall:.0} s"),
+    }
     assert!(panics.is_empty(), "fuzz {name}: panics on {panics:?}");
+}
+
+/// CPU time this process has used (user and system), from `/proc/self/stat` at Linux's 100
+/// ticks a second: with nextest each target runs in a process of its own, so this is the
+/// target's CPU time even where it shares the machine.
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name in parentheses, which may itself hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
 }
 
 mod targets;
