@@ -7,6 +7,7 @@ use crate::capture::{CapturePlugin, CaptureRequest, SavePicturePlugin};
 use crate::config::Config;
 use crate::editing::EditingPlugin;
 use crate::environment::EnvironmentPlugin;
+use crate::ground::GroundPlugin;
 use crate::layers::LayersPlugin;
 use crate::scenarios::ScenariosPlugin;
 use crate::scene::{InitialSelection, SceneClock, ScenePlugin};
@@ -36,6 +37,7 @@ impl PluginGroup for CityTwinPlugins {
             .add(ScenePlugin)
             .add(LayersPlugin)
             .add(EnvironmentPlugin)
+            .add(GroundPlugin)
             .add(BuildingsPlugin)
             .add(SensorsPlugin)
             .add(ScenariosPlugin)

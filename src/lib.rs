@@ -16,6 +16,8 @@
 //! - [`ngsi_ld`]: the data model, payload parsing, queries and the HTTP client.
 //! - [`georef`]: longitude/latitude to scene metres and back, through PROJ.
 //! - [`geometry`]: footprints, extrusion into meshes, picking.
+//! - [`basemap`]: the ground under the buildings (streets, water, parks, …) from
+//!   OpenStreetMap or GeoJSON, meshed flat in tiles.
 //! - [`config`]: the configuration, section by section, with validation.
 //! - [`source`]: reading a file, the demo's data or a broker (it never starts a server).
 //! - [`city`]: buildings and sensors decoded, sensor layers, past values, tiles, styles,
@@ -46,7 +48,8 @@
 //! - [`scene`]: the state every plugin reads, the messages they send, the frame's order.
 //! - [`layers`]: layer visibility.
 //! - [`camera`]: the orbit camera and its controls.
-//! - [`environment`]: ground, sky and sun.
+//! - [`environment`]: sky and sun.
+//! - [`ground`]: the ground plane and the base map on it (streets, water, parks, …).
 //! - [`buildings`]: loading, tiles, picking, styles.
 //! - [`sensors`]: markers and the live feed in the scene.
 //! - [`scenarios`]: planning scenarios read, placed against the city, switched, edited,
@@ -68,6 +71,7 @@
 #![deny(unsafe_code)]
 
 // Core
+pub mod basemap;
 pub mod cancel;
 pub mod city;
 pub mod clock;
@@ -104,6 +108,7 @@ pub mod comments;
 pub mod diagnostics;
 pub mod editing;
 pub mod environment;
+pub mod ground;
 pub mod kiosk;
 pub mod layers;
 pub mod measuring;

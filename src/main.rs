@@ -590,6 +590,12 @@ fn load_config(
 
 fn main() -> ExitCode {
     isolate_proj();
+    // Rayon's shared pool (geo's polygon operations sort with it) starts on first use and
+    // its threads would take the name of the thread that started it (a worker's); named
+    // apart, they are not mistaken for citytwin threads left running at exit.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("rayon-{i}"))
+        .build_global();
     let cli = Cli::parse();
     let none = (
         DataArgs::default(),

@@ -17,17 +17,14 @@ pub use scenario::{ScenarioRoot, ScenarioTile};
 use stream::Streaming;
 
 use crate::city::tiles::Tile;
-use crate::geometry::extrude::{MeshBuffers, Palette};
+use crate::geometry::extrude::Palette;
+pub use crate::scene::mesh::{VERTEX_COLOR_RGBA8, to_mesh, to_mesh_if_any};
 use crate::scene::{
     self, CityState, LayerMember, Layers, LoadStatus, MainCamera, ReloadCity, SceneSet,
     SceneSource, SelectBuilding, Settings, ViewportStatus, Workers, color,
 };
 use crate::worker::Stage;
-use bevy::asset::RenderAssetUsages;
 use bevy::camera::visibility::{RenderLayers, VisibilityRange};
-use bevy::mesh::{
-    Indices, MeshVertexAttribute, PrimitiveTopology, VertexAttributeValues, VertexFormat,
-};
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
 use bevy::winit::EventLoopProxyWrapper;
@@ -148,36 +145,8 @@ impl Plugin for BuildingsPlugin {
     }
 }
 
-/// Bevy's vertex colour ([`Mesh::ATTRIBUTE_COLOR`], the same id, so materials see vertex
-/// colours) in 8 bits a channel instead of floats: 4 bytes a vertex instead of 16, a third of
-/// the buildings' vertex memory saved. The shader reads it as the same `vec4<f32>`.
-pub const VERTEX_COLOR_RGBA8: MeshVertexAttribute =
-    MeshVertexAttribute::new("Vertex_Color", 5, VertexFormat::Unorm8x4);
-
-/// Turns mesh buffers into a Bevy mesh that lives only on the GPU (picking uses the
-/// footprints, not the vertices).
-pub fn to_mesh(buffers: MeshBuffers) -> Mesh {
-    Mesh::new(
-        PrimitiveTopology::TriangleList,
-        RenderAssetUsages::RENDER_WORLD,
-    )
-    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, buffers.positions)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, buffers.normals)
-    .with_inserted_attribute(
-        VERTEX_COLOR_RGBA8,
-        VertexAttributeValues::Unorm8x4(buffers.colors),
-    )
-    .with_inserted_indices(Indices::U32(buffers.indices))
-}
-
 fn triangle_count(mesh: Option<&Mesh>) -> usize {
     mesh.and_then(Mesh::indices).map_or(0, |i| i.len() / 3)
-}
-
-/// The mesh of `buffers`, or None when they hold no triangle: an empty mesh must not reach
-/// the GPU (see [`TileMeshes`]).
-pub fn to_mesh_if_any(buffers: MeshBuffers) -> Option<Mesh> {
-    (!buffers.indices.is_empty() && !buffers.positions.is_empty()).then(|| to_mesh(buffers))
 }
 
 /// The neutral wall and roof colours of the configuration, linear, for vertex colours.

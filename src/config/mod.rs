@@ -14,7 +14,7 @@
 //!
 //! One file per group of sections, each with its validation beside its types:
 //! [`data`] (`[data]`, `[broker]`, `[local_broker]`), [`buildings`] (`[buildings]`,
-//! `[models.*]`), [`scene`] (`[scene]`, `[sun]`, `[camera]`, `[views.*]`, `[window]`, `[ui]`,
+//! `[models.*]`), [`ground`] (`[ground]`, `[ground.*]`), [`scene`] (`[scene]`, `[sun]`, `[camera]`, `[views.*]`, `[window]`, `[ui]`,
 //! `[render]`), [`comments`] (`[comments]`), [`kiosk`] (`[kiosk]`) and [`sensors`] (`[sensors]`, `[live]`, `[sensor_layers.*]`); [`overlay`] merges
 //! the sources. Settings written as words (`data.source`, `live.mode`, a marker's shape) are
 //! read into enums once, at load.
@@ -22,6 +22,7 @@
 pub mod buildings;
 pub mod comments;
 pub mod data;
+pub mod ground;
 pub mod kiosk;
 pub mod overlay;
 pub mod scene;
@@ -30,6 +31,7 @@ pub mod sensors;
 pub use buildings::{BuildingsConfig, LengthUnit, ModelConfig, UpAxis};
 pub use comments::{CommentCategory, CommentsConfig};
 pub use data::{DataConfig, LocalBrokerConfig, SourceSetting, ViewerBrokerConfig};
+pub use ground::{GROUND_CLASSES, GroundConfig, GroundSourceConfig};
 pub use kiosk::KioskConfig;
 pub use overlay::ConfigOverlay;
 pub use scene::{
@@ -133,6 +135,8 @@ pub struct Config {
     /// `[models.NAME]`
     #[serde(default)]
     pub models: BTreeMap<String, ModelConfig>,
+    /// `[ground]` and `[ground.NAME]`
+    pub ground: GroundConfig,
     /// `[live]`
     pub live: LiveConfig,
     /// `[window]`
@@ -240,6 +244,7 @@ impl Config {
         for (name, m) in &self.models {
             m.validate(name)?;
         }
+        self.ground.validate()?;
         self.camera.validate(&self.views)?;
         self.sensors.validate()?;
         self.live.validate()?;
@@ -361,6 +366,41 @@ mod tests {
             e.contains("models.hall.units") && e.contains("\"mm\""),
             "{e}"
         );
+    }
+
+    #[test]
+    fn ground_sources_take_their_keys_beside_the_grounds_own() {
+        let c = user(
+            "[ground]\nstreet_names = false\ncolors = { water = \"#0000ff\" }\n\
+             [ground.bikes]\nfile = \"bikes.geojson\"\nclass = \"paths\"\n",
+        )
+        .unwrap();
+        assert!(!c.ground.street_names);
+        assert_eq!(c.ground.color_of("water"), "#0000ff");
+        assert_eq!(
+            c.ground.color_of("streets"),
+            "#55595e",
+            "the other colours stay"
+        );
+        assert_eq!(c.ground.sources["bikes"].class, "paths");
+        let e = user("[ground.bikes]\nfile = \"b.geojson\"\nclas = \"paths\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("ground.bikes.clas") && e.contains("`class`"),
+            "{e}"
+        );
+        let e = user("[ground.bikes]\nfile = \"b.geojson\"\nclass = \"roads\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("ground.bikes.class") && e.contains("streets"),
+            "{e}"
+        );
+        let e = user("[ground]\ncolors = { lakes = \"#0000ff\" }\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ground.colors.lakes"), "{e}");
     }
 
     #[test]

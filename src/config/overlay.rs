@@ -3,6 +3,7 @@
 
 use super::ConfigError;
 use super::buildings::MODEL_KEYS;
+use super::ground::{GROUND_OWN_KEYS, GROUND_SOURCE_KEYS};
 use std::path::Path;
 use toml::{Table, Value};
 
@@ -93,6 +94,14 @@ pub(super) fn check_keys(
                     key: dotted,
                     message: "must be a string (the short name)".to_owned(),
                 });
+            }
+            continue;
+        }
+        // `[ground.NAME]`: a table of `[ground]` that is not one of its own keys is a source.
+        if prefix == "ground" && !GROUND_OWN_KEYS.contains(&key.as_str()) && value.is_table() {
+            let shape: Table = GROUND_SOURCE_KEYS.parse().unwrap_or_default();
+            if let Value::Table(entry) = value {
+                check_keys(&shape, entry, &dotted, origin)?;
             }
             continue;
         }

@@ -1,14 +1,13 @@
-//! The surroundings: ground, sky and sun.
+//! The surroundings: sky and sun (the ground is [`crate::ground`]'s).
 //!
-//! The ground is a large plane that receives shadows. The sky is a dome with a vertical
+//! The sky is a dome with a vertical
 //! gradient from the horizon colour to the zenith colour that travels with the camera. The sun
 //! is a directional light with cascaded shadow maps sized for a city seen from street level to
 //! a few kilometres up; it follows the scene's sun ([`light`]).
 
 pub mod light;
 
-use crate::language::Localized;
-use crate::scene::{self, LayerMember, Layers, MainCamera, SceneSet, SetShadows, Settings, color};
+use crate::scene::{self, MainCamera, SceneSet, SetShadows, Settings, color};
 use bevy::asset::RenderAssetUsages;
 use bevy::light::{
     CascadeShadowConfigBuilder, DirectionalLightShadowMap, NotShadowCaster, NotShadowReceiver,
@@ -18,9 +17,6 @@ use bevy::prelude::*;
 
 /// Radius of the sky dome (m); inside the camera's far plane.
 const SKY_RADIUS: f32 = 150_000.0;
-/// Radius of the ground disc (m); it travels with the camera so its edge, hidden in the haze,
-/// stays level with the horizon.
-const GROUND_RADIUS: f32 = 100_000.0;
 /// Distance (m) at which the haze hides everything but the brightest objects.
 const HAZE_VISIBILITY: f32 = 40_000.0;
 
@@ -32,11 +28,7 @@ pub struct Sun;
 #[derive(Component, Debug)]
 pub struct Sky;
 
-/// Marks the ground plane.
-#[derive(Component, Debug)]
-pub struct Ground;
-
-/// Ground, sky and sun.
+/// Sky and sun.
 pub struct EnvironmentPlugin;
 
 impl Plugin for EnvironmentPlugin {
@@ -68,7 +60,6 @@ fn setup(
     settings: Res<Settings>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
-    mut layers: ResMut<Layers>,
 ) {
     let scene = &settings.scene;
     let sun = &settings.sun;
@@ -100,22 +91,6 @@ fn setup(
             overlap_proportion: 0.25,
         }
         .build(),
-    ));
-
-    layers.register("ground", Localized::from_catalogue("layer-ground"));
-    commands.spawn((
-        Ground,
-        LayerMember::of("ground"),
-        Mesh3d(meshes.add(Circle::new(GROUND_RADIUS).mesh().resolution(256))),
-        MeshMaterial3d(materials.add(StandardMaterial {
-            base_color: color(&scene.ground_color),
-            perceptual_roughness: 1.0,
-            reflectance: 0.1,
-            ..default()
-        })),
-        // The circle mesh faces +z; lay it flat, facing up.
-        Transform::from_rotation(Quat::from_rotation_x(-std::f32::consts::FRAC_PI_2)),
-        NotShadowCaster,
     ));
 
     commands.spawn((
@@ -178,15 +153,10 @@ fn sky_dome(horizon: Color, zenith: Color) -> Mesh {
     .with_inserted_indices(Indices::U32(indices))
 }
 
-/// Surroundings that travel with the camera.
-type Surroundings = Or<(With<Sky>, With<Ground>)>;
-/// The main camera, excluding the surroundings (so the queries do not overlap).
-type CameraOnly = (With<MainCamera>, Without<Sky>, Without<Ground>);
-
-/// The sky dome and the ground disc stay centred under the camera.
+/// The sky dome stays centred on the camera.
 fn follow_camera(
-    camera: Single<&Transform, CameraOnly>,
-    mut surroundings: Query<&mut Transform, Surroundings>,
+    camera: Single<&Transform, (With<MainCamera>, Without<Sky>)>,
+    mut surroundings: Query<&mut Transform, With<Sky>>,
 ) {
     let p = camera.translation;
     let wanted = Vec3::new(p.x, 0.0, p.z);

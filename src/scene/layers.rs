@@ -54,6 +54,36 @@ impl Layers {
         &mut self.layers[index]
     }
 
+    /// Adds a visible layer right after the layer `after` (at the end when there is no such
+    /// layer), or returns the existing one with this id: a plugin's sub-layers stay together
+    /// under its main layer whatever registered in between.
+    pub fn register_after(
+        &mut self,
+        after: &str,
+        id: impl Into<String>,
+        name: impl Into<Localized>,
+    ) -> &mut Layer {
+        let id = id.into();
+        if let Some(i) = self.layers.iter().position(|l| l.id == id) {
+            return &mut self.layers[i];
+        }
+        let at = self
+            .layers
+            .iter()
+            .position(|l| l.id == after)
+            .map_or(self.layers.len(), |i| i + 1);
+        self.layers.insert(
+            at,
+            Layer {
+                id,
+                name: name.into(),
+                visible: true,
+                count: None,
+            },
+        );
+        &mut self.layers[at]
+    }
+
     /// The layers in order.
     pub fn iter(&self) -> impl Iterator<Item = &Layer> {
         self.layers.iter()

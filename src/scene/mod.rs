@@ -9,6 +9,7 @@
 //! | [`view`] | the 3D camera's state, the view's place in the window, clicks, named views |
 //! | [`orbit`] | the orbit camera's model (focus, heading, tilt, distance) and its limits |
 //! | [`layers`] | the layer list and which layers are shown |
+//! | [`ground`] | the base map under the buildings: what it drew, its credits, named streets |
 //! | [`clock`] | the scene's one clock (live, replaying the last 24 hours, or at any date for a sun study) |
 //! | [`study`] | the sun-hours study: its commands, progress, result, the heat map's view, a point's hours |
 //! | [`sun`] | the sun at the clock's time over the scene's place, the day's sunrise and sunset, the time zone |
@@ -18,6 +19,7 @@
 //! | [`editing`] | the editing tools (select, draw, move), the outline being drawn, pointer capture |
 //! | [`style`] | what buildings are coloured by |
 //! | [`picture`] | pictures of the window, shadows on or off |
+//! | [`mesh`] | mesh buffers from worker threads turned into Bevy meshes |
 //! | [`readiness`] | whether the scene is complete (for screenshots and statistics) |
 //! | [`workers`] | the background services the scene started, stopped in order on exit |
 //!
@@ -39,10 +41,12 @@ pub mod city;
 pub mod clock;
 pub mod comments;
 pub mod editing;
+pub mod ground;
 pub mod kiosk;
 pub mod language;
 pub mod layers;
 pub mod measure;
+pub mod mesh;
 pub mod orbit;
 pub mod picture;
 pub mod pointing;
@@ -60,6 +64,7 @@ pub use city::{CityState, LoadStatus, ReloadCity, SceneSource, ViewportStatus};
 pub use clock::{ClockCommand, REPLAY_HOURS, SceneClock};
 pub use comments::{CommentCommand, CommentNotice, CommentPins, CommentsState, Spot, Writing};
 pub use editing::{DrawCommand, EditTool, PointerCapture, SetTool, Tool};
+pub use ground::{GroundState, GroundStatus};
 pub use kiosk::{KioskState, LeaveKiosk, ResetKiosk, StillHere};
 pub use language::{SetLanguage, UiLanguage};
 pub use layers::{Layer, LayerMember, Layers, SetLayerVisible};
@@ -169,6 +174,7 @@ impl Plugin for ScenePlugin {
         readiness::build(app);
         scenarios::build(app);
         editing::build(app);
+        ground::build(app);
         measure::build(app);
         comments::build(app);
         kiosk::build(app);

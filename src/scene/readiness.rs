@@ -1,5 +1,5 @@
-//! Whether the scene is complete: every tile of the city in, the theme asked for drawn, the
-//! sensors' past values in while replaying. Screenshots wait for it and frame statistics
+//! Whether the scene is complete: every tile of the city and of the ground in, the theme asked
+//! for drawn, the sensors' past values in while replaying. Screenshots wait for it and frame statistics
 //! report it (and the scenario asked for), without reaching into the plugins that do the work.
 
 use super::sensors::HistoryStatus;
@@ -40,9 +40,13 @@ fn update_readiness(
     scenarios: Res<Scenarios>,
     initial_scenario: Option<Res<InitialScenario>>,
     study: (Res<super::SunStudy>, Option<Res<super::InitialStudy>>),
+    ground: Res<super::GroundState>,
     mut readiness: ResMut<SceneReadiness>,
 ) {
     let mut busy = Vec::new();
+    if ground.status == super::GroundStatus::Loading {
+        busy.push("ground");
+    }
     let failed = match &city.status {
         LoadStatus::Failed(message) => Some(message.clone()),
         LoadStatus::Loading { .. } => {

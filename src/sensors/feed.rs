@@ -9,8 +9,9 @@ use crate::city::sensor::replay::Replay;
 use crate::language::Phrase;
 use crate::live::{self, LiveMessage, LiveMode, LiveSettings, NotifySettings};
 use crate::scene::{
-    BrokerEntity, BrokerEntityGone, BrokerFollows, CityState, HistoryStatus, Layers, LiveState,
-    SceneSource, SensorHistory, SensorLayers, SensorMarker, SensorReplay, Settings, Workers,
+    BrokerEntity, BrokerEntityGone, BrokerFollows, CityState, HISTORY_HOURS, HistoryStatus, Layers,
+    LiveState, SceneSource, SensorHistory, SensorLayers, SensorMarker, SensorReplay, Settings,
+    Workers,
 };
 use crate::worker::Stage;
 use bevy::prelude::*;
@@ -154,6 +155,13 @@ pub(super) fn apply_live(
                     && history.points.last().is_none_or(|p| p.0 < t)
                 {
                     history.points.push((t, *v));
+                    // The chart shows the last day: older values go, so a kiosk's memory
+                    // stays bounded.
+                    let since = t - (HISTORY_HOURS * 3_600_000.0) as i64;
+                    let old = history.points.partition_point(|p| p.0 < since);
+                    if old > 0 {
+                        history.points.drain(..old);
+                    }
                 }
                 if replay.status == HistoryStatus::Ready
                     && let Some(t) = sensor.observed_at

@@ -8,6 +8,9 @@ use std::collections::HashMap;
 /// Length of the averaging periods asked of the broker.
 pub const PERIOD: &str = "PT5M";
 
+/// Live changes are kept at one value per sensor per this many milliseconds (a minute).
+pub const LIVE_STEP_MS: i64 = 60_000;
+
 /// One value over a time: an average over `[from, until)`, or an instance (`from == until`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Point {
@@ -58,16 +61,56 @@ impl Replay {
         self.series.insert(id.into(), points);
     }
 
-    /// Appends a live change when it is newer than the series' last value.
+    /// Adds a live change when it is newer than the series' last value, keeping the memory a
+    /// sensor takes bounded however long the viewer runs and however often it changes: one
+    /// value per sensor per [`LIVE_STEP_MS`] (a later change in the same minute replaces the
+    /// value, and its time becomes the point's end), and the span read slides with the time,
+    /// values older than it dropped (the one still in force at its start kept).
+    ///
+    /// ```
+    /// use citytwin::city::sensor::replay::{LIVE_STEP_MS, Replay};
+    /// use citytwin::city::sensor::Reading;
+    /// let hour = 3_600_000;
+    /// let mut r = Replay::new(0, hour);
+    /// // A change every second for two hours: two hours of minutes are kept, then one hour.
+    /// for s in 0..7_200 {
+    ///     r.push("urn:a", hour + s * 1000, Reading::Number(s as f64));
+    /// }
+    /// assert!(r.points() <= 62, "{}", r.points());
+    /// assert_eq!(r.from_ms, r.to_ms - hour);
+    /// let last = r.at("urn:a", r.to_ms).unwrap();
+    /// assert_eq!(last.reading, Reading::Number(7_199.0));
+    /// assert_eq!(last.until, hour + 7_199_000);
+    /// assert_eq!(last.from / LIVE_STEP_MS, last.until / LIVE_STEP_MS);
+    /// ```
     pub fn push(&mut self, id: &str, at: i64, reading: Reading) {
+        let span = (self.to_ms - self.from_ms).max(0);
         let points = self.series.entry(id.to_owned()).or_default();
-        if points.last().is_none_or(|p| p.from < at) {
-            points.push(Point {
+        match points.last_mut() {
+            Some(p) if p.from >= at || p.until >= at => return,
+            // A live value of the same minute: the latest stands for it.
+            Some(p)
+                if p.until - p.from < LIVE_STEP_MS
+                    && p.from.div_euclid(LIVE_STEP_MS) == at.div_euclid(LIVE_STEP_MS) =>
+            {
+                p.until = at;
+                p.reading = reading;
+            }
+            _ => points.push(Point {
                 from: at,
                 until: at,
                 reading,
-            });
-            self.to_ms = self.to_ms.max(at);
+            }),
+        }
+        if at > self.to_ms {
+            self.to_ms = at;
+            self.from_ms = self.from_ms.max(at - span);
+        }
+        // Values that ended before the span, but the one in force at its start.
+        let from = self.from_ms;
+        let old = points.partition_point(|p| p.until < from);
+        if old > 1 {
+            points.drain(..old - 1);
         }
     }
 

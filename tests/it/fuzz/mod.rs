@@ -306,8 +306,7 @@ fn fuzz(name: &str, seeds: Vec<Vec<u8>>, target: &dyn Fn(&[u8])) {
     let mut cpu_spent = false;
     let mut runs = 0usize;
     let mut panics = Vec::new();
-    while !regressions.is_empty()
-        || (Instant::now() < deadline && !cpu_spent && panics.is_empty())
+    while !regressions.is_empty() || (Instant::now() < deadline && !cpu_spent && panics.is_empty())
     {
         if let Some(budget) = cpu_budget.filter(|_| Instant::now() >= next_cpu_look) {
             next_cpu_look = Instant::now() + Duration::from_secs(1);

@@ -1,5 +1,7 @@
 //! `citytwin check`: load data without a window or GPU and report what would be drawn.
 
+pub mod ground;
+
 use crate::city::{self, LoadError};
 use crate::config::{Config, SourceSetting};
 use crate::demo::Demo;
@@ -60,6 +62,11 @@ pub struct CheckReport {
     /// adds that could not be placed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub scenario_warnings: Vec<String>,
+    /// The ground features drawn, by class (`streets`, `water`, `parks`, …); empty when no
+    /// ground source is configured.
+    pub ground: BTreeMap<String, usize>,
+    /// The rest of the ground's report: triangles, skipped features, problems, credits.
+    pub ground_details: ground::GroundReport,
 }
 
 /// `citytwin check`: prints the report (JSON with `json`); status 3 with `strict` when
@@ -173,6 +180,7 @@ pub fn run(
             )
             .or_insert(0) += 1;
     }
+    let ground = ground::report(config, &model);
     let settings = crate::city::decode::DecodeSettings::from_config(config);
     let mut kpis = Vec::new();
     let mut scenario_warnings = Vec::new();
@@ -201,6 +209,8 @@ pub fn run(
         origin: [model.origin.lon, model.origin.lat],
         crs: model.crs,
         seconds: started.elapsed().as_secs_f64(),
+        ground: ground.drawn.clone(),
+        ground_details: ground,
     })
 }
 
@@ -252,6 +262,25 @@ impl CheckReport {
                 format!(" ({})", layers.join(", "))
             }
         );
+        if !self.ground.is_empty() || !self.ground_details.problems.is_empty() {
+            let classes: Vec<String> = self
+                .ground
+                .iter()
+                .map(|(k, v)| format!("{k} {}", thousands(*v)))
+                .collect();
+            let g = &self.ground_details;
+            let _ = writeln!(
+                t,
+                "  ground drawn      {} ({} triangles in {} tiles; {} not drawn)",
+                classes.join(", "),
+                thousands(g.triangles),
+                g.tiles,
+                thousands(g.skipped.len())
+            );
+            for p in &g.problems {
+                let _ = writeln!(t, "  ground problem    {p}");
+            }
+        }
         let _ = writeln!(t, "  skipped           {}", thousands(self.skipped.len()));
         for s in &self.skipped {
             let _ = writeln!(t, "    {}: {}", s.id, s.reason);
