@@ -18,6 +18,8 @@
 //! - [`geometry`]: footprints, extrusion into meshes, picking.
 //! - [`basemap`]: the ground under the buildings (streets, water, parks, …) from
 //!   OpenStreetMap or GeoJSON, meshed flat in tiles.
+//! - [`terrain`]: elevation models from GeoTIFF in any CRS, resampled onto the scene's
+//!   metres and cut into a quadtree of tiles with skirts.
 //! - [`config`]: the configuration, section by section, with validation.
 //! - [`source`]: reading a file, the demo's data or a broker (it never starts a server).
 //! - [`city`]: buildings and sensors decoded, sensor layers, past values, tiles, styles,
@@ -88,6 +90,7 @@ pub mod scenario;
 pub mod source;
 pub mod sun;
 pub mod sunlight;
+pub mod terrain;
 pub mod timestamp;
 pub mod tour;
 

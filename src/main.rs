@@ -223,6 +223,9 @@ enum Command {
         /// Entity types to ask a broker for (repeatable; default: the building type).
         #[arg(long = "type", value_name = "TYPE")]
         types: Vec<String>,
+        /// Also read this elevation model (GeoTIFF) as the terrain and report it (`dem`).
+        #[arg(long, value_name = "FILE")]
+        dem: Option<PathBuf>,
     },
     /// Run a local NGSI-LD broker (HTTP, SQLite storage) for offline demos, kiosks and
     /// hackathons. For production use Orion-LD, Scorpio or Stellio.
@@ -679,8 +682,19 @@ fn main() -> ExitCode {
             json,
             strict,
             types,
+            dem,
             ..
-        }) => cli::check::command(&config, json, strict, &types),
+        }) => {
+            let mut config = config;
+            if let Some(dem) = dem {
+                // As given on the command line: relative to the working directory.
+                config.terrain.file = std::path::absolute(&dem)
+                    .unwrap_or(dem)
+                    .display()
+                    .to_string();
+            }
+            cli::check::command(&config, json, strict, &types)
+        }
         // Answered before the configuration is read.
         Some(Command::Sun { .. } | Command::KioskPin) => ExitCode::SUCCESS,
         Some(Command::Shadow {

@@ -274,7 +274,9 @@ impl CacheFile {
             .file
             .as_ref()
             .is_some_and(|f| cached.stamp.is_some() && cache::FileStamp::of(f) == cached.stamp);
-        let model = cached.model;
+        let mut model = cached.model;
+        // The terrain may have changed since: the buildings are set on it again.
+        city::standing::stand_on_configured(&mut model, config);
         let (tiles, stats) = mesh(&model, config, palette);
         bevy::log::info!(
             "city cache {}: {} buildings read and meshed in {:.2} s{}",

@@ -560,10 +560,14 @@ fn keyboard_control(
     camera.target = t.clamped(&settings.limits);
 }
 
+/// The least height (m) of the eye above a terrain.
+const ABOVE_TERRAIN_M: f32 = 3.0;
+
 fn follow_target(
     time: Res<Time>,
     camera: Single<(&mut OrbitCamera, &mut Transform), With<MainCamera>>,
     mut redraw: MessageWriter<RequestRedraw>,
+    terrain: Option<Res<crate::scene::TerrainState>>,
 ) {
     let (mut orbit, mut transform) = camera.into_inner();
     // Ease toward the target; snap once within a centimetre and a hundredth of a degree.
@@ -578,7 +582,16 @@ fn follow_target(
     if orbit.current != next {
         orbit.current = next;
     }
-    let wanted = Transform::from_translation(next.eye()).looking_at(next.focus, Vec3::Y);
+    let (mut eye, mut focus) = (next.eye(), next.focus);
+    if let Some(terrain) = terrain.filter(|t| t.grid.is_some()) {
+        // On a terrain the orbit turns around the ground under its focus, and the eye stays
+        // a little above the ground under it.
+        let lift = terrain.height_at(focus.x, focus.z);
+        eye.y += lift;
+        focus.y += lift;
+        eye.y = eye.y.max(terrain.height_at(eye.x, eye.z) + ABOVE_TERRAIN_M);
+    }
+    let wanted = Transform::from_translation(eye).looking_at(focus, Vec3::Y);
     if *transform != wanted {
         *transform = wanted;
     }

@@ -526,5 +526,7 @@ fn model_building(
         footprint,
         attributes,
         shell: Some(std::sync::Arc::new(shell)),
+        elevation: 0.0,
+        own_ground: Some(ground),
     })
 }

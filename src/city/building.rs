@@ -94,6 +94,15 @@ pub struct Building {
     pub attributes: Vec<(String, String)>,
     /// Its surfaces when the data model it in 3D (CityJSON); `None` for an extruded footprint.
     pub shell: Option<std::sync::Arc<Shell>>,
+    /// The height (m) of the ground it stands on: 0 on flat ground; on a terrain the lowest
+    /// ground under its footprint, or [`Building::own_ground`] where the data give one. Its
+    /// mesh and its prism for picking are raised by it; `base` and `height` stay above it.
+    #[serde(default)]
+    pub elevation: f64,
+    /// The height of its ground in its own data, where they give one (a CityJSON model's
+    /// lowest point, in the file's vertical datum): on a terrain it stands there.
+    #[serde(default)]
+    pub own_ground: Option<f64>,
 }
 
 /// A building modelled in 3D: triangles in scene metres as `[east, height above its ground,
@@ -125,20 +134,36 @@ impl Building {
         offset: [f64; 2],
         palette: &crate::geometry::extrude::Palette,
     ) -> usize {
+        let color = |k: &cityjson::SurfaceKind| {
+            if *k == cityjson::SurfaceKind::Roof {
+                palette.roof
+            } else {
+                palette.wall
+            }
+        };
         match &self.shell {
+            Some(shell) if self.elevation != 0.0 => {
+                let raised: Vec<([[f64; 3]; 3], [f32; 4])> = shell
+                    .triangles
+                    .iter()
+                    .map(|(t, k)| (t.map(|p| [p[0], p[1] + self.elevation, p[2]]), color(k)))
+                    .collect();
+                crate::geometry::extrude::triangles_into(
+                    out,
+                    raised.iter().map(|(t, c)| (t, *c)),
+                    offset,
+                )
+            }
             Some(shell) => crate::geometry::extrude::triangles_into(
                 out,
-                shell.triangles.iter().map(|(t, k)| {
-                    let roof = *k == cityjson::SurfaceKind::Roof;
-                    (t, if roof { palette.roof } else { palette.wall })
-                }),
+                shell.triangles.iter().map(|(t, k)| (t, color(k))),
                 offset,
             ),
             None => crate::geometry::extrude::extrude_into(
                 out,
                 &self.footprint,
-                self.base,
-                self.height,
+                self.base + self.elevation,
+                self.height + self.elevation,
                 offset,
                 palette,
             )
@@ -150,14 +175,19 @@ impl Building {
     /// triangles when it has a shell (CityJSON, glTF), else its footprint prism.
     pub fn hit(&self, ray: &crate::geometry::pick::Ray) -> Option<f64> {
         let Some(shell) = &self.shell else {
-            return crate::geometry::pick::hit(&self.footprint, self.base, self.height, ray);
+            return crate::geometry::pick::hit(
+                &self.footprint,
+                self.base + self.elevation,
+                self.height + self.elevation,
+                ray,
+            );
         };
         shell
             .triangles
             .iter()
             .filter_map(|(t, _)| {
                 // [east, height, north] → scene [x, y, z = −north].
-                let scene = t.map(|p| [p[0], p[1], -p[2]]);
+                let scene = t.map(|p| [p[0], p[1] + self.elevation, -p[2]]);
                 crate::geometry::pick::hit_triangle(&scene, ray)
             })
             .min_by(f64::total_cmp)
@@ -184,8 +214,8 @@ impl Building {
         crate::geometry::extrude::extrude_into(
             out,
             &simple,
-            self.base,
-            self.height,
+            self.base + self.elevation,
+            self.height + self.elevation,
             offset,
             palette,
         )

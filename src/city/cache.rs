@@ -333,6 +333,8 @@ mod tests {
                 footprint: Footprint::new(square).unwrap(),
                 attributes: vec![("height".into(), "12.5".into())],
                 shell: None,
+                elevation: 0.0,
+                own_ground: None,
             }],
             skipped: vec![],
             origin: crate::georef::LonLat::new(18.0, 59.3),

@@ -65,6 +65,8 @@ pub fn building(e: &Entity, georef: &Georef, s: &DecodeSettings) -> Result<Build
         footprint,
         attributes: inspector_attributes(e),
         shell: None,
+        elevation: 0.0,
+        own_ground: None,
     })
 }
 

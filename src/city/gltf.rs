@@ -318,6 +318,8 @@ fn model_mesh_building(id: &str, model_name: &str, shell: Shell) -> Result<Build
         footprint,
         attributes: vec![("model".to_owned(), model_name.to_owned())],
         shell: Some(std::sync::Arc::new(shell)),
+        elevation: 0.0,
+        own_ground: None,
     })
 }
 

@@ -14,6 +14,7 @@ pub mod cityjson;
 pub mod decode;
 pub mod gltf;
 pub mod sensor;
+pub mod standing;
 pub mod stream;
 pub mod style;
 pub mod tiles;
@@ -171,6 +172,7 @@ pub fn load_unless_cancelled(
         }
     };
     add_models(&mut model, config)?;
+    standing::stand_on_configured(&mut model, config);
     model.source_label = source.label();
     model.timings = Timings {
         read_s,

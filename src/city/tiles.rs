@@ -295,6 +295,8 @@ mod tests {
             footprint: Footprint::new(vec![vec![ring]]).unwrap(),
             attributes: Vec::new(),
             shell: None,
+            elevation: 0.0,
+            own_ground: None,
         }
     }
 

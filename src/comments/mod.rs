@@ -379,6 +379,7 @@ fn pick_spot(
     scenarios: Res<Scenarios>,
     settings: Res<Settings>,
     mut state: ResMut<CommentsState>,
+    terrain: Option<Res<crate::scene::TerrainState>>,
 ) {
     let Some(at) = clicks.read().last().map(|c| c.0) else {
         return;
@@ -390,18 +391,25 @@ fn pick_spot(
         return;
     }
     let max = settings.scene.max_distance_km * 1000.0;
-    let spot = point_on_view(at, &camera, &view, model, &scenarios)
-        .map(|(p, _)| p)
-        .filter(|p| p[0].hypot(p[2]) <= max)
-        .and_then(|p| {
-            let g = Georef::new(model.origin, Some(&model.crs)).ok()?;
-            let (ll, _) = g.scene_to_lonlat(p).ok()?;
-            Some(Spot {
-                scene: p,
-                lonlat: [ll.lon, ll.lat],
-                height: p[1].max(0.0),
-            })
-        });
+    let spot = point_on_view(
+        at,
+        &camera,
+        &view,
+        model,
+        &scenarios,
+        terrain.as_ref().and_then(|t| t.grid.as_deref()),
+    )
+    .map(|(p, _)| p)
+    .filter(|p| p[0].hypot(p[2]) <= max)
+    .and_then(|p| {
+        let g = Georef::new(model.origin, Some(&model.crs)).ok()?;
+        let (ll, _) = g.scene_to_lonlat(p).ok()?;
+        Some(Spot {
+            scene: p,
+            lonlat: [ll.lon, ll.lat],
+            height: p[1].max(0.0),
+        })
+    });
     match spot {
         Some(s) => {
             state.spot = Some(s);

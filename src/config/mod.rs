@@ -14,7 +14,7 @@
 //!
 //! One file per group of sections, each with its validation beside its types:
 //! [`data`] (`[data]`, `[broker]`, `[local_broker]`), [`buildings`] (`[buildings]`,
-//! `[models.*]`), [`ground`] (`[ground]`, `[ground.*]`), [`scene`] (`[scene]`, `[sun]`, `[camera]`, `[views.*]`, `[window]`, `[ui]`,
+//! `[models.*]`), [`ground`] (`[ground]`, `[ground.*]`), [`terrain`] (`[terrain]`), [`scene`] (`[scene]`, `[sun]`, `[camera]`, `[views.*]`, `[window]`, `[ui]`,
 //! `[render]`), [`comments`] (`[comments]`), [`kiosk`] (`[kiosk]`) and [`sensors`] (`[sensors]`, `[live]`, `[sensor_layers.*]`); [`overlay`] merges
 //! the sources. Settings written as words (`data.source`, `live.mode`, a marker's shape) are
 //! read into enums once, at load.
@@ -27,6 +27,7 @@ pub mod kiosk;
 pub mod overlay;
 pub mod scene;
 pub mod sensors;
+pub mod terrain;
 
 pub use buildings::{BuildingsConfig, LengthUnit, ModelConfig, UpAxis};
 pub use comments::{CommentCategory, CommentsConfig};
@@ -42,6 +43,7 @@ pub use sensors::{
     CategoryConfig, LiveConfig, MarkerShape, NotifyTransport, SensorLayerConfig, SensorsConfig,
     StopConfig,
 };
+pub use terrain::TerrainConfig;
 
 use overlay::{check_keys, describe_serde_error, merge, origin_of};
 use serde::{Deserialize, Serialize};
@@ -137,6 +139,8 @@ pub struct Config {
     pub models: BTreeMap<String, ModelConfig>,
     /// `[ground]` and `[ground.NAME]`
     pub ground: GroundConfig,
+    /// `[terrain]`
+    pub terrain: TerrainConfig,
     /// `[live]`
     pub live: LiveConfig,
     /// `[window]`
@@ -245,6 +249,7 @@ impl Config {
             m.validate(name)?;
         }
         self.ground.validate()?;
+        self.terrain.validate()?;
         self.camera.validate(&self.views)?;
         self.sensors.validate()?;
         self.live.validate()?;

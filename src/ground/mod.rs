@@ -4,6 +4,7 @@
 //! of ground is a layer of its own; the credits go to [`GroundState`].
 
 mod load;
+mod terrain;
 
 use crate::basemap::GroundClass;
 use crate::basemap::sources;
@@ -43,15 +44,21 @@ pub struct GroundPlugin;
 impl Plugin for GroundPlugin {
     fn build(&self, app: &mut App) {
         scene::ensure(app);
-        app.add_systems(Startup, setup).add_systems(
-            Update,
-            (
-                (start_when_placed, take_tiles)
-                    .chain()
-                    .in_set(SceneSet::Load),
-                follow_camera.in_set(SceneSet::Show),
-            ),
-        );
+        app.add_systems(Startup, (setup, terrain::expect))
+            .add_systems(
+                Update,
+                (
+                    (
+                        start_when_placed,
+                        take_tiles,
+                        terrain::start_when_placed,
+                        terrain::take,
+                    )
+                        .chain()
+                        .in_set(SceneSet::Load),
+                    (follow_camera, terrain::show_tiles).in_set(SceneSet::Show),
+                ),
+            );
     }
 }
 
@@ -255,13 +262,16 @@ fn take_tiles(
     }
 }
 
-/// The ground plane stays centred under the camera.
+/// The ground plane stays centred under the camera (and under the terrain).
 fn follow_camera(
     camera: Single<&Transform, (With<MainCamera>, Without<GroundPlane>)>,
     mut plane: Query<&mut Transform, With<GroundPlane>>,
+    terrain: Res<crate::scene::TerrainState>,
 ) {
     let p = camera.translation;
-    let wanted = Vec3::new(p.x, 0.0, p.z);
+    // Under a terrain, just below its lowest point.
+    let y = terrain.grid.as_ref().map_or(0.0, |g| g.min_m - 0.5);
+    let wanted = Vec3::new(p.x, y, p.z);
     for mut t in &mut plane {
         if t.translation != wanted {
             t.translation = wanted;

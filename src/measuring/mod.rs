@@ -99,6 +99,7 @@ fn hover(
     scenarios: Res<Scenarios>,
     mut state: ResMut<MeasureState>,
     mut last: Local<Option<(Vec2, GlobalTransform)>>,
+    terrain: Option<Res<crate::scene::TerrainState>>,
 ) {
     let cursor = window.single().ok().and_then(Window::cursor_position);
     let eye = camera.single().ok().map(|(_, t)| *t);
@@ -115,8 +116,15 @@ fn hover(
         return;
     }
     *last = Some((at, eye));
-    let wanted =
-        point_on_view(at, &camera, &view, model, &scenarios).map(|(p, s)| ([p[0], -p[2], p[1]], s));
+    let wanted = point_on_view(
+        at,
+        &camera,
+        &view,
+        model,
+        &scenarios,
+        terrain.as_ref().and_then(|t| t.grid.as_deref()),
+    )
+    .map(|(p, s)| ([p[0], -p[2], p[1]], s));
     if state.hover != wanted {
         state.hover = wanted;
     }
@@ -131,6 +139,7 @@ fn pick_point(
     city: Res<CityState>,
     scenarios: Res<Scenarios>,
     mut state: ResMut<MeasureState>,
+    terrain: Option<Res<crate::scene::TerrainState>>,
 ) {
     let Some(at) = clicks.read().last().map(|c| c.0) else {
         return;
@@ -138,7 +147,14 @@ fn pick_point(
     let Some(model) = city.model.as_ref().filter(|_| tool.tool == Tool::Measure) else {
         return;
     };
-    let Some((scene_point, snapped)) = point_on_view(at, &camera, &view, model, &scenarios) else {
+    let Some((scene_point, snapped)) = point_on_view(
+        at,
+        &camera,
+        &view,
+        model,
+        &scenarios,
+        terrain.as_ref().and_then(|t| t.grid.as_deref()),
+    ) else {
         return;
     };
     state.snapped = snapped;

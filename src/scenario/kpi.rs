@@ -59,7 +59,7 @@ pub struct Kpis {
 /// let square = vec![[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0], [0.0, 0.0]];
 /// let mut b = Building { id: "b".into(), name: None, address: None, height: 13.0, base: 0.0,
 ///     height_source: HeightSource::Default, footprint: Footprint::new(vec![vec![square]]).unwrap(),
-///     attributes: vec![], shell: None };
+///     attributes: vec![], shell: None, elevation: 0.0, own_ground: None };
 /// assert_eq!(citytwin::scenario::floors(&b, 3.2), 4.0);
 /// b.attributes.push(("floors".into(), "6".into()));
 /// assert_eq!(citytwin::scenario::floors(&b, 3.2), 6.0);

@@ -26,6 +26,8 @@ fn building(id: &str, rings: Vec<Vec<[f64; 2]>>, height: f64, floors: Option<&st
             .map(|f| vec![("floors".to_owned(), f.to_owned())])
             .unwrap_or_default(),
         shell: None,
+        elevation: 0.0,
+        own_ground: None,
     }
 }
 

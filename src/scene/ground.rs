@@ -2,6 +2,7 @@
 //! the credits it requires, and the named streets for labels.
 
 use crate::basemap::mesh::StreetName;
+use crate::terrain::HeightGrid;
 use bevy::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -43,6 +44,33 @@ pub struct GroundState {
     pub ready_after: Option<Duration>,
 }
 
+/// The terrain under the city (`[terrain]`), for every plugin that places things on the
+/// ground: buildings, sensors, comments, the camera.
+#[derive(Resource, Debug, Default)]
+pub struct TerrainState {
+    /// Progress or outcome.
+    pub status: GroundStatus,
+    /// The heights in scene metres, once read.
+    pub grid: Option<Arc<HeightGrid>>,
+    /// Why the DEM could not be used, with what to do.
+    pub problem: Option<String>,
+    /// Tiles drawn now.
+    pub tiles_drawn: usize,
+    /// Whether every tile the view needs is drawn.
+    pub settled: bool,
+}
+
+impl TerrainState {
+    /// The ground's height at scene `(x, z)`: the terrain's where there is one, else 0.
+    pub fn height_at(&self, x: f32, z: f32) -> f32 {
+        self.grid
+            .as_ref()
+            .and_then(|g| g.height_at(f64::from(x), f64::from(z)))
+            .unwrap_or(0.0)
+    }
+}
+
 pub(super) fn build(app: &mut App) {
-    app.init_resource::<GroundState>();
+    app.init_resource::<GroundState>()
+        .init_resource::<TerrainState>();
 }

@@ -64,7 +64,7 @@ pub use city::{CityState, LoadStatus, ReloadCity, SceneSource, ViewportStatus};
 pub use clock::{ClockCommand, REPLAY_HOURS, SceneClock};
 pub use comments::{CommentCommand, CommentNotice, CommentPins, CommentsState, Spot, Writing};
 pub use editing::{DrawCommand, EditTool, PointerCapture, SetTool, Tool};
-pub use ground::{GroundState, GroundStatus};
+pub use ground::{GroundState, GroundStatus, TerrainState};
 pub use kiosk::{KioskState, LeaveKiosk, ResetKiosk, StillHere};
 pub use language::{SetLanguage, UiLanguage};
 pub use layers::{Layer, LayerMember, Layers, SetLayerVisible};

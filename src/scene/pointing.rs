@@ -6,10 +6,14 @@ use super::{MainCamera, Scenarios, ViewMapping};
 use crate::city::{Building, CityModel};
 use crate::geometry::pick::Ray;
 use crate::scenario::Applied;
+use crate::terrain::HeightGrid;
 use bevy::prelude::*;
 
 /// Pixels within which a click snaps to a building's corner or edge.
 pub const SNAP_PIXELS: f32 = 12.0;
+
+/// The farthest (m) a click looks for the terrain along its ray.
+const FARTHEST_GROUND_M: f64 = 30_000.0;
 
 /// What a picked point snapped to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -34,6 +38,7 @@ pub fn point_on_view(
     view: &ViewMapping,
     model: &CityModel,
     scenarios: &Scenarios,
+    terrain: Option<&HeightGrid>,
 ) -> Option<([f64; 3], Snapped)> {
     let (cam, transform) = camera.single().ok()?;
     let r = view.ray(cam, transform, at)?;
@@ -53,12 +58,13 @@ pub fn point_on_view(
             Vec3::new(p[0] as f32, p[1] as f32, p[2] as f32),
         )
     };
-    point_at(model, applied, &ray, at, project)
+    point_at(model, applied, &ray, at, project, terrain)
 }
 
 /// The point a click at window position `click` picks along `ray` (scene coordinates): where
 /// it meets the first building (of `applied` when the scenario is shown there) or else the
-/// ground, snapped to the nearest building corner within [`SNAP_PIXELS`] as `project` puts
+/// ground (the terrain where there is one), snapped to the nearest building corner within
+/// [`SNAP_PIXELS`] as `project` puts
 /// scene points on the window, else to the nearest point of a building's edge within as many
 /// pixels. Returns the scene point and what it snapped to.
 pub fn point_at(
@@ -67,6 +73,7 @@ pub fn point_at(
     ray: &Ray,
     click: Vec2,
     project: impl Fn([f64; 3]) -> Option<Vec2>,
+    terrain: Option<&HeightGrid>,
 ) -> Option<([f64; 3], Snapped)> {
     let hit = match applied {
         Some(a) => a.pick(model, ray),
@@ -80,8 +87,14 @@ pub fn point_at(
         })
     });
     let on_building = building.and_then(|b| b.hit(ray).map(|t| (b, ray.at(t))));
+    let on_terrain = || {
+        terrain
+            .and_then(|g| g.ray_hit(ray.origin, ray.direction, FARTHEST_GROUND_M))
+            .map(|t| ray.at(t))
+    };
     let point = match on_building {
         Some((_, p)) => p,
+        None if terrain.is_some() => on_terrain()?,
         None if ray.direction[1] < -1e-9 => ray.at(-ray.origin[1] / ray.direction[1]),
         None => return None,
     };
@@ -175,7 +188,10 @@ fn edges(b: &Building) -> Vec<([f64; 3], [f64; 3])> {
     let mut out = Vec::new();
     if let Some(shell) = &b.shell {
         for (t, _) in &shell.triangles {
-            let p: Vec<[f64; 3]> = t.iter().map(|p| [p[0], p[1], -p[2]]).collect();
+            let p: Vec<[f64; 3]> = t
+                .iter()
+                .map(|p| [p[0], p[1] + b.elevation, -p[2]])
+                .collect();
             out.extend([(p[0], p[1]), (p[1], p[2]), (p[2], p[0])]);
         }
         return out;
@@ -184,10 +200,11 @@ fn edges(b: &Building) -> Vec<([f64; 3], [f64; 3])> {
         let ring: Vec<_> = polygon.exterior().coords().collect();
         for w in ring.windows(2) {
             let (a, e) = (w[0], w[1]);
-            for h in [b.base, b.height] {
+            let (base, top) = (b.base + b.elevation, b.height + b.elevation);
+            for h in [base, top] {
                 out.push(([a.x, h, -a.y], [e.x, h, -e.y]));
             }
-            out.push(([a.x, b.base, -a.y], [a.x, b.height, -a.y]));
+            out.push(([a.x, base, -a.y], [a.x, top, -a.y]));
         }
     }
     out
@@ -200,14 +217,14 @@ fn corners(b: &Building) -> Vec<[f64; 3]> {
         return shell
             .triangles
             .iter()
-            .flat_map(|(t, _)| t.iter().map(|p| [p[0], p[1], -p[2]]))
+            .flat_map(|(t, _)| t.iter().map(|p| [p[0], p[1] + b.elevation, -p[2]]))
             .collect();
     }
     let mut out = Vec::new();
     for polygon in b.footprint.polygons() {
         for c in polygon.exterior().coords() {
-            out.push([c.x, b.base, -c.y]);
-            out.push([c.x, b.height, -c.y]);
+            out.push([c.x, b.base + b.elevation, -c.y]);
+            out.push([c.x, b.height + b.elevation, -c.y]);
         }
     }
     out
@@ -237,6 +254,8 @@ mod tests {
             footprint: Footprint::new(vec![vec![ring]]).unwrap(),
             attributes: Vec::new(),
             shell: None,
+            elevation: 0.0,
+            own_ground: None,
         };
         CityModel {
             source_label: "test".into(),
@@ -273,32 +292,32 @@ mod tests {
         let model = model_with_a_box();
         // The middle of the roof: 30 m up, no corner near.
         let (ray, click) = down(10.0, 5.0);
-        let (p, snapped) = point_at(&model, None, &ray, click, project).unwrap();
+        let (p, snapped) = point_at(&model, None, &ray, click, project, None).unwrap();
         assert_eq!((p, snapped), ([10.0, 30.0, -5.0], Snapped::Free));
         // 0.8 m (8 px) from the roof's north-east corner: snapped onto it exactly.
         let (ray, click) = down(19.4, 9.5);
-        let (p, snapped) = point_at(&model, None, &ray, click, project).unwrap();
+        let (p, snapped) = point_at(&model, None, &ray, click, project, None).unwrap();
         assert_eq!(snapped, Snapped::Corner);
         assert_eq!(p, [20.0, 30.0, -10.0]);
         // The ground 5 m away from every corner: as clicked, at height 0.
         let (ray, click) = down(10.0, -5.0);
-        let (p, snapped) = point_at(&model, None, &ray, click, project).unwrap();
+        let (p, snapped) = point_at(&model, None, &ray, click, project, None).unwrap();
         assert_eq!((p, snapped), ([10.0, 0.0, 5.0], Snapped::Free));
         // The ground 1 m south-west of the south-west corner: its foot (top-down its roof
         // corner is the same pixel; the foot is nearer the point hit).
         let (ray, click) = down(-0.7, -0.7);
-        let (p, snapped) = point_at(&model, None, &ray, click, project).unwrap();
+        let (p, snapped) = point_at(&model, None, &ray, click, project, None).unwrap();
         assert_eq!((p, snapped), ([0.0, 0.0, 0.0], Snapped::Corner));
         // Half a metre (5 px) inside the roof's north edge, 10 m from its corners: onto the
         // roof's edge (not the foot's, which shows at the same place from above).
         let (ray, click) = down(10.0, 9.5);
-        let (p, snapped) = point_at(&model, None, &ray, click, project).unwrap();
+        let (p, snapped) = point_at(&model, None, &ray, click, project, None).unwrap();
         assert_eq!((p, snapped), ([10.0, 30.0, -10.0], Snapped::Edge));
         // Looking up: nothing.
         let up = Ray {
             origin: [0.0, 10.0, 0.0],
             direction: [0.0, 1.0, 0.0],
         };
-        assert!(point_at(&model, None, &up, Vec2::ZERO, project).is_none());
+        assert!(point_at(&model, None, &up, Vec2::ZERO, project, None).is_none());
     }
 }

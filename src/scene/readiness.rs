@@ -40,12 +40,17 @@ fn update_readiness(
     scenarios: Res<Scenarios>,
     initial_scenario: Option<Res<InitialScenario>>,
     study: (Res<super::SunStudy>, Option<Res<super::InitialStudy>>),
-    ground: Res<super::GroundState>,
+    (ground, terrain): (Res<super::GroundState>, Res<super::TerrainState>),
     mut readiness: ResMut<SceneReadiness>,
 ) {
     let mut busy = Vec::new();
     if ground.status == super::GroundStatus::Loading {
         busy.push("ground");
+    }
+    if terrain.status == super::GroundStatus::Loading
+        || (terrain.status == super::GroundStatus::Ready && !terrain.settled)
+    {
+        busy.push("terrain");
     }
     let failed = match &city.status {
         LoadStatus::Failed(message) => Some(message.clone()),

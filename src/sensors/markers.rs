@@ -37,11 +37,11 @@ pub(super) fn material_for(
         .clone()
 }
 
-/// Where a marker of `shape` hangs at `scale` metres: above its place, lifted so that it
-/// stands clear of the street.
-fn marker_transform(sensor: &Sensor, shape: MarkerShape, scale: f32) -> Transform {
+/// Where a marker of `shape` hangs at `scale` metres: above its place (raised by `lift`, the
+/// terrain under it), lifted so that it stands clear of the street.
+fn marker_transform(sensor: &Sensor, shape: MarkerShape, scale: f32, lift: f32) -> Transform {
     let a = sensor.place.anchor();
-    let ground = Vec3::new(a[0] as f32, a[1] as f32, a[2] as f32);
+    let ground = Vec3::new(a[0] as f32, a[1] as f32 + lift, a[2] as f32);
     match shape {
         MarkerShape::Column => Transform::from_translation(ground + Vec3::Y * scale * 0.75)
             .with_scale(Vec3::new(scale, scale * 1.5, scale)),
@@ -71,7 +71,7 @@ pub(super) fn spawn_marker(
     let root = assets.roots[sensor.layer];
     let shape = layer.marker;
     let mut entity = commands.spawn((
-        marker_transform(&sensor, shape, 4.0),
+        marker_transform(&sensor, shape, 4.0, 0.0),
         Visibility::default(),
         ChildOf(root),
     ));
@@ -147,6 +147,7 @@ pub(super) fn size_and_colour_markers(
         Without<SensorMarker>,
     >,
     mut last_colour_check: Local<Option<Instant>>,
+    terrain: Option<Res<crate::scene::TerrainState>>,
 ) {
     let Ok((cam, projection)) = camera.single() else {
         return;
@@ -162,7 +163,12 @@ pub(super) fn size_and_colour_markers(
     let stale = stale_ms(&settings);
     for (mut marker, mut transform, material, children) in &mut markers {
         let a = marker.sensor.place.anchor();
-        let ground = Vec3::new(a[0] as f32, a[1] as f32, a[2] as f32);
+        let mut ground = Vec3::new(a[0] as f32, a[1] as f32, a[2] as f32);
+        // On a terrain a marker stands on the ground under it.
+        let lift = terrain
+            .as_ref()
+            .map_or(0.0, |t| t.height_at(ground.x, ground.z));
+        ground.y += lift;
         let scale = (ground.distance(cam_pos) * per_metre * px).clamp(1.0, 400.0);
         let shape = sensor_layers.0[marker.sensor.layer].marker;
         let colour = if check_colours || marker.drawn_color[0] < 0.0 {
@@ -177,6 +183,9 @@ pub(super) fn size_and_colour_markers(
         let handle = colour.map(|c| material_for(&mut assets, &mut materials, c));
         match (shape, children, &marker.sensor.place) {
             (MarkerShape::Line, Some(children), Place::Line(_)) => {
+                if transform.translation != ground {
+                    transform.translation = ground;
+                }
                 for child in children {
                     if let Ok((segment, mut t, mut m)) = segments.get_mut(*child) {
                         let width = (scale * 0.8).max(3.0);
@@ -191,7 +200,7 @@ pub(super) fn size_and_colour_markers(
                 }
             }
             _ => {
-                let wanted = marker_transform(&marker.sensor, shape, scale);
+                let wanted = marker_transform(&marker.sensor, shape, scale, lift);
                 if transform.translation.distance_squared(wanted.translation) > 1e-4
                     || transform.scale != wanted.scale
                 {

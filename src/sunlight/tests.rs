@@ -32,6 +32,8 @@ fn box_building() -> Building {
         footprint: Footprint::new(vec![vec![ring]]).unwrap(),
         attributes: Vec::new(),
         shell: None,
+        elevation: 0.0,
+        own_ground: None,
     }
 }
 

@@ -17,6 +17,7 @@ mod measure;
 mod overlay;
 mod scenarios;
 mod side_panel;
+mod street_names;
 mod sun_row;
 mod sun_study;
 mod time_panel;
@@ -322,6 +323,8 @@ struct Shown<'w> {
     comment_pins: Option<Res<'w, crate::scene::CommentPins>>,
     kiosk: Option<Res<'w, crate::scene::KioskState>>,
     language: Option<Res<'w, crate::scene::UiLanguage>>,
+    ground: Option<Res<'w, crate::scene::GroundState>>,
+    terrain: Option<Res<'w, crate::scene::TerrainState>>,
 }
 
 fn ui(
@@ -351,6 +354,8 @@ fn ui(
         comment_pins,
         kiosk,
         language,
+        ground,
+        terrain,
     } = shown;
     let language = language.map(|l| l.current).unwrap_or_default();
     state.language = language;
@@ -462,6 +467,32 @@ fn ui(
     let side_by_side =
         scenarios.active.is_some() && scenarios.compare == crate::scene::Compare::SideBySide;
     let cameras = view_cameras(&sensors, side_by_side, &area, view_image.as_deref(), zoom);
+    if let Some(ground) = &ground {
+        street_names::street_names(
+            ctx,
+            ground,
+            &layers,
+            &settings,
+            &cameras,
+            city.model.as_deref(),
+        );
+    }
+    // The credits the ground's and the terrain's data require, and what could not be read.
+    let mut credits = ground
+        .as_ref()
+        .map(|g| g.attributions.clone())
+        .unwrap_or_default();
+    let mut problems = ground
+        .as_ref()
+        .map(|g| g.problems.clone())
+        .unwrap_or_default();
+    if let Some(t) = &terrain {
+        if t.grid.is_some() && !settings.terrain.attribution.is_empty() {
+            credits.push(settings.terrain.attribution.clone());
+        }
+        problems.extend(t.problem.clone());
+    }
+    overlay::map_credits(ctx, &credits, &problems, view, language);
     overlay::sensor_overlay(ctx, &sensors, &layers, &settings, view, &cameras, language);
     overlay::city_badge(ctx, &city, language, view);
     scenarios::compare_overlay(ctx, view, &scenarios, language, &mut out);

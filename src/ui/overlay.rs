@@ -368,3 +368,46 @@ fn decimals(x: f64) -> usize {
         2
     }
 }
+
+/// The credits the base map requires, small in the bottom right corner of the 3D view as
+/// maps carry them, and a line for each ground source that could not be read.
+pub(super) fn map_credits(
+    ctx: &egui::Context,
+    attributions: &[String],
+    problems: &[String],
+    view: egui::Rect,
+    l: Language,
+) {
+    if attributions.is_empty() && problems.is_empty() {
+        return;
+    }
+    egui::Area::new("map-credits".into())
+        .order(egui::Order::Foreground)
+        .pivot(egui::Align2::RIGHT_BOTTOM)
+        .fixed_pos(view.right_bottom() + egui::vec2(-6.0, -4.0))
+        .interactable(false)
+        .show(ctx, |ui| {
+            egui::Frame::new()
+                .fill(egui::Color32::from_rgba_unmultiplied(255, 255, 255, 170))
+                .corner_radius(3)
+                .inner_margin(egui::Margin::symmetric(6, 2))
+                .show(ui, |ui| {
+                    for problem in problems {
+                        ui.label(
+                            egui::RichText::new(
+                                l.t_with("ground-problem", &[("problem", problem.as_str().into())]),
+                            )
+                            .small()
+                            .color(egui::Color32::from_rgb(150, 30, 20)),
+                        );
+                    }
+                    if !attributions.is_empty() {
+                        ui.label(
+                            egui::RichText::new(attributions.join(" · "))
+                                .small()
+                                .color(egui::Color32::from_rgb(40, 40, 40)),
+                        );
+                    }
+                });
+        });
+}

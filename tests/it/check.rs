@@ -51,6 +51,63 @@ fn the_demo_district_is_read_whole() {
     assert_eq!(r["crs"], "EPSG:32618", "Manhattan lies in UTM zone 18N");
     // Height sources as the district's SOURCES.md counts them: every building has a height.
     assert_eq!(r["height_sources"]["data"].as_u64().unwrap(), buildings);
+    // The ground from the demo's OSM extract, counted independently with pyosmium by the same
+    // rules (docs/ground.md): 2,051 street ways and 9 street surfaces (5 `area=yes` service
+    // ways, 4 `area:highway`) not in tunnels, under ground or without two nodes in the
+    // extract; 6,216 footways, paths, steps and pedestrian streets.
+    let ground = &r["ground"];
+    assert_eq!(ground["streets"], 2_060, "{ground}");
+    assert_eq!(ground["paths"], 6_216, "{ground}");
+    assert!(ground["parks"].as_u64().unwrap() > 1_000, "{ground}");
+    assert!(ground["squares"].as_u64().unwrap() >= 225, "{ground}");
+    // The Hudson and the East River (one surface from the coastline) and 36 pools, ponds
+    // and fountains.
+    assert!(ground["water"].as_u64().unwrap() >= 37, "{ground}");
+    let details = &r["ground_details"];
+    assert!(details["problems"].as_array().unwrap().is_empty());
+    assert!(
+        details["attributions"][0]
+            .as_str()
+            .unwrap()
+            .contains("OpenStreetMap")
+    );
+    assert!(details["left_out"]["in a tunnel"].as_u64().unwrap() > 100);
+}
+
+#[test]
+fn ground_files_of_geojson_join_the_demo_and_a_broken_one_is_named() {
+    let dir = temp_dir("ground-geojson");
+    std::fs::write(
+        dir.join("lanes.geojson"),
+        r#"{"type": "FeatureCollection", "features": [
+          {"type": "Feature", "id": "lane-1", "properties": {"name": "Hudson River Greenway"},
+           "geometry": {"type": "LineString", "coordinates": [[-74.0110, 40.7400], [-74.0085, 40.7550]]}},
+          {"type": "Feature", "id": "lane-2", "properties": {},
+           "geometry": {"type": "LineString", "coordinates": [[-74.0110, "north"]]}}]}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("broken.geojson"), r#"{"type": "Feat"#).unwrap();
+    std::fs::write(
+        dir.join("c.toml"),
+        "[ground.lanes]\nfile = \"lanes.geojson\"\nclass = \"paths\"\nattribution = \"NYC DOT\"\n\
+         [ground.broken]\nfile = \"broken.geojson\"\n",
+    )
+    .unwrap();
+    let (r, out) = check_json(&["--config", dir.join("c.toml").to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(r["ground"]["paths"], 6_216 + 1);
+    let details = &r["ground_details"];
+    let skipped = details["skipped"].as_array().unwrap();
+    assert!(skipped.iter().any(|s| s["id"] == "lane-2"), "{skipped:?}");
+    let problems = details["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].as_str().unwrap().contains("broken.geojson"));
+    assert_eq!(details["attributions"][1], "NYC DOT");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -441,4 +498,54 @@ fn a_scenario_adds_its_kpis_and_a_wrong_one_names_file_line_and_key() {
         err.contains("bad.toml:4: `add[1].file`") && err.contains("nowhere.geojson"),
         "{err}"
     );
+}
+
+#[test]
+fn a_dem_is_reported_with_its_crs_size_and_heights() {
+    let dem = fixture("terrain/bilbao_pnoa_dem_5m_epsg25830.tif");
+    let delft = fixture("delft_3dbag_buildings.geojson.gz");
+    let (r, out) = check_json(&[
+        "--file",
+        delft.to_str().unwrap(),
+        "--dem",
+        dem.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let d = &r["dem"];
+    // As GDAL reads the file (tests/fixtures/SOURCES.md): 680 × 680 Int16, −2 … 103 m.
+    assert_eq!(d["crs"], "EPSG:25830");
+    assert_eq!(
+        (d["width"].as_u64(), d["height"].as_u64()),
+        (Some(680), Some(680))
+    );
+    assert_eq!(
+        (d["min_m"].as_f64(), d["max_m"].as_f64()),
+        (Some(-2.0), Some(103.0))
+    );
+    let c = d["center_lonlat"].as_array().unwrap();
+    assert!((c[0].as_f64().unwrap() + 2.9864).abs() < 1e-3, "{c:?}");
+    assert!((c[1].as_f64().unwrap() - 43.3123).abs() < 1e-3, "{c:?}");
+    // Bilbao is not under Delft: said, and the terrain is still made around its own centre.
+    let away = d["away_from_city_km"].as_f64().unwrap();
+    assert!((1_000.0..1_300.0).contains(&away), "{away} km");
+    assert!(d["tiles"].as_u64().unwrap() > 100);
+
+    // A file that is not a GeoTIFF: one line naming it and why, and a failing status.
+    let dir = temp_dir("bad-dem");
+    let bad = dir.join("dem.tif");
+    std::fs::write(&bad, b"II*\0 not really").unwrap();
+    let out = run(citytwin().args([
+        "check",
+        "--file",
+        delft.to_str().unwrap(),
+        "--dem",
+        bad.to_str().unwrap(),
+    ]));
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("dem.tif") && err.contains("TIFF"), "{err}");
 }

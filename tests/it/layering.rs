@@ -36,6 +36,7 @@ const UNITS: &[(&str, Layer)] = &[
     ("georef", Layer::Core),
     ("geometry", Layer::Core),
     ("basemap", Layer::Core),
+    ("terrain", Layer::Core),
     ("config", Layer::Core),
     ("source", Layer::Core),
     ("city", Layer::Core),

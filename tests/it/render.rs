@@ -528,3 +528,142 @@ fn the_kiosk_has_finger_sized_named_controls_in_one_language_at_a_time() {
         );
     }
 }
+
+#[test]
+fn streets_and_water_show_from_above_under_the_buildings() {
+    if !headless_available() {
+        return;
+    }
+    let dir = temp_dir("render-ground");
+    // Streets and water in colours nothing else has; a view straight down on Chelsea and the
+    // Hudson, high enough to take in the river west of Manhattan.
+    let config = dir.join("ground.toml");
+    std::fs::write(
+        &config,
+        "[ground]\ncolors = { streets = \"#ff0000\", water = \"#00ff00\" }\n\
+         [views.above]\ntitle = \"Above\"\ncenter = [-74.0035, 40.7480]\ndistance = 1800.0\n\
+         heading = 0.0\ntilt = 89.0\n",
+    )
+    .unwrap();
+    let img = screenshot(
+        &dir.join("ground.png"),
+        &["--config", config.to_str().unwrap(), "--view", "above"],
+    );
+    let (w, h) = (WIDTH - PANEL, HEIGHT);
+    let is_street =
+        |[r, g, b]: [u8; 3]| i32::from(r) > i32::from(g) + 70 && i32::from(r) > i32::from(b) + 70;
+    let is_water =
+        |[r, g, b]: [u8; 3]| i32::from(g) > i32::from(r) + 70 && i32::from(g) > i32::from(b) + 70;
+    // The river is in the left part of the view (west), the streets all over it.
+    let water_west = share_in(&img, (PANEL, PANEL + w / 4, 0, h), is_water);
+    let water_east = share_in(&img, (PANEL + 3 * w / 4, WIDTH, 0, h), is_water);
+    let streets = share_in(&img, (PANEL, WIDTH, 0, h), is_street);
+    assert!(
+        water_west > 0.3,
+        "only {:.1}% of the west quarter is water",
+        water_west * 100.0
+    );
+    assert!(
+        water_east < 0.05,
+        "{:.1}% of the east quarter is water",
+        water_east * 100.0
+    );
+    assert!(
+        streets > 0.04,
+        "only {:.1}% of the view is street",
+        streets * 100.0
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Two 40 m blocks on the Bilbao DEM as GeoJSON, one on the hill east of the estuary and one
+/// by the water.
+fn bilbao_blocks(dir: &Path) -> std::path::PathBuf {
+    let to_wgs84 = citytwin::georef::Transformer::new("EPSG:25830", "EPSG:4326").unwrap();
+    let block = |id: &str, x: f64, y: f64| {
+        let ring: Vec<String> = [
+            (-20.0, -20.0),
+            (20.0, -20.0),
+            (20.0, 20.0),
+            (-20.0, 20.0),
+            (-20.0, -20.0),
+        ]
+        .iter()
+        .map(|(dx, dy)| {
+            let (lon, lat) = to_wgs84.convert(x + dx, y + dy).unwrap();
+            format!("[{lon},{lat}]")
+        })
+        .collect();
+        format!(
+            r#"{{"type":"Feature","id":"{id}","properties":{{"height":30}},"geometry":{{"type":"Polygon","coordinates":[[{}]]}}}}"#,
+            ring.join(",")
+        )
+    };
+    let file = dir.join("blocks.geojson");
+    std::fs::write(
+        &file,
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{},{}]}}"#,
+            block("hill", 502_698.3, 4_794_747.9),
+            block("shore", 501_102.9, 4_795_497.8)
+        ),
+    )
+    .unwrap();
+    file
+}
+
+#[test]
+fn a_terrain_rises_against_the_sky_where_flat_ground_does_not() {
+    if !headless_available() {
+        return;
+    }
+    let dir = temp_dir("render-terrain");
+    let blocks = bilbao_blocks(&dir);
+    let dem = crate::fixture("terrain/bilbao_pnoa_dem_5m_epsg25830.tif");
+    // The ground in a colour nothing else has; a low view from the estuary (0 m) east
+    // towards the hills (up to 103 m, 1.6 km away): the eye 42 m up, below their tops.
+    let view = "[views.across]\ntitle = \"Across\"\ncenter = [-2.9864, 43.3123]\ndistance = 400.0\n\
+                heading = 90.0\ntilt = 6.0\n[scene]\nground_color = \"#ff00ff\"\n";
+    let mut topmost = Vec::new();
+    for (name, terrain) in [
+        ("flat", String::new()),
+        ("terrain", dem.display().to_string()),
+    ] {
+        let config = dir.join(format!("{name}.toml"));
+        std::fs::write(&config, format!("{view}[terrain]\nfile = \"{terrain}\"\n")).unwrap();
+        let img = screenshot(
+            &dir.join(format!("{name}.png")),
+            &[
+                "--config",
+                config.to_str().unwrap(),
+                "--file",
+                blocks.to_str().unwrap(),
+                "--view",
+                "across",
+            ],
+        );
+        let is_ground = |[r, g, b]: [u8; 3]| {
+            i32::from(r) > i32::from(g) + 40 && i32::from(b) > i32::from(g) + 40
+        };
+        // In each column of the middle of the view, the highest row of ground; averaged.
+        let columns = (PANEL + 50..WIDTH - 50).step_by(10);
+        let n = columns.len() as f64;
+        let mean: f64 = columns
+            .map(|x| {
+                (0..HEIGHT)
+                    .find(|&y| is_ground(img.get_pixel(x, y).0))
+                    .unwrap_or(HEIGHT) as f64
+            })
+            .sum::<f64>()
+            / n;
+        topmost.push(mean);
+    }
+    // The hills stand above the horizon of flat ground.
+    assert!(
+        topmost[1] + 15.0 < topmost[0],
+        "the ground reaches row {:.0} on the terrain and {:.0} when flat",
+        topmost[1],
+        topmost[0]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,6 +1,7 @@
 //! `citytwin check`: load data without a window or GPU and report what would be drawn.
 
 pub mod ground;
+pub mod terrain;
 
 use crate::city::{self, LoadError};
 use crate::config::{Config, SourceSetting};
@@ -67,6 +68,10 @@ pub struct CheckReport {
     pub ground: BTreeMap<String, usize>,
     /// The rest of the ground's report: triangles, skipped features, problems, credits.
     pub ground_details: ground::GroundReport,
+    /// The terrain (`--dem FILE` or `[terrain] file`): the DEM's `crs`, `width`, `height`,
+    /// `min_m`, `max_m`, and its grid and tiles in the scene.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dem: Option<terrain::TerrainReport>,
 }
 
 /// `citytwin check`: prints the report (JSON with `json`); status 3 with `strict` when
@@ -181,6 +186,11 @@ pub fn run(
             .or_insert(0) += 1;
     }
     let ground = ground::report(config, &model);
+    let dem = match terrain::report(config, Some((model.origin, model.crs.as_str()))) {
+        Some(Ok(r)) => Some(r),
+        Some(Err(e)) => return Err(LoadError::Data(e)),
+        None => None,
+    };
     let settings = crate::city::decode::DecodeSettings::from_config(config);
     let mut kpis = Vec::new();
     let mut scenario_warnings = Vec::new();
@@ -211,6 +221,7 @@ pub fn run(
         seconds: started.elapsed().as_secs_f64(),
         ground: ground.drawn.clone(),
         ground_details: ground,
+        dem,
     })
 }
 
@@ -280,6 +291,22 @@ impl CheckReport {
             for p in &g.problems {
                 let _ = writeln!(t, "  ground problem    {p}");
             }
+        }
+        if let Some(d) = &self.dem {
+            let _ = writeln!(
+                t,
+                "  terrain           {} × {} pixels in {}, {:.1} to {:.1} m; {} tiles in {} levels{}",
+                thousands(d.dem.width),
+                thousands(d.dem.height),
+                d.dem.crs,
+                d.dem.min_m,
+                d.dem.max_m,
+                thousands(d.tiles),
+                d.levels,
+                d.away_from_city_km
+                    .map(|k| format!(" ({k:.0} km from the city: not under it)"))
+                    .unwrap_or_default()
+            );
         }
         let _ = writeln!(t, "  skipped           {}", thousands(self.skipped.len()));
         for s in &self.skipped {
