@@ -177,7 +177,7 @@ fn position(v: &Value) -> Option<Coord<f64>> {
 fn line(v: &Value) -> Option<LineString<f64>> {
     let points: Option<Vec<Coord<f64>>> = v.as_array()?.iter().map(position).collect();
     let points = points?;
-    (points.len() >= 2).then(|| LineString(points))
+    (points.len() >= 2).then_some(LineString(points))
 }
 
 fn polygon(v: &Value) -> Option<Polygon<f64>> {

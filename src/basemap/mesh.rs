@@ -345,7 +345,7 @@ fn street_name(name: &str, line: &LineString<f64>) -> Option<StreetName> {
         .windows(2)
         .map(|w| (w[1].x - w[0].x).hypot(w[1].y - w[0].y))
         .sum();
-    if !(length > 0.0) || name.trim().is_empty() {
+    if length.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) || name.trim().is_empty() {
         return None;
     }
     let mut left = length / 2.0;

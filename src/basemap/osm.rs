@@ -205,7 +205,7 @@ fn ring(nodes: &HashMap<i64, [f64; 2]>, refs: &[i64]) -> Option<LineString<f64>>
         .map(|n| nodes.get(n).map(|p| Coord { x: p[0], y: p[1] }))
         .collect();
     let coords = coords?;
-    (coords.len() >= 4).then(|| LineString(coords))
+    (coords.len() >= 4).then_some(LineString(coords))
 }
 
 /// A multipolygon relation's surface: outer rings with the inner rings inside each.

@@ -448,4 +448,32 @@ mod tests {
         let e = Georef::new(LonLat::new(0.0, 95.0), None).unwrap_err();
         assert!(matches!(e, GeorefError::BadOrigin { .. }));
     }
+
+    /// Resident memory of this process (kB), from `/proc/self/status`.
+    fn resident_kb() -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            })
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn a_crs_that_is_not_found_costs_no_memory() {
+        // Each refusal once left PROJ's context (with its open database) behind: about 5 MB
+        // a time (found by fuzzing CityJSON files with mangled CRS names).
+        let _ = Transformer::new("EPSG:99990", WGS84);
+        let before = resident_kb();
+        for code in 0..100 {
+            let e = Transformer::new(&format!("EPSG:9999{code:02}"), WGS84).unwrap_err();
+            assert!(matches!(e, GeorefError::Transform { .. }));
+        }
+        let grown_mb = resident_kb().saturating_sub(before) / 1024;
+        assert!(grown_mb < 20, "100 unknown CRS cost {grown_mb} MB");
+        // And the next good one still works.
+        assert!(Transformer::new("EPSG:25830", WGS84).is_ok());
+    }
 }

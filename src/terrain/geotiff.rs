@@ -84,7 +84,7 @@ fn first_band(
     nodata: Option<f64>,
 ) -> Result<Vec<f32>, DemError> {
     fn take<T: Copy>(v: Vec<T>, pixels: usize, f: impl Fn(T) -> f64) -> Option<Vec<f64>> {
-        if pixels == 0 || v.len() < pixels || v.len() % pixels != 0 {
+        if pixels == 0 || v.len() < pixels || !v.len().is_multiple_of(pixels) {
             return None;
         }
         let bands = v.len() / pixels;
