@@ -43,12 +43,7 @@ impl HeightGrid {
         heights: Vec<f32>,
     ) -> Self {
         assert_eq!(heights.len(), cols * rows, "one height a node");
-        let (min_m, max_m) = heights
-            .iter()
-            .filter(|h| h.is_finite())
-            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &h| {
-                (lo.min(h), hi.max(h))
-            });
+        let (min_m, max_m) = super::height_range(&heights);
         Self {
             x0,
             z0,

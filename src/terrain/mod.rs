@@ -106,12 +106,7 @@ impl Dem {
         heights: Vec<f32>,
         nodata: Option<f64>,
     ) -> Self {
-        let (min_m, max_m) = heights
-            .iter()
-            .filter(|h| h.is_finite())
-            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &h| {
-                (lo.min(h), hi.max(h))
-            });
+        let (min_m, max_m) = height_range(&heights);
         Self {
             crs,
             vertical_crs,
@@ -202,6 +197,16 @@ impl Dem {
             nodata_pixels: self.heights.iter().filter(|h| h.is_nan()).count(),
         }
     }
+}
+
+/// The lowest and highest of the heights that are finite (infinite bounds when none is).
+pub(crate) fn height_range(heights: &[f32]) -> (f32, f32) {
+    heights
+        .iter()
+        .filter(|h| h.is_finite())
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &h| {
+            (lo.min(h), hi.max(h))
+        })
 }
 
 /// Interpolates between four corners `[top-left, top-right, bottom-left, bottom-right]` at
