@@ -20,6 +20,8 @@
 //!   OpenStreetMap or GeoJSON, meshed flat in tiles.
 //! - [`terrain`]: elevation models from GeoTIFF in any CRS, resampled onto the scene's
 //!   metres and cut into a quadtree of tiles with skirts.
+//! - [`maptiles`]: raster map tiles (XYZ, WMTS) in Web Mercator: which a view needs, their
+//!   disk cache, fetching with HTTP caching, meshes draped on the ground or the terrain.
 //! - [`config`]: the configuration, section by section, with validation.
 //! - [`source`]: reading a file, the demo's data or a broker (it never starts a server).
 //! - [`city`]: buildings and sensors decoded, sensor layers, past values, tiles, styles,
@@ -42,6 +44,7 @@
 //! - [`broker`]: the local NGSI-LD broker (`citytwin broker`).
 //! - [`simulate`]: simulated sensors.
 //! - [`live`]: the live feed that keeps sensors in step with a broker.
+//! - [`map_feed`]: the map tiles the camera needs, fetched, decoded and draped on a thread.
 //! - [`outbox`]: comments sent to the broker, kept on disk while it is away.
 //! - [`demo`]: the demo's local broker and simulator, for the viewer and `check` alike.
 //!
@@ -83,6 +86,7 @@ pub mod geometry;
 pub mod georef;
 pub mod idle;
 pub mod language;
+pub mod maptiles;
 pub mod measure;
 pub mod ngsi_ld;
 pub mod pin;
@@ -98,6 +102,7 @@ pub mod tour;
 pub mod broker;
 pub mod demo;
 pub mod live;
+pub mod map_feed;
 pub mod outbox;
 pub mod simulate;
 pub mod worker;

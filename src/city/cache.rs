@@ -289,7 +289,7 @@ pub fn decode(bytes: &[u8], key: &str) -> Result<Cached, CacheError> {
 }
 
 /// FNV-1a, 64 bits, eight bytes a round for speed (a checksum, not a defence).
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut chunks = bytes.chunks_exact(8);

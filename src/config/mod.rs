@@ -14,7 +14,7 @@
 //!
 //! One file per group of sections, each with its validation beside its types:
 //! [`data`] (`[data]`, `[broker]`, `[local_broker]`), [`buildings`] (`[buildings]`,
-//! `[models.*]`), [`ground`] (`[ground]`, `[ground.*]`), [`terrain`] (`[terrain]`), [`scene`] (`[scene]`, `[sun]`, `[camera]`, `[views.*]`, `[window]`, `[ui]`,
+//! `[models.*]`), [`ground`] (`[ground]`, `[ground.*]`), [`terrain`] (`[terrain]`), [`map_tiles`] (`[map_tiles]`, `[map_tiles.*]`), [`scene`] (`[scene]`, `[sun]`, `[camera]`, `[views.*]`, `[window]`, `[ui]`,
 //! `[render]`), [`comments`] (`[comments]`), [`kiosk`] (`[kiosk]`) and [`sensors`] (`[sensors]`, `[live]`, `[sensor_layers.*]`); [`overlay`] merges
 //! the sources. Settings written as words (`data.source`, `live.mode`, a marker's shape) are
 //! read into enums once, at load.
@@ -24,6 +24,7 @@ pub mod comments;
 pub mod data;
 pub mod ground;
 pub mod kiosk;
+pub mod map_tiles;
 pub mod overlay;
 pub mod scene;
 pub mod sensors;
@@ -34,6 +35,7 @@ pub use comments::{CommentCategory, CommentsConfig};
 pub use data::{DataConfig, LocalBrokerConfig, SourceSetting, ViewerBrokerConfig};
 pub use ground::{GROUND_CLASSES, GroundConfig, GroundSourceConfig};
 pub use kiosk::KioskConfig;
+pub use map_tiles::{MapTileSourceConfig, MapTilesConfig};
 pub use overlay::ConfigOverlay;
 pub use scene::{
     CameraConfig, CrsSetting, MsaaSetting, OriginSetting, RenderConfig, ScaleSetting, SceneConfig,
@@ -141,6 +143,8 @@ pub struct Config {
     pub ground: GroundConfig,
     /// `[terrain]`
     pub terrain: TerrainConfig,
+    /// `[map_tiles]` and `[map_tiles.NAME]`
+    pub map_tiles: MapTilesConfig,
     /// `[live]`
     pub live: LiveConfig,
     /// `[window]`
@@ -250,6 +254,7 @@ impl Config {
         }
         self.ground.validate()?;
         self.terrain.validate()?;
+        self.map_tiles.validate()?;
         self.camera.validate(&self.views)?;
         self.sensors.validate()?;
         self.live.validate()?;
@@ -406,6 +411,46 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("ground.colors.lakes"), "{e}");
+    }
+
+    #[test]
+    fn map_tile_sources_are_checked_for_their_keys_and_their_url() {
+        let c = user(
+            "[map_tiles]\ncache_mb = 50\n[map_tiles.ortho]\n\
+             url = \"https://{s}.t.example.org/{z}/{x}/{y}.jpg\"\nsubdomains = \"ab\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.map_tiles.cache_mb, 50.0);
+        assert_eq!(c.map_tiles.sources["ortho"].max_zoom, 19);
+        let wrong = |text: &str, key: &str, says: &str| {
+            let e = user(text).unwrap_err().to_string();
+            assert!(e.contains(key) && e.contains(says), "{e}");
+        };
+        wrong(
+            "[map_tiles.ortho]\nurl = \"https://e.org/{z}/{x}/{y}.png\"\nmaxzoom = 3\n",
+            "map_tiles.ortho.maxzoom",
+            "`max_zoom`",
+        );
+        wrong(
+            "[map_tiles.ortho]\nurl = \"https://e.org/tiles.png\"\n",
+            "map_tiles.ortho.url",
+            "{z}",
+        );
+        wrong(
+            "[map_tiles.ortho]\nurl = \"e.org/{z}/{x}/{y}.png\"\n",
+            "map_tiles.ortho.url",
+            "http",
+        );
+        wrong(
+            "[map_tiles.ortho]\nurl = \"https://{s}.e.org/{z}/{x}/{y}.png\"\n",
+            "map_tiles.ortho.subdomains",
+            "{s}",
+        );
+        wrong(
+            "[map_tiles]\ntexel_px = 0\n",
+            "map_tiles.texel_px",
+            "between",
+        );
     }
 
     #[test]

@@ -4,11 +4,18 @@
 use super::ConfigError;
 use super::buildings::MODEL_KEYS;
 use super::ground::{GROUND_OWN_KEYS, GROUND_SOURCE_KEYS};
+use super::map_tiles::{MAP_TILE_SOURCE_KEYS, MAP_TILES_OWN_KEYS};
 use std::path::Path;
 use toml::{Table, Value};
 
 /// Tables whose keys are names chosen by the user; their entries all follow one shape.
 pub(super) const NAMED_TABLES: &[&str] = &["views", "sensor_layers", "models"];
+/// Tables with keys of their own beside tables named by the user (`[ground.NAME]`,
+/// `[map_tiles.NAME]`): the table, its own keys, and the keys every named entry may use.
+const SOURCE_TABLES: &[(&str, &[&str], &str)] = &[
+    ("ground", GROUND_OWN_KEYS, GROUND_SOURCE_KEYS),
+    ("map_tiles", MAP_TILES_OWN_KEYS, MAP_TILE_SOURCE_KEYS),
+];
 /// Tables whose keys are chosen by the user and whose values are strings.
 pub(super) const STRING_MAPS: &[&str] = &["broker.terms"];
 
@@ -98,11 +105,13 @@ pub(super) fn check_keys(
             continue;
         }
         // `[ground.NAME]`: a table of `[ground]` that is not one of its own keys is a source.
-        if prefix == "ground" && !GROUND_OWN_KEYS.contains(&key.as_str()) && value.is_table() {
-            let shape: Table = GROUND_SOURCE_KEYS.parse().unwrap_or_default();
-            if let Value::Table(entry) = value {
-                check_keys(&shape, entry, &dotted, origin)?;
-            }
+        if let Some((_, _, keys)) = SOURCE_TABLES
+            .iter()
+            .find(|(table, own, _)| *table == prefix && !own.contains(&key.as_str()))
+            && let Value::Table(entry) = value
+        {
+            let shape: Table = keys.parse().unwrap_or_default();
+            check_keys(&shape, entry, &dotted, origin)?;
             continue;
         }
         let Some(expected) = defaults.get(key) else {

@@ -4,6 +4,7 @@
 //! of ground is a layer of its own; the credits go to [`GroundState`].
 
 mod load;
+mod map_tiles;
 mod terrain;
 
 use crate::basemap::GroundClass;
@@ -44,21 +45,26 @@ pub struct GroundPlugin;
 impl Plugin for GroundPlugin {
     fn build(&self, app: &mut App) {
         scene::ensure(app);
-        app.add_systems(Startup, (setup, terrain::expect))
-            .add_systems(
-                Update,
+        app.add_systems(
+            Startup,
+            (setup, terrain::expect, map_tiles::expect.after(setup)),
+        )
+        .add_systems(
+            Update,
+            (
                 (
-                    (
-                        start_when_placed,
-                        take_tiles,
-                        terrain::start_when_placed,
-                        terrain::take,
-                    )
-                        .chain()
-                        .in_set(SceneSet::Load),
-                    (follow_camera, terrain::show_tiles).in_set(SceneSet::Show),
-                ),
-            );
+                    start_when_placed,
+                    take_tiles,
+                    terrain::start_when_placed,
+                    terrain::take,
+                    map_tiles::start_when_placed,
+                    map_tiles::take,
+                )
+                    .chain()
+                    .in_set(SceneSet::Load),
+                (follow_camera, terrain::show_tiles, map_tiles::look).in_set(SceneSet::Show),
+            ),
+        );
     }
 }
 

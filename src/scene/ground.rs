@@ -70,7 +70,31 @@ impl TerrainState {
     }
 }
 
+/// The raster map tiles (`[map_tiles.NAME]`): how many are drawn and where they came from.
+#[derive(Resource, Debug, Default)]
+pub struct MapTileState {
+    /// Progress or outcome.
+    pub status: GroundStatus,
+    /// Tiles drawn now.
+    pub drawn: usize,
+    /// Whether every tile the view needs is drawn (or known to be missing).
+    pub settled: bool,
+    /// Tiles the server sent.
+    pub from_server: usize,
+    /// Tiles from the disk cache (fresh, or confirmed unchanged by the server).
+    pub from_cache: usize,
+    /// Tiles from the disk cache past their expiry, because the server could not be asked.
+    pub stale: usize,
+    /// Tiles that could not be had.
+    pub missing: usize,
+    /// Tiles the view needs now that could not be had.
+    pub missing_now: usize,
+    /// Why the last missing tile, or the tiles as a whole, could not be had.
+    pub problem: Option<String>,
+}
+
 pub(super) fn build(app: &mut App) {
     app.init_resource::<GroundState>()
-        .init_resource::<TerrainState>();
+        .init_resource::<TerrainState>()
+        .init_resource::<MapTileState>();
 }

@@ -9,7 +9,7 @@
 //! | [`view`] | the 3D camera's state, the view's place in the window, clicks, named views |
 //! | [`orbit`] | the orbit camera's model (focus, heading, tilt, distance) and its limits |
 //! | [`layers`] | the layer list and which layers are shown |
-//! | [`ground`] | the base map under the buildings: what it drew, its credits, named streets |
+//! | [`ground`] | the base map under the buildings: what it drew, its credits, named streets; the terrain; the map tiles |
 //! | [`clock`] | the scene's one clock (live, replaying the last 24 hours, or at any date for a sun study) |
 //! | [`study`] | the sun-hours study: its commands, progress, result, the heat map's view, a point's hours |
 //! | [`sun`] | the sun at the clock's time over the scene's place, the day's sunrise and sunset, the time zone |
@@ -64,7 +64,7 @@ pub use city::{CityState, LoadStatus, ReloadCity, SceneSource, ViewportStatus};
 pub use clock::{ClockCommand, REPLAY_HOURS, SceneClock};
 pub use comments::{CommentCommand, CommentNotice, CommentPins, CommentsState, Spot, Writing};
 pub use editing::{DrawCommand, EditTool, PointerCapture, SetTool, Tool};
-pub use ground::{GroundState, GroundStatus, TerrainState};
+pub use ground::{GroundState, GroundStatus, MapTileState, TerrainState};
 pub use kiosk::{KioskState, LeaveKiosk, ResetKiosk, StillHere};
 pub use language::{SetLanguage, UiLanguage};
 pub use layers::{Layer, LayerMember, Layers, SetLayerVisible};

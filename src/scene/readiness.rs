@@ -40,7 +40,11 @@ fn update_readiness(
     scenarios: Res<Scenarios>,
     initial_scenario: Option<Res<InitialScenario>>,
     study: (Res<super::SunStudy>, Option<Res<super::InitialStudy>>),
-    (ground, terrain): (Res<super::GroundState>, Res<super::TerrainState>),
+    (ground, terrain, map_tiles): (
+        Res<super::GroundState>,
+        Res<super::TerrainState>,
+        Res<super::MapTileState>,
+    ),
     mut readiness: ResMut<SceneReadiness>,
 ) {
     let mut busy = Vec::new();
@@ -51,6 +55,11 @@ fn update_readiness(
         || (terrain.status == super::GroundStatus::Ready && !terrain.settled)
     {
         busy.push("terrain");
+    }
+    if map_tiles.status == super::GroundStatus::Loading
+        || (map_tiles.status == super::GroundStatus::Ready && !map_tiles.settled)
+    {
+        busy.push("map tiles");
     }
     let failed = match &city.status {
         LoadStatus::Failed(message) => Some(message.clone()),

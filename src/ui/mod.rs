@@ -325,6 +325,7 @@ struct Shown<'w> {
     language: Option<Res<'w, crate::scene::UiLanguage>>,
     ground: Option<Res<'w, crate::scene::GroundState>>,
     terrain: Option<Res<'w, crate::scene::TerrainState>>,
+    map_tiles: Option<Res<'w, crate::scene::MapTileState>>,
 }
 
 fn ui(
@@ -356,6 +357,7 @@ fn ui(
         language,
         ground,
         terrain,
+        map_tiles,
     } = shown;
     let language = language.map(|l| l.current).unwrap_or_default();
     state.language = language;
@@ -491,6 +493,18 @@ fn ui(
             credits.push(settings.terrain.attribution.clone());
         }
         problems.extend(t.problem.clone());
+    }
+    if let Some(m) = &map_tiles {
+        // The credits of the sources drawn now (their layer shown).
+        for (name, source) in &settings.map_tiles.sources {
+            let id = format!("ground-map-{name}");
+            if m.drawn > 0 && !source.attribution.is_empty() && layers.is_visible(&id) {
+                credits.push(source.attribution.clone());
+            }
+        }
+        if m.missing_now > 0 {
+            problems.extend(m.problem.clone());
+        }
     }
     overlay::map_credits(ctx, &credits, &problems, view, language);
     overlay::sensor_overlay(ctx, &sensors, &layers, &settings, view, &cameras, language);

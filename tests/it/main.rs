@@ -12,6 +12,7 @@ mod fuzz;
 mod kiosk;
 mod layering;
 mod live;
+mod maptiles;
 mod measure;
 mod offline;
 mod render;

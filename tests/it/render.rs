@@ -667,3 +667,47 @@ fn a_terrain_rises_against_the_sky_where_flat_ground_does_not() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn map_tiles_drape_the_ground_and_a_second_start_draws_them_from_the_cache_offline() {
+    if !headless_available() {
+        return;
+    }
+    let dir = temp_dir("render-map-tiles");
+    let server = crate::maptiles::TileServer::start([255, 0, 255], "max-age=86400");
+    let config = dir.join("tiles.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[map_tiles]\ncache_dir = \"{}\"\n[map_tiles.test]\nurl = \"{}\"\n\
+             attribution = \"© test tiles\"\n\
+             [views.above]\ntitle = \"Above\"\ncenter = [-73.9857, 40.7484]\n\
+             distance = 1800.0\nheading = 0.0\ntilt = 89.0\n",
+            dir.join("cache").display(),
+            server.url()
+        ),
+    )
+    .unwrap();
+    let is_tile =
+        |[r, g, b]: [u8; 3]| i32::from(r) > i32::from(g) + 60 && i32::from(b) > i32::from(g) + 60;
+    let args = ["--config", config.to_str().unwrap(), "--view", "above"];
+    let img = screenshot(&dir.join("online.png"), &args);
+    let online = share_in_middle(&img, is_tile);
+    let asked = server.asked();
+    assert!(!asked.is_empty());
+    let mut unique = asked.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), asked.len(), "no tile asked for twice");
+    drop(server);
+    let img = screenshot(&dir.join("offline.png"), &args);
+    let offline = share_in_middle(&img, is_tile);
+    // Between the buildings, the ground is the tiles' colour, with and without the server.
+    assert!(online > 0.25, "{:.1}% tile colour online", online * 100.0);
+    assert!(
+        offline > 0.25,
+        "{:.1}% tile colour offline",
+        offline * 100.0
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
