@@ -22,6 +22,7 @@
 //!   metres and cut into a quadtree of tiles with skirts.
 //! - [`maptiles`]: raster map tiles (XYZ, WMTS) in Web Mercator: which a view needs, their
 //!   disk cache, fetching with HTTP caching, meshes draped on the ground or the terrain.
+//! - [`tiles3d`]: 3D Tiles 1.0 and 1.1: tilesets read into trees of tiles placed in ECEF.
 //! - [`config`]: the configuration, section by section, with validation.
 //! - [`source`]: reading a file, the demo's data or a broker (it never starts a server).
 //! - [`city`]: buildings and sensors decoded, sensor layers, past values, tiles, styles,
@@ -95,6 +96,7 @@ pub mod source;
 pub mod sun;
 pub mod sunlight;
 pub mod terrain;
+pub mod tiles3d;
 pub mod timestamp;
 pub mod tour;
 

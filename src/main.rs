@@ -226,6 +226,10 @@ enum Command {
         /// Also read this elevation model (GeoTIFF) as the terrain and report it (`dem`).
         #[arg(long, value_name = "FILE")]
         dem: Option<PathBuf>,
+        /// Also read this 3D Tiles tileset (a folder, its tileset.json, or an HTTP(S) URL)
+        /// and report it (`tileset`).
+        #[arg(long, value_name = "PATH")]
+        tileset: Option<String>,
     },
     /// Run a local NGSI-LD broker (HTTP, SQLite storage) for offline demos, kiosks and
     /// hackathons. For production use Orion-LD, Scorpio or Stellio.
@@ -683,6 +687,7 @@ fn main() -> ExitCode {
             strict,
             types,
             dem,
+            tileset,
             ..
         }) => {
             let mut config = config;
@@ -693,7 +698,7 @@ fn main() -> ExitCode {
                     .display()
                     .to_string();
             }
-            cli::check::command(&config, json, strict, &types)
+            cli::check::command(&config, json, strict, &types, tileset.as_deref())
         }
         // Answered before the configuration is read.
         Some(Command::Sun { .. } | Command::KioskPin) => ExitCode::SUCCESS,

@@ -549,3 +549,66 @@ fn a_dem_is_reported_with_its_crs_size_and_heights() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("dem.tif") && err.contains("TIFF"), "{err}");
 }
+
+#[test]
+fn a_3d_tiles_tileset_is_reported_from_its_folder_and_over_http() {
+    let dir = crate::fixture("3dtiles/amsterdam_pg2b3dm_v1.0");
+    let (v, out) = check_json(&[
+        "--file",
+        crate::fixture("delft_3dbag_buildings.geojson.gz")
+            .to_str()
+            .unwrap(),
+        "--tileset",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let t = &v["tileset"];
+    assert_eq!(t["version"], "1.0");
+    assert_eq!(t["tiles"], 11);
+    assert_eq!(t["content"], serde_json::json!({"b3dm": 10}));
+    assert_eq!(t["geometric_error"], 500.0);
+    assert_eq!(t["refine"], "ADD");
+    // The root's centre as PROJ puts it (pyproj, EPSG:4978 → EPSG:4979).
+    assert!((t["root_lonlat"][0].as_f64().unwrap() - 4.924_304_58).abs() < 1e-7);
+    assert!((t["root_lonlat"][1].as_f64().unwrap() - 52.387_832_25).abs() < 1e-7);
+    // The same tileset.json from a server on loopback: kinds from the content's names.
+    let json = std::fs::read(dir.join("tileset.json")).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        use std::io::Write;
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+        let (head, _) = crate::read_request(&mut reader).unwrap().unwrap();
+        let _ = write!(
+            stream,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            json.len()
+        );
+        let _ = stream.write_all(&json);
+        head[0].clone()
+    });
+    let url = format!("http://127.0.0.1:{port}/cesium/tileset.json");
+    let delft = crate::fixture("delft_3dbag_buildings.geojson.gz");
+    let (v, out) = check_json(&["--file", delft.to_str().unwrap(), "--tileset", &url]);
+    assert!(out.status.success());
+    assert_eq!(v["tileset"]["tiles"], 11);
+    assert_eq!(v["tileset"]["content"], serde_json::json!({"b3dm": 10}));
+    assert!(
+        server
+            .join()
+            .unwrap()
+            .starts_with("GET /cesium/tileset.json ")
+    );
+    // Not a tileset: one clear line, status 1.
+    let out = crate::run(crate::citytwin().args([
+        "check",
+        "--file",
+        delft.to_str().unwrap(),
+        "--tileset",
+        crate::fixture("maptiles/SOURCES.md").to_str().unwrap(),
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a 3D Tiles tileset.json"), "{err}");
+}

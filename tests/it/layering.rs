@@ -38,6 +38,7 @@ const UNITS: &[(&str, Layer)] = &[
     ("basemap", Layer::Core),
     ("terrain", Layer::Core),
     ("maptiles", Layer::Core),
+    ("tiles3d", Layer::Core),
     ("config", Layer::Core),
     ("source", Layer::Core),
     ("city", Layer::Core),

@@ -2,6 +2,7 @@
 
 pub mod ground;
 pub mod terrain;
+pub mod tileset;
 
 use crate::city::{self, LoadError};
 use crate::config::{Config, SourceSetting};
@@ -72,12 +73,30 @@ pub struct CheckReport {
     /// `min_m`, `max_m`, and its grid and tiles in the scene.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dem: Option<terrain::TerrainReport>,
+    /// The 3D Tiles tileset given with `--tileset`: `version`, `tiles`, `content` kinds
+    /// counted, `root_lonlat`, `geometric_error`, …
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tileset: Option<crate::tiles3d::TilesetReport>,
 }
 
 /// `citytwin check`: prints the report (JSON with `json`); status 3 with `strict` when
 /// anything was skipped.
-pub fn command(config: &Config, json: bool, strict: bool, types: &[String]) -> ExitCode {
+pub fn command(
+    config: &Config,
+    json: bool,
+    strict: bool,
+    types: &[String],
+    tileset: Option<&str>,
+) -> ExitCode {
     super::init_logs("warn");
+    let tileset = match tileset.map(tileset::report) {
+        Some(Ok(r)) => Some(r),
+        Some(Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+        None => None,
+    };
     // A wrong scenario file stops the check before the city is read.
     let mut scenarios = Vec::new();
     for s in scenario::load_configured(config) {
@@ -89,7 +108,10 @@ pub fn command(config: &Config, json: bool, strict: bool, types: &[String]) -> E
             }
         }
     }
-    let result = run_configured(config, types, &scenarios);
+    let result = run_configured(config, types, &scenarios).map(|mut r| {
+        r.tileset = tileset;
+        r
+    });
     crate::worker::warn_about_stray_threads();
     match result {
         Ok(report) => {
@@ -222,6 +244,7 @@ pub fn run(
         ground: ground.drawn.clone(),
         ground_details: ground,
         dem,
+        tileset: None,
     })
 }
 
@@ -306,6 +329,19 @@ impl CheckReport {
                 d.away_from_city_km
                     .map(|k| format!(" ({k:.0} km from the city: not under it)"))
                     .unwrap_or_default()
+            );
+        }
+        if let Some(ts) = &self.tileset {
+            let kinds: Vec<String> = ts.content.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            let _ = writeln!(
+                t,
+                "  3D Tiles          {} tiles ({}) in {} levels, version {}, root at {:.5}, {:.5}",
+                thousands(ts.tiles),
+                kinds.join(", "),
+                ts.levels,
+                ts.version,
+                ts.root_lonlat[0],
+                ts.root_lonlat[1]
             );
         }
         let _ = writeln!(t, "  skipped           {}", thousands(self.skipped.len()));

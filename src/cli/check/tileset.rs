@@ -1,0 +1,65 @@
+//! `check --tileset PATH`: a 3D Tiles tileset read (a folder, a `tileset.json`, or an HTTP(S)
+//! URL) and reported ([`crate::tiles3d::TilesetReport`]).
+
+use crate::tiles3d::{Tileset, TilesetReport};
+use std::path::Path;
+
+/// The tileset at `at`: a folder holding `tileset.json`, the file itself, or its URL. Local
+/// content files are told apart by their first bytes, remote ones by their names.
+pub fn report(at: &str) -> Result<TilesetReport, String> {
+    if at.starts_with("http://") || at.starts_with("https://") {
+        let bytes = fetch(at)?;
+        let tileset = Tileset::parse(&bytes).map_err(|e| format!("tileset {at}: {e}"))?;
+        return Ok(tileset.report(|_| None));
+    }
+    let path = Path::new(at);
+    let file = if path.is_dir() {
+        path.join("tileset.json")
+    } else {
+        path.to_owned()
+    };
+    let bytes = std::fs::read(&file).map_err(|e| format!("tileset {}: {e}", file.display()))?;
+    let tileset = Tileset::parse(&bytes).map_err(|e| format!("tileset {}: {e}", file.display()))?;
+    let base = file.parent().unwrap_or(Path::new("."));
+    Ok(tileset.report(|uri| head(&base.join(uri))))
+}
+
+/// A file's first four bytes.
+fn head(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut first = [0u8; 4];
+    std::fs::File::open(path)
+        .ok()?
+        .read_exact(&mut first)
+        .ok()?;
+    Some(first.to_vec())
+}
+
+fn fetch(url: &str) -> Result<Vec<u8>, String> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let response = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .map_err(|e| e.to_string())?
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| format!("cannot read the tileset: {}", e.without_url()))?;
+        if !response.status().is_success() {
+            return Err(format!(
+                "the tileset's server answered {}",
+                response.status()
+            ));
+        }
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| format!("cannot read the tileset: {}", e.without_url()))?;
+        Ok(bytes.to_vec())
+    })
+}

@@ -1,0 +1,152 @@
+use super::*;
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/3dtiles")
+        .join(name)
+}
+
+fn report(name: &str) -> TilesetReport {
+    let dir = fixture(name);
+    let t = Tileset::parse(&std::fs::read(dir.join("tileset.json")).unwrap()).unwrap();
+    t.report(|uri| std::fs::read(dir.join(uri)).ok().map(|b| b[..4].to_vec()))
+}
+
+/// The root centres as PROJ 9.5 (pyproj 3.7, EPSG:4978 → EPSG:4979) puts them.
+#[test]
+fn each_fixture_tileset_reads_with_its_tiles_contents_and_root_where_proj_puts_it() {
+    let cases = [
+        (
+            "amsterdam_pg2b3dm_v1.0",
+            "1.0",
+            11,
+            10,
+            "b3dm",
+            [4.924_304_580, 52.387_832_253, 55.422_067_864],
+            500.0,
+            Refine::Add,
+            4,
+        ),
+        (
+            "3dbag_tyler_v1.1",
+            "1.1",
+            5,
+            1,
+            "glb",
+            [5.252_326_301, 52.126_281_942, -4_404.389_501_295],
+            22_020.67,
+            Refine::Replace,
+            5,
+        ),
+        (
+            "agi_photogrammetry_ktx2",
+            "1.0",
+            2,
+            1,
+            "glb",
+            [-75.596_706_955, 40.038_795_870, 90.626_792_140],
+            777.242_383_494_478,
+            Refine::Replace,
+            2,
+        ),
+        (
+            "generated_delft_3dbag_lod12_v1.0",
+            "1.0",
+            1,
+            1,
+            "b3dm",
+            [4.368_990_789, 52.001_572_133, 59.380_487_815],
+            4096.0,
+            Refine::Add,
+            1,
+        ),
+    ];
+    for (name, version, tiles, with_content, kind, [lon, lat, h], error, refine, levels) in cases {
+        let r = report(name);
+        assert_eq!(r.version, version, "{name}");
+        assert_eq!(
+            (r.tiles, r.tiles_with_content),
+            (tiles, with_content),
+            "{name}"
+        );
+        assert_eq!(
+            r.content,
+            BTreeMap::from([(kind.to_owned(), with_content)]),
+            "{name}"
+        );
+        assert!(
+            (r.root_lonlat[0] - lon).abs() < 1e-8,
+            "{name}: lon {}",
+            r.root_lonlat[0]
+        );
+        assert!(
+            (r.root_lonlat[1] - lat).abs() < 1e-8,
+            "{name}: lat {}",
+            r.root_lonlat[1]
+        );
+        assert!(
+            (r.root_height_m - h).abs() < 1e-3,
+            "{name}: h {}",
+            r.root_height_m
+        );
+        assert_eq!(
+            (r.geometric_error, r.refine, r.levels),
+            (error, refine, levels),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        report("3dbag_tyler_v1.1").extensions_required,
+        Vec::<String>::new(),
+        "the tileset requires none (its glb does)"
+    );
+}
+
+#[test]
+fn geodetic_and_ecef_agree_both_ways_over_the_globe() {
+    for lat in [-89.9, -60.0, -0.1, 0.0, 33.3, 52.387_832, 89.99] {
+        for lon in [-179.9, -75.6, 0.0, 4.92, 120.0] {
+            for h in [-430.0, 0.0, 55.4, 8848.0] {
+                let (lo, la, hh) = ecef::to_geodetic(ecef::from_geodetic(lon, lat, h));
+                assert!(
+                    (lo - lon).abs() < 1e-9 && (la - lat).abs() < 1e-9,
+                    "{lon} {lat}"
+                );
+                assert!((hh - h).abs() < 1e-4, "{lon} {lat} {h}: {hh}");
+            }
+        }
+    }
+    // The frame east-north-up: one metre up is one metre higher.
+    let enu = ecef::east_north_up(4.92, 52.39, 10.0);
+    let (_, _, h) = ecef::to_geodetic(ecef::apply(&enu, [0.0, 0.0, 1.0]));
+    assert!((h - 11.0).abs() < 1e-6);
+}
+
+#[test]
+fn a_broken_tileset_is_refused_with_what_is_wrong() {
+    let e = Tileset::parse(b"{\"asset\":{\"version\":\"1.0\"},\"geometricError\":1}").unwrap_err();
+    assert!(e.contains("root"), "{e}");
+    let e = Tileset::parse(
+        br#"{"asset":{"version":"2.0"},"geometricError":1,"root":{"boundingVolume":{"sphere":[0,0,0,1]},"geometricError":0}}"#,
+    )
+    .unwrap_err();
+    assert!(e.contains("2.0"), "{e}");
+    let e = Tileset::parse(
+        br#"{"asset":{"version":"1.0"},"geometricError":1,"root":{"boundingVolume":{},"geometricError":0}}"#,
+    )
+    .unwrap_err();
+    assert!(e.contains("bounding volume"), "{e}");
+    // A tree too deep is refused, not followed.
+    let mut deep = String::from(r#"{"boundingVolume":{"sphere":[0,0,0,1]},"geometricError":0}"#);
+    for _ in 0..100 {
+        deep = format!(
+            r#"{{"boundingVolume":{{"sphere":[0,0,0,1]}},"geometricError":0,"children":[{deep}]}}"#
+        );
+    }
+    let e = Tileset::parse(
+        format!(r#"{{"asset":{{"version":"1.0"}},"geometricError":1,"root":{deep}}}"#).as_bytes(),
+    )
+    .unwrap_err();
+    assert!(e.contains("deeper") && e.len() < 300, "{e}");
+}
