@@ -52,9 +52,31 @@ pub fn read(path: &Path) -> Result<Vec<ModelMesh>, String> {
 
 fn read_unguarded(path: &Path) -> Result<Vec<ModelMesh>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let gltf = gltf::Gltf::from_slice(&bytes)
-        .map_err(|e| format!("{} is not a glTF 2.0 model: {e}", path.display()))?;
-    let base = path.parent().unwrap_or(Path::new("."));
+    meshes(&bytes, path.parent().unwrap_or(Path::new(".")))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Every mesh of a glTF or GLB held in memory, its external buffers read from `base`; a
+/// broken file is an error, never a panic (see [`read`]).
+pub fn from_bytes(bytes: &[u8], base: &Path) -> Result<Vec<ModelMesh>, String> {
+    std::panic::catch_unwind(|| meshes(bytes, base)).unwrap_or_else(|_| {
+        Err("not a glTF 2.0 model: it refers to parts it does not have".to_owned())
+    })
+}
+
+fn meshes(bytes: &[u8], base: &Path) -> Result<Vec<ModelMesh>, String> {
+    let gltf = gltf::Gltf::from_slice(bytes).map_err(|e| format!("not a glTF 2.0 model: {e}"))?;
+    // Compressed geometry is not decoded yet: refused by name rather than read as garbage.
+    for ext in gltf.extensions_required() {
+        if matches!(
+            ext,
+            "EXT_meshopt_compression" | "KHR_draco_mesh_compression" | "KHR_mesh_quantization"
+        ) {
+            return Err(format!(
+                "its geometry needs {ext}, which citytwin does not read yet"
+            ));
+        }
+    }
     let mut buffers = Vec::new();
     for buffer in gltf.buffers() {
         let data = match buffer.source() {

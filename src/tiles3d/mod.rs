@@ -14,6 +14,7 @@
 //! assert_eq!(t.tiles[1].refine, citytwin::tiles3d::Refine::Add, "inherited");
 //! ```
 
+pub mod content;
 pub mod ecef;
 
 use ecef::{IDENTITY, Mat4};

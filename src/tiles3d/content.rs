@@ -1,0 +1,90 @@
+//! A tile's content decoded into meshes in ECEF: a `b3dm` (Batched 3D Model: its feature
+//! table's `RTC_CENTER` and the GLB inside) or a bare `glb` (3D Tiles 1.1). glTF is Y-up, so
+//! each mesh goes through the glTF node transforms, the Y-up to Z-up turn the standard asks
+//! for, the content's RTC centre and the tile's frame, in that order.
+
+use super::ecef::{self, Mat4};
+use crate::city::gltf::{ModelMesh, from_bytes};
+use std::path::Path;
+
+/// glTF's Y-up to 3D Tiles' Z-up: +90° about X, `(x, y, z) → (x, −z, y)`.
+const Y_UP_TO_Z_UP: Mat4 = [
+    1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0,
+];
+
+/// One mesh of a tile's content, in ECEF.
+#[derive(Debug, Clone)]
+pub struct ContentMesh {
+    /// The glTF node's (or mesh's) name.
+    pub name: String,
+    /// Triangles in ECEF (m).
+    pub triangles: Vec<[[f64; 3]; 3]>,
+}
+
+/// The meshes of a content file (`bytes`) of a tile whose frame is `world`; `base` is the
+/// folder its external glTF buffers would be in. The error says what is wrong.
+pub fn decode(bytes: &[u8], world: &Mat4, base: &Path) -> Result<Vec<ContentMesh>, String> {
+    let (glb, rtc) = match bytes.get(..4) {
+        Some(b"b3dm") => b3dm(bytes)?,
+        Some(b"glTF") => (bytes, None),
+        Some(b"i3dm" | b"pnts" | b"cmpt") => {
+            return Err(format!(
+                "{} content is not drawn yet",
+                String::from_utf8_lossy(&bytes[..4])
+            ));
+        }
+        _ => return Err("the content is neither b3dm nor glb".to_owned()),
+    };
+    let mut frame = *world;
+    if let Some(c) = rtc {
+        let shift = [
+            1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, c[0], c[1], c[2], 1.0,
+        ];
+        frame = ecef::mul(&frame, &shift);
+    }
+    let frame = ecef::mul(&frame, &Y_UP_TO_Z_UP);
+    let meshes: Vec<ModelMesh> = from_bytes(glb, base)?;
+    Ok(meshes
+        .into_iter()
+        .map(|m| ContentMesh {
+            name: m.name,
+            triangles: m
+                .triangles
+                .iter()
+                .map(|t| t.map(|p| ecef::apply(&frame, p)))
+                .collect(),
+        })
+        .collect())
+}
+
+/// A b3dm's GLB and its feature table's `RTC_CENTER`.
+fn b3dm(bytes: &[u8]) -> Result<(&[u8], Option<[f64; 3]>), String> {
+    let word = |i: usize| {
+        bytes
+            .get(i * 4..i * 4 + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+            .ok_or("the b3dm's header is cut short")
+    };
+    let (version, length) = (word(1)?, word(2)?);
+    if version != 1 {
+        return Err(format!("b3dm version {version} is not read (1 is)"));
+    }
+    let (ft_json, ft_bin, bt_json, bt_bin) = (word(3)?, word(4)?, word(5)?, word(6)?);
+    let glb_at = 28usize
+        .checked_add(ft_json)
+        .and_then(|n| n.checked_add(ft_bin))
+        .and_then(|n| n.checked_add(bt_json))
+        .and_then(|n| n.checked_add(bt_bin))
+        .filter(|&n| n <= bytes.len().min(length))
+        .ok_or("the b3dm's parts do not fit in it")?;
+    let feature_table: serde_json::Value =
+        serde_json::from_slice(&bytes[28..28 + ft_json]).unwrap_or_default();
+    let rtc = feature_table
+        .get("RTC_CENTER")
+        .and_then(|v| v.as_array())
+        .and_then(|a| {
+            let c: Vec<f64> = a.iter().filter_map(serde_json::Value::as_f64).collect();
+            (c.len() == 3).then(|| [c[0], c[1], c[2]])
+        });
+    Ok((&bytes[glb_at..bytes.len().min(length)], rtc))
+}
