@@ -39,6 +39,7 @@ impl PluginGroup for CityTwinPlugins {
             .add(EnvironmentPlugin)
             .add(GroundPlugin)
             .add(BuildingsPlugin)
+            .add(crate::tilesets::TilesetsPlugin)
             .add(SensorsPlugin)
             .add(ScenariosPlugin)
             .add(EditingPlugin)

@@ -45,6 +45,7 @@
 //! - [`broker`]: the local NGSI-LD broker (`citytwin broker`).
 //! - [`simulate`]: simulated sensors.
 //! - [`live`]: the live feed that keeps sensors in step with a broker.
+//! - [`tileset_feed`]: a 3D Tiles tileset streamed with the camera on a thread.
 //! - [`map_feed`]: the map tiles the camera needs, fetched, decoded and draped on a thread.
 //! - [`outbox`]: comments sent to the broker, kept on disk while it is away.
 //! - [`demo`]: the demo's local broker and simulator, for the viewer and `check` alike.
@@ -64,6 +65,7 @@
 //! - [`measuring`]: the Measure tool: points picked on buildings and the ground.
 //! - [`comments`]: citizens' comments: the layer of pins, writing, sending, moderation.
 //! - [`sun_study`]: the sun-hours study run off the main thread and drawn as a heat map.
+//! - [`tilesets`]: 3D Tiles tilesets streamed with the camera beside the buildings.
 //! - [`kiosk`]: a kiosk left alone shows a guided tour, asks "Are you still there?", then
 //!   resets itself.
 //! - [`capture`]: screenshots and saved pictures.
@@ -107,6 +109,7 @@ pub mod live;
 pub mod map_feed;
 pub mod outbox;
 pub mod simulate;
+pub mod tileset_feed;
 pub mod worker;
 
 // Viewer
@@ -126,6 +129,7 @@ pub mod scenarios;
 pub mod scene;
 pub mod sensors;
 pub mod sun_study;
+pub mod tilesets;
 pub mod ui;
 
 // Commands

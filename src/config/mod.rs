@@ -29,6 +29,7 @@ pub mod overlay;
 pub mod scene;
 pub mod sensors;
 pub mod terrain;
+pub mod tilesets;
 
 pub use buildings::{BuildingsConfig, LengthUnit, ModelConfig, UpAxis};
 pub use comments::{CommentCategory, CommentsConfig};
@@ -46,6 +47,7 @@ pub use sensors::{
     StopConfig,
 };
 pub use terrain::TerrainConfig;
+pub use tilesets::TilesetConfig;
 
 use overlay::{check_keys, describe_serde_error, merge, origin_of};
 use serde::{Deserialize, Serialize};
@@ -145,6 +147,9 @@ pub struct Config {
     pub terrain: TerrainConfig,
     /// `[map_tiles]` and `[map_tiles.NAME]`
     pub map_tiles: MapTilesConfig,
+    /// `[tilesets.NAME]`
+    #[serde(default)]
+    pub tilesets: BTreeMap<String, TilesetConfig>,
     /// `[live]`
     pub live: LiveConfig,
     /// `[window]`
@@ -255,6 +260,9 @@ impl Config {
         self.ground.validate()?;
         self.terrain.validate()?;
         self.map_tiles.validate()?;
+        for (name, t) in &self.tilesets {
+            t.validate(name)?;
+        }
         self.camera.validate(&self.views)?;
         self.sensors.validate()?;
         self.live.validate()?;

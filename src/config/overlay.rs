@@ -5,11 +5,12 @@ use super::ConfigError;
 use super::buildings::MODEL_KEYS;
 use super::ground::{GROUND_OWN_KEYS, GROUND_SOURCE_KEYS};
 use super::map_tiles::{MAP_TILE_SOURCE_KEYS, MAP_TILES_OWN_KEYS};
+use super::tilesets::TILESET_KEYS;
 use std::path::Path;
 use toml::{Table, Value};
 
 /// Tables whose keys are names chosen by the user; their entries all follow one shape.
-pub(super) const NAMED_TABLES: &[&str] = &["views", "sensor_layers", "models"];
+pub(super) const NAMED_TABLES: &[&str] = &["views", "sensor_layers", "models", "tilesets"];
 /// Tables with keys of their own beside tables named by the user (`[ground.NAME]`,
 /// `[map_tiles.NAME]`): the table, its own keys, and the keys every named entry may use.
 const SOURCE_TABLES: &[(&str, &[&str], &str)] = &[
@@ -147,6 +148,11 @@ pub(super) fn check_keys(
                 }
                 if dotted == "models"
                     && let Ok(t) = MODEL_KEYS.parse::<Table>()
+                {
+                    shape.extend(t);
+                }
+                if dotted == "tilesets"
+                    && let Ok(t) = TILESET_KEYS.parse::<Table>()
                 {
                     shape.extend(t);
                 }

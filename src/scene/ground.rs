@@ -93,8 +93,22 @@ pub struct MapTileState {
     pub problem: Option<String>,
 }
 
+/// The 3D Tiles tilesets (`[tilesets.NAME]`), for the UI and readiness.
+#[derive(Resource, Debug, Default)]
+pub struct TilesetsState {
+    /// Whether a tileset is still reading the tiles its view needs.
+    pub loading: bool,
+    /// Tiles drawn now, over all tilesets.
+    pub tiles_drawn: usize,
+    /// Triangles drawn now.
+    pub triangles: usize,
+    /// Tilesets or tiles that could not be read, and why.
+    pub problems: Vec<String>,
+}
+
 pub(super) fn build(app: &mut App) {
     app.init_resource::<GroundState>()
         .init_resource::<TerrainState>()
-        .init_resource::<MapTileState>();
+        .init_resource::<MapTileState>()
+        .init_resource::<TilesetsState>();
 }

@@ -64,7 +64,7 @@ pub use city::{CityState, LoadStatus, ReloadCity, SceneSource, ViewportStatus};
 pub use clock::{ClockCommand, REPLAY_HOURS, SceneClock};
 pub use comments::{CommentCommand, CommentNotice, CommentPins, CommentsState, Spot, Writing};
 pub use editing::{DrawCommand, EditTool, PointerCapture, SetTool, Tool};
-pub use ground::{GroundState, GroundStatus, MapTileState, TerrainState};
+pub use ground::{GroundState, GroundStatus, MapTileState, TerrainState, TilesetsState};
 pub use kiosk::{KioskState, LeaveKiosk, ResetKiosk, StillHere};
 pub use language::{SetLanguage, UiLanguage};
 pub use layers::{Layer, LayerMember, Layers, SetLayerVisible};

@@ -40,10 +40,11 @@ fn update_readiness(
     scenarios: Res<Scenarios>,
     initial_scenario: Option<Res<InitialScenario>>,
     study: (Res<super::SunStudy>, Option<Res<super::InitialStudy>>),
-    (ground, terrain, map_tiles): (
+    (ground, terrain, map_tiles, tilesets): (
         Res<super::GroundState>,
         Res<super::TerrainState>,
         Res<super::MapTileState>,
+        Res<super::TilesetsState>,
     ),
     mut readiness: ResMut<SceneReadiness>,
 ) {
@@ -60,6 +61,9 @@ fn update_readiness(
         || (map_tiles.status == super::GroundStatus::Ready && !map_tiles.settled)
     {
         busy.push("map tiles");
+    }
+    if tilesets.loading {
+        busy.push("3D tiles");
     }
     let failed = match &city.status {
         LoadStatus::Failed(message) => Some(message.clone()),

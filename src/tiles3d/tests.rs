@@ -264,3 +264,34 @@ fn a_tileset_building_lies_within_a_metre_of_the_same_building_from_geojson() {
         "{within} of {compared} within 1 m; worst {worst:?}"
     );
 }
+
+#[test]
+fn a_nearer_camera_draws_more_and_finer_tiles_within_the_budget() {
+    use crate::georef::{Georef, LonLat};
+    let dir = fixture("amsterdam_pg2b3dm_v1.0");
+    let t = Tileset::parse(&std::fs::read(dir.join("tileset.json")).unwrap()).unwrap();
+    let georef = Georef::new(LonLat::new(4.9243, 52.3878), None).unwrap();
+    let placed = select::place(&t, &georef, 0.0);
+    assert!(placed.iter().all(Option::is_some));
+    let ppr = 800.0 / 0.8;
+    let finest = |chosen: &[usize]| {
+        chosen
+            .iter()
+            .map(|&i| t.tiles[i].geometric_error)
+            .fold(f64::MAX, f64::min)
+    };
+    let far = select::select(&placed, [0.0, 60_000.0, 0.0], ppr, 16.0, 100);
+    let mid = select::select(&placed, [0.0, 20_000.0, 0.0], ppr, 16.0, 100);
+    let near = select::select(&placed, [0.0, 300.0, 0.0], ppr, 16.0, 100);
+    assert!(
+        far.len() < mid.len() && mid.len() < near.len(),
+        "{far:?} {mid:?} {near:?}"
+    );
+    assert!(finest(&mid) > finest(&near), "finer near");
+    // ADD: a refined tile stays drawn under its children.
+    assert_eq!(near.len(), 10, "every tile with content: {near:?}");
+    // Within a budget of tiles, the coarse ones first.
+    let few = select::select(&placed, [0.0, 300.0, 0.0], ppr, 16.0, 6);
+    assert_eq!(few.len(), 5, "the root's five children: {few:?}");
+    assert!(finest(&few) >= finest(&near));
+}

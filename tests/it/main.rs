@@ -20,6 +20,7 @@ mod scenarios;
 mod secrets;
 mod shadow;
 mod sun;
+mod tilesets;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -8,7 +8,7 @@ use std::path::Path;
 /// content files are told apart by their first bytes, remote ones by their names.
 pub fn report(at: &str) -> Result<TilesetReport, String> {
     if at.starts_with("http://") || at.starts_with("https://") {
-        let bytes = fetch(at)?;
+        let bytes = crate::tileset_feed::fetch(at)?;
         let tileset = Tileset::parse(&bytes).map_err(|e| format!("tileset {at}: {e}"))?;
         return Ok(tileset.report(|_| None));
     }
@@ -33,33 +33,4 @@ fn head(path: &Path) -> Option<Vec<u8>> {
         .read_exact(&mut first)
         .ok()?;
     Some(first.to_vec())
-}
-
-fn fetch(url: &str) -> Result<Vec<u8>, String> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime.block_on(async {
-        let response = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
-            .build()
-            .map_err(|e| e.to_string())?
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| format!("cannot read the tileset: {}", e.without_url()))?;
-        if !response.status().is_success() {
-            return Err(format!(
-                "the tileset's server answered {}",
-                response.status()
-            ));
-        }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| format!("cannot read the tileset: {}", e.without_url()))?;
-        Ok(bytes.to_vec())
-    })
 }

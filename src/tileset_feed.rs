@@ -1,0 +1,313 @@
+//! A 3D Tiles tileset streamed with the camera (`[tilesets.NAME]`), on a thread of its own:
+//! the tileset read (a file or an HTTP(S) URL), its tiles placed in the scene, and for each
+//! new look of the camera the tiles chosen ([`crate::tiles3d::select`]); their contents are
+//! read nearest first, decoded, turned into scene metres and sent to whoever draws them.
+//! When the meshes chosen would pass the memory budget, coarser tiles are chosen.
+
+use crate::georef::{Georef, LonLat};
+use crate::tiles3d::content::{self, ContentMesh};
+use crate::tiles3d::select::{self, PlacedTile};
+use crate::tiles3d::{Tileset, ecef};
+use crate::worker::Worker;
+use crossbeam_channel::{Receiver, unbounded};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Where a tileset is and how to draw it.
+#[derive(Debug, Clone)]
+pub struct TilesetSettings {
+    /// Its `tileset.json`: a local file or an HTTP(S) URL.
+    pub at: String,
+    /// The scene's origin.
+    pub origin: LonLat,
+    /// The scene's projected CRS.
+    pub crs: String,
+    /// The ellipsoidal height at the scene's 0 m; None: the lowest point of the first
+    /// content read.
+    pub ground_m: Option<f64>,
+    /// Refine while a tile's error covers more pixels than this.
+    pub max_error_px: f64,
+    /// The most bytes the meshes chosen may take.
+    pub memory_bytes: u64,
+}
+
+/// The camera as the choice needs it: the eye (scene metres) and the screen's pixels per
+/// radian.
+pub type TilesetLook = ([f64; 3], f64);
+
+/// A mesh of a tile in the scene: triangles (three vertices each, flat normals) around
+/// `centre`.
+#[derive(Debug, Clone)]
+pub struct SceneMesh {
+    /// The glTF node's name.
+    pub name: String,
+    /// The mesh's place in the scene.
+    pub centre: [f64; 3],
+    /// Vertex positions relative to `centre`.
+    pub positions: Vec<[f32; 3]>,
+    /// Vertex normals.
+    pub normals: Vec<[f32; 3]>,
+}
+
+/// What the feed sends.
+#[derive(Debug)]
+pub enum TilesetMessage {
+    /// The tileset was read: its tiles.
+    Opened {
+        /// Tiles listed.
+        tiles: usize,
+        /// `asset.version`.
+        version: String,
+    },
+    /// The tiles the latest look draws.
+    Wanted(Vec<usize>),
+    /// A tile's meshes.
+    Tile {
+        /// The tile's index in the tileset.
+        index: usize,
+        /// Its meshes.
+        meshes: Vec<SceneMesh>,
+    },
+    /// A tile whose content cannot be drawn, and why.
+    Missing(usize, String),
+    /// The tileset cannot be read, and why.
+    Failed(String),
+}
+
+/// The feed's handle.
+pub struct TilesetFeed {
+    look: watch::Sender<Option<TilesetLook>>,
+    /// What it sends.
+    pub rx: Receiver<TilesetMessage>,
+}
+
+impl TilesetFeed {
+    /// Starts the feed; `wake` is called after each message.
+    pub fn spawn(
+        settings: TilesetSettings,
+        wake: Option<Box<dyn Fn() + Send>>,
+    ) -> std::io::Result<(Self, Worker)> {
+        let (look, looks) = watch::channel(None);
+        let (tx, rx) = unbounded();
+        let name = format!("tileset {}", settings.at);
+        let worker = Worker::spawn("tileset", move |cancel| {
+            let send = |m| {
+                let _ = tx.send(m);
+                if let Some(w) = &wake {
+                    w();
+                }
+            };
+            if let Err(e) = run(&settings, looks, &send, &cancel) {
+                tracing::warn!("{name}: {e}");
+                send(TilesetMessage::Failed(e));
+            }
+        })?;
+        Ok((Self { look, rx }, worker))
+    }
+
+    /// The camera's new look.
+    pub fn look(&self, look: TilesetLook) {
+        let _ = self.look.send(Some(look));
+    }
+}
+
+fn run(
+    settings: &TilesetSettings,
+    mut looks: watch::Receiver<Option<TilesetLook>>,
+    send: &dyn Fn(TilesetMessage),
+    cancel: &crate::cancel::Cancel,
+) -> Result<(), String> {
+    let remote = settings.at.starts_with("http://") || settings.at.starts_with("https://");
+    let read = |uri: &str| -> Result<Vec<u8>, String> {
+        if remote {
+            fetch(uri)
+        } else {
+            std::fs::read(uri).map_err(|e| format!("cannot read {uri}: {e}"))
+        }
+    };
+    let tileset = Tileset::parse(&read(&settings.at)?)?;
+    let georef = Georef::new(settings.origin, Some(&settings.crs)).map_err(|e| e.to_string())?;
+    send(TilesetMessage::Opened {
+        tiles: tileset.tiles.len(),
+        version: tileset.version.clone(),
+    });
+    let base = settings
+        .at
+        .rsplit_once('/')
+        .map_or("", |(b, _)| b)
+        .to_owned();
+    let mut ground = settings.ground_m;
+    let mut placed = select::place(&tileset, &georef, ground.unwrap_or(0.0));
+    // The meshes' sizes, once read; the tiles sent and still wanted.
+    let mut bytes: HashMap<usize, u64> = HashMap::new();
+    let mut sent: HashSet<usize> = HashSet::new();
+    let mut look = None;
+    while !cancel.is_cancelled() {
+        if looks.has_changed().map_err(|_| "the viewer went away")? {
+            look = *looks.borrow_and_update();
+        }
+        let Some((eye, ppr)) = look else {
+            std::thread::sleep(Duration::from_millis(50));
+            continue;
+        };
+        let wanted = choose(&placed, &bytes, eye, ppr, settings);
+        sent.retain(|i| wanted.contains(i));
+        send(TilesetMessage::Wanted(wanted.clone()));
+        // Read the nearest missing tile; then look again (the camera may have moved).
+        let Some(&next) = wanted.iter().find(|i| !sent.contains(i)) else {
+            // All in: wait for the camera to move.
+            while !cancel.is_cancelled() && !looks.has_changed().unwrap_or(true) {
+                std::thread::sleep(Duration::from_millis(30));
+            }
+            continue;
+        };
+        let tile = &tileset.tiles[next];
+        let mut meshes = Vec::new();
+        let mut problem = None;
+        for uri in &tile.contents {
+            let full = if base.is_empty() {
+                uri.clone()
+            } else {
+                format!("{base}/{uri}")
+            };
+            let dir = PathBuf::from(&full);
+            match read(&full).and_then(|b| {
+                content::decode(&b, &tile.world, dir.parent().unwrap_or(Path::new(".")))
+            }) {
+                Ok(m) => meshes.extend(m),
+                Err(e) => problem = Some(format!("{uri}: {e}")),
+            }
+        }
+        if ground.is_none() && !meshes.is_empty() {
+            // The lowest point of the first content stands at the scene's 0 m.
+            let lowest = meshes
+                .iter()
+                .flat_map(|m| m.triangles.iter().flatten())
+                .map(|p| ecef::to_geodetic(*p).2)
+                .fold(f64::INFINITY, f64::min);
+            ground = Some(lowest);
+            placed = select::place(&tileset, &georef, lowest);
+        }
+        let scene = to_scene(&meshes, &georef, ground.unwrap_or(0.0));
+        let size: u64 = scene
+            .iter()
+            .map(|m| (m.positions.len() * 24 + m.name.len()) as u64)
+            .sum();
+        bytes.insert(next, size.max(1));
+        sent.insert(next);
+        match problem {
+            Some(why) if scene.is_empty() => send(TilesetMessage::Missing(next, why)),
+            _ => send(TilesetMessage::Tile {
+                index: next,
+                meshes: scene,
+            }),
+        }
+    }
+    Ok(())
+}
+
+/// The tiles for a look, coarser while the known sizes of those chosen pass the budget.
+fn choose(
+    placed: &[Option<PlacedTile>],
+    bytes: &HashMap<usize, u64>,
+    eye: [f64; 3],
+    ppr: f64,
+    settings: &TilesetSettings,
+) -> Vec<usize> {
+    let mut max_tiles = placed.len();
+    let mut last: Vec<usize> = Vec::new();
+    loop {
+        let wanted = select::select(placed, eye, ppr, settings.max_error_px, max_tiles);
+        if wanted.is_empty() && !last.is_empty() {
+            // Nothing coarser has content: the coarsest choice that had some.
+            return last;
+        }
+        let known: u64 = wanted.iter().filter_map(|i| bytes.get(i)).sum();
+        if known <= settings.memory_bytes || wanted.len() <= 1 {
+            return wanted;
+        }
+        max_tiles = wanted.len() - 1;
+        last = wanted;
+    }
+}
+
+/// Meshes in ECEF to the scene: every vertex through PROJ, flat normals.
+fn to_scene(meshes: &[ContentMesh], georef: &Georef, ground_m: f64) -> Vec<SceneMesh> {
+    meshes
+        .iter()
+        .filter_map(|m| {
+            let first = m.triangles.first()?;
+            let centre = select::to_scene(georef, first[0], ground_m)?;
+            let (mut positions, mut normals) = (Vec::new(), Vec::new());
+            for t in &m.triangles {
+                let Some(p) = t
+                    .iter()
+                    .map(|v| select::to_scene(georef, *v, ground_m))
+                    .collect::<Option<Vec<_>>>()
+                else {
+                    continue;
+                };
+                let (u, v) = (sub(p[1], p[0]), sub(p[2], p[0]));
+                let n = [
+                    u[1] * v[2] - u[2] * v[1],
+                    u[2] * v[0] - u[0] * v[2],
+                    u[0] * v[1] - u[1] * v[0],
+                ];
+                let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
+                if len == 0.0 || !len.is_finite() {
+                    continue;
+                }
+                for q in &p {
+                    positions.push([
+                        (q[0] - centre[0]) as f32,
+                        (q[1] - centre[1]) as f32,
+                        (q[2] - centre[2]) as f32,
+                    ]);
+                    normals.push(n.map(|c| (c / len) as f32));
+                }
+            }
+            Some(SceneMesh {
+                name: m.name.clone(),
+                centre,
+                positions,
+                normals,
+            })
+        })
+        .collect()
+}
+
+fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
+}
+
+/// A file over HTTP(S); the error never names the URL (it may hold a key).
+pub fn fetch(url: &str) -> Result<Vec<u8>, String> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let response = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| e.to_string())?
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| format!("cannot read the tileset: {}", e.without_url()))?;
+        if !response.status().is_success() {
+            return Err(format!(
+                "the tileset's server answered {}",
+                response.status()
+            ));
+        }
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| format!("cannot read the tileset: {}", e.without_url()))?;
+        Ok(bytes.to_vec())
+    })
+}
