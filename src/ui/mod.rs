@@ -326,6 +326,7 @@ struct Shown<'w> {
     ground: Option<Res<'w, crate::scene::GroundState>>,
     terrain: Option<Res<'w, crate::scene::TerrainState>>,
     map_tiles: Option<Res<'w, crate::scene::MapTileState>>,
+    tilesets: Option<Res<'w, crate::scene::TilesetsState>>,
 }
 
 fn ui(
@@ -358,6 +359,7 @@ fn ui(
         ground,
         terrain,
         map_tiles,
+        tilesets,
     } = shown;
     let language = language.map(|l| l.current).unwrap_or_default();
     state.language = language;
@@ -505,6 +507,15 @@ fn ui(
         if m.missing_now > 0 {
             problems.extend(m.problem.clone());
         }
+    }
+    if let Some(t) = &tilesets {
+        for (name, ts) in &settings.tilesets {
+            let id = format!("tileset-{name}");
+            if t.tiles_drawn > 0 && !ts.attribution.is_empty() && layers.is_visible(&id) {
+                credits.push(ts.attribution.clone());
+            }
+        }
+        problems.extend(t.problems.iter().cloned());
     }
     overlay::map_credits(ctx, &credits, &problems, view, language);
     overlay::sensor_overlay(ctx, &sensors, &layers, &settings, view, &cameras, language);
