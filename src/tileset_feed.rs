@@ -33,9 +33,8 @@ pub struct TilesetSettings {
     pub memory_bytes: u64,
 }
 
-/// The camera as the choice needs it: the eye (scene metres) and the screen's pixels per
-/// radian.
-pub type TilesetLook = ([f64; 3], f64);
+/// The camera as the choice needs it.
+pub type TilesetLook = select::Eye;
 
 /// A mesh of a tile in the scene: triangles (three vertices each, flat normals) around
 /// `centre`.
@@ -148,11 +147,11 @@ fn run(
         if looks.has_changed().map_err(|_| "the viewer went away")? {
             look = *looks.borrow_and_update();
         }
-        let Some((eye, ppr)) = look else {
+        let Some(eye) = look else {
             std::thread::sleep(Duration::from_millis(50));
             continue;
         };
-        let wanted = choose(&placed, &bytes, eye, ppr, settings);
+        let wanted = choose(&placed, &bytes, &eye, settings);
         sent.retain(|i| wanted.contains(i));
         send(TilesetMessage::Wanted(wanted.clone()));
         // Read the nearest missing tile; then look again (the camera may have moved).
@@ -212,14 +211,13 @@ fn run(
 fn choose(
     placed: &[Option<PlacedTile>],
     bytes: &HashMap<usize, u64>,
-    eye: [f64; 3],
-    ppr: f64,
+    eye: &select::Eye,
     settings: &TilesetSettings,
 ) -> Vec<usize> {
     let mut max_tiles = placed.len();
     let mut last: Vec<usize> = Vec::new();
     loop {
-        let wanted = select::select(placed, eye, ppr, settings.max_error_px, max_tiles);
+        let wanted = select::select(placed, eye, settings.max_error_px, max_tiles);
         if wanted.is_empty() && !last.is_empty() {
             // Nothing coarser has content: the coarsest choice that had some.
             return last;

@@ -22,6 +22,7 @@ pub mod extrude;
 pub mod pick;
 pub mod snap;
 pub mod validate;
+pub mod view;
 
 use geo::orient::{Direction, Orient};
 use geo::{Area, BoundingRect, Contains, Coord, Length, LineString, Polygon};

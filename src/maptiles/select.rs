@@ -65,14 +65,7 @@ impl TileView {
     /// Whether any of the box may be in front of the camera, within the view's cone.
     fn sees(&self, b: &TileBox) -> bool {
         let (c, r) = b.centre_and_radius();
-        let v = [0, 1, 2].map(|i| c[i] - self.eye[i]);
-        let d = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
-        if d <= r {
-            return true;
-        }
-        let cos = (v[0] * self.forward[0] + v[1] * self.forward[1] + v[2] * self.forward[2]) / d;
-        let angle = cos.clamp(-1.0, 1.0).acos();
-        angle - (r / d).asin() <= self.half_angle
+        crate::geometry::view::sphere_in_view(self.eye, self.forward, self.half_angle, c, r)
     }
 }
 

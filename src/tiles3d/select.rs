@@ -71,22 +71,34 @@ fn norm(v: [f64; 3]) -> f64 {
     (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt()
 }
 
-/// The tiles whose content to draw for an eye at `eye` (scene metres), nearest first:
-/// refined while a tile's error covers more than `max_error_px` on the screen
-/// (`pixels_per_radian` the screen's height over the view's vertical angle), within
-/// `max_tiles` tiles with content.
+/// The camera, as the choice of tiles needs it (scene metres).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Eye {
+    /// Where it is.
+    pub at: [f64; 3],
+    /// Where it looks (a unit vector).
+    pub forward: [f64; 3],
+    /// Half the view's diagonal angle (radians): tiles outside are neither drawn nor read.
+    pub half_angle: f64,
+    /// The screen's height in pixels over the view's vertical angle (radians).
+    pub pixels_per_radian: f64,
+}
+
+/// The tiles whose content to draw for `eye`, nearest first: those in view, refined while a
+/// tile's error covers more than `max_error_px` on the screen, within `max_tiles` tiles with
+/// content.
 pub fn select(
     tiles: &[Option<PlacedTile>],
-    eye: [f64; 3],
-    pixels_per_radian: f64,
+    eye: &Eye,
     max_error_px: f64,
     max_tiles: usize,
 ) -> Vec<usize> {
+    let (pixels_per_radian, at) = (eye.pixels_per_radian, eye.at);
     let distance = |t: &PlacedTile| {
         let d = norm([
-            t.centre[0] - eye[0],
-            t.centre[1] - eye[1],
-            t.centre[2] - eye[2],
+            t.centre[0] - at[0],
+            t.centre[1] - at[1],
+            t.centre[2] - at[2],
         ]);
         (d - t.radius).max(1.0)
     };
@@ -106,6 +118,16 @@ pub fn select(
             let Some(Some(t)) = tiles.get(i) else {
                 continue;
             };
+            let seen = crate::geometry::view::sphere_in_view(
+                at,
+                eye.forward,
+                eye.half_angle,
+                t.centre,
+                t.radius,
+            );
+            if !seen {
+                continue;
+            }
             let on_screen = t.error * pixels_per_radian / distance(t);
             let added = t.children.iter().filter(|c| content_of(c)).count();
             let room = committed + added <= max_tiles;

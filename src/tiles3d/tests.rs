@@ -280,9 +280,16 @@ fn a_nearer_camera_draws_more_and_finer_tiles_within_the_budget() {
             .map(|&i| t.tiles[i].geometric_error)
             .fold(f64::MAX, f64::min)
     };
-    let far = select::select(&placed, [0.0, 60_000.0, 0.0], ppr, 16.0, 100);
-    let mid = select::select(&placed, [0.0, 20_000.0, 0.0], ppr, 16.0, 100);
-    let near = select::select(&placed, [0.0, 300.0, 0.0], ppr, 16.0, 100);
+    // Looking straight down with a wide view (80° off the axis to the corners).
+    let down = |height: f64| select::Eye {
+        at: [0.0, height, 0.0],
+        forward: [0.0, -1.0, 0.0],
+        half_angle: 1.4,
+        pixels_per_radian: ppr,
+    };
+    let far = select::select(&placed, &down(60_000.0), 16.0, 100);
+    let mid = select::select(&placed, &down(20_000.0), 16.0, 100);
+    let near = select::select(&placed, &down(1000.0), 16.0, 100);
     assert!(
         far.len() < mid.len() && mid.len() < near.len(),
         "{far:?} {mid:?} {near:?}"
@@ -291,7 +298,14 @@ fn a_nearer_camera_draws_more_and_finer_tiles_within_the_budget() {
     // ADD: a refined tile stays drawn under its children.
     assert_eq!(near.len(), 10, "every tile with content: {near:?}");
     // Within a budget of tiles, the coarse ones first.
-    let few = select::select(&placed, [0.0, 300.0, 0.0], ppr, 16.0, 6);
+    let few = select::select(&placed, &down(1000.0), 16.0, 6);
     assert_eq!(few.len(), 5, "the root's five children: {few:?}");
+    // A narrow view from 300 m: only the tiles under the eye are drawn (and read).
+    let narrow = select::Eye {
+        half_angle: 0.5,
+        ..down(300.0)
+    };
+    let under = select::select(&placed, &narrow, 16.0, 100);
+    assert!(!under.is_empty() && under.len() < near.len(), "{under:?}");
     assert!(finest(&few) >= finest(&near));
 }

@@ -6,6 +6,7 @@ use crate::language::Localized;
 use crate::scene::{
     self, CityState, LayerMember, Layers, MainCamera, SceneSet, Settings, TilesetsState, Workers,
 };
+use crate::tiles3d::select::Eye;
 use crate::tileset_feed::{SceneMesh, TilesetFeed, TilesetMessage, TilesetSettings};
 use crate::worker::Stage;
 use bevy::asset::RenderAssetUsages;
@@ -36,7 +37,8 @@ struct Streamed {
     shown: HashMap<usize, (Vec<Entity>, usize)>,
     missing: HashSet<usize>,
     failed: Option<String>,
-    last_eye: Option<Vec3>,
+    /// The eye and the direction last told to the feed.
+    last_look: Option<(Vec3, Vec3)>,
 }
 
 /// The tilesets streamed.
@@ -140,7 +142,7 @@ fn start_when_placed(
                     shown: HashMap::new(),
                     missing: HashSet::new(),
                     failed: None,
-                    last_eye: None,
+                    last_look: None,
                 });
             }
             Err(e) => error!("cannot start the tileset {name}: {e}"),
@@ -154,9 +156,9 @@ fn look(
     camera: Single<(&GlobalTransform, &Projection, &Camera), With<MainCamera>>,
 ) {
     let (transform, projection, cam) = *camera;
-    let fov = match projection {
-        Projection::Perspective(p) => p.fov,
-        _ => 0.8,
+    let (fov, aspect) = match projection {
+        Projection::Perspective(p) => (p.fov, p.aspect_ratio),
+        _ => (0.8, 1.6),
     };
     let height_px = cam
         .logical_viewport_size()
@@ -164,14 +166,25 @@ fn look(
         .max(100.0);
     let ppr = f64::from(height_px / fov.max(0.01));
     let eye = transform.translation();
+    let forward = transform.forward();
+    let half_tan = f64::from((fov / 2.0).tan());
+    let look = Eye {
+        at: [f64::from(eye.x), f64::from(eye.y), f64::from(eye.z)],
+        forward: [
+            f64::from(forward.x),
+            f64::from(forward.y),
+            f64::from(forward.z),
+        ],
+        half_angle: (half_tan * (1.0 + f64::from(aspect).powi(2)).sqrt()).atan(),
+        pixels_per_radian: ppr,
+    };
     for s in &mut streams.list {
-        let moved = s
-            .last_eye
-            .is_none_or(|last| last.distance(eye) > (0.02 * eye.y.abs()).max(1.0));
+        let moved = s.last_look.is_none_or(|(last, turned)| {
+            last.distance(eye) > (0.02 * eye.y.abs()).max(1.0) || turned.dot(*forward) < 0.9998
+        });
         if moved {
-            s.last_eye = Some(eye);
-            s.feed
-                .look(([f64::from(eye.x), f64::from(eye.y), f64::from(eye.z)], ppr));
+            s.last_look = Some((eye, *forward));
+            s.feed.look(look);
         }
     }
 }
