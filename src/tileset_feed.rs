@@ -36,12 +36,13 @@ pub struct TilesetSettings {
 /// The camera as the choice needs it.
 pub type TilesetLook = select::Eye;
 
-/// A mesh of a tile in the scene: triangles (three vertices each, flat normals) around
+/// A tile's mesh in the scene: triangles (three vertices each, flat normals) around
 /// `centre`.
 #[derive(Debug, Clone)]
 pub struct SceneMesh {
-    /// The glTF node's name.
-    pub name: String,
+    /// Its parts: each glTF mesh's name (3DBAG tiles name their buildings so) and its
+    /// vertices.
+    pub parts: Vec<(String, std::ops::Range<u32>)>,
     /// The mesh's place in the scene.
     pub centre: [f64; 3],
     /// Vertex positions relative to `centre`.
@@ -192,7 +193,7 @@ fn run(
         let scene = to_scene(&meshes, &georef, ground.unwrap_or(0.0));
         let size: u64 = scene
             .iter()
-            .map(|m| (m.positions.len() * 24 + m.name.len()) as u64)
+            .map(|m| (m.positions.len() * 24 + m.parts.len() * 32) as u64)
             .sum();
         bytes.insert(next, size.max(1));
         sent.insert(next);
@@ -231,49 +232,54 @@ fn choose(
     }
 }
 
-/// Meshes in ECEF to the scene: every vertex through PROJ, flat normals.
+/// A tile's meshes in ECEF to one mesh in the scene (one draw call a tile), every vertex
+/// through PROJ, flat normals; each glTF mesh's name and vertex range kept as a part.
 fn to_scene(meshes: &[ContentMesh], georef: &Georef, ground_m: f64) -> Vec<SceneMesh> {
-    meshes
+    let Some(centre) = meshes
         .iter()
-        .filter_map(|m| {
-            let first = m.triangles.first()?;
-            let centre = select::to_scene(georef, first[0], ground_m)?;
-            let (mut positions, mut normals) = (Vec::new(), Vec::new());
-            for t in &m.triangles {
-                let Some(p) = t
-                    .iter()
-                    .map(|v| select::to_scene(georef, *v, ground_m))
-                    .collect::<Option<Vec<_>>>()
-                else {
-                    continue;
-                };
-                let (u, v) = (sub(p[1], p[0]), sub(p[2], p[0]));
-                let n = [
-                    u[1] * v[2] - u[2] * v[1],
-                    u[2] * v[0] - u[0] * v[2],
-                    u[0] * v[1] - u[1] * v[0],
-                ];
-                let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
-                if len == 0.0 || !len.is_finite() {
-                    continue;
-                }
-                for q in &p {
-                    positions.push([
-                        (q[0] - centre[0]) as f32,
-                        (q[1] - centre[1]) as f32,
-                        (q[2] - centre[2]) as f32,
-                    ]);
-                    normals.push(n.map(|c| (c / len) as f32));
-                }
+        .find_map(|m| m.triangles.first())
+        .and_then(|t| select::to_scene(georef, t[0], ground_m))
+    else {
+        return Vec::new();
+    };
+    let (mut positions, mut normals, mut parts) = (Vec::new(), Vec::new(), Vec::new());
+    for m in meshes {
+        let start = positions.len() as u32;
+        for t in &m.triangles {
+            let Some(p) = t
+                .iter()
+                .map(|v| select::to_scene(georef, *v, ground_m))
+                .collect::<Option<Vec<_>>>()
+            else {
+                continue;
+            };
+            let (u, v) = (sub(p[1], p[0]), sub(p[2], p[0]));
+            let n = [
+                u[1] * v[2] - u[2] * v[1],
+                u[2] * v[0] - u[0] * v[2],
+                u[0] * v[1] - u[1] * v[0],
+            ];
+            let len = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
+            if len == 0.0 || !len.is_finite() {
+                continue;
             }
-            Some(SceneMesh {
-                name: m.name.clone(),
-                centre,
-                positions,
-                normals,
-            })
-        })
-        .collect()
+            for q in &p {
+                positions.push([
+                    (q[0] - centre[0]) as f32,
+                    (q[1] - centre[1]) as f32,
+                    (q[2] - centre[2]) as f32,
+                ]);
+                normals.push(n.map(|c| (c / len) as f32));
+            }
+        }
+        parts.push((m.name.clone(), start..positions.len() as u32));
+    }
+    vec![SceneMesh {
+        parts,
+        centre,
+        positions,
+        normals,
+    }]
 }
 
 fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {

@@ -25,8 +25,9 @@ pub struct TilesetPart {
     pub tileset: String,
     /// The tile's index in it.
     pub tile: usize,
-    /// The glTF node's name (3DBAG tiles name their buildings so).
-    pub name: String,
+    /// Its parts: each glTF mesh's name (3DBAG tiles name their buildings so) and its
+    /// vertices in the mesh.
+    pub parts: Vec<(String, std::ops::Range<u32>)>,
 }
 
 /// One tileset's feed and the tiles in the scene.
@@ -113,8 +114,6 @@ fn start_when_placed(
     streams.material = Some(materials.add(StandardMaterial {
         base_color: Color::srgb(0.86, 0.84, 0.80),
         perceptual_roughness: 0.9,
-        double_sided: true,
-        cull_mode: None,
         ..default()
     }));
     for (name, t) in &settings.tilesets {
@@ -300,7 +299,7 @@ fn spawn(
                 TilesetPart {
                     tileset: s.name.clone(),
                     tile,
-                    name: m.name,
+                    parts: m.parts,
                 },
                 LayerMember::of(layer_id(&s.name)),
                 Mesh3d(meshes.add(mesh)),
