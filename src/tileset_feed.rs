@@ -145,8 +145,11 @@ fn run(
     let mut sent: HashSet<usize> = HashSet::new();
     let mut look = None;
     while !cancel.is_cancelled() {
-        if looks.has_changed().map_err(|_| "the viewer went away")? {
-            look = *looks.borrow_and_update();
+        match looks.has_changed() {
+            // The viewer went away: nothing more to do.
+            Err(_) => return Ok(()),
+            Ok(true) => look = *looks.borrow_and_update(),
+            Ok(false) => {}
         }
         let Some(eye) = look else {
             std::thread::sleep(Duration::from_millis(50));

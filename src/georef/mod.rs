@@ -165,9 +165,17 @@ impl Transformer {
     /// is normalised to longitude/latitude and easting/northing.
     pub fn new(from: &str, to: &str) -> Result<Self, GeorefError> {
         let mut builder = ProjBuilder::new();
-        builder
-            .set_search_paths(NO_PROJ_DATA_DIR)
-            .map_err(|e| GeorefError::ProjData(e.to_string()))?;
+        {
+            // `set_search_paths` reads `proj_info()`, whose search path PROJ rebuilds in one
+            // static buffer on every call: two threads at once read each other's half-written
+            // bytes ("Couldn't convert bytes from PROJ to UTF-8", seen when the ground and a
+            // scenario were placed together). One at a time.
+            static PROJ_INFO: std::sync::Mutex<()> = std::sync::Mutex::new(());
+            let _one = PROJ_INFO.lock().unwrap_or_else(|e| e.into_inner());
+            builder
+                .set_search_paths(NO_PROJ_DATA_DIR)
+                .map_err(|e| GeorefError::ProjData(e.to_string()))?;
+        }
         let proj = builder
             .proj_known_crs(from, to, None)
             .map_err(|e| GeorefError::Transform {
@@ -459,6 +467,24 @@ mod tests {
                     .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
             })
             .unwrap_or(0)
+    }
+
+    #[test]
+    fn transformers_made_on_many_threads_at_once_all_work() {
+        // PROJ's proj_info() rebuilds its search path in one static buffer: made at once,
+        // transformers read each other's half-written bytes unless set up one at a time.
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                std::thread::spawn(|| {
+                    (0..40)
+                        .map(|_| Transformer::new(WGS84, "EPSG:32618").map(|_| ()))
+                        .collect::<Result<Vec<()>, _>>()
+                })
+            })
+            .collect();
+        for t in threads {
+            assert!(t.join().unwrap().is_ok());
+        }
     }
 
     #[test]

@@ -168,15 +168,14 @@ fn place(
     });
 }
 
+/// The start of the warning of a scenario that could not be placed at all.
+const NOT_PLACED: &str = "cannot be placed in this city";
+
 /// One scenario against a city: placed, its KPIs, and what did not fit.
 fn place_one(s: &Scenario, model: &CityModel, decode: &DecodeSettings) -> Placing {
     match scenario::evaluate(s, model, decode) {
         Ok(e) => (Some(Arc::new(e.applied)), Some(e.kpis), e.warnings),
-        Err(e) => (
-            None,
-            None,
-            vec![format!("cannot be placed in this city: {e}")],
-        ),
+        Err(e) => (None, None, vec![format!("{NOT_PLACED}: {e}")]),
     }
 }
 
@@ -208,6 +207,20 @@ fn activate_initial(
             }
             scenarios.showing_scenario = true;
             activate.write(ActivateScenario(Some(i)));
+            commands.remove_resource::<InitialScenario>();
+        }
+        // Placing it failed: the picture is taken without it rather than never.
+        Some(i)
+            if scenarios.list[i]
+                .warnings
+                .iter()
+                .any(|w| w.starts_with(NOT_PLACED)) =>
+        {
+            warn!(
+                "--show-scenario {:?}: {}",
+                initial.name,
+                scenarios.list[i].warnings.join("; ")
+            );
             commands.remove_resource::<InitialScenario>();
         }
         Some(_) => {} // not placed yet
