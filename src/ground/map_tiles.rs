@@ -8,8 +8,8 @@ use crate::map_feed::{FeedMessage, FeedSettings, Look, MapFeed, MapTile, TileKey
 use crate::maptiles::fetch::Origin;
 use crate::maptiles::select::TileView;
 use crate::scene::{
-    CityState, GroundStatus, LayerMember, Layers, MainCamera, MapTileState, Settings, TerrainState,
-    Workers,
+    CameraLook, CityState, GroundStatus, LayerMember, Layers, MainCamera, MapTileState, Settings,
+    TerrainState, Workers,
 };
 use crate::worker::Stage;
 use bevy::asset::RenderAssetUsages;
@@ -140,26 +140,12 @@ pub(super) fn look(
         return;
     };
     let (transform, projection, cam) = *camera;
-    let (fov, aspect) = match projection {
-        Projection::Perspective(p) => (p.fov, p.aspect_ratio),
-        _ => (0.8, 1.6),
-    };
-    let height_px = cam
-        .logical_viewport_size()
-        .map_or(1000.0, |s| s.y)
-        .max(100.0);
-    let half_tan = f64::from((fov / 2.0).tan());
-    let eye = transform.translation();
-    let forward = transform.forward();
+    let look = CameraLook::of(transform, projection, cam);
     let view = TileView {
-        eye: [f64::from(eye.x), f64::from(eye.y), f64::from(eye.z)],
-        forward: [
-            f64::from(forward.x),
-            f64::from(forward.y),
-            f64::from(forward.z),
-        ],
-        half_angle: (half_tan * (1.0 + f64::from(aspect).powi(2)).sqrt()).atan(),
-        pixels_per_radian: f64::from(height_px / fov.max(0.01)),
+        eye: look.eye,
+        forward: look.forward,
+        half_angle: look.half_angle,
+        pixels_per_radian: look.pixels_per_radian,
         texel_px: settings.map_tiles.texel_px,
         max_tiles: MAX_TILES,
     };

@@ -6,8 +6,8 @@
 
 use crate::language::Localized;
 use crate::scene::{
-    CityState, GroundStatus, LayerMember, Layers, MainCamera, Settings, TerrainState, Workers,
-    color,
+    CameraLook, CityState, GroundStatus, LayerMember, Layers, MainCamera, Settings, TerrainState,
+    Workers, color,
 };
 use crate::terrain::mesh::Quadtree;
 use crate::terrain::{self, HeightGrid};
@@ -181,21 +181,10 @@ pub(super) fn show_tiles(
         return;
     };
     let (transform, projection, cam) = *camera;
-    let eye = transform.translation();
-    let fov = match projection {
-        Projection::Perspective(p) => p.fov,
-        _ => 0.8,
-    };
-    let height_px = cam
-        .logical_viewport_size()
-        .map_or(1000.0, |s| s.y)
-        .max(100.0);
-    let pixels_per_radian = f64::from(height_px / fov.max(0.01));
-    let wanted = tiles.tree.select(
-        [f64::from(eye.x), f64::from(eye.y), f64::from(eye.z)],
-        pixels_per_radian,
-        MAX_ERROR_PX,
-    );
+    let look = CameraLook::of(transform, projection, cam);
+    let wanted = tiles
+        .tree
+        .select(look.eye, look.pixels_per_radian, MAX_ERROR_PX);
     let mut built = 0;
     let mut complete = true;
     for &i in &wanted {

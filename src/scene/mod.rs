@@ -91,7 +91,7 @@ pub use study::{
 pub use style::{BuildingStyle, SetBuildingStyle};
 pub use sun::{InitialLocalTime, SceneSun};
 pub use view::{
-    CompareCamera, GoToView, MainCamera, OrbitCamera, ViewArea, ViewClicked, ViewImage,
+    CameraLook, CompareCamera, GoToView, MainCamera, OrbitCamera, ViewArea, ViewClicked, ViewImage,
     ViewMapping, Views, world_to_window,
 };
 pub use workers::Workers;

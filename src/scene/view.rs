@@ -175,3 +175,41 @@ pub(super) fn build(app: &mut App) {
         .add_message::<GoToView>()
         .add_message::<ViewClicked>();
 }
+
+/// How a camera looks, as the choice of tiles (terrain, map tiles, 3D Tiles) needs it, in
+/// scene metres and `f64`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CameraLook {
+    /// The eye.
+    pub eye: [f64; 3],
+    /// Where it looks (a unit vector).
+    pub forward: [f64; 3],
+    /// Half the view's diagonal angle (radians).
+    pub half_angle: f64,
+    /// The view's height in pixels over its vertical angle (radians).
+    pub pixels_per_radian: f64,
+}
+
+impl CameraLook {
+    /// The look of a camera with its transform and projection (an orthographic one counts as
+    /// a 0.8 rad view of aspect 1.6).
+    pub fn of(transform: &GlobalTransform, projection: &Projection, camera: &Camera) -> Self {
+        let (fov, aspect) = match projection {
+            Projection::Perspective(p) => (p.fov, p.aspect_ratio),
+            _ => (0.8, 1.6),
+        };
+        let height_px = camera
+            .logical_viewport_size()
+            .map_or(1000.0, |s| s.y)
+            .max(100.0);
+        let half_tan = f64::from((fov / 2.0).tan());
+        let [e, f] = [transform.translation(), *transform.forward()]
+            .map(|v| [f64::from(v.x), f64::from(v.y), f64::from(v.z)]);
+        Self {
+            eye: e,
+            forward: f,
+            half_angle: (half_tan * (1.0 + f64::from(aspect).powi(2)).sqrt()).atan(),
+            pixels_per_radian: f64::from(height_px / fov.max(0.01)),
+        }
+    }
+}

@@ -4,7 +4,8 @@
 
 use crate::language::Localized;
 use crate::scene::{
-    self, CityState, LayerMember, Layers, MainCamera, SceneSet, Settings, TilesetsState, Workers,
+    self, CameraLook, CityState, LayerMember, Layers, MainCamera, SceneSet, Settings,
+    TilesetsState, Workers,
 };
 use crate::tiles3d::select::Eye;
 use crate::tileset_feed::{SceneMesh, TilesetFeed, TilesetMessage, TilesetSettings};
@@ -155,28 +156,14 @@ fn look(
     camera: Single<(&GlobalTransform, &Projection, &Camera), With<MainCamera>>,
 ) {
     let (transform, projection, cam) = *camera;
-    let (fov, aspect) = match projection {
-        Projection::Perspective(p) => (p.fov, p.aspect_ratio),
-        _ => (0.8, 1.6),
-    };
-    let height_px = cam
-        .logical_viewport_size()
-        .map_or(1000.0, |s| s.y)
-        .max(100.0);
-    let ppr = f64::from(height_px / fov.max(0.01));
-    let eye = transform.translation();
-    let forward = transform.forward();
-    let half_tan = f64::from((fov / 2.0).tan());
+    let camera_look = CameraLook::of(transform, projection, cam);
     let look = Eye {
-        at: [f64::from(eye.x), f64::from(eye.y), f64::from(eye.z)],
-        forward: [
-            f64::from(forward.x),
-            f64::from(forward.y),
-            f64::from(forward.z),
-        ],
-        half_angle: (half_tan * (1.0 + f64::from(aspect).powi(2)).sqrt()).atan(),
-        pixels_per_radian: ppr,
+        at: camera_look.eye,
+        forward: camera_look.forward,
+        half_angle: camera_look.half_angle,
+        pixels_per_radian: camera_look.pixels_per_radian,
     };
+    let (eye, forward) = (transform.translation(), transform.forward());
     for s in &mut streams.list {
         let moved = s.last_look.is_none_or(|(last, turned)| {
             last.distance(eye) > (0.02 * eye.y.abs()).max(1.0) || turned.dot(*forward) < 0.9998
