@@ -120,9 +120,10 @@ fn run(
     cancel: &crate::cancel::Cancel,
 ) -> Result<(), String> {
     let remote = settings.at.starts_with("http://") || settings.at.starts_with("https://");
+    let http = if remote { Some(Http::new()?) } else { None };
     let read = |uri: &str| -> Result<Vec<u8>, String> {
-        if remote {
-            fetch(uri)
+        if let Some(http) = &http {
+            http.get(uri)
         } else {
             std::fs::read(uri).map_err(|e| format!("cannot read {uri}: {e}"))
         }
@@ -289,32 +290,49 @@ fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
     [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
 }
 
-/// A file over HTTP(S); the error never names the URL (it may hold a key).
-pub fn fetch(url: &str) -> Result<Vec<u8>, String> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime.block_on(async {
-        let response = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| e.to_string())?
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| format!("cannot read the tileset: {}", e.without_url()))?;
-        if !response.status().is_success() {
-            return Err(format!(
-                "the tileset's server answered {}",
-                response.status()
-            ));
-        }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| format!("cannot read the tileset: {}", e.without_url()))?;
-        Ok(bytes.to_vec())
-    })
+/// Files over HTTP(S) through one runtime and one client (kept connections, one TLS setup);
+/// errors never name the URL (it may hold a key).
+pub struct Http {
+    runtime: tokio::runtime::Runtime,
+    client: reqwest::Client,
+}
+
+impl Http {
+    /// A runtime and a client with a 30 s timeout.
+    pub fn new() -> Result<Self, String> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        Ok(Self {
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?,
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .map_err(|e| e.to_string())?,
+        })
+    }
+
+    /// The file at `url`.
+    pub fn get(&self, url: &str) -> Result<Vec<u8>, String> {
+        self.runtime.block_on(async {
+            let response = self
+                .client
+                .get(url)
+                .send()
+                .await
+                .map_err(|e| format!("cannot read the tileset: {}", e.without_url()))?;
+            if !response.status().is_success() {
+                return Err(format!(
+                    "the tileset's server answered {}",
+                    response.status()
+                ));
+            }
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| format!("cannot read the tileset: {}", e.without_url()))?;
+            Ok(bytes.to_vec())
+        })
+    }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 /// content files are told apart by their first bytes, remote ones by their names.
 pub fn report(at: &str) -> Result<TilesetReport, String> {
     if at.starts_with("http://") || at.starts_with("https://") {
-        let bytes = crate::tileset_feed::fetch(at)?;
+        let bytes = crate::tileset_feed::Http::new()?.get(at)?;
         let tileset = Tileset::parse(&bytes).map_err(|e| format!("tileset {at}: {e}"))?;
         return Ok(tileset.report(|_| None));
     }
