@@ -4,8 +4,10 @@
 //! read nearest first, decoded, turned into scene metres and sent to whoever draws them.
 //! When the meshes chosen would pass the memory budget, coarser tiles are chosen.
 
+use crate::city::gltf::NO_FEATURE;
 use crate::georef::{Georef, LonLat};
 use crate::tiles3d::content::{self, ContentMesh};
+use crate::tiles3d::features::FeatureTable;
 use crate::tiles3d::select::{self, PlacedTile};
 use crate::tiles3d::{Tileset, ecef};
 use crate::worker::Worker;
@@ -49,6 +51,9 @@ pub struct SceneMesh {
     pub positions: Vec<[f32; 3]>,
     /// Vertex normals.
     pub normals: Vec<[f32; 3]>,
+    /// Each triangle's feature in the tile's [`FeatureTable`] ([`NO_FEATURE`] for none);
+    /// empty when the tile has no feature ids.
+    pub features: Vec<u32>,
 }
 
 /// What the feed sends.
@@ -69,6 +74,8 @@ pub enum TilesetMessage {
         index: usize,
         /// Its meshes.
         meshes: Vec<SceneMesh>,
+        /// Its features' properties.
+        features: std::sync::Arc<FeatureTable>,
     },
     /// A tile whose content cannot be drawn, and why.
     Missing(usize, String),
@@ -169,6 +176,7 @@ fn run(
         };
         let tile = &tileset.tiles[next];
         let mut meshes = Vec::new();
+        let mut features = FeatureTable::default();
         let mut problem = None;
         for uri in &tile.contents {
             let full = if base.is_empty() {
@@ -180,7 +188,16 @@ fn run(
             match read(&full).and_then(|b| {
                 content::decode(&b, &tile.world, dir.parent().unwrap_or(Path::new(".")))
             }) {
-                Ok(m) => meshes.extend(m),
+                Ok(c) => {
+                    // A second content's feature ids follow the first's.
+                    let offset = features.append(c.features);
+                    meshes.extend(c.meshes.into_iter().map(|mut m| {
+                        for f in m.features.iter_mut().filter(|f| **f != NO_FEATURE) {
+                            *f = f.saturating_add(offset);
+                        }
+                        m
+                    }));
+                }
                 Err(e) => problem = Some(format!("{uri}: {e}")),
             }
         }
@@ -197,8 +214,9 @@ fn run(
         let scene = to_scene(&meshes, &georef, ground.unwrap_or(0.0));
         let size: u64 = scene
             .iter()
-            .map(|m| (m.positions.len() * 24 + m.parts.len() * 32) as u64)
-            .sum();
+            .map(|m| (m.positions.len() * 24 + m.features.len() * 4 + m.parts.len() * 32) as u64)
+            .sum::<u64>()
+            + features.bytes() as u64;
         bytes.insert(next, size.max(1));
         sent.insert(next);
         match problem {
@@ -206,6 +224,7 @@ fn run(
             _ => send(TilesetMessage::Tile {
                 index: next,
                 meshes: scene,
+                features: std::sync::Arc::new(features),
             }),
         }
     }
@@ -247,9 +266,10 @@ fn to_scene(meshes: &[ContentMesh], georef: &Georef, ground_m: f64) -> Vec<Scene
         return Vec::new();
     };
     let (mut positions, mut normals, mut parts) = (Vec::new(), Vec::new(), Vec::new());
+    let mut features = Vec::new();
     for m in meshes {
         let start = positions.len() as u32;
-        for t in &m.triangles {
+        for (i, t) in m.triangles.iter().enumerate() {
             let Some(p) = t
                 .iter()
                 .map(|v| select::to_scene(georef, *v, ground_m))
@@ -275,14 +295,19 @@ fn to_scene(meshes: &[ContentMesh], georef: &Georef, ground_m: f64) -> Vec<Scene
                 ]);
                 normals.push(n.map(|c| (c / len) as f32));
             }
+            features.push(m.features.get(i).copied().unwrap_or(NO_FEATURE));
         }
         parts.push((m.name.clone(), start..positions.len() as u32));
+    }
+    if features.iter().all(|&f| f == NO_FEATURE) {
+        features.clear();
     }
     vec![SceneMesh {
         parts,
         centre,
         positions,
         normals,
+        features,
     }]
 }
 

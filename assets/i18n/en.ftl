@@ -77,6 +77,9 @@ skipped-more = … and { $count } more (see `citytwin check`)
 loading-stage = Loading: { $stage }…
 loading-stage-time = Loading: { $stage }… { $seconds } s
 all-attributes = All attributes ({ $count })
+tileset-feature-of = In the 3D tileset { $tileset }
+tileset-feature-number = Feature { $number }
+tileset-feature-no-properties = The tileset gives no properties for this part.
 
 ## The inspector: a building or a sensor
 

@@ -76,6 +76,9 @@ skipped-more = … och { $count } till (se `citytwin check`)
 loading-stage = Läser in: { $stage }…
 loading-stage-time = Läser in: { $stage }… { $seconds } s
 all-attributes = Alla attribut ({ $count })
+tileset-feature-of = I 3D-tilesetet { $tileset }
+tileset-feature-number = Objekt { $number }
+tileset-feature-no-properties = Tilesetet har inga egenskaper för den här delen.
 
 ## The inspector: a building or a sensor
 

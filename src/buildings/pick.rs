@@ -5,8 +5,8 @@ use super::{BuildingMaterials, SelectionHighlight, to_mesh_if_any};
 use crate::geometry::extrude::{MeshBuffers, Palette};
 use crate::geometry::pick::Ray;
 use crate::scene::{
-    CityState, Compare, CompareCamera, EditTool, FocusBuilding, InitialSelection, MainCamera,
-    Scenarios, SelectBuilding, Selection, Tool, ViewClicked, ViewMapping,
+    CityState, CompareCamera, EditTool, FocusBuilding, InitialSelection, MainCamera, Scenarios,
+    SelectBuilding, Selection, Tool, ViewClicked, ViewMapping,
 };
 use bevy::prelude::*;
 
@@ -56,12 +56,8 @@ pub(super) fn pick(
     if tool.tool != Tool::Select {
         return;
     }
-    let x = (at.x - view.area.min.x) / view.area.size.x.max(1.0);
-    let on_scenario = scenarios.scenario_at(x);
-    let (cam, cam_transform) = match (scenarios.compare, compare.single()) {
-        (Compare::SideBySide, Ok(c)) if on_scenario => c,
-        _ => *camera,
-    };
+    let ((cam, cam_transform), on_scenario) =
+        view.camera_at(at, &scenarios, *camera, compare.single().ok());
     let Some(ray) = view.ray(cam, cam_transform, at) else {
         return;
     };

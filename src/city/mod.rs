@@ -106,6 +106,11 @@ impl CityModel {
     /// Index of the building hit first by a ray (scene coordinates), if any: on a model's
     /// triangles (CityJSON, glTF), else on the footprint prism.
     pub fn pick(&self, ray: &crate::geometry::pick::Ray) -> Option<usize> {
+        self.hit(ray).map(|(i, _)| i)
+    }
+
+    /// The building hit first by a ray and the ray parameter where it is hit.
+    pub fn hit(&self, ray: &crate::geometry::pick::Ray) -> Option<(usize, f64)> {
         let mut best: Option<(usize, f64)> = None;
         for (i, b) in self.buildings.iter().enumerate() {
             if let Some(t) = b.hit(ray)
@@ -114,7 +119,7 @@ impl CityModel {
                 best = Some((i, t));
             }
         }
-        best.map(|(i, _)| i)
+        best
     }
 }
 

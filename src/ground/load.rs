@@ -5,7 +5,6 @@ use crate::basemap::mesh::{GroundTile, StreetName, build};
 use crate::basemap::sources::{self, GroundSource, ReadSources};
 use crate::georef::{Georef, LonLat};
 use crate::worker::Worker;
-use bevy::winit::{EventLoopProxy, WinitUserEvent};
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use std::collections::BTreeMap;
 
@@ -32,13 +31,13 @@ pub(super) fn spawn(
     origin: LonLat,
     crs: String,
     tile_size: f64,
-    waker: Option<EventLoopProxy<WinitUserEvent>>,
+    waker: Option<Box<dyn Fn() + Send>>,
 ) -> (Receiver<Message>, std::io::Result<Worker>) {
     let (tx, rx) = unbounded();
     let worker = Worker::spawn("ground", move |cancel| {
         let wake = || {
             if let Some(w) = &waker {
-                let _ = w.send_event(WinitUserEvent::WakeUp);
+                w();
             }
         };
         work(&tx, sources, origin, &crs, tile_size, &cancel, &wake);

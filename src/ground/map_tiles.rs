@@ -18,7 +18,6 @@ use bevy::light::NotShadowCaster;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
-use bevy::winit::{EventLoopProxyWrapper, WinitUserEvent};
 use crossbeam_channel::TryRecvError;
 use std::collections::{HashMap, HashSet};
 
@@ -70,7 +69,6 @@ pub(super) fn start_when_placed(
     mut workers: ResMut<Workers>,
     mut state: ResMut<MapTileState>,
     old: Query<Entity, With<MapTilePart>>,
-    waker: Option<Res<EventLoopProxyWrapper>>,
     mut placed_at: Local<Option<(f64, f64, String)>>,
 ) {
     if settings.map_tiles.sources.is_empty() {
@@ -99,12 +97,7 @@ pub(super) fn start_when_placed(
         crs: model.crs.clone(),
         cache: Some((dir, (config.cache_mb * 1e6) as u64)),
     };
-    let wake = waker.map(|w| {
-        let proxy = (**w).clone();
-        Box::new(move || {
-            let _ = proxy.send_event(WinitUserEvent::WakeUp);
-        }) as Box<dyn Fn() + Send>
-    });
+    let wake = workers.waker_fn();
     *state = MapTileState {
         status: GroundStatus::Loading,
         ..MapTileState::default()

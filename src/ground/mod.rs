@@ -18,7 +18,6 @@ use crate::scene::{
 use crate::worker::Stage;
 use bevy::light::NotShadowCaster;
 use bevy::prelude::*;
-use bevy::winit::EventLoopProxyWrapper;
 use crossbeam_channel::{Receiver, TryRecvError};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -154,7 +153,6 @@ fn start_when_placed(
     mut workers: ResMut<Workers>,
     mut state: ResMut<GroundState>,
     tiles: Query<Entity, With<GroundTileOf>>,
-    waker: Option<Res<EventLoopProxyWrapper>>,
     mut placed_at: Local<Option<(f64, f64, String)>>,
 ) {
     let Some(model) = &city.model else {
@@ -181,7 +179,7 @@ fn start_when_placed(
         model.origin,
         model.crs.clone(),
         settings.ground.tile_size,
-        waker.map(|w| (**w).clone()),
+        workers.waker_fn(),
     );
     match worker {
         Ok(w) => workers.add("ground", Stage::Reader, w),

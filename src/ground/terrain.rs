@@ -15,7 +15,6 @@ use crate::worker::{Stage, Worker};
 use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
-use bevy::winit::{EventLoopProxyWrapper, WinitUserEvent};
 use crossbeam_channel::{Receiver, TryRecvError, bounded};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -60,7 +59,6 @@ pub(super) fn start_when_placed(
     settings: Res<Settings>,
     mut workers: ResMut<Workers>,
     mut state: ResMut<TerrainState>,
-    waker: Option<Res<EventLoopProxyWrapper>>,
     mut placed_at: Local<Option<(f64, f64, String)>>,
 ) {
     if settings.terrain.file.is_empty() {
@@ -76,12 +74,12 @@ pub(super) fn start_when_placed(
     *placed_at = Some(here);
     let config = settings.0.clone();
     let (origin, scene_crs) = (model.origin, model.crs.clone());
-    let waker = waker.map(|w| (**w).clone());
+    let waker = workers.waker_fn();
     let (tx, rx) = bounded(1);
     let worker = Worker::spawn("terrain", move |_cancel| {
         let _ = tx.send(read(&config, origin, &scene_crs));
         if let Some(w) = &waker {
-            let _ = w.send_event(WinitUserEvent::WakeUp);
+            w();
         }
     });
     match worker {

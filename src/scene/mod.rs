@@ -77,8 +77,8 @@ pub use scenarios::{
     ScenarioEntry, Scenarios, SetCompare, ToggleScenario, UndoEdit,
 };
 pub use selection::{
-    FocusBuilding, FocusPoint, InitialSelection, SelectBuilding, SelectSensor, SelectedSensor,
-    Selection,
+    FocusBuilding, FocusPoint, InitialSelection, SelectBuilding, SelectSensor,
+    SelectTilesetFeature, SelectedSensor, SelectedTilesetFeature, Selection, TilesetFeature,
 };
 pub use sensors::{
     HISTORY_HOURS, HistoryStatus, LiveState, SensorHistory, SensorLayers, SensorMarker,

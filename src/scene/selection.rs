@@ -1,5 +1,5 @@
-//! What is selected: the building or the sensor shown in the inspector, and the messages
-//! that change it.
+//! What is selected: the building, the sensor or the tileset feature shown in the inspector,
+//! and the messages that change it.
 
 use bevy::prelude::*;
 
@@ -40,11 +40,62 @@ pub struct SelectedSensor(pub Option<String>);
 #[derive(Message, Debug, Clone, PartialEq, Eq)]
 pub struct SelectSensor(pub Option<String>);
 
+/// A feature of a 3D Tiles tileset (a building of a city's tileset, say), as the inspector
+/// shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TilesetFeature {
+    /// The tileset's configured name.
+    pub tileset: String,
+    /// The tile it was picked in (its index in the tileset).
+    pub tile: usize,
+    /// Its id among the tile's features (batch id, feature id); None when the tile has no
+    /// feature ids and the glTF mesh stands for the feature.
+    pub feature: Option<u32>,
+    /// The glTF mesh it is part of (3DBAG tiles name their buildings so).
+    pub part: String,
+    /// Its properties (batch table, structural metadata), in the tile's order.
+    pub properties: Vec<(String, String)>,
+}
+
+/// The tileset feature shown in the inspector.
+#[derive(Resource, Debug, Default, Clone, PartialEq)]
+pub struct SelectedTilesetFeature(pub Option<TilesetFeature>);
+
+/// Selects a tileset feature (or clears that selection). Selecting a building or a sensor
+/// clears it too.
+#[derive(Message, Debug, Clone, PartialEq)]
+pub struct SelectTilesetFeature(pub Option<TilesetFeature>);
+
 pub(super) fn build(app: &mut App) {
     app.init_resource::<Selection>()
         .init_resource::<SelectedSensor>()
+        .init_resource::<SelectedTilesetFeature>()
         .add_message::<SelectBuilding>()
         .add_message::<FocusBuilding>()
         .add_message::<FocusPoint>()
-        .add_message::<SelectSensor>();
+        .add_message::<SelectSensor>()
+        .add_message::<SelectTilesetFeature>()
+        .add_systems(
+            Update,
+            apply_tileset_selection.in_set(super::SceneSet::Select),
+        );
+}
+
+/// One thing in the inspector at a time: a building or a sensor selected clears the tileset
+/// feature.
+fn apply_tileset_selection(
+    mut features: MessageReader<SelectTilesetFeature>,
+    mut buildings: MessageReader<SelectBuilding>,
+    mut sensors: MessageReader<SelectSensor>,
+    mut selected: ResMut<SelectedTilesetFeature>,
+) {
+    let other = buildings.read().any(|b| b.0.is_some()) | sensors.read().any(|s| s.0.is_some());
+    let wanted = match features.read().last() {
+        _ if other => None,
+        Some(SelectTilesetFeature(f)) => f.clone(),
+        None => return,
+    };
+    if selected.0 != wanted {
+        selected.0 = wanted;
+    }
 }

@@ -127,6 +127,23 @@ impl ViewMapping<'_> {
         world_to_window(&self.area, self.image.as_deref(), camera, transform, world)
     }
 
+    /// The camera that shows window position `at` and whether that side shows the active
+    /// scenario: side by side, the right half is the compare camera's.
+    pub fn camera_at<'a>(
+        &self,
+        at: Vec2,
+        scenarios: &super::Scenarios,
+        main: (&'a Camera, &'a GlobalTransform),
+        compare: Option<(&'a Camera, &'a GlobalTransform)>,
+    ) -> ((&'a Camera, &'a GlobalTransform), bool) {
+        let x = (at.x - self.area.min.x) / self.area.size.x.max(1.0);
+        let on_scenario = scenarios.scenario_at(x);
+        match (scenarios.compare, compare) {
+            (super::Compare::SideBySide, Some(c)) if on_scenario => (c, true),
+            _ => (main, on_scenario),
+        }
+    }
+
     /// The ray through a window position, if it lies in the 3D view.
     pub fn ray(&self, camera: &Camera, transform: &GlobalTransform, p: Vec2) -> Option<Ray3d> {
         camera.viewport_to_world(transform, self.target(p)?).ok()

@@ -39,6 +39,15 @@ impl Workers {
         }
     }
 
+    /// A call that wakes the window's event loop, for a service that sends results on its own
+    /// (None in a headless app).
+    pub fn waker_fn(&self) -> Option<Box<dyn Fn() + Send>> {
+        let proxy = self.waker.clone()?;
+        Some(Box::new(move || {
+            let _ = proxy.send_event(WinitUserEvent::WakeUp);
+        }))
+    }
+
     /// Stops the service under `key`, if any, and waits for it.
     pub fn stop(&mut self, key: &str) {
         self.services.stop(key);

@@ -1,10 +1,12 @@
 //! A tile's content decoded into meshes in ECEF: a `b3dm` (Batched 3D Model: its feature
 //! table's `RTC_CENTER` and the GLB inside) or a bare `glb` (3D Tiles 1.1). glTF is Y-up, so
 //! each mesh goes through the glTF node transforms, the Y-up to Z-up turn the standard asks
-//! for, the content's RTC centre and the tile's frame, in that order.
+//! for, the content's RTC centre and the tile's frame, in that order. Each triangle keeps its
+//! feature, and the content its features' properties ([`FeatureTable`]).
 
 use super::ecef::{self, Mat4};
-use crate::city::gltf::{ModelMesh, from_bytes};
+use super::features::{self, FeatureTable};
+use crate::city::gltf::model_from_bytes;
 use std::path::Path;
 
 /// glTF's Y-up to 3D Tiles' Z-up: +90° about X, `(x, y, z) → (x, −z, y)`.
@@ -19,14 +21,27 @@ pub struct ContentMesh {
     pub name: String,
     /// Triangles in ECEF (m).
     pub triangles: Vec<[[f64; 3]; 3]>,
+    /// Each triangle's feature in [`Content::features`]
+    /// ([`crate::city::gltf::NO_FEATURE`] for none); empty when the mesh has none.
+    pub features: Vec<u32>,
+}
+
+/// A content file decoded.
+#[derive(Debug, Clone, Default)]
+pub struct Content {
+    /// Its meshes.
+    pub meshes: Vec<ContentMesh>,
+    /// Its features' properties: the b3dm's batch table, else the glTF's first property
+    /// table its meshes use.
+    pub features: FeatureTable,
 }
 
 /// The meshes of a content file (`bytes`) of a tile whose frame is `world`; `base` is the
 /// folder its external glTF buffers would be in. The error says what is wrong.
-pub fn decode(bytes: &[u8], world: &Mat4, base: &Path) -> Result<Vec<ContentMesh>, String> {
-    let (glb, rtc) = match bytes.get(..4) {
+pub fn decode(bytes: &[u8], world: &Mat4, base: &Path) -> Result<Content, String> {
+    let (glb, rtc, batch) = match bytes.get(..4) {
         Some(b"b3dm") => b3dm(bytes)?,
-        Some(b"glTF") => (bytes, None),
+        Some(b"glTF") => (bytes, None, None),
         Some(b"i3dm" | b"pnts" | b"cmpt") => {
             return Err(format!(
                 "{} content is not drawn yet",
@@ -43,8 +58,16 @@ pub fn decode(bytes: &[u8], world: &Mat4, base: &Path) -> Result<Vec<ContentMesh
         frame = ecef::mul(&frame, &shift);
     }
     let frame = ecef::mul(&frame, &Y_UP_TO_Z_UP);
-    let meshes: Vec<ModelMesh> = from_bytes(glb, base)?;
-    Ok(meshes
+    let model = model_from_bytes(glb, base)?;
+    let features = match (batch, model.meshes.iter().find_map(|m| m.property_table)) {
+        (Some(batch), _) => batch,
+        (None, Some(t)) => features::property_table(&model.json, &model.views, t)
+            .inspect_err(|e| tracing::debug!("a tile's feature properties: {e}"))
+            .unwrap_or_default(),
+        (None, None) => FeatureTable::default(),
+    };
+    let meshes = model
+        .meshes
         .into_iter()
         .map(|m| ContentMesh {
             name: m.name,
@@ -53,12 +76,17 @@ pub fn decode(bytes: &[u8], world: &Mat4, base: &Path) -> Result<Vec<ContentMesh
                 .iter()
                 .map(|t| t.map(|p| ecef::apply(&frame, p)))
                 .collect(),
+            features: m.features,
         })
-        .collect())
+        .collect();
+    Ok(Content { meshes, features })
 }
 
-/// A b3dm's GLB and its feature table's `RTC_CENTER`.
-fn b3dm(bytes: &[u8]) -> Result<(&[u8], Option<[f64; 3]>), String> {
+/// A b3dm's parts: its GLB, its feature table's `RTC_CENTER` and its batch table.
+type B3dm<'a> = (&'a [u8], Option<[f64; 3]>, Option<FeatureTable>);
+
+/// A b3dm's GLB, its feature table's `RTC_CENTER` and its batch table.
+fn b3dm(bytes: &[u8]) -> Result<B3dm<'_>, String> {
     let word = |i: usize| {
         bytes
             .get(i * 4..i * 4 + 4)
@@ -86,5 +114,14 @@ fn b3dm(bytes: &[u8]) -> Result<(&[u8], Option<[f64; 3]>), String> {
             let c: Vec<f64> = a.iter().filter_map(serde_json::Value::as_f64).collect();
             (c.len() == 3).then(|| [c[0], c[1], c[2]])
         });
-    Ok((&bytes[glb_at..bytes.len().min(length)], rtc))
+    let batch_length = feature_table["BATCH_LENGTH"].as_u64().unwrap_or(0) as usize;
+    let bt_at = 28 + ft_json + ft_bin;
+    let batch = (bt_json > 0).then(|| {
+        features::batch_table(
+            &bytes[bt_at..bt_at + bt_json],
+            &bytes[bt_at + bt_json..bt_at + bt_json + bt_bin],
+            batch_length,
+        )
+    });
+    Ok((&bytes[glb_at..bytes.len().min(length)], rtc, batch))
 }

@@ -16,6 +16,7 @@
 
 pub mod content;
 pub mod ecef;
+pub mod features;
 pub mod select;
 
 use ecef::{IDENTITY, Mat4};

@@ -1,20 +1,24 @@
 //! 3D Tiles tilesets in the scene (`[tilesets.NAME]`), beside the buildings: each streamed
 //! by a [`TilesetFeed`] with the camera, the tiles it sends drawn a few a frame, the tiles the
-//! view no longer needs removed once every tile it needs is in. Each tileset is a layer.
+//! view no longer needs removed once every tile it needs is in. Each tileset is a layer; a
+//! click on one of its features shows the feature's properties (`pick`).
+
+mod pick;
 
 use crate::language::Localized;
 use crate::scene::{
     self, CameraLook, CityState, LayerMember, Layers, MainCamera, SceneSet, Settings,
     TilesetsState, Workers,
 };
+use crate::tiles3d::features::FeatureTable;
 use crate::tiles3d::select::Eye;
 use crate::tileset_feed::{SceneMesh, TilesetFeed, TilesetMessage, TilesetSettings};
 use crate::worker::Stage;
 use bevy::asset::RenderAssetUsages;
 use bevy::mesh::PrimitiveTopology;
 use bevy::prelude::*;
-use bevy::winit::{EventLoopProxyWrapper, WinitUserEvent};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// Tiles brought into the scene in one frame, at most.
 const TILES_PER_FRAME: usize = 4;
@@ -29,6 +33,15 @@ pub struct TilesetPart {
     /// Its parts: each glTF mesh's name (3DBAG tiles name their buildings so) and its
     /// vertices in the mesh.
     pub parts: Vec<(String, std::ops::Range<u32>)>,
+    /// Vertex positions relative to the entity, three a triangle (what a click is tested
+    /// against).
+    pub positions: Vec<[f32; 3]>,
+    /// Each triangle's feature in `table` (empty when the tile has no feature ids).
+    pub features: Vec<u32>,
+    /// The tile's feature properties.
+    pub table: Arc<FeatureTable>,
+    /// The radius around the entity's origin that holds every vertex.
+    pub radius: f32,
 }
 
 /// One tileset's feed and the tiles in the scene.
@@ -62,7 +75,8 @@ impl Plugin for TilesetsPlugin {
                 Update,
                 (
                     (start_when_placed, take).chain().in_set(SceneSet::Load),
-                    look.in_set(SceneSet::Show),
+                    pick::pick.in_set(SceneSet::PickOverlay),
+                    (look, pick::highlight).in_set(SceneSet::Show),
                 ),
             );
     }
@@ -102,7 +116,6 @@ fn start_when_placed(
     settings: Res<Settings>,
     mut workers: ResMut<Workers>,
     mut materials: ResMut<Assets<StandardMaterial>>,
-    waker: Option<Res<EventLoopProxyWrapper>>,
     mut started: Local<bool>,
 ) {
     if *started || settings.tilesets.is_empty() {
@@ -126,13 +139,7 @@ fn start_when_placed(
             max_error_px: t.max_error_px,
             memory_bytes: (t.memory_mb * 1e6) as u64,
         };
-        let wake = waker.as_ref().map(|w| {
-            let proxy = (***w).clone();
-            Box::new(move || {
-                let _ = proxy.send_event(WinitUserEvent::WakeUp);
-            }) as Box<dyn Fn() + Send>
-        });
-        match TilesetFeed::spawn(feed_settings, wake) {
+        match TilesetFeed::spawn(feed_settings, workers.waker_fn()) {
             Ok((feed, worker)) => {
                 workers.add(&format!("tileset-{name}"), Stage::Reader, worker);
                 streams.list.push(Streamed {
@@ -203,13 +210,18 @@ fn take(
                     s.missing.retain(|i| w.contains(i));
                     s.wanted = Some(w);
                 }
-                TilesetMessage::Tile { index, meshes: m } => {
+                TilesetMessage::Tile {
+                    index,
+                    meshes: m,
+                    features,
+                } => {
                     budget -= 1;
                     let n = m.iter().map(|x| x.positions.len() / 3).sum();
                     let entities = m
                         .into_iter()
                         .filter_map(|mesh| {
-                            spawn(&mut commands, &mut meshes, &material, s, index, mesh)
+                            let tile = (s.name.as_str(), index, &features);
+                            spawn(&mut commands, &mut meshes, &material, tile, mesh)
                         })
                         .collect();
                     if let Some((old, _)) = s.shown.insert(index, (entities, n)) {
@@ -266,29 +278,37 @@ fn spawn(
     commands: &mut Commands,
     meshes: &mut Assets<Mesh>,
     material: &Handle<StandardMaterial>,
-    s: &Streamed,
-    tile: usize,
+    (tileset, tile, table): (&str, usize, &Arc<FeatureTable>),
     m: SceneMesh,
 ) -> Option<Entity> {
     if m.positions.is_empty() {
         return None;
     }
     let c = m.centre;
+    let radius = m
+        .positions
+        .iter()
+        .map(|p| Vec3::from_array(*p).length())
+        .fold(0.0, f32::max);
     let mesh = Mesh::new(
         PrimitiveTopology::TriangleList,
         RenderAssetUsages::RENDER_WORLD,
     )
-    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, m.positions)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, m.positions.clone())
     .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, m.normals);
     Some(
         commands
             .spawn((
                 TilesetPart {
-                    tileset: s.name.clone(),
+                    tileset: tileset.to_owned(),
                     tile,
                     parts: m.parts,
+                    positions: m.positions,
+                    features: m.features,
+                    table: table.clone(),
+                    radius,
                 },
-                LayerMember::of(layer_id(&s.name)),
+                LayerMember::of(layer_id(tileset)),
                 Mesh3d(meshes.add(mesh)),
                 MeshMaterial3d(material.clone()),
                 Transform::from_xyz(c[0] as f32, c[1] as f32, c[2] as f32),

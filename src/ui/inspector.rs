@@ -7,9 +7,57 @@ use crate::city::Building;
 use crate::language::{Arg, Language};
 use crate::scene::{
     ClockCommand, HISTORY_HOURS, HistoryStatus, SelectBuilding, SelectSensor, SensorHistory,
-    SensorMarker,
+    SensorMarker, TilesetFeature,
 };
 use bevy_egui::egui;
+
+/// Property names that name a feature, in the order they are tried for its title.
+const TITLE_KEYS: [&str; 7] = [
+    "name",
+    "naam",
+    "namn",
+    "identificatie",
+    "id",
+    "gml_id",
+    "blockid",
+];
+
+/// A feature of a 3D tileset: its name (a naming property, else its glTF mesh's name, else
+/// its number), the tileset and every property it has.
+pub(super) fn tileset_feature_inspector(ui: &mut egui::Ui, f: &TilesetFeature, l: Language) {
+    let named = TITLE_KEYS.iter().find_map(|k| {
+        f.properties
+            .iter()
+            .find(|(name, v)| name.eq_ignore_ascii_case(k) && !v.is_empty())
+            .map(|(_, v)| v.clone())
+    });
+    let title = named
+        .or_else(|| (!f.part.starts_with("mesh ")).then(|| f.part.clone()))
+        .or_else(|| {
+            f.feature
+                .map(|n| l.t_with("tileset-feature-number", &[("number", n.into())]))
+        })
+        .unwrap_or_else(|| f.part.clone());
+    ui.add(egui::Label::new(egui::RichText::new(title).heading()).wrap());
+    ui.label(
+        egui::RichText::new(l.t_with(
+            "tileset-feature-of",
+            &[("tileset", f.tileset.as_str().into())],
+        ))
+        .weak(),
+    );
+    if f.properties.is_empty() {
+        ui.label(l.t("tileset-feature-no-properties"));
+    } else {
+        attributes_table(
+            ui,
+            "tileset-feature",
+            &f.properties,
+            SIDE_PANEL_WIDTH - 110.0,
+            l,
+        );
+    }
+}
 
 pub(super) fn sensor_inspector(
     ui: &mut egui::Ui,

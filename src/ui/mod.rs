@@ -327,6 +327,7 @@ struct Shown<'w> {
     terrain: Option<Res<'w, crate::scene::TerrainState>>,
     map_tiles: Option<Res<'w, crate::scene::MapTileState>>,
     tilesets: Option<Res<'w, crate::scene::TilesetsState>>,
+    tileset_feature: Option<Res<'w, crate::scene::SelectedTilesetFeature>>,
 }
 
 fn ui(
@@ -360,6 +361,7 @@ fn ui(
         terrain,
         map_tiles,
         tilesets,
+        tileset_feature,
     } = shown;
     let language = language.map(|l| l.current).unwrap_or_default();
     state.language = language;
@@ -400,7 +402,10 @@ fn ui(
                     ui,
                     &mut state,
                     &city,
-                    &selection,
+                    (
+                        &selection,
+                        tileset_feature.as_ref().and_then(|f| f.0.as_ref()),
+                    ),
                     &layers,
                     &views,
                     &last_picture,

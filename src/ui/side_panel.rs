@@ -1,7 +1,7 @@
 //! The side panel: the data summary and loading progress, layers, colour by, views, saving a
 //! picture, and the inspector.
 
-use super::inspector::{building_details, inspector, sensor_inspector};
+use super::inspector::{building_details, inspector, sensor_inspector, tileset_feature_inspector};
 use super::widgets::{egui_color, progress_bar};
 use super::{SensorView, UiOutbox, UiState};
 use crate::language::{Arg, Language};
@@ -81,7 +81,7 @@ pub(super) fn side_panel(
     ui: &mut egui::Ui,
     state: &mut UiState,
     city: &CityState,
-    selection: &Selection,
+    (selection, tileset_feature): (&Selection, Option<&crate::scene::TilesetFeature>),
     layers: &Layers,
     views: &Views,
     last_picture: &LastPicture,
@@ -259,9 +259,12 @@ pub(super) fn side_panel(
                     }
                     building_details(ui, b, language, out);
                 }
-                (None, None) => {
-                    ui.label(language.t("inspector-empty"));
-                }
+                (None, None) => match tileset_feature {
+                    Some(f) => tileset_feature_inspector(ui, f, language),
+                    None => {
+                        ui.label(language.t("inspector-empty"));
+                    }
+                },
             }
             ui.separator();
             ui.label(

@@ -38,7 +38,16 @@ fn stream(memory_mb: f64, height: f64) -> (Vec<usize>, usize) {
                 assert_eq!((tiles, version.as_str()), (11, "1.0"));
             }
             TilesetMessage::Wanted(w) => wanted = w,
-            TilesetMessage::Tile { index, meshes } => {
+            TilesetMessage::Tile {
+                index,
+                meshes,
+                features,
+            } => {
+                // pg2b3dm's tiles carry a batch table (BAG `blockid`s) and each triangle its
+                // batch id.
+                assert!(!features.is_empty(), "tile {index} has no batch table");
+                let mut ids = meshes.iter().flat_map(|m| &m.features);
+                assert!(ids.clone().count() > 0 && ids.all(|&f| (f as usize) < features.len()));
                 got.insert(
                     index,
                     meshes.iter().map(|m| m.positions.len() / 3).sum::<usize>(),
@@ -65,8 +74,9 @@ fn a_tileset_refines_as_the_camera_nears_and_keeps_to_its_memory_budget() {
     assert_eq!(near.len(), 10);
     assert_eq!(near_triangles, 35_102);
     assert!(far_triangles < near_triangles);
-    // A budget of 2.3 MB (the whole tileset's meshes take 2.53, its first level 2.2): fewer tiles,
-    // whose meshes (24 bytes a vertex, three a triangle) fit in it.
+    // A budget of 2.3 MB (the whole tileset's meshes take 2.53, 2.7 with each triangle's
+    // batch id and the batch tables): fewer tiles, whose meshes (24 bytes a vertex, three a
+    // triangle) fit in it.
     let (budgeted, triangles) = stream(2.3, 1000.0);
     assert!(
         !budgeted.is_empty() && budgeted.len() < near.len(),

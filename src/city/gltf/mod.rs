@@ -11,7 +11,11 @@ use crate::config::Config;
 use crate::geometry::Footprint;
 use crate::georef::{Georef, LonLat};
 use crate::ngsi_ld::SkippedItem;
-use std::path::Path;
+
+mod meshopt;
+mod read;
+
+pub use read::{Model, ModelMesh, NO_FEATURE, from_bytes, model_from_bytes, read};
 
 /// A model's up axis: `Y` is glTF's convention (+Y up, +Z towards the viewer (south), +X
 /// east), `Z` that of GIS exports (+Z up, +Y north, +X east).
@@ -26,160 +30,6 @@ pub struct Placement {
     pub up: UpAxis,
     /// Compass heading of the model's north, degrees clockwise.
     pub heading_deg: f64,
-}
-
-/// One mesh of a model, as triangles in model units with its node's transforms applied.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ModelMesh {
-    /// The node's name (else the mesh's, else its index).
-    pub name: String,
-    /// Triangles, counter-clockwise seen from their front.
-    pub triangles: Vec<[[f64; 3]; 3]>,
-}
-
-/// Reads every mesh of a model's default scene (scene 0 when it names none).
-pub fn read(path: &Path) -> Result<Vec<ModelMesh>, String> {
-    // The gltf crate indexes arrays with the file's numbers unchecked in places (its
-    // validation panics on an accessor that does not exist): such a file is refused like any
-    // other bad one.
-    std::panic::catch_unwind(|| read_unguarded(path)).unwrap_or_else(|_| {
-        Err(format!(
-            "{} is not a glTF 2.0 model: it refers to parts it does not have",
-            path.display()
-        ))
-    })
-}
-
-fn read_unguarded(path: &Path) -> Result<Vec<ModelMesh>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    meshes(&bytes, path.parent().unwrap_or(Path::new(".")))
-        .map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// Every mesh of a glTF or GLB held in memory, its external buffers read from `base`; a
-/// broken file is an error, never a panic (see [`read`]).
-pub fn from_bytes(bytes: &[u8], base: &Path) -> Result<Vec<ModelMesh>, String> {
-    std::panic::catch_unwind(|| meshes(bytes, base)).unwrap_or_else(|_| {
-        Err("not a glTF 2.0 model: it refers to parts it does not have".to_owned())
-    })
-}
-
-fn meshes(bytes: &[u8], base: &Path) -> Result<Vec<ModelMesh>, String> {
-    let gltf = gltf::Gltf::from_slice(bytes).map_err(|e| format!("not a glTF 2.0 model: {e}"))?;
-    // Compressed geometry is not decoded yet: refused by name rather than read as garbage.
-    for ext in gltf.extensions_required() {
-        if matches!(
-            ext,
-            "EXT_meshopt_compression" | "KHR_draco_mesh_compression" | "KHR_mesh_quantization"
-        ) {
-            return Err(format!(
-                "its geometry needs {ext}, which citytwin does not read yet"
-            ));
-        }
-    }
-    let mut buffers = Vec::new();
-    for buffer in gltf.buffers() {
-        let data = match buffer.source() {
-            gltf::buffer::Source::Bin => gltf
-                .blob
-                .clone()
-                .ok_or("the GLB has no binary chunk for its buffer")?,
-            gltf::buffer::Source::Uri(uri) if uri.starts_with("data:") => {
-                return Err(
-                    "buffers embedded as data: URIs are not read; export a .glb or a .gltf with a .bin"
-                        .to_owned(),
-                );
-            }
-            gltf::buffer::Source::Uri(uri) => {
-                let file = base.join(uri);
-                std::fs::read(&file)
-                    .map_err(|e| format!("cannot read its buffer {}: {e}", file.display()))?
-            }
-        };
-        if data.len() < buffer.length() {
-            return Err(format!(
-                "buffer {} holds {} bytes where the model says {}",
-                buffer.index(),
-                data.len(),
-                buffer.length()
-            ));
-        }
-        buffers.push(data);
-    }
-    let scene = gltf
-        .default_scene()
-        .or_else(|| gltf.scenes().next())
-        .ok_or("the model has no scene")?;
-    let mut out = Vec::new();
-    for node in scene.nodes() {
-        visit(&node, IDENTITY, &buffers, &mut out);
-    }
-    Ok(out)
-}
-
-type Matrix = [[f64; 4]; 4];
-
-const IDENTITY: Matrix = [
-    [1.0, 0.0, 0.0, 0.0],
-    [0.0, 1.0, 0.0, 0.0],
-    [0.0, 0.0, 1.0, 0.0],
-    [0.0, 0.0, 0.0, 1.0],
-];
-
-/// `a × b` for column-major matrices (glTF's layout: `m[column][row]`).
-fn multiply(a: &Matrix, b: &Matrix) -> Matrix {
-    let mut m = [[0.0; 4]; 4];
-    for (c, column) in m.iter_mut().enumerate() {
-        for (r, cell) in column.iter_mut().enumerate() {
-            *cell = (0..4).map(|k| a[k][r] * b[c][k]).sum();
-        }
-    }
-    m
-}
-
-fn apply(m: &Matrix, p: [f32; 3]) -> [f64; 3] {
-    let p = p.map(f64::from);
-    [0, 1, 2].map(|r| m[0][r] * p[0] + m[1][r] * p[1] + m[2][r] * p[2] + m[3][r])
-}
-
-fn visit(node: &gltf::Node, parent: Matrix, buffers: &[Vec<u8>], out: &mut Vec<ModelMesh>) {
-    let local = node.transform().matrix().map(|c| c.map(f64::from));
-    let world = multiply(&parent, &local);
-    if let Some(mesh) = node.mesh() {
-        let mut triangles = Vec::new();
-        for primitive in mesh.primitives() {
-            if primitive.mode() != gltf::mesh::Mode::Triangles {
-                continue;
-            }
-            let reader = primitive.reader(|b| buffers.get(b.index()).map(Vec::as_slice));
-            let Some(positions) = reader.read_positions() else {
-                continue;
-            };
-            let positions: Vec<[f64; 3]> = positions.map(|p| apply(&world, p)).collect();
-            let indices: Vec<u32> = match reader.read_indices() {
-                Some(ix) => ix.into_u32().collect(),
-                None => (0..positions.len() as u32).collect(),
-            };
-            for t in indices.chunks_exact(3) {
-                if let (Some(a), Some(b), Some(c)) = (
-                    positions.get(t[0] as usize),
-                    positions.get(t[1] as usize),
-                    positions.get(t[2] as usize),
-                ) && [a, b, c].iter().all(|p| p.iter().all(|v| v.is_finite()))
-                {
-                    triangles.push([*a, *b, *c]);
-                }
-            }
-        }
-        let name = node
-            .name()
-            .or(mesh.name())
-            .map_or_else(|| format!("mesh {}", node.index()), str::to_owned);
-        out.push(ModelMesh { name, triangles });
-    }
-    for child in node.children() {
-        visit(&child, world, buffers, out);
-    }
 }
 
 impl Placement {
