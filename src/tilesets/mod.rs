@@ -5,6 +5,8 @@
 
 mod pick;
 
+pub use pick::FeatureHighlight;
+
 use crate::language::Localized;
 use crate::scene::{
     self, CameraLook, CityState, LayerMember, Layers, MainCamera, SceneSet, Settings,

@@ -14,9 +14,9 @@ use bevy::asset::RenderAssetUsages;
 use bevy::mesh::PrimitiveTopology;
 use bevy::prelude::*;
 
-/// The highlight over the selected feature, and the tile entity it was made from.
+/// The highlight over the selected tileset feature, and the tile entity it was made from.
 #[derive(Component, Debug)]
-pub(super) struct FeatureHighlight(Entity);
+pub struct FeatureHighlight(pub Entity);
 
 /// The ray parameter, the tile part and the triangle hit first by `ray`, among the parts
 /// drawn.
@@ -76,12 +76,16 @@ fn feature(part: &TilesetPart, triangle: usize) -> TilesetFeature {
 }
 
 /// A click on the view: the tileset feature under it, if it is nearer than any building.
-#[allow(clippy::too_many_arguments, reason = "a Bevy system")]
+#[allow(
+    clippy::too_many_arguments,
+    clippy::type_complexity,
+    reason = "a Bevy system"
+)]
 pub(super) fn pick(
     mut clicks: MessageReader<ViewClicked>,
     camera: Single<(&Camera, &GlobalTransform), With<MainCamera>>,
     compare: Query<(&Camera, &GlobalTransform), (With<CompareCamera>, Without<MainCamera>)>,
-    parts: Query<(&TilesetPart, &GlobalTransform, &InheritedVisibility)>,
+    parts: Query<(&TilesetPart, &GlobalTransform, Option<&InheritedVisibility>)>,
     (city, scenarios, tool): (Res<CityState>, Res<Scenarios>, Res<EditTool>),
     view: ViewMapping,
     mut select: MessageWriter<SelectTilesetFeature>,
@@ -104,7 +108,8 @@ pub(super) fn pick(
     };
     let shown = parts
         .iter()
-        .filter(|(_, _, v)| v.get())
+        // Without visibility (a headless app) everything counts as shown.
+        .filter(|(_, _, v)| v.is_none_or(|v| v.get()))
         .map(|(p, t, _)| (p, t));
     let building = city
         .model

@@ -1,8 +1,17 @@
 //! 3D Tiles streamed with the camera: a real tileset's feed refines as the eye nears and
-//! keeps to its memory budget.
+//! keeps to its memory budget; in a headless app, a click on a feature shows its properties.
 
+use bevy::app::App;
+use bevy::camera::{ComputedCameraValues, RenderTargetInfo};
+use bevy::prelude::*;
+use citytwin::config::Config;
 use citytwin::georef::LonLat;
+use citytwin::scene::{
+    CityState, MainCamera, SelectBuilding, SelectedTilesetFeature, TilesetsState, ViewArea,
+    ViewClicked,
+};
 use citytwin::tileset_feed::{TilesetFeed, TilesetMessage, TilesetSettings};
+use citytwin::tilesets::{FeatureHighlight, TilesetPart};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -83,4 +92,157 @@ fn a_tileset_refines_as_the_camera_nears_and_keeps_to_its_memory_budget() {
         "{budgeted:?}"
     );
     assert!(triangles * 3 * 24 <= 2_300_000, "{triangles} triangles");
+}
+
+/// A headless app with Delft's buildings (GeoJSON) and Amsterdam's tileset in the same scene
+/// (both in the Netherlands: one CRS), a camera 2 km above Amsterdam, every tile in.
+fn app_with_amsterdam() -> App {
+    let dir = crate::temp_dir("tileset-pick");
+    let config = dir.join("citytwin.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[data]\nsource = {:?}\n\n[tilesets.amsterdam]\npath = {:?}\n",
+            crate::fixture("delft_3dbag_buildings.geojson.gz")
+                .display()
+                .to_string(),
+            crate::fixture("3dtiles/amsterdam_pg2b3dm_v1.0")
+                .display()
+                .to_string(),
+        ),
+    )
+    .unwrap();
+    let overlay = citytwin::config::ConfigOverlay::command_line();
+    let config = Config::load(Some(&config), overlay).unwrap();
+    let mut app = citytwin::app::headless(config);
+    app.add_plugins(citytwin::tilesets::TilesetsPlugin);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !app.world().resource::<CityState>().is_ready() {
+        assert!(Instant::now() < deadline, "no city within 90 s");
+        app.update();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let model = app.world().resource::<CityState>().model.clone().unwrap();
+    let georef = citytwin::georef::Georef::new(model.origin, Some(&model.crs)).unwrap();
+    let above = georef
+        .lonlat_to_scene(LonLat::new(4.9243, 52.3878), 0.0)
+        .unwrap();
+    let eye = Vec3::new(above[0] as f32, 2000.0, above[2] as f32);
+    aim(&mut app, eye);
+    *app.world_mut().resource_mut::<ViewArea>() = ViewArea {
+        min: Vec2::ZERO,
+        size: Vec2::splat(SIZE as f32),
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        app.update();
+        let state = app.world().resource::<TilesetsState>();
+        if !state.loading && state.tiles_drawn > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "tiles: {state:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    app
+}
+
+const SIZE: u32 = 1000;
+
+/// Puts the main camera (made on first use) at `eye`, looking straight down.
+fn aim(app: &mut App, eye: Vec3) {
+    let transform = Transform::from_translation(eye).looking_at(eye - Vec3::Y, Vec3::NEG_Z);
+    let world = app.world_mut();
+    let mut q = world.query_filtered::<(&mut Transform, &mut GlobalTransform), With<MainCamera>>();
+    if let Ok((mut t, mut g)) = q.single_mut(world) {
+        *t = transform;
+        *g = GlobalTransform::from(transform);
+        return;
+    }
+    let computed = ComputedCameraValues {
+        clip_from_view: Mat4::perspective_infinite_reverse_rh(0.8, 1.0, 0.1),
+        target_info: Some(RenderTargetInfo {
+            physical_size: UVec2::splat(SIZE),
+            scale_factor: 1.0,
+        }),
+        ..default()
+    };
+    world.spawn((
+        Camera {
+            computed,
+            ..default()
+        },
+        Projection::Perspective(PerspectiveProjection {
+            fov: 0.8,
+            aspect_ratio: 1.0,
+            ..default()
+        }),
+        transform,
+        GlobalTransform::from(transform),
+        MainCamera,
+    ));
+}
+
+fn click_middle(app: &mut App) {
+    app.world_mut()
+        .write_message(ViewClicked(Vec2::splat(SIZE as f32 / 2.0)));
+    app.update();
+    app.update();
+}
+
+#[test]
+fn a_click_on_a_tileset_feature_shows_its_batch_table_properties_and_highlights_it() {
+    let mut app = app_with_amsterdam();
+    // The highest roof triangle of the tileset, found in the tiles as drawn; the camera
+    // 300 m straight above its middle.
+    let (roof, feature, blockid) = {
+        let world = app.world_mut();
+        let mut q = world.query::<(&TilesetPart, &GlobalTransform)>();
+        let mut best: Option<(Vec3, u32, String)> = None;
+        for (part, at) in q.iter(world) {
+            for (i, t) in part.positions.chunks_exact(3).enumerate() {
+                let mid = at.translation()
+                    + (Vec3::from(t[0]) + Vec3::from(t[1]) + Vec3::from(t[2])) / 3.0;
+                let flat = (Vec3::from(t[1]) - Vec3::from(t[0]))
+                    .cross(Vec3::from(t[2]) - Vec3::from(t[0]))
+                    .normalize()
+                    .y
+                    .abs()
+                    > 0.99;
+                if flat && best.as_ref().is_none_or(|(b, _, _)| mid.y > b.y) {
+                    let f = part.features[i];
+                    let id = part.table.properties(f)[0].1.clone();
+                    best = Some((mid, f, id));
+                }
+            }
+        }
+        best.unwrap()
+    };
+    assert!(
+        blockid.starts_with("0363"),
+        "an Amsterdam BAG id: {blockid}"
+    );
+    aim(&mut app, roof + Vec3::Y * 300.0);
+    click_middle(&mut app);
+    let selected = app.world().resource::<SelectedTilesetFeature>().0.clone();
+    let f = selected.expect("the click picks the roof's feature");
+    assert_eq!(
+        (f.tileset.as_str(), f.feature),
+        ("amsterdam", Some(feature))
+    );
+    assert_eq!(f.properties, vec![("blockid".to_owned(), blockid)]);
+    let world = app.world_mut();
+    assert_eq!(world.query::<&FeatureHighlight>().iter(world).count(), 1);
+    // Nothing under the click (the sky, 10 km east): the selection goes, and its highlight.
+    aim(&mut app, roof + Vec3::new(10_000.0, 300.0, 0.0));
+    click_middle(&mut app);
+    assert_eq!(app.world().resource::<SelectedTilesetFeature>().0, None);
+    let world = app.world_mut();
+    assert_eq!(world.query::<&FeatureHighlight>().iter(world).count(), 0);
+    // Picked again, then a building selected: one thing in the inspector at a time.
+    aim(&mut app, roof + Vec3::Y * 300.0);
+    click_middle(&mut app);
+    assert!(app.world().resource::<SelectedTilesetFeature>().0.is_some());
+    app.world_mut().write_message(SelectBuilding(Some(0)));
+    app.update();
+    assert_eq!(app.world().resource::<SelectedTilesetFeature>().0, None);
 }

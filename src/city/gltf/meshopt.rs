@@ -39,7 +39,7 @@ pub(super) fn decode(c: &Compressed) -> Result<Vec<u8>, String> {
             if c.stride != 2 && c.stride != 4 {
                 return Err(format!("indices of {} bytes are not read", c.stride));
             }
-            if c.count % 3 != 0 {
+            if !c.count.is_multiple_of(3) {
                 return Err("a triangle index view's count is not a multiple of 3".into());
             }
             let mut indices = vec![0u32; c.count];
