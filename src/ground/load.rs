@@ -4,9 +4,11 @@
 use crate::basemap::mesh::{GroundTile, StreetName, build};
 use crate::basemap::sources::{self, GroundSource, ReadSources};
 use crate::georef::{Georef, LonLat};
+use crate::terrain::HeightGrid;
 use crate::worker::Worker;
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// What the worker sends.
 pub(super) enum Message {
@@ -31,6 +33,7 @@ pub(super) fn spawn(
     origin: LonLat,
     crs: String,
     tile_size: f64,
+    terrain: Option<Arc<HeightGrid>>,
     waker: Option<Box<dyn Fn() + Send>>,
 ) -> (Receiver<Message>, std::io::Result<Worker>) {
     let (tx, rx) = unbounded();
@@ -40,19 +43,35 @@ pub(super) fn spawn(
                 w();
             }
         };
-        work(&tx, sources, origin, &crs, tile_size, &cancel, &wake);
+        let place = Place {
+            origin,
+            crs: &crs,
+            tile_size,
+            terrain: terrain.as_deref(),
+        };
+        work(&tx, sources, &place, &cancel, &wake);
         drop(tx);
         wake();
     });
     (rx, worker)
 }
 
+/// Where the ground goes: the scene's origin and CRS, its tiles' size, the terrain it lies on.
+struct Place<'a> {
+    origin: LonLat,
+    crs: &'a str,
+    tile_size: f64,
+    terrain: Option<&'a HeightGrid>,
+}
+
+/// Over the terrain the ground lies this much higher than over flat ground (m): the terrain's
+/// coarser levels of detail depart from the grid by a little.
+const TERRAIN_LIFT_M: f32 = 0.2;
+
 fn work(
     tx: &Sender<Message>,
     sources: Vec<GroundSource>,
-    origin: LonLat,
-    crs: &str,
-    tile_size: f64,
+    place: &Place,
     cancel: &crate::cancel::Cancel,
     wake: &dyn Fn(),
 ) {
@@ -61,7 +80,7 @@ fn work(
         problems,
         attributions,
     } = sources::read(&sources);
-    let georef = match Georef::new(origin, Some(crs)) {
+    let georef = match Georef::new(place.origin, Some(place.crs)) {
         Ok(g) => g,
         Err(e) => {
             let _ = tx.send(Message::Summary(Summary {
@@ -74,7 +93,12 @@ fn work(
             return;
         }
     };
-    let meshes = build(&data, &georef, tile_size, cancel);
+    let mut meshes = build(&data, &georef, place.tile_size, cancel);
+    if let Some(grid) = place.terrain {
+        for tile in &mut meshes.tiles {
+            crate::terrain::drape(&mut tile.mesh, tile.center, grid, TERRAIN_LIFT_M);
+        }
+    }
     for p in &problems {
         bevy::log::warn!("ground: {p}");
     }

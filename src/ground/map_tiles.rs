@@ -199,7 +199,7 @@ pub(super) fn take(
                 let entity = spawn_tile(
                     &mut commands,
                     *tile,
-                    &layer,
+                    (&layer, super::terrain_bias(&settings)),
                     (&mut meshes, &mut images, &mut materials),
                 );
                 if let Some(old) = feed.shown.insert(key, entity) {
@@ -254,7 +254,7 @@ pub(super) fn take(
 fn spawn_tile(
     commands: &mut Commands,
     tile: MapTile,
-    layer: &str,
+    (layer, bias): (&str, f32),
     (meshes, images, materials): (
         &mut Assets<Mesh>,
         &mut Assets<Image>,
@@ -285,7 +285,7 @@ fn spawn_tile(
         perceptual_roughness: 1.0,
         reflectance: 0.05,
         // Over the ground plane and every class of the base map.
-        depth_bias: 40.0 + tile.key.source as f32 * 4.0,
+        depth_bias: 40.0 + tile.key.source as f32 * 4.0 + bias,
         ..default()
     };
     let m = tile.mesh;

@@ -13,7 +13,7 @@ use crate::language::Localized;
 use crate::scene::mesh::to_mesh_if_any;
 use crate::scene::{
     self, CityState, GroundState, GroundStatus, LayerMember, Layers, MainCamera, SceneSet,
-    Settings, Workers, color,
+    Settings, TerrainState, Workers, color,
 };
 use crate::worker::Stage;
 use bevy::light::NotShadowCaster;
@@ -131,7 +131,7 @@ fn setup(
                 } else {
                     0.1
                 },
-                depth_bias: (class.order() + 1) as f32 * 4.0,
+                depth_bias: (class.order() + 1) as f32 * 4.0 + terrain_bias(&settings),
                 ..default()
             };
             (class, materials.add(material))
@@ -140,6 +140,19 @@ fn setup(
     commands.insert_resource(ClassMaterials(by_class));
     if !sources::configured(&settings).is_empty() {
         state.status = GroundStatus::Loading;
+    }
+}
+
+/// The depth bias of what lies on the terrain (the base map, map tiles): the terrain's
+/// coarser levels depart from its grid by up to 2 pixels, so the ground draped on the grid
+/// would show the terrain through it in spots. A constant depth bias on a floating-point
+/// depth buffer moves a surface towards the eye in proportion to its distance: 20,000 is
+/// about 0.2–0.5 % of it, 1–2 pixels, which is all it may hide of a building's foot.
+fn terrain_bias(settings: &Settings) -> f32 {
+    if settings.terrain.file.is_empty() {
+        0.0
+    } else {
+        20_000.0
     }
 }
 
@@ -152,13 +165,25 @@ fn start_when_placed(
     settings: Res<Settings>,
     mut workers: ResMut<Workers>,
     mut state: ResMut<GroundState>,
+    terrain: Res<TerrainState>,
     tiles: Query<Entity, With<GroundTileOf>>,
-    mut placed_at: Local<Option<(f64, f64, String)>>,
+    mut placed_at: Local<Option<(f64, f64, String, usize)>>,
 ) {
     let Some(model) = &city.model else {
         return;
     };
-    let here = (model.origin.lon, model.origin.lat, model.crs.clone());
+    // On a terrain, the ground is laid on it: it waits for the terrain (or its failure).
+    if terrain.status == GroundStatus::Loading {
+        return;
+    }
+    let grid = terrain.grid.clone();
+    let grid_key = grid.as_ref().map_or(0, |g| Arc::as_ptr(g) as usize);
+    let here = (
+        model.origin.lon,
+        model.origin.lat,
+        model.crs.clone(),
+        grid_key,
+    );
     if placed_at.as_ref() == Some(&here) {
         return;
     }
@@ -179,6 +204,7 @@ fn start_when_placed(
         model.origin,
         model.crs.clone(),
         settings.ground.tile_size,
+        grid,
         workers.waker_fn(),
     );
     match worker {

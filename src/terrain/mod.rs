@@ -14,10 +14,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod drape;
 mod geotiff;
 mod grid;
 pub mod mesh;
 
+pub use drape::drape;
 pub use geotiff::MAX_PIXELS;
 pub use grid::HeightGrid;
 use std::path::Path;

@@ -479,7 +479,7 @@ fn ui(
     if let Some(ground) = &ground {
         street_names::street_names(
             ctx,
-            ground,
+            (ground, terrain.as_ref().and_then(|t| t.grid.as_deref())),
             &layers,
             &settings,
             &cameras,

@@ -20,15 +20,21 @@ const MAX_NAMES: usize = 14;
 const ON_THE_ROAD_M: f32 = 0.5;
 
 /// Draws the names of the nearest streets over the 3D view: each name once, where the
-/// street shows (not behind a building of `model`).
+/// street shows (not behind a building of `model`), on the terrain where there is one.
 pub(super) fn street_names(
     ctx: &egui::Context,
-    ground: &GroundState,
+    (ground, terrain): (&GroundState, Option<&crate::terrain::HeightGrid>),
     layers: &Layers,
     settings: &Settings,
     cameras: &[ViewCamera],
     model: Option<&CityModel>,
 ) {
+    let ground_at = |x: f64, z: f64| {
+        terrain
+            .and_then(|g| g.height_at(x, z))
+            .filter(|h| h.is_finite())
+            .unwrap_or(0.0)
+    };
     if !settings.ground.street_names
         || ground.streets.is_empty()
         || !layers.is_visible("ground-streets")
@@ -42,7 +48,7 @@ pub(super) fn street_names(
     let font = egui::FontId::proportional(13.0);
     for camera in cameras {
         let eye = camera.transform.translation();
-        if eye.y > STREET_LEVEL_M {
+        if eye.y - ground_at(f64::from(eye.x), f64::from(eye.z)) > STREET_LEVEL_M {
             continue;
         }
         // Nearest first.
@@ -65,11 +71,12 @@ pub(super) fn street_names(
             if named.contains(&street.name.as_str()) {
                 continue;
             }
-            let Some(label) = place(camera, street, &painter, &font) else {
+            let h = ground_at(street.at[0], -street.at[1]);
+            let Some(label) = place(camera, (street, h), &painter, &font) else {
                 continue;
             };
             if placed.iter().any(|r| r.intersects(label.bounds))
-                || model.is_some_and(|m| hidden(m, eye, street))
+                || model.is_some_and(|m| hidden(m, eye, (street, h)))
             {
                 continue;
             }
@@ -88,9 +95,10 @@ pub(super) fn street_names(
     }
 }
 
-/// Whether a building stands between the eye and the middle of the street.
-fn hidden(model: &CityModel, eye: Vec3, street: &StreetName) -> bool {
-    let target = [street.at[0], 2.0, -street.at[1]];
+/// Whether a building stands between the eye and the middle of the street (its ground at
+/// `h` m).
+fn hidden(model: &CityModel, eye: Vec3, (street, h): (&StreetName, f32)) -> bool {
+    let target = [street.at[0], 2.0 + f64::from(h), -street.at[1]];
     let origin = [f64::from(eye.x), f64::from(eye.y), f64::from(eye.z)];
     let d = [0, 1, 2].map(|i| target[i] - origin[i]);
     let length = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
@@ -123,17 +131,21 @@ struct Placed {
 }
 
 /// Where a street's name goes on the screen, turned along the street, if the street is in
-/// view and longer there than its name.
+/// view and longer there than its name; its ground at `h` m.
 fn place(
     camera: &ViewCamera,
-    street: &StreetName,
+    (street, h): (&StreetName, f32),
     painter: &egui::Painter,
     font: &egui::FontId,
 ) -> Option<Placed> {
     let bearing = (street.bearing_deg as f32).to_radians();
     // Along the street: east = +x, north = −z.
     let along = Vec3::new(bearing.sin(), 0.0, -bearing.cos());
-    let middle = Vec3::new(street.at[0] as f32, ON_THE_ROAD_M, -(street.at[1] as f32));
+    let middle = Vec3::new(
+        street.at[0] as f32,
+        ON_THE_ROAD_M + h,
+        -(street.at[1] as f32),
+    );
     let half = (street.length_m as f32 / 2.0).max(1.0);
     let centre = camera.to_window(middle)?;
     // The street's ends on the screen (or as far as is in view), for its direction and length.

@@ -669,6 +669,76 @@ fn a_terrain_rises_against_the_sky_where_flat_ground_does_not() {
 }
 
 #[test]
+fn a_park_on_the_hill_lies_on_the_terrain_not_under_it() {
+    if !headless_available() {
+        return;
+    }
+    let dir = temp_dir("render-drape");
+    let blocks = bilbao_blocks(&dir);
+    let dem = crate::fixture("terrain/bilbao_pnoa_dem_5m_epsg25830.tif");
+    // A 200 m square of park on the hill east of the estuary (10–95 m up), 150 m west of the
+    // hill block, in a colour nothing else has; seen from 500 m.
+    let to_wgs84 = citytwin::georef::Transformer::new("EPSG:25830", "EPSG:4326").unwrap();
+    let ring: Vec<String> = [
+        (-1.0, -1.0),
+        (1.0, -1.0),
+        (1.0, 1.0),
+        (-1.0, 1.0),
+        (-1.0, -1.0),
+    ]
+    .iter()
+    .map(|(dx, dy)| {
+        let (lon, lat) = to_wgs84
+            .convert(502_550.0 + 100.0 * dx, 4_794_748.0 + 100.0 * dy)
+            .unwrap();
+        format!("[{lon},{lat}]")
+    })
+    .collect();
+    let park = dir.join("park.geojson");
+    std::fs::write(
+        &park,
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","id":"park","properties":{{}},"geometry":{{"type":"Polygon","coordinates":[[{}]]}}}}]}}"#,
+            ring.join(",")
+        ),
+    )
+    .unwrap();
+    let config = dir.join("drape.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[terrain]\nfile = {:?}\n[ground.park]\nfile = {:?}\nclass = \"parks\"\n\
+             [ground]\ncolors = {{ parks = \"#00ff00\" }}\n\
+             [views.hill]\ntitle = \"Hill\"\ncenter = [-2.9686, 43.3056]\ndistance = 500.0\n\
+             heading = 300.0\ntilt = 35.0\n",
+            dem.display().to_string(),
+            park.display().to_string()
+        ),
+    )
+    .unwrap();
+    let img = screenshot(
+        &dir.join("drape.png"),
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--file",
+            blocks.to_str().unwrap(),
+            "--view",
+            "hill",
+        ],
+    );
+    // Laid flat at 0 m the park would be under the hill and not seen at all.
+    let is_park =
+        |[r, g, b]: [u8; 3]| i32::from(g) > i32::from(r) + 60 && i32::from(g) > i32::from(b) + 60;
+    let share = share_in_middle(&img, is_park);
+    assert!(
+        share > 0.1,
+        "the park covers {share:.3} of the middle of the view"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn map_tiles_drape_the_ground_and_a_second_start_draws_them_from_the_cache_offline() {
     if !headless_available() {
         return;
