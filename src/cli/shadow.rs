@@ -165,6 +165,15 @@ pub fn run(
         g.centre()
     });
     let convergence = sunlight::grid_convergence_deg(&georef);
+    // On a configured terrain the cells lie on it and its hills shade them.
+    let terrain = match crate::terrain::configured(config, model.origin, &model.crs) {
+        Some(Ok(grid)) => Some(sunlight::TerrainSurface::new(grid)),
+        Some(Err(e)) => {
+            tracing::warn!("{e}; the study is made on flat ground");
+            None
+        }
+        None => None,
+    };
     let to_lonlat = |p: [f64; 2]| {
         georef
             .scene_to_lonlat([p[0], 0.0, -p[1]])
@@ -180,6 +189,7 @@ pub fn run(
         "step_min": options.step_min,
         "cell_m": options.cell_m,
         "samples": path.samples.len(),
+        "on_terrain": terrain.is_some(),
     });
     let mut summaries = Vec::new();
     let mut rays = 0u64;
@@ -193,7 +203,7 @@ pub fn run(
     for (name, scenario) in variants {
         let t = Instant::now();
         let standing = scenario::standing(model, scenario);
-        let occluders = Occluders::new(standing, centre, convergence);
+        let occluders = Occluders::on_terrain(standing, centre, convergence, terrain.clone());
         bvh_s += t.elapsed().as_secs_f64();
         triangles = triangles.max(occluders.bvh.len());
         let t = Instant::now();

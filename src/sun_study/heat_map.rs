@@ -28,6 +28,8 @@ pub struct SunHoursMaterial {
     /// Two float channels per cell: baseline and scenario hours.
     #[texture(1, sample_type = "float", filterable = false)]
     pub hours: Handle<Image>,
+    /// Draped on a terrain, drawn nearer by the ground's depth bias (its coarser levels).
+    pub depth_bias: f32,
 }
 
 impl Material for SunHoursMaterial {
@@ -37,6 +39,10 @@ impl Material for SunHoursMaterial {
 
     fn alpha_mode(&self) -> AlphaMode {
         AlphaMode::Blend
+    }
+
+    fn depth_bias(&self) -> f32 {
+        self.depth_bias
     }
 }
 
@@ -73,8 +79,10 @@ fn draw(
     mut meshes: ResMut<Assets<Mesh>>,
     mut images: ResMut<Assets<Image>>,
     mut materials: ResMut<Assets<SunHoursMaterial>>,
+    terrain: Option<Res<crate::scene::TerrainState>>,
     mut shown: Local<Option<(usize, Handle<SunHoursMaterial>)>>,
 ) {
+    let terrain = terrain.as_ref().and_then(|t| t.grid.as_deref());
     let result_id = study
         .result
         .as_ref()
@@ -130,6 +138,7 @@ fn draw(
             DIFFERENCE_SCALE_H,
         ),
         hours: images.add(image),
+        depth_bias: if terrain.is_some() { 20_100.0 } else { 0.0 },
     };
     let material = materials.add(material);
     *shown = Some((std::sync::Arc::as_ptr(result) as usize, material.clone()));
@@ -137,7 +146,7 @@ fn draw(
     commands.spawn((
         HeatMap,
         LayerMember::of("sun-hours"),
-        Mesh3d(meshes.add(quad([w, s, e, n]))),
+        Mesh3d(meshes.add(quad([w, s, e, n], terrain))),
         MeshMaterial3d(material),
         Transform::default(),
         NotShadowCaster,
@@ -160,17 +169,44 @@ pub fn top_of_scale(day_length_h: f64) -> f32 {
     day_length_h.ceil().max(1.0) as f32
 }
 
-/// A flat rectangle `[west, south, east, north]` (scene metres) facing up, its UVs running
-/// east (u) and north (v) from the south-west corner, as the texture's cells do.
-fn quad([w, s, e, n]: [f32; 4]) -> Mesh {
-    let positions = vec![[w, LIFT, -s], [e, LIFT, -s], [e, LIFT, -n], [w, LIFT, -n]];
-    let uvs = vec![[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]];
+/// The rectangle `[west, south, east, north]` (scene metres) facing up, its UVs running east
+/// (u) and north (v) from the south-west corner, as the texture's cells do: flat, or on the
+/// terrain as a grid of about its node spacing (at most 256 × 256 cells).
+fn quad([w, s, e, n]: [f32; 4], terrain: Option<&crate::terrain::HeightGrid>) -> Mesh {
+    let cells = |extent: f32| match terrain {
+        Some(g) => ((extent / g.spacing.max(1.0) as f32).ceil() as u32).clamp(1, 256),
+        None => 1,
+    };
+    let (cols, rows) = (cells(e - w), cells(n - s));
+    let mut positions = Vec::new();
+    let mut uvs = Vec::new();
+    for r in 0..=rows {
+        for c in 0..=cols {
+            let (u, v) = (c as f32 / cols as f32, r as f32 / rows as f32);
+            let (x, north) = (w + u * (e - w), s + v * (n - s));
+            let ground = terrain
+                .and_then(|g| g.height_at(f64::from(x), -f64::from(north)))
+                .filter(|h| h.is_finite())
+                .unwrap_or(0.0);
+            positions.push([x, ground + LIFT, -north]);
+            uvs.push([u, v]);
+        }
+    }
+    let mut indices = Vec::new();
+    let at = |c: u32, r: u32| r * (cols + 1) + c;
+    for r in 0..rows {
+        for c in 0..cols {
+            indices.extend([at(c, r), at(c + 1, r), at(c + 1, r + 1)]);
+            indices.extend([at(c, r), at(c + 1, r + 1), at(c, r + 1)]);
+        }
+    }
+    let normals = vec![[0.0, 1.0, 0.0]; positions.len()];
     Mesh::new(
         PrimitiveTopology::TriangleList,
         RenderAssetUsages::RENDER_WORLD,
     )
     .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, vec![[0.0, 1.0, 0.0]; 4])
+    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
     .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, uvs)
-    .with_inserted_indices(Indices::U32(vec![0, 1, 2, 0, 2, 3]))
+    .with_inserted_indices(Indices::U32(indices))
 }

@@ -16,7 +16,8 @@ use crate::scenario::Applied;
 use crate::scene::{
     self, CityState, Compare, EditTool, InitialScenario, InitialStudy, MainCamera, OrbitCamera,
     Reading, Scenarios, SceneClock, SceneSet, SceneSun, StudyArea, StudyResult, StudyStatus,
-    StudyView, SunStudy, SunStudyCommand, ToggleScenario, Tool, ViewClicked, ViewMapping,
+    StudyView, SunStudy, SunStudyCommand, TerrainState, ToggleScenario, Tool, ViewClicked,
+    ViewMapping,
 };
 use crate::sunlight::{self, Grid, Hours, Occluders, Progress, Summary, samples};
 use crate::worker::Worker;
@@ -90,8 +91,7 @@ fn commands(
     mut job: Local<Option<Job>>,
     city: Res<CityState>,
     scenarios: Res<Scenarios>,
-    sun: Res<SceneSun>,
-    clock: Res<SceneClock>,
+    (sun, clock, terrain): (Res<SceneSun>, Res<SceneClock>, Option<Res<TerrainState>>),
     orbit: Query<&OrbitCamera, With<MainCamera>>,
     mut toggle: MessageWriter<ToggleScenario>,
 ) {
@@ -101,7 +101,8 @@ fn commands(
                 // A study under way gives way to the new one.
                 *job = None;
                 let focus = orbit.single().ok().map(|o| o.current.focus);
-                match start(&city, &scenarios, &sun, clock.at(), area, focus) {
+                let terrain = terrain.as_ref().and_then(|t| t.grid.clone());
+                match start(&city, &scenarios, &sun, clock.at(), area, (focus, terrain)) {
                     Ok(j) => {
                         study.status = StudyStatus::Running {
                             fraction: 0.0,
@@ -190,7 +191,7 @@ fn start(
     sun: &SceneSun,
     at_ms: i64,
     area: StudyArea,
-    focus: Option<Vec3>,
+    (focus, terrain): (Option<Vec3>, Option<Arc<crate::terrain::HeightGrid>>),
 ) -> Result<Job, Phrase> {
     let loading = || Phrase::new("study-city-loading");
     let model = city.model.clone().ok_or_else(loading)?;
@@ -246,7 +247,8 @@ fn start(
         let path = samples::path(date, zone, lonlat, STEP_MIN);
         let trace = |applied: Option<&Applied>| -> Option<Hours> {
             let standing = crate::scenario::standing(&model, applied);
-            let occluders = Occluders::new(standing, grid.centre(), grid_north);
+            let surface = terrain.clone().map(sunlight::TerrainSurface::new);
+            let occluders = Occluders::on_terrain(standing, grid.centre(), grid_north, surface);
             sunlight::study_area(&occluders, &path, grid, &footprint, &c, &p)
         };
         let Some(baseline) = trace(None) else {

@@ -40,6 +40,87 @@ pub struct Occluders {
     /// Degrees from grid north to true north, clockwise (the grid's convergence): a true
     /// azimuth A is the grid azimuth A + this.
     pub grid_north_deg: f64,
+    /// The terrain the cells lie on and that shades them, if any.
+    pub terrain: Option<TerrainSurface>,
+}
+
+/// The terrain as the study traces it: the grid at most [`TERRAIN_SIDE`] cells a side, two
+/// triangles a cell (a hill kilometres away shades the valley as well as one near).
+#[derive(Debug, Clone)]
+pub struct TerrainSurface {
+    grid: std::sync::Arc<crate::terrain::HeightGrid>,
+    /// Grid nodes a cell of the surface spans.
+    step: usize,
+}
+
+/// Cells a side of the terrain surface traced, at most.
+pub const TERRAIN_SIDE: usize = 256;
+
+impl TerrainSurface {
+    /// The surface over `grid`.
+    pub fn new(grid: std::sync::Arc<crate::terrain::HeightGrid>) -> Self {
+        let side = grid.cols.max(grid.rows).saturating_sub(1);
+        let step = side.div_ceil(TERRAIN_SIDE).max(1);
+        Self { grid, step }
+    }
+
+    /// A cell's corners as scene `(x, z, height)`: south-west, south-east, north-west,
+    /// north-east in grid order (rows run with z), `None` where one has no height.
+    fn corners(&self, c: usize, r: usize) -> Option<[[f64; 3]; 4]> {
+        let g = &self.grid;
+        let s = self.step;
+        let at = |col: usize, row: usize| {
+            let (col, row) = (col.min(g.cols - 1), row.min(g.rows - 1));
+            let h = g.node(col, row);
+            let (x, z) = g.node_position(col, row);
+            h.is_finite().then_some([x, z, f64::from(h)])
+        };
+        Some([
+            at(c * s, r * s)?,
+            at(c * s + s, r * s)?,
+            at(c * s, r * s + s)?,
+            at(c * s + s, r * s + s)?,
+        ])
+    }
+
+    fn cells(&self) -> (usize, usize) {
+        let g = &self.grid;
+        (
+            (g.cols.saturating_sub(1)).div_ceil(self.step),
+            (g.rows.saturating_sub(1)).div_ceil(self.step),
+        )
+    }
+
+    /// The surface's triangles as scene `(x, z, height)` corners.
+    fn triangles(&self) -> impl Iterator<Item = [[f64; 3]; 3]> + '_ {
+        let (cols, rows) = self.cells();
+        (0..rows)
+            .flat_map(move |r| (0..cols).map(move |c| (c, r)))
+            .filter_map(|(c, r)| self.corners(c, r))
+            .flat_map(|[a, b, c, d]| [[a, b, d], [a, d, c]])
+    }
+
+    /// The surface's height at scene `(x, z)` (on its triangles, as traced), `None` off it.
+    pub fn height_at(&self, x: f64, z: f64) -> Option<f64> {
+        let g = &self.grid;
+        let span = g.spacing * self.step as f64;
+        let (fc, fr) = ((x - g.x0) / span, (z - g.z0) / span);
+        let (cols, rows) = self.cells();
+        if !(fc >= 0.0 && fr >= 0.0) || fc > cols as f64 || fr > rows as f64 {
+            return None;
+        }
+        let (c, r) = ((fc as usize).min(cols - 1), (fr as usize).min(rows - 1));
+        let [a, b, cc, d] = self.corners(c, r)?;
+        // The last cell may be narrower: its corners say where it ends.
+        let u = ((x - a[0]) / (b[0] - a[0]).max(1e-9)).clamp(0.0, 1.0);
+        let v = ((z - a[1]) / (cc[1] - a[1]).max(1e-9)).clamp(0.0, 1.0);
+        // The two triangles split the cell along a–d: [a, b, d] below the diagonal.
+        Some(if u >= v {
+            a[2] + u * (b[2] - a[2]) + v * (d[2] - b[2])
+        } else {
+            a[2] + v * (cc[2] - a[2]) + u * (d[2] - cc[2])
+        })
+    }
 }
 
 impl Occluders {
@@ -51,6 +132,16 @@ impl Occluders {
         centre: [f64; 2],
         grid_north_deg: f64,
     ) -> Self {
+        Self::on_terrain(buildings, centre, grid_north_deg, None)
+    }
+
+    /// [`Self::new`] on a terrain: its surface shades the cells too, and the cells lie on it.
+    pub fn on_terrain<'a>(
+        buildings: impl IntoIterator<Item = &'a Building>,
+        centre: [f64; 2],
+        grid_north_deg: f64,
+        terrain: Option<TerrainSurface>,
+    ) -> Self {
         let palette = crate::geometry::extrude::Palette::default();
         let mut mesh = crate::geometry::extrude::MeshBuffers::default();
         for b in buildings {
@@ -61,15 +152,27 @@ impl Occluders {
             let p = mesh.positions[i as usize];
             [p[0], -p[2], p[1]]
         };
-        let triangles: Vec<[[f32; 3]; 3]> = mesh
+        let mut triangles: Vec<[[f32; 3]; 3]> = mesh
             .indices
             .chunks_exact(3)
             .map(|t| [corner(t[0]), corner(t[1]), corner(t[2])])
             .collect();
+        if let Some(t) = &terrain {
+            // Scene (x, z, up) to the local [east, north, up].
+            let local = |p: [f64; 3]| {
+                [
+                    (p[0] - centre[0]) as f32,
+                    (-p[1] - centre[1]) as f32,
+                    p[2] as f32,
+                ]
+            };
+            triangles.extend(t.triangles().map(|tri| tri.map(local)));
+        }
         Self {
             centre,
             bvh: bvh::Bvh::new(&triangles),
             grid_north_deg,
+            terrain,
         }
     }
 

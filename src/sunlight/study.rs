@@ -254,11 +254,17 @@ fn directions(occluders: &Occluders, path: &SunPath) -> Vec<([f32; 3], f32, bool
         .collect()
 }
 
+/// A cell's point in the local frame: on the terrain's surface where there is one.
 fn local(occluders: &Occluders, p: [f64; 2]) -> [f32; 3] {
+    let ground = occluders
+        .terrain
+        .as_ref()
+        .and_then(|t| t.height_at(p[0], -p[1]))
+        .unwrap_or(0.0);
     [
         (p[0] - occluders.centre[0]) as f32,
         (p[1] - occluders.centre[1]) as f32,
-        EYE,
+        ground as f32 + EYE,
     ]
 }
 

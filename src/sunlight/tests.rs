@@ -170,3 +170,44 @@ fn the_grid_turns_the_sun_by_the_projection_convergence() {
 }
 
 use chrono::Datelike as _;
+
+#[test]
+fn on_a_terrain_a_deep_trench_gets_no_sun_and_a_plateau_all_day() {
+    // A 100 m plateau 1 km square with an east–west trench sunk in it, 100 m wide and 600 m
+    // long (walls 10 m thick). At Stockholm's equinox the sun climbs to 31°; from the middle
+    // of the floor it would need 63° to clear the side walls, and 18° to clear the end walls,
+    // by when it stands far from the trench's axis. The plateau's top sees it all day.
+    let (cols, rows) = (101, 101);
+    let heights = (0..rows)
+        .flat_map(|r| {
+            (0..cols).map(move |c| {
+                let (x, z) = (-500.0 + c as f32 * 10.0, -500.0 + r as f32 * 10.0);
+                let off = (z.abs() - 50.0).max(x.abs() - 300.0);
+                (off * 10.0).clamp(0.0, 100.0)
+            })
+        })
+        .collect();
+    let grid = std::sync::Arc::new(crate::terrain::HeightGrid::new(
+        -500.0, -500.0, 10.0, cols, rows, heights,
+    ));
+    let surface = TerrainSurface::new(grid);
+    assert_eq!(surface.height_at(0.0, -300.0), Some(100.0));
+    let none: [&Building; 0] = [];
+    let occluders = Occluders::on_terrain(none, [0.0, 0.0], 0.0, Some(surface));
+    let flat = Occluders::new(none, [0.0, 0.0], 0.0);
+    let path = day(2026, 3, 20);
+    let (trench, _) = sun_hours_at(&occluders, &path, [0.0, 0.0]).unwrap();
+    let (open, _) = sun_hours_at(&flat, &path, [0.0, 0.0]).unwrap();
+    assert!(trench < 0.01, "{trench} h in the trench");
+    assert!(
+        (open - path.day_length_h).abs() < 1e-3,
+        "{open} h on flat ground"
+    );
+    // On the plateau the cell lies on top of it (at 0 m it would be inside the hill).
+    let (plateau, _) = sun_hours_at(&occluders, &path, [0.0, 300.0]).unwrap();
+    assert!(
+        (plateau - path.day_length_h).abs() < 0.2,
+        "{plateau} of {} h on the plateau",
+        path.day_length_h
+    );
+}
