@@ -130,6 +130,7 @@ pub fn from_entities(
         bounds,
         timings: Timings::default(),
         view_points,
+        terrain: None,
         sensors,
         slow,
     })
@@ -370,6 +371,7 @@ pub fn from_cityjson(
         bounds,
         timings: Timings::default(),
         view_points,
+        terrain: None,
         sensors: Vec::new(),
         slow: Vec::new(),
     })

@@ -342,6 +342,7 @@ mod tests {
             bounds: [0.0, 0.0, 10.0, 10.0],
             timings: Default::default(),
             view_points: Default::default(),
+            terrain: None,
             sensors: vec![],
             slow: vec![],
         }

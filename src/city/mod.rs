@@ -95,6 +95,10 @@ pub struct CityModel {
     pub timings: Timings,
     /// Scene positions `[east, north]` of the configured views that lie near the data.
     pub view_points: BTreeMap<String, [f64; 2]>,
+    /// The terrain the buildings stand on ([`standing`]), for what is added later (a
+    /// scenario's buildings, streamed cells); not cached.
+    #[serde(skip)]
+    pub terrain: Option<std::sync::Arc<crate::terrain::HeightGrid>>,
     /// Sensors among the entities (those of a configured sensor layer that could be placed).
     pub sensors: Vec<Sensor>,
     /// Buildings that took unusually long to decode.

@@ -1,27 +1,35 @@
 //! Buildings set on the terrain: each stands at the lowest ground under its footprint, or
 //! where its own data put its ground (a CityJSON model's lowest point).
 
-use super::CityModel;
+use super::{Building, CityModel};
 use crate::config::Config;
 use crate::terrain::HeightGrid;
+use std::sync::Arc;
 
 /// Sets every building's [`elevation`](super::Building::elevation) on `grid` (0 where a
-/// footprint is off the terrain). Setting it again gives the same: it can run on a cached
-/// city.
-pub fn stand_on(model: &mut CityModel, grid: &HeightGrid) {
+/// footprint is off the terrain) and keeps the grid in the model for what comes later.
+/// Setting it again gives the same: it can run on a cached city.
+pub fn stand_on(model: &mut CityModel, grid: &Arc<HeightGrid>) {
     for b in &mut model.buildings {
-        b.elevation = match b.own_ground {
-            Some(ground) => ground,
-            None => {
-                let outline: Vec<[f64; 2]> = b
-                    .footprint
-                    .polygons()
-                    .iter()
-                    .flat_map(|p| p.exterior().coords().map(|c| [c.x, -c.y]))
-                    .collect();
-                grid.lowest_under(&outline).map_or(0.0, f64::from)
-            }
-        };
+        b.elevation = elevation_on(b, grid);
+    }
+    model.terrain = Some(grid.clone());
+}
+
+/// Where a building stands on `grid`: its own ground where its data give one, else the
+/// lowest terrain under its footprint (0 off the terrain).
+pub fn elevation_on(b: &Building, grid: &HeightGrid) -> f64 {
+    match b.own_ground {
+        Some(ground) => ground,
+        None => {
+            let outline: Vec<[f64; 2]> = b
+                .footprint
+                .polygons()
+                .iter()
+                .flat_map(|p| p.exterior().coords().map(|c| [c.x, -c.y]))
+                .collect();
+            grid.lowest_under(&outline).map_or(0.0, f64::from)
+        }
     }
 }
 
@@ -34,6 +42,7 @@ pub fn stand_on_configured(model: &mut CityModel, config: &Config) {
             for b in &mut model.buildings {
                 b.elevation = 0.0;
             }
+            model.terrain = None;
         }
     }
 }
@@ -143,6 +152,29 @@ mod tests {
             (-0.5..=0.5).contains(&shore.elevation),
             "{}",
             shore.elevation
+        );
+        // A scenario's building on the same spot of the hill stands where the baseline's does.
+        std::fs::write(
+            dir.join("added.geojson"),
+            format!(
+                r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+                square("added", 502_403.24, 4_796_947.54, 30.0)
+            ),
+        )
+        .unwrap();
+        let scenario = crate::scenario::Scenario::parse(
+            &dir.join("s.toml"),
+            "name = \"On the hill\"\n[[add]]\nfile = \"added.geojson\"\n",
+        )
+        .unwrap();
+        let settings = crate::city::decode::DecodeSettings::from_config(&config);
+        let applied = crate::scenario::apply(&scenario, &model, &settings).unwrap();
+        assert_eq!(applied.added.len(), 1, "{:?}", applied.skipped);
+        assert!(
+            (applied.added[0].building.elevation - hill.elevation).abs() < 1e-6,
+            "{} vs {}",
+            applied.added[0].building.elevation,
+            hill.elevation
         );
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -349,7 +349,10 @@ impl Streamer {
             &self.cancel,
             self.client.query_all(&q, progress),
         )?;
-        let model = super::from_entities(parsed.entities, &self.config, &mut |_| {})?;
+        let mut model = super::from_entities(parsed.entities, &self.config, &mut |_| {})?;
+        // On a terrain, each cell's buildings stand on it (the grid is read once, kept).
+        super::standing::stand_on_configured(&mut model, &self.config);
+        self.base.terrain = model.terrain.clone();
         let mut by_cell: BTreeMap<Cell, Vec<Building>> =
             cells.iter().map(|c| (*c, Vec::new())).collect();
         let mut n = 0;
@@ -413,6 +416,7 @@ impl Streamer {
             bounds: self.base.bounds,
             timings: self.base.timings,
             view_points: self.base.view_points.clone(),
+            terrain: self.base.terrain.clone(),
             sensors: self.base.sensors.clone(),
             slow: self.base.slow.clone(),
         };

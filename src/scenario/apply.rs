@@ -249,5 +249,11 @@ pub fn apply(
             }
         }
     }
+    // On a terrain the buildings added stand on it as the baseline's do.
+    if let Some(grid) = &baseline.terrain {
+        for p in &mut out.added {
+            p.building.elevation = crate::city::standing::elevation_on(&p.building, grid);
+        }
+    }
     Ok(out)
 }

@@ -58,6 +58,7 @@ fn baseline() -> CityModel {
         bounds: [0.0, 0.0, 210.0, 60.0],
         timings: Timings::default(),
         view_points: Default::default(),
+        terrain: None,
         sensors: Vec::new(),
         slow: Vec::new(),
     }

@@ -269,6 +269,7 @@ mod tests {
             bounds: [0.0, 0.0, 20.0, 10.0],
             timings: Default::default(),
             view_points: Default::default(),
+            terrain: None,
             sensors: Vec::new(),
             slow: Vec::new(),
         }
