@@ -14,7 +14,7 @@ mod compare;
 pub mod target;
 
 use crate::config::{MsaaSetting, OVERVIEW};
-use crate::scene::orbit::{OrbitLimits, OrbitState, ground_hit};
+use crate::scene::orbit::{OrbitLimits, OrbitState};
 use crate::scene::{
     self, CityState, EditTool, FocusBuilding, FocusPoint, GoToView, MainCamera, OrbitCamera,
     PointerCapture, SceneSet, ScreenshotMode, Settings, ViewArea, ViewClicked, ViewMapping, Views,
@@ -442,9 +442,7 @@ fn handle_wheel(
         MouseScrollUnit::Pixel => scroll.delta.y / 60.0,
     };
     let factor = (1.0 - settings.zoom_speed).powf(notches);
-    let anchor = cursor
-        .and_then(|c| view.ray(cam, cam_transform, c))
-        .and_then(|ray| ground_hit(ray.origin, *ray.direction));
+    let anchor = cursor.and_then(|c| view.ground_point(cam, cam_transform, c));
     let mut target = orbit.target;
     target.zoom(factor, anchor, &settings.limits);
     orbit.target = target.clamped(&settings.limits);
@@ -484,9 +482,7 @@ fn touch_control(
             target.pan(moved.x, moved.y, mpp);
             let (before, after) = (was_a.distance(was_b), now_a.distance(now_b));
             if before > 1.0 && after > 1.0 {
-                let anchor = view
-                    .ray(cam, cam_transform, centre)
-                    .and_then(|ray| ground_hit(ray.origin, *ray.direction));
+                let anchor = view.ground_point(cam, cam_transform, centre);
                 target.zoom(before / after, anchor, &settings.limits);
                 // Twist: the fingers turning clockwise on the screen turn the city with them
                 // (the view's heading the other way), round the point between them.

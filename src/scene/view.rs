@@ -4,6 +4,9 @@
 use super::orbit::OrbitState;
 use bevy::prelude::*;
 
+/// How far along a ray the terrain is looked for (m).
+const TERRAIN_RAY_M: f64 = 50_000.0;
+
 /// Marks the 3D camera that shows the city.
 #[derive(Component, Debug)]
 pub struct MainCamera;
@@ -104,6 +107,8 @@ pub struct ViewMapping<'w> {
     pub area: Res<'w, ViewArea>,
     /// The camera's image (absent in headless tests, where the camera draws to the window).
     pub image: Option<Res<'w, ViewImage>>,
+    /// The terrain, for where a ray meets the ground.
+    pub terrain: Option<Res<'w, super::TerrainState>>,
 }
 
 impl ViewMapping<'_> {
@@ -157,9 +162,31 @@ impl ViewMapping<'_> {
         transform: &GlobalTransform,
         p: Vec2,
     ) -> Option<[f64; 2]> {
-        let ray = self.ray(camera, transform, p)?;
-        let g = super::orbit::ground_hit(ray.origin, *ray.direction)?;
+        let g = self.ground_point(camera, transform, p)?;
         Some([f64::from(g.x), -f64::from(g.z)])
+    }
+
+    /// The point of the ground (the terrain where there is one, else the plane at 0 m) under
+    /// a window position, if the view shows ground there.
+    pub fn ground_point(
+        &self,
+        camera: &Camera,
+        transform: &GlobalTransform,
+        p: Vec2,
+    ) -> Option<Vec3> {
+        let ray = self.ray(camera, transform, p)?;
+        let (o, d) = (ray.origin, *ray.direction);
+        let grid = self.terrain.as_ref().and_then(|t| t.grid.as_deref());
+        if let Some(t) = grid.and_then(|g| {
+            g.ray_hit(
+                o.as_dvec3().to_array(),
+                d.as_dvec3().to_array(),
+                TERRAIN_RAY_M,
+            )
+        }) {
+            return Some(o + d * t as f32);
+        }
+        super::orbit::ground_hit(o, d)
     }
 }
 
