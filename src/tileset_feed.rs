@@ -35,6 +35,9 @@ pub struct TilesetSettings {
     pub memory_bytes: u64,
 }
 
+/// External tilesets read for one tileset, at most.
+const MAX_EXTERNAL_TILESETS: usize = 10_000;
+
 /// The camera as the choice needs it.
 pub type TilesetLook = select::Eye;
 
@@ -135,17 +138,47 @@ fn run(
             std::fs::read(uri).map_err(|e| format!("cannot read {uri}: {e}"))
         }
     };
-    let tileset = Tileset::parse(&read(&settings.at)?)?;
+    let mut tileset = Tileset::parse(&read(&settings.at)?)?;
     let georef = Georef::new(settings.origin, Some(&settings.crs)).map_err(|e| e.to_string())?;
-    send(TilesetMessage::Opened {
-        tiles: tileset.tiles.len(),
-        version: tileset.version.clone(),
-    });
     let base = settings
         .at
         .rsplit_once('/')
         .map_or("", |(b, _)| b)
         .to_owned();
+    let full = |uri: &str| {
+        if base.is_empty() || uri.contains("://") {
+            uri.to_owned()
+        } else {
+            format!("{base}/{uri}")
+        }
+    };
+    // External tilesets (a content that is a tileset.json) grafted in at once: they are small
+    // beside the meshes, and the choice needs the whole tree.
+    let mut externals = 0;
+    loop {
+        let pending = tileset.external_tilesets();
+        if pending.is_empty() || cancel.is_cancelled() {
+            break;
+        }
+        for (at, uri) in pending {
+            externals += 1;
+            let grafted = if externals > MAX_EXTERNAL_TILESETS {
+                Err(format!(
+                    "more than {MAX_EXTERNAL_TILESETS} external tilesets"
+                ))
+            } else {
+                read(&full(&uri)).and_then(|b| tileset.graft(at, &uri, &b))
+            };
+            if let Err(e) = grafted {
+                tracing::warn!("tileset {}: {uri}: {e}", settings.at);
+                tileset.tiles[at].contents.retain(|c| *c != uri);
+            }
+        }
+    }
+    send(TilesetMessage::Opened {
+        tiles: tileset.tiles.len(),
+        version: tileset.version.clone(),
+    });
     let mut ground = settings.ground_m;
     let mut placed = select::place(&tileset, &georef, ground.unwrap_or(0.0));
     // The meshes' sizes, once read; the tiles sent and still wanted.
@@ -179,11 +212,7 @@ fn run(
         let mut features = FeatureTable::default();
         let mut problem = None;
         for uri in &tile.contents {
-            let full = if base.is_empty() {
-                uri.clone()
-            } else {
-                format!("{base}/{uri}")
-            };
+            let full = full(uri);
             let dir = PathBuf::from(&full);
             match read(&full).and_then(|b| {
                 content::decode(&b, &tile.world, dir.parent().unwrap_or(Path::new(".")))

@@ -39,10 +39,18 @@ pub struct Content {
 /// The meshes of a content file (`bytes`) of a tile whose frame is `world`; `base` is the
 /// folder its external glTF buffers would be in. The error says what is wrong.
 pub fn decode(bytes: &[u8], world: &Mat4, base: &Path) -> Result<Content, String> {
+    decode_at(bytes, world, base, 0)
+}
+
+/// Composites nested deeper than this are refused.
+const MAX_COMPOSITE_DEPTH: usize = 8;
+
+fn decode_at(bytes: &[u8], world: &Mat4, base: &Path, depth: usize) -> Result<Content, String> {
     let (glb, rtc, batch) = match bytes.get(..4) {
         Some(b"b3dm") => b3dm(bytes)?,
         Some(b"glTF") => (bytes, None, None),
-        Some(b"i3dm" | b"pnts" | b"cmpt") => {
+        Some(b"cmpt") => return composite(bytes, world, base, depth),
+        Some(b"i3dm" | b"pnts") => {
             return Err(format!(
                 "{} content is not drawn yet",
                 String::from_utf8_lossy(&bytes[..4])
@@ -80,6 +88,50 @@ pub fn decode(bytes: &[u8], world: &Mat4, base: &Path) -> Result<Content, String
         })
         .collect();
     Ok(Content { meshes, features })
+}
+
+/// A composite (`cmpt`): its inner tiles decoded in turn, their meshes together and their
+/// features one after the other. Inner tiles that cannot be drawn are passed over while one
+/// can.
+fn composite(bytes: &[u8], world: &Mat4, base: &Path, depth: usize) -> Result<Content, String> {
+    if depth >= MAX_COMPOSITE_DEPTH {
+        return Err("composite tiles nested too deep".into());
+    }
+    let word = |at: usize| {
+        bytes
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+            .ok_or("the composite's header is cut short")
+    };
+    let (length, count) = (word(8)?.min(bytes.len()), word(12)?);
+    let mut out = Content::default();
+    let (mut at, mut problem) = (16, None);
+    for _ in 0..count {
+        let inner_length = word(at + 8)?;
+        let inner = bytes
+            .get(at..at.saturating_add(inner_length).min(length))
+            .filter(|b| inner_length >= 12 && b.len() == inner_length)
+            .ok_or("an inner tile of the composite does not fit in it")?;
+        match decode_at(inner, world, base, depth + 1) {
+            Ok(c) => {
+                let offset = out.features.append(c.features);
+                out.meshes.extend(c.meshes.into_iter().map(|mut m| {
+                    for f in m.features.iter_mut() {
+                        if *f != crate::city::gltf::NO_FEATURE {
+                            *f = f.saturating_add(offset);
+                        }
+                    }
+                    m
+                }));
+            }
+            Err(e) => problem = Some(e),
+        }
+        at += inner_length;
+    }
+    match problem {
+        Some(e) if out.meshes.is_empty() => Err(e),
+        _ => Ok(out),
+    }
 }
 
 /// A b3dm's parts: its GLB, its feature table's `RTC_CENTER` and its batch table.

@@ -130,6 +130,79 @@ pub const MAX_DEPTH: usize = 64;
 impl Tileset {
     /// Reads a `tileset.json`; the error says what is wrong in the user's terms.
     pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+        let json = read_json(bytes)?;
+        let mut tiles = Vec::new();
+        add(
+            &mut tiles,
+            json.root,
+            None,
+            &IDENTITY,
+            Refine::Replace,
+            0,
+            "",
+        )?;
+        Ok(Self {
+            version: json.asset.version,
+            geometric_error: json.geometric_error,
+            tiles,
+            extensions_required: json.extensions_required,
+        })
+    }
+
+    /// Grafts an external tileset (`bytes`, the content `uri` of tile `at`) under that tile:
+    /// its root becomes the tile's child, in the tile's frame, and its contents' URIs are made
+    /// relative to this tileset. The tile's own content is the external tileset no more.
+    /// Returns the tiles added.
+    pub fn graft(&mut self, at: usize, uri: &str, bytes: &[u8]) -> Result<usize, String> {
+        let json = read_json(bytes)?;
+        let mut depth = 0;
+        let mut up = self.tiles.get(at).ok_or("no such tile")?.parent;
+        while let Some(p) = up {
+            depth += 1;
+            up = self.tiles[p].parent;
+        }
+        let prefix = uri
+            .rsplit_once('/')
+            .map_or(String::new(), |(d, _)| format!("{d}/"));
+        let (world, refine) = (self.tiles[at].world, self.tiles[at].refine);
+        let before = self.tiles.len();
+        let root = add(
+            &mut self.tiles,
+            json.root,
+            Some(at),
+            &world,
+            refine,
+            depth + 1,
+            &prefix,
+        )?;
+        self.tiles[at].children.push(root);
+        self.tiles[at].contents.retain(|c| c != uri);
+        for ext in json.extensions_required {
+            if !self.extensions_required.contains(&ext) {
+                self.extensions_required.push(ext);
+            }
+        }
+        Ok(self.tiles.len() - before)
+    }
+
+    /// The (tile, URI) of every content that is an external tileset (a `.json` URI).
+    pub fn external_tilesets(&self) -> Vec<(usize, String)> {
+        self.tiles
+            .iter()
+            .enumerate()
+            .flat_map(|(i, t)| {
+                t.contents
+                    .iter()
+                    .filter(|u| content_kind(u, None) == "json")
+                    .map(move |u| (i, u.clone()))
+            })
+            .collect()
+    }
+}
+
+/// The JSON of a tileset, or what is wrong with it.
+fn read_json(bytes: &[u8]) -> Result<TilesetJson, String> {
+    {
         let json: TilesetJson =
             serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(bytes))
                 .map_err(|e| {
@@ -149,17 +222,14 @@ impl Tileset {
                 json.asset.version
             ));
         }
-        let mut tiles = Vec::new();
-        add(&mut tiles, json.root, None, &IDENTITY, Refine::Replace, 0)?;
-        Ok(Self {
-            version: json.asset.version,
-            geometric_error: json.geometric_error,
-            tiles,
-            extensions_required: json.extensions_required,
-        })
+        Ok(json)
     }
 }
 
+/// Tiles a tileset may list, external tilesets included.
+pub const MAX_TILES: usize = 1_000_000;
+
+#[allow(clippy::too_many_arguments, reason = "one tile and where it goes")]
 fn add(
     tiles: &mut Vec<Tile>,
     t: TileJson,
@@ -167,7 +237,11 @@ fn add(
     frame: &Mat4,
     inherited: Refine,
     depth: usize,
+    prefix: &str,
 ) -> Result<usize, String> {
+    if tiles.len() >= MAX_TILES {
+        return Err(format!("the tileset lists more than {MAX_TILES} tiles"));
+    }
     if depth > MAX_DEPTH {
         return Err(format!("the tile tree is deeper than {MAX_DEPTH} levels"));
     }
@@ -196,6 +270,10 @@ fn add(
         .into_iter()
         .chain(t.contents)
         .filter_map(|c| c.uri.or(c.url))
+        .map(|u| {
+            let absolute = u.starts_with('/') || u.contains("://");
+            if absolute { u } else { format!("{prefix}{u}") }
+        })
         .collect();
     let index = tiles.len();
     tiles.push(Tile {
@@ -209,7 +287,7 @@ fn add(
         implicit: t.implicit_tiling.is_some(),
     });
     for child in t.children {
-        let c = add(tiles, child, Some(index), &world, refine, depth + 1)?;
+        let c = add(tiles, child, Some(index), &world, refine, depth + 1, prefix)?;
         tiles[index].children.push(c);
     }
     Ok(index)

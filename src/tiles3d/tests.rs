@@ -396,3 +396,83 @@ fn a_nearer_camera_draws_more_and_finer_tiles_within_the_budget() {
     assert!(!under.is_empty() && under.len() < near.len(), "{under:?}");
     assert!(finest(&few) >= finest(&near));
 }
+
+#[test]
+fn an_external_tileset_is_grafted_under_its_tile_in_that_tiles_frame() {
+    // An outer tileset moved 1 km east in ECEF whose root's content is Amsterdam's
+    // tileset.json in a folder `city/`.
+    let outer = r#"{"asset":{"version":"1.1"},"geometricError":1000,
+      "root":{"boundingVolume":{"sphere":[3887500,334846,5029300,5000]},"geometricError":1000,
+              "transform":[1,0,0,0, 0,1,0,0, 0,0,1,0, 1000,0,0,1],
+              "content":{"uri":"city/tileset.json"}}}"#;
+    let mut t = Tileset::parse(outer.as_bytes()).unwrap();
+    assert_eq!(
+        t.external_tilesets(),
+        vec![(0, "city/tileset.json".to_owned())]
+    );
+    let inner = std::fs::read(fixture("amsterdam_pg2b3dm_v1.0/tileset.json")).unwrap();
+    let alone = Tileset::parse(&inner).unwrap();
+    assert_eq!(t.graft(0, "city/tileset.json", &inner).unwrap(), 11);
+    assert_eq!(t.tiles.len(), 12);
+    assert!(t.tiles[0].contents.is_empty() && t.external_tilesets().is_empty());
+    assert_eq!(t.tiles[0].children, vec![1]);
+    assert_eq!(t.tiles[1].parent, Some(0));
+    // Contents relative to the outer tileset, refinement and geometric errors as they were.
+    let contents: Vec<&String> = t.tiles.iter().flat_map(|x| &x.contents).collect();
+    assert_eq!(contents.len(), 10);
+    assert!(
+        contents.iter().all(|c| c.starts_with("city/tiles/")),
+        "{contents:?}"
+    );
+    assert_eq!(t.tiles[1].refine, Refine::Add);
+    // Each tile where it stood alone, 1 km along ECEF x.
+    for (a, b) in alone.tiles.iter().zip(&t.tiles[1..]) {
+        let (p, q) = (a.centre_ecef(), b.centre_ecef());
+        assert!((q[0] - p[0] - 1000.0).abs() < 1e-6 && q[1] == p[1] && q[2] == p[2]);
+        assert_eq!(a.geometric_error, b.geometric_error);
+    }
+    // A broken external tileset is refused with the reason and grafts nothing.
+    let mut t = Tileset::parse(outer.as_bytes()).unwrap();
+    let e = t.graft(0, "city/tileset.json", b"{}").unwrap_err();
+    assert!(e.contains("not a 3D Tiles tileset.json"), "{e}");
+    assert_eq!(t.tiles.len(), 1);
+}
+
+#[test]
+fn a_composite_tile_draws_its_inner_tiles_with_their_features_one_after_the_other() {
+    let dir = fixture("amsterdam_pg2b3dm_v1.0");
+    let (a, b) = (
+        std::fs::read(dir.join("tiles/1.b3dm")).unwrap(),
+        std::fs::read(dir.join("tiles/2.b3dm")).unwrap(),
+    );
+    let alone = |bytes: &[u8]| content::decode(bytes, &ecef::IDENTITY, &dir).unwrap();
+    let (ca, cb) = (alone(&a), alone(&b));
+    let mut cmpt = b"cmpt".to_vec();
+    for word in [1, 16 + a.len() + b.len(), 2] {
+        cmpt.extend_from_slice(&(word as u32).to_le_bytes());
+    }
+    cmpt.extend_from_slice(&a);
+    cmpt.extend_from_slice(&b);
+    let c = content::decode(&cmpt, &ecef::IDENTITY, &dir).unwrap();
+    assert_eq!(
+        triangles(&c.meshes),
+        triangles(&ca.meshes) + triangles(&cb.meshes)
+    );
+    assert_eq!(c.features.len(), ca.features.len() + cb.features.len());
+    // The second tile's batch 0 is the composite's feature 18, with its own blockid.
+    assert_eq!(ca.features.len(), 18);
+    assert_eq!(c.features.properties(18), cb.features.properties(0));
+    let max_first: u32 = c.meshes[..ca.meshes.len()]
+        .iter()
+        .flat_map(|m| m.features.iter().copied())
+        .max()
+        .unwrap();
+    let min_second: u32 = c.meshes[ca.meshes.len()..]
+        .iter()
+        .flat_map(|m| m.features.iter().copied())
+        .min()
+        .unwrap();
+    assert!(max_first < 18 && min_second >= 18);
+    // Cut short, it is refused, not read past its end.
+    assert!(content::decode(&cmpt[..100], &ecef::IDENTITY, &dir).is_err());
+}

@@ -474,3 +474,59 @@ fn a_dropped_file_joins_a_new_scenario() {
     );
     assert_eq!(entry.history.next_undo(), Some("add a file"));
 }
+
+#[test]
+fn on_a_terrain_a_scenarios_building_stands_where_the_baselines_does() {
+    // A 30 m square on Bilbao's hillside (38 m up) in the baseline, and the same square as
+    // a scenario's addition: both stand at the lowest terrain under them.
+    let dir = crate::temp_dir("scenario-terrain");
+    let to_wgs84 = citytwin::georef::Transformer::new("EPSG:25830", "EPSG:4326").unwrap();
+    let square = |id: &str| {
+        let ring: Vec<String> = [
+            (-15.0, -15.0),
+            (15.0, -15.0),
+            (15.0, 15.0),
+            (-15.0, 15.0),
+            (-15.0, -15.0),
+        ]
+        .iter()
+        .map(|(dx, dy)| {
+            let (lon, lat) = to_wgs84
+                .convert(502_403.24 + dx, 4_796_947.54 + dy)
+                .unwrap();
+            format!("[{lon},{lat}]")
+        })
+        .collect();
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","id":"{id}","properties":{{"height":12}},"geometry":{{"type":"Polygon","coordinates":[[{}]]}}}}]}}"#,
+            ring.join(",")
+        )
+    };
+    std::fs::write(dir.join("city.geojson"), square("hill")).unwrap();
+    std::fs::write(dir.join("added.geojson"), square("added")).unwrap();
+    let mut config = Config::default();
+    config.terrain.file = crate::fixture("terrain/bilbao_pnoa_dem_5m_epsg25830.tif")
+        .display()
+        .to_string();
+    let model = citytwin::city::load(
+        &citytwin::source::Source::File(dir.join("city.geojson")),
+        &config,
+    )
+    .unwrap();
+    let hill = model.buildings[0].elevation;
+    assert!((34.0..=38.0).contains(&hill), "{hill}");
+    let scenario = citytwin::scenario::Scenario::parse(
+        &dir.join("s.toml"),
+        "name = \"On the hill\"\n[[add]]\nfile = \"added.geojson\"\n",
+    )
+    .unwrap();
+    let settings = citytwin::city::decode::DecodeSettings::from_config(&config);
+    let applied = citytwin::scenario::apply(&scenario, &model, &settings).unwrap();
+    assert_eq!(applied.added.len(), 1, "{:?}", applied.skipped);
+    assert!(
+        (applied.added[0].building.elevation - hill).abs() < 1e-6,
+        "{} vs {hill}",
+        applied.added[0].building.elevation
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -19,6 +19,16 @@ use std::time::{Duration, Instant};
 /// triangles drawn.
 fn stream(memory_mb: f64, height: f64) -> (Vec<usize>, usize) {
     let at = crate::fixture("3dtiles/amsterdam_pg2b3dm_v1.0/tileset.json");
+    stream_from(&at, 11, memory_mb, height)
+}
+
+/// [`stream`] for the tileset at `at`, which lists `listed` tiles once opened.
+fn stream_from(
+    at: &std::path::Path,
+    listed: usize,
+    memory_mb: f64,
+    height: f64,
+) -> (Vec<usize>, usize) {
     let (feed, worker) = TilesetFeed::spawn(
         TilesetSettings {
             at: at.display().to_string(),
@@ -44,7 +54,7 @@ fn stream(memory_mb: f64, height: f64) -> (Vec<usize>, usize) {
         assert!(Instant::now() < deadline, "tiles came too slowly");
         match feed.rx.recv_timeout(Duration::from_secs(30)).unwrap() {
             TilesetMessage::Opened { tiles, version } => {
-                assert_eq!((tiles, version.as_str()), (11, "1.0"));
+                assert_eq!(tiles, listed, "{version}");
             }
             TilesetMessage::Wanted(w) => wanted = w,
             TilesetMessage::Tile {
@@ -72,6 +82,30 @@ fn stream(memory_mb: f64, height: f64) -> (Vec<usize>, usize) {
     drop(worker);
     let triangles = wanted.iter().map(|i| got[i]).sum();
     (wanted, triangles)
+}
+
+#[test]
+fn an_external_tileset_streams_as_part_of_the_tileset_that_names_it() {
+    // An outer tileset whose root's content is Amsterdam's tileset.json in a folder beside it.
+    let dir = crate::temp_dir("tileset-external");
+    let city = dir.join("city");
+    std::fs::create_dir_all(city.join("tiles")).unwrap();
+    let source = crate::fixture("3dtiles/amsterdam_pg2b3dm_v1.0");
+    std::fs::copy(source.join("tileset.json"), city.join("tileset.json")).unwrap();
+    for i in 1..=10 {
+        let name = format!("tiles/{i}.b3dm");
+        std::fs::copy(source.join(&name), city.join(&name)).unwrap();
+    }
+    std::fs::write(
+        dir.join("tileset.json"),
+        r#"{"asset":{"version":"1.1"},"geometricError":2000,
+           "root":{"boundingVolume":{"sphere":[3886500,334846,5029300,6000]},
+                   "geometricError":1000,"refine":"ADD","content":{"uri":"city/tileset.json"}}}"#,
+    )
+    .unwrap();
+    let (near, triangles) = stream_from(&dir.join("tileset.json"), 12, 512.0, 1000.0);
+    assert_eq!((near.len(), triangles), (10, 35_102));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
