@@ -6,6 +6,7 @@
 
 use crate::city::gltf::NO_FEATURE;
 use crate::georef::{Georef, LonLat};
+use crate::ngsi_ld::client::{Client, ClientConfig};
 use crate::tiles3d::content::{self, ContentMesh};
 use crate::tiles3d::features::FeatureTable;
 use crate::tiles3d::select::{self, PlacedTile};
@@ -33,6 +34,8 @@ pub struct TilesetSettings {
     pub max_error_px: f64,
     /// The most bytes the meshes chosen may take.
     pub memory_bytes: u64,
+    /// The broker, whose credentials a tileset on its own server is read with.
+    pub broker: Option<ClientConfig>,
 }
 
 /// External tilesets read for one tileset, at most.
@@ -130,7 +133,11 @@ fn run(
     cancel: &crate::cancel::Cancel,
 ) -> Result<(), String> {
     let remote = settings.at.starts_with("http://") || settings.at.starts_with("https://");
-    let http = if remote { Some(Http::new()?) } else { None };
+    let http = if remote {
+        Some(Http::new(settings.broker.clone())?)
+    } else {
+        None
+    };
     let read = |uri: &str| -> Result<Vec<u8>, String> {
         if let Some(http) = &http {
             http.get(uri)
@@ -344,18 +351,36 @@ fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
     [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
 }
 
+/// The configured broker (`[broker]`), when there is one whose credentials can be read.
+pub fn broker_of(config: &crate::config::Config) -> Option<ClientConfig> {
+    if config.broker.url.is_empty() {
+        return None;
+    }
+    crate::source::broker_source(config, Vec::new())
+        .inspect_err(|e| tracing::warn!("tilesets: the broker's settings: {e}"))
+        .ok()
+        .map(|b| b.client)
+}
+
 /// Files over HTTP(S) through one runtime and one client (kept connections, one TLS setup);
-/// errors never name the URL (it may hold a key).
+/// errors never name the URL (it may hold a key). Files on the broker's own server are read
+/// with its credentials and certificate authorities (`[broker]` token, OAuth client,
+/// `ca_file`); they are never sent to another server.
 pub struct Http {
     runtime: tokio::runtime::Runtime,
     client: reqwest::Client,
+    broker: Option<Client>,
 }
 
 impl Http {
-    /// A runtime and a client with a 30 s timeout.
-    pub fn new() -> Result<Self, String> {
+    /// A runtime and a client with a 30 s timeout; `broker` for files on its server.
+    pub fn new(broker: Option<ClientConfig>) -> Result<Self, String> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         Ok(Self {
+            broker: broker
+                .map(Client::new)
+                .transpose()
+                .map_err(|e| e.to_string())?,
             runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -369,6 +394,12 @@ impl Http {
 
     /// The file at `url`.
     pub fn get(&self, url: &str) -> Result<Vec<u8>, String> {
+        if let Some(b) = self.broker.as_ref().filter(|b| b.serves(url)) {
+            return self
+                .runtime
+                .block_on(b.get_file(url))
+                .map_err(|e| format!("cannot read the tileset: {e}"));
+        }
         self.runtime.block_on(async {
             let response = self
                 .client

@@ -53,7 +53,7 @@ pub struct TilesetFeature {
     pub feature: Option<u32>,
     /// The glTF mesh it is part of (3DBAG tiles name their buildings so).
     pub part: String,
-    /// Its properties (batch table, structural metadata), in the tile's order.
+    /// Its properties (batch table, structural metadata), by name.
     pub properties: Vec<(String, String)>,
 }
 

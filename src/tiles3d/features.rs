@@ -8,7 +8,7 @@
 //! let table = batch_table(br#"{"name": ["Town hall", "Library"], "height": [21.5, 9]}"#, &[], 2);
 //! assert_eq!(
 //!     table.properties(1),
-//!     vec![("name".to_owned(), "Library".to_owned()), ("height".to_owned(), "9".to_owned())]
+//!     vec![("height".to_owned(), "9".to_owned()), ("name".to_owned(), "Library".to_owned())]
 //! );
 //! ```
 
@@ -37,7 +37,7 @@ impl FeatureTable {
         self.count == 0
     }
 
-    /// A feature's properties that have a value, in the table's order.
+    /// A feature's properties that have a value, by name.
     pub fn properties(&self, feature: u32) -> Vec<(String, String)> {
         self.columns
             .iter()

@@ -111,27 +111,42 @@ fn location(settings: &Settings, path: &str) -> String {
     p.display().to_string()
 }
 
+/// Once the city's origin is known (and whenever it moves: a reload elsewhere), starts a
+/// feed for each tileset; the tiles placed for an earlier origin go.
 #[allow(clippy::too_many_arguments)]
 fn start_when_placed(
+    mut commands: Commands,
     mut streams: ResMut<Streams>,
     city: Res<CityState>,
     settings: Res<Settings>,
     mut workers: ResMut<Workers>,
     mut materials: ResMut<Assets<StandardMaterial>>,
-    mut started: Local<bool>,
+    mut placed_at: Local<Option<(f64, f64, String)>>,
 ) {
-    if *started || settings.tilesets.is_empty() {
+    if settings.tilesets.is_empty() {
         return;
     }
     let Some(model) = &city.model else {
         return;
     };
-    *started = true;
-    streams.material = Some(materials.add(StandardMaterial {
-        base_color: Color::srgb(0.86, 0.84, 0.80),
-        perceptual_roughness: 0.9,
-        ..default()
-    }));
+    let here = (model.origin.lon, model.origin.lat, model.crs.clone());
+    if placed_at.as_ref() == Some(&here) {
+        return;
+    }
+    *placed_at = Some(here);
+    for s in streams.list.drain(..) {
+        workers.stop(&format!("tileset-{}", s.name));
+        for e in s.shown.into_values().flat_map(|(entities, _)| entities) {
+            commands.entity(e).despawn();
+        }
+    }
+    if streams.material.is_none() {
+        streams.material = Some(materials.add(StandardMaterial {
+            base_color: Color::srgb(0.86, 0.84, 0.80),
+            perceptual_roughness: 0.9,
+            ..default()
+        }));
+    }
     for (name, t) in &settings.tilesets {
         let feed_settings = TilesetSettings {
             at: location(&settings, &t.path),
@@ -140,6 +155,7 @@ fn start_when_placed(
             ground_m: (!t.on_ground).then_some(t.height_offset_m),
             max_error_px: t.max_error_px,
             memory_bytes: (t.memory_mb * 1e6) as u64,
+            broker: crate::tileset_feed::broker_of(&settings),
         };
         match TilesetFeed::spawn(feed_settings, workers.waker_fn()) {
             Ok((feed, worker)) => {

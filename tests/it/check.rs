@@ -612,3 +612,93 @@ fn a_3d_tiles_tileset_is_reported_from_its_folder_and_over_http() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not a 3D Tiles tileset.json"), "{err}");
 }
+
+/// Serves `json` once on loopback, answering 401 unless the request carries `Bearer token`;
+/// returns the port and the request's header lines.
+fn serve_once_with_token(
+    json: Vec<u8>,
+    token: &'static str,
+) -> (u16, std::thread::JoinHandle<Vec<String>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        use std::io::Write;
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+        let (head, _) = crate::read_request(&mut reader).unwrap().unwrap();
+        let authorised = head
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(&format!("authorization: Bearer {token}")));
+        let (status, body) = if authorised {
+            ("200 OK", json)
+        } else {
+            ("401 Unauthorized", Vec::new())
+        };
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        let _ = stream.write_all(&body);
+        head
+    });
+    (port, server)
+}
+
+#[test]
+fn a_tileset_on_the_brokers_server_is_read_with_the_brokers_token_and_no_other_gets_it() {
+    let dir = crate::temp_dir("check-tileset-auth");
+    let json = std::fs::read(crate::fixture(
+        "3dtiles/amsterdam_pg2b3dm_v1.0/tileset.json",
+    ))
+    .unwrap();
+    std::fs::write(dir.join("token"), "tile-secret\n").unwrap();
+    let delft = crate::fixture("delft_3dbag_buildings.geojson.gz");
+    let (port, server) = serve_once_with_token(json.clone(), "tile-secret");
+    let config = dir.join("c.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[broker]\nurl = \"http://127.0.0.1:{port}\"\ntoken_file = {:?}\n",
+            dir.join("token").display().to_string()
+        ),
+    )
+    .unwrap();
+    let url = format!("http://127.0.0.1:{port}/tiles/tileset.json");
+    let args = [
+        "--config",
+        config.to_str().unwrap(),
+        "--file",
+        delft.to_str().unwrap(),
+    ];
+    let (v, out) = check_json(&[&args[..], &["--tileset", &url]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(v["tileset"]["tiles"], 11);
+    server.join().unwrap();
+    // Another server is not the broker's: the token is not sent, the server refuses, the
+    // error says so without naming the URL.
+    let (other, server) = serve_once_with_token(json, "tile-secret");
+    let url = format!("http://127.0.0.1:{other}/tiles/tileset.json?key=k");
+    let out = crate::run(
+        crate::citytwin()
+            .args(["check"])
+            .args(args)
+            .args(["--tileset", &url]),
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("401") && !err.contains("key=k"), "{err}");
+    let head = server.join().unwrap();
+    assert!(
+        !head
+            .iter()
+            .any(|l| l.to_ascii_lowercase().starts_with("authorization")),
+        "{head:?}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("tile-secret"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -37,6 +37,7 @@ fn stream_from(
             ground_m: None,
             max_error_px: 16.0,
             memory_bytes: (memory_mb * 1e6) as u64,
+            broker: None,
         },
         None,
     )

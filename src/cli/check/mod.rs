@@ -89,7 +89,8 @@ pub fn command(
     tileset: Option<&str>,
 ) -> ExitCode {
     super::init_logs("warn");
-    let tileset = match tileset.map(tileset::report) {
+    let broker = || crate::tileset_feed::broker_of(config);
+    let tileset = match tileset.map(|t| tileset::report(t, broker())) {
         Some(Ok(r)) => Some(r),
         Some(Err(e)) => {
             eprintln!("error: {e}");

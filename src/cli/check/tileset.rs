@@ -6,9 +6,13 @@ use std::path::Path;
 
 /// The tileset at `at`: a folder holding `tileset.json`, the file itself, or its URL. Local
 /// content files are told apart by their first bytes, remote ones by their names.
-pub fn report(at: &str) -> Result<TilesetReport, String> {
+/// A tileset on the broker's server (`broker`) is read with its credentials.
+pub fn report(
+    at: &str,
+    broker: Option<crate::ngsi_ld::client::ClientConfig>,
+) -> Result<TilesetReport, String> {
     if at.starts_with("http://") || at.starts_with("https://") {
-        let bytes = crate::tileset_feed::Http::new()?.get(at)?;
+        let bytes = crate::tileset_feed::Http::new(broker)?.get(at)?;
         let tileset = Tileset::parse(&bytes).map_err(|e| format!("tileset {at}: {e}"))?;
         return Ok(tileset.report(|_| None));
     }

@@ -255,6 +255,54 @@ impl Client {
         &self.base
     }
 
+    /// Whether `url` is on the broker's own server (scheme, host and port), where its
+    /// credentials apply; they are never sent anywhere else.
+    pub fn serves(&self, url: &str) -> bool {
+        let origin = |u: &str| -> Option<String> {
+            let (scheme, rest) = u.split_once("://")?;
+            let host = rest.split(['/', '?', '#']).next()?;
+            let host = host
+                .rsplit_once('@')
+                .map_or(host, |(_, h)| h)
+                .to_ascii_lowercase();
+            let default = if scheme.eq_ignore_ascii_case("https") {
+                ":443"
+            } else {
+                ":80"
+            };
+            let host = if host.contains(':') {
+                host
+            } else {
+                format!("{host}{default}")
+            };
+            Some(format!("{}://{host}", scheme.to_ascii_lowercase()))
+        };
+        origin(url).is_some_and(|o| Some(o) == origin(&self.base))
+    }
+
+    /// Any file on the broker's server (a 3D tileset it also serves, say), with the broker's
+    /// credentials and certificate authorities.
+    pub async fn get_file(&self, url: &str) -> Result<Vec<u8>, ClientError> {
+        let mut request = self.http.get(url);
+        if let Some(token) = self.bearer().await? {
+            request = request.bearer_auth(token.expose());
+        }
+        let response = request.send().await.map_err(|e| {
+            ClientError::Config(format!("cannot read the file: {}", without_url(e)))
+        })?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(ClientError::Config(format!(
+                "the broker's server answered {status}"
+            )));
+        }
+        Ok(response
+            .bytes()
+            .await
+            .map_err(|e| ClientError::Config(format!("cannot read the file: {}", without_url(e))))?
+            .to_vec())
+    }
+
     async fn bearer(&self) -> Result<Option<Secret>, ClientError> {
         match &self.config.auth {
             Auth::None => Ok(None),
