@@ -8,8 +8,8 @@ use crate::map_feed::{FeedMessage, FeedSettings, Look, MapFeed, MapTile, TileKey
 use crate::maptiles::fetch::Origin;
 use crate::maptiles::select::TileView;
 use crate::scene::{
-    CameraLook, CityState, GroundStatus, LayerMember, Layers, MainCamera, MapTileState, Settings,
-    TerrainState, Workers,
+    CameraLook, CityState, GroundStatus, LayerMember, Layers, MainCamera, MapTileState, ScenePlace,
+    Settings, TerrainState, Workers,
 };
 use crate::worker::Stage;
 use bevy::asset::RenderAssetUsages;
@@ -69,19 +69,14 @@ pub(super) fn start_when_placed(
     mut workers: ResMut<Workers>,
     mut state: ResMut<MapTileState>,
     old: Query<Entity, With<MapTilePart>>,
-    mut placed_at: Local<Option<(f64, f64, String)>>,
+    mut placed_at: Local<Option<ScenePlace>>,
 ) {
     if settings.map_tiles.sources.is_empty() {
         return;
     }
-    let Some(model) = &city.model else {
+    let Some(model) = city.placed_anew(&mut placed_at) else {
         return;
     };
-    let here = (model.origin.lon, model.origin.lat, model.crs.clone());
-    if placed_at.as_ref() == Some(&here) {
-        return;
-    }
-    *placed_at = Some(here);
     for e in &old {
         commands.entity(e).despawn();
     }

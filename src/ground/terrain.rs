@@ -6,8 +6,8 @@
 
 use crate::language::Localized;
 use crate::scene::{
-    CameraLook, CityState, GroundStatus, LayerMember, Layers, MainCamera, Settings, TerrainState,
-    Workers, color,
+    CameraLook, CityState, GroundStatus, LayerMember, Layers, MainCamera, ScenePlace, Settings,
+    TerrainState, Workers, color,
 };
 use crate::terrain::mesh::Quadtree;
 use crate::terrain::{self, HeightGrid};
@@ -59,19 +59,14 @@ pub(super) fn start_when_placed(
     settings: Res<Settings>,
     mut workers: ResMut<Workers>,
     mut state: ResMut<TerrainState>,
-    mut placed_at: Local<Option<(f64, f64, String)>>,
+    mut placed_at: Local<Option<ScenePlace>>,
 ) {
     if settings.terrain.file.is_empty() {
         return;
     }
-    let Some(model) = &city.model else {
+    let Some(model) = city.placed_anew(&mut placed_at) else {
         return;
     };
-    let here = (model.origin.lon, model.origin.lat, model.crs.clone());
-    if placed_at.as_ref() == Some(&here) {
-        return;
-    }
-    *placed_at = Some(here);
     let config = settings.0.clone();
     let (origin, scene_crs) = (model.origin, model.crs.clone());
     let waker = workers.waker_fn();

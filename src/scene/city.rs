@@ -89,7 +89,24 @@ impl CityState {
     pub fn is_ready(&self) -> bool {
         self.status == LoadStatus::Ready
     }
+
+    /// The city, when it stands somewhere other than `last` says (its first placing, or its
+    /// origin or CRS moved by a reload), noting where it stands now: what places its own
+    /// things in the scene (ground, terrain, map tiles, tilesets) starts again then.
+    pub fn placed_anew(&self, last: &mut Option<ScenePlace>) -> Option<&Arc<CityModel>> {
+        let model = self.model.as_ref()?;
+        let here = (model.origin.lon, model.origin.lat, model.crs.clone());
+        if last.as_ref() == Some(&here) {
+            return None;
+        }
+        *last = Some(here);
+        Some(model)
+    }
 }
+
+/// Where a city stands in the scene: its origin's longitude and latitude and its projected
+/// CRS.
+pub type ScenePlace = (f64, f64, String);
 
 /// What loading by viewport holds now (for the UI).
 #[derive(Debug, Clone, PartialEq)]

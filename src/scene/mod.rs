@@ -60,7 +60,7 @@ pub mod sun;
 pub mod view;
 pub mod workers;
 
-pub use city::{CityState, LoadStatus, ReloadCity, SceneSource, ViewportStatus};
+pub use city::{CityState, LoadStatus, ReloadCity, ScenePlace, SceneSource, ViewportStatus};
 pub use clock::{ClockCommand, REPLAY_HOURS, SceneClock};
 pub use comments::{CommentCommand, CommentNotice, CommentPins, CommentsState, Spot, Writing};
 pub use editing::{DrawCommand, EditTool, PointerCapture, SetTool, Tool};

@@ -9,7 +9,7 @@ pub use pick::FeatureHighlight;
 
 use crate::language::Localized;
 use crate::scene::{
-    self, CameraLook, CityState, LayerMember, Layers, MainCamera, SceneSet, Settings,
+    self, CameraLook, CityState, LayerMember, Layers, MainCamera, ScenePlace, SceneSet, Settings,
     TilesetsState, Workers,
 };
 use crate::tiles3d::features::FeatureTable;
@@ -121,19 +121,14 @@ fn start_when_placed(
     settings: Res<Settings>,
     mut workers: ResMut<Workers>,
     mut materials: ResMut<Assets<StandardMaterial>>,
-    mut placed_at: Local<Option<(f64, f64, String)>>,
+    mut placed_at: Local<Option<ScenePlace>>,
 ) {
     if settings.tilesets.is_empty() {
         return;
     }
-    let Some(model) = &city.model else {
+    let Some(model) = city.placed_anew(&mut placed_at) else {
         return;
     };
-    let here = (model.origin.lon, model.origin.lat, model.crs.clone());
-    if placed_at.as_ref() == Some(&here) {
-        return;
-    }
-    *placed_at = Some(here);
     for s in streams.list.drain(..) {
         workers.stop(&format!("tileset-{}", s.name));
         for e in s.shown.into_values().flat_map(|(entities, _)| entities) {
