@@ -573,33 +573,14 @@ fn a_3d_tiles_tileset_is_reported_from_its_folder_and_over_http() {
     assert!((t["root_lonlat"][1].as_f64().unwrap() - 52.387_832_25).abs() < 1e-7);
     // The same tileset.json from a server on loopback: kinds from the content's names.
     let json = std::fs::read(dir.join("tileset.json")).unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = std::thread::spawn(move || {
-        use std::io::Write;
-        let (mut stream, _) = listener.accept().unwrap();
-        let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
-        let (head, _) = crate::read_request(&mut reader).unwrap().unwrap();
-        let _ = write!(
-            stream,
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            json.len()
-        );
-        let _ = stream.write_all(&json);
-        head[0].clone()
-    });
+    let (port, server) = serve_once(json, None);
     let url = format!("http://127.0.0.1:{port}/cesium/tileset.json");
     let delft = crate::fixture("delft_3dbag_buildings.geojson.gz");
     let (v, out) = check_json(&["--file", delft.to_str().unwrap(), "--tileset", &url]);
     assert!(out.status.success());
     assert_eq!(v["tileset"]["tiles"], 11);
     assert_eq!(v["tileset"]["content"], serde_json::json!({"b3dm": 10}));
-    assert!(
-        server
-            .join()
-            .unwrap()
-            .starts_with("GET /cesium/tileset.json ")
-    );
+    assert!(server.join().unwrap()[0].starts_with("GET /cesium/tileset.json "));
     // Not a tileset: one clear line, status 1.
     let out = crate::run(crate::citytwin().args([
         "check",
@@ -613,11 +594,11 @@ fn a_3d_tiles_tileset_is_reported_from_its_folder_and_over_http() {
     assert!(err.contains("not a 3D Tiles tileset.json"), "{err}");
 }
 
-/// Serves `json` once on loopback, answering 401 unless the request carries `Bearer token`;
-/// returns the port and the request's header lines.
-fn serve_once_with_token(
+/// Serves `json` once on loopback (with a `token`, answering 401 unless the request carries
+/// `Bearer token`); returns the port and the request's head lines.
+fn serve_once(
     json: Vec<u8>,
-    token: &'static str,
+    token: Option<&'static str>,
 ) -> (u16, std::thread::JoinHandle<Vec<String>>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -626,9 +607,10 @@ fn serve_once_with_token(
         let (mut stream, _) = listener.accept().unwrap();
         let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
         let (head, _) = crate::read_request(&mut reader).unwrap().unwrap();
-        let authorised = head
-            .iter()
-            .any(|l| l.eq_ignore_ascii_case(&format!("authorization: Bearer {token}")));
+        let authorised = token.is_none_or(|token| {
+            head.iter()
+                .any(|l| l.eq_ignore_ascii_case(&format!("authorization: Bearer {token}")))
+        });
         let (status, body) = if authorised {
             ("200 OK", json)
         } else {
@@ -636,7 +618,7 @@ fn serve_once_with_token(
         };
         let _ = write!(
             stream,
-            "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
             body.len()
         );
         let _ = stream.write_all(&body);
@@ -654,7 +636,7 @@ fn a_tileset_on_the_brokers_server_is_read_with_the_brokers_token_and_no_other_g
     .unwrap();
     std::fs::write(dir.join("token"), "tile-secret\n").unwrap();
     let delft = crate::fixture("delft_3dbag_buildings.geojson.gz");
-    let (port, server) = serve_once_with_token(json.clone(), "tile-secret");
+    let (port, server) = serve_once(json.clone(), Some("tile-secret"));
     let config = dir.join("c.toml");
     std::fs::write(
         &config,
@@ -681,7 +663,7 @@ fn a_tileset_on_the_brokers_server_is_read_with_the_brokers_token_and_no_other_g
     server.join().unwrap();
     // Another server is not the broker's: the token is not sent, the server refuses, the
     // error says so without naming the URL.
-    let (other, server) = serve_once_with_token(json, "tile-secret");
+    let (other, server) = serve_once(json, Some("tile-secret"));
     let url = format!("http://127.0.0.1:{other}/tiles/tileset.json?key=k");
     let out = crate::run(
         crate::citytwin()

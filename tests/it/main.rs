@@ -47,6 +47,68 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// A GeoJSON Feature (WGS84): the square of `side` metres around `(x, y)` in the Bilbao DEM's
+/// CRS (EPSG:25830), with `properties` (a JSON object).
+pub fn bilbao_square(id: &str, x: f64, y: f64, side: f64, properties: &str) -> String {
+    let to_wgs84 = citytwin::georef::Transformer::new("EPSG:25830", "EPSG:4326").unwrap();
+    let h = side / 2.0;
+    let ring: Vec<String> = [(-h, -h), (h, -h), (h, h), (-h, h), (-h, -h)]
+        .iter()
+        .map(|(dx, dy)| {
+            let (lon, lat) = to_wgs84.convert(x + dx, y + dy).unwrap();
+            format!("[{lon},{lat}]")
+        })
+        .collect();
+    format!(
+        r#"{{"type":"Feature","id":"{id}","properties":{properties},"geometry":{{"type":"Polygon","coordinates":[[{}]]}}}}"#,
+        ring.join(",")
+    )
+}
+
+/// The side (pixels) of the square view a headless app's camera draws.
+pub const VIEW_PX: u32 = 1000;
+
+/// Puts a headless app's main camera at `transform`. On first use it is made: perspective,
+/// 0.8 rad of field of view, drawing a [`VIEW_PX`] square that the 3D view fills.
+pub fn aim_main_camera(app: &mut bevy::app::App, transform: bevy::prelude::Transform) {
+    use bevy::camera::{ComputedCameraValues, RenderTargetInfo};
+    use bevy::prelude::*;
+    use citytwin::scene::{MainCamera, ViewArea};
+    let world = app.world_mut();
+    let mut q = world.query_filtered::<(&mut Transform, &mut GlobalTransform), With<MainCamera>>();
+    if let Ok((mut t, mut g)) = q.single_mut(world) {
+        *t = transform;
+        *g = GlobalTransform::from(transform);
+        return;
+    }
+    let computed = ComputedCameraValues {
+        clip_from_view: Mat4::perspective_infinite_reverse_rh(0.8, 1.0, 0.1),
+        target_info: Some(RenderTargetInfo {
+            physical_size: UVec2::splat(VIEW_PX),
+            scale_factor: 1.0,
+        }),
+        ..default()
+    };
+    world.spawn((
+        Camera {
+            computed,
+            ..default()
+        },
+        Projection::Perspective(PerspectiveProjection {
+            fov: 0.8,
+            aspect_ratio: 1.0,
+            ..default()
+        }),
+        transform,
+        GlobalTransform::from(transform),
+        MainCamera,
+    ));
+    *world.resource_mut::<ViewArea>() = ViewArea {
+        min: Vec2::ZERO,
+        size: Vec2::splat(VIEW_PX as f32),
+    };
+}
+
 /// Runs and returns the output, printing stderr when the test fails later.
 pub fn run(cmd: &mut Command) -> Output {
     let out = cmd.output().expect("the citytwin binary runs");

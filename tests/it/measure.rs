@@ -4,14 +4,11 @@
 //! Building equals the one PROJ gives for the data's coordinates, to the centimetre.
 
 use bevy::app::App;
-use bevy::camera::{ComputedCameraValues, RenderTargetInfo};
 use bevy::prelude::*;
 use citytwin::config::Config;
 use citytwin::measure::Kind;
 use citytwin::scene::pointing::Snapped;
-use citytwin::scene::{
-    CityState, EditTool, MainCamera, MeasureCommand, MeasureState, Tool, ViewArea, ViewClicked,
-};
+use citytwin::scene::{CityState, EditTool, MeasureCommand, MeasureState, Tool, ViewClicked};
 use std::time::{Duration, Instant};
 
 /// The Empire State Building (443.2 m) and the Chrysler Building (319 m) in the demo.
@@ -23,8 +20,6 @@ const CHRYSLER: &str = "urn:ngsi-ld:Building:way-42500770";
 const EMPIRE_STATE_CORNER: [f64; 2] = [-73.9865012, 40.748491];
 const CHRYSLER_CORNER: [f64; 2] = [-73.9758501, 40.7514887];
 
-const SIZE: u32 = 1000;
-
 /// The demo in a headless app with the Measure tool and a camera looking straight down.
 fn app_with_camera() -> App {
     let mut app = citytwin::app::headless(Config::default());
@@ -35,27 +30,7 @@ fn app_with_camera() -> App {
         app.update();
         std::thread::sleep(Duration::from_millis(5));
     }
-    let computed = ComputedCameraValues {
-        clip_from_view: Mat4::perspective_infinite_reverse_rh(0.8, 1.0, 0.1),
-        target_info: Some(RenderTargetInfo {
-            physical_size: UVec2::splat(SIZE),
-            scale_factor: 1.0,
-        }),
-        ..default()
-    };
-    app.world_mut().spawn((
-        Camera {
-            computed,
-            ..default()
-        },
-        GlobalTransform::default(),
-        Transform::default(),
-        MainCamera,
-    ));
-    *app.world_mut().resource_mut::<ViewArea>() = ViewArea {
-        min: Vec2::ZERO,
-        size: Vec2::splat(SIZE as f32),
-    };
+    crate::aim_main_camera(&mut app, Transform::default());
     app
 }
 
@@ -96,13 +71,9 @@ fn click_near_corner(app: &mut App, id: &str, lonlat: [f64; 2]) -> [f64; 2] {
     let at = [corner.x + 0.7 * dx / len, corner.y + 0.7 * dy / len];
     let eye = Vec3::new(at[0] as f32, (b.height + 1000.0) as f32, -at[1] as f32);
     let transform = Transform::from_translation(eye).looking_at(eye - Vec3::Y, Vec3::NEG_Z);
-    let world = app.world_mut();
-    let mut q = world.query_filtered::<(&mut Transform, &mut GlobalTransform), With<MainCamera>>();
-    let (mut t, mut g) = q.single_mut(world).unwrap();
-    *t = transform;
-    *g = GlobalTransform::from(transform);
+    crate::aim_main_camera(app, transform);
     app.world_mut()
-        .write_message(ViewClicked(Vec2::splat(SIZE as f32 / 2.0)));
+        .write_message(ViewClicked(Vec2::splat(crate::VIEW_PX as f32 / 2.0)));
     app.update();
     [corner.x, corner.y]
 }

@@ -579,26 +579,7 @@ fn streets_and_water_show_from_above_under_the_buildings() {
 /// Two 40 m blocks on the Bilbao DEM as GeoJSON, one on the hill east of the estuary and one
 /// by the water.
 fn bilbao_blocks(dir: &Path) -> std::path::PathBuf {
-    let to_wgs84 = citytwin::georef::Transformer::new("EPSG:25830", "EPSG:4326").unwrap();
-    let block = |id: &str, x: f64, y: f64| {
-        let ring: Vec<String> = [
-            (-20.0, -20.0),
-            (20.0, -20.0),
-            (20.0, 20.0),
-            (-20.0, 20.0),
-            (-20.0, -20.0),
-        ]
-        .iter()
-        .map(|(dx, dy)| {
-            let (lon, lat) = to_wgs84.convert(x + dx, y + dy).unwrap();
-            format!("[{lon},{lat}]")
-        })
-        .collect();
-        format!(
-            r#"{{"type":"Feature","id":"{id}","properties":{{"height":30}},"geometry":{{"type":"Polygon","coordinates":[[{}]]}}}}"#,
-            ring.join(",")
-        )
-    };
+    let block = |id: &str, x: f64, y: f64| crate::bilbao_square(id, x, y, 40.0, r#"{"height":30}"#);
     let file = dir.join("blocks.geojson");
     std::fs::write(
         &file,
@@ -678,28 +659,12 @@ fn a_park_on_the_hill_lies_on_the_terrain_not_under_it() {
     let dem = crate::fixture("terrain/bilbao_pnoa_dem_5m_epsg25830.tif");
     // A 200 m square of park on the hill east of the estuary (10–95 m up), 150 m west of the
     // hill block, in a colour nothing else has; seen from 500 m.
-    let to_wgs84 = citytwin::georef::Transformer::new("EPSG:25830", "EPSG:4326").unwrap();
-    let ring: Vec<String> = [
-        (-1.0, -1.0),
-        (1.0, -1.0),
-        (1.0, 1.0),
-        (-1.0, 1.0),
-        (-1.0, -1.0),
-    ]
-    .iter()
-    .map(|(dx, dy)| {
-        let (lon, lat) = to_wgs84
-            .convert(502_550.0 + 100.0 * dx, 4_794_748.0 + 100.0 * dy)
-            .unwrap();
-        format!("[{lon},{lat}]")
-    })
-    .collect();
     let park = dir.join("park.geojson");
     std::fs::write(
         &park,
         format!(
-            r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","id":"park","properties":{{}},"geometry":{{"type":"Polygon","coordinates":[[{}]]}}}}]}}"#,
-            ring.join(",")
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            crate::bilbao_square("park", 502_550.0, 4_794_748.0, 200.0, "{}")
         ),
     )
     .unwrap();

@@ -480,27 +480,9 @@ fn on_a_terrain_a_scenarios_building_stands_where_the_baselines_does() {
     // A 30 m square on Bilbao's hillside (38 m up) in the baseline, and the same square as
     // a scenario's addition: both stand at the lowest terrain under them.
     let dir = crate::temp_dir("scenario-terrain");
-    let to_wgs84 = citytwin::georef::Transformer::new("EPSG:25830", "EPSG:4326").unwrap();
     let square = |id: &str| {
-        let ring: Vec<String> = [
-            (-15.0, -15.0),
-            (15.0, -15.0),
-            (15.0, 15.0),
-            (-15.0, 15.0),
-            (-15.0, -15.0),
-        ]
-        .iter()
-        .map(|(dx, dy)| {
-            let (lon, lat) = to_wgs84
-                .convert(502_403.24 + dx, 4_796_947.54 + dy)
-                .unwrap();
-            format!("[{lon},{lat}]")
-        })
-        .collect();
-        format!(
-            r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","id":"{id}","properties":{{"height":12}},"geometry":{{"type":"Polygon","coordinates":[[{}]]}}}}]}}"#,
-            ring.join(",")
-        )
+        let feature = crate::bilbao_square(id, 502_403.24, 4_796_947.54, 30.0, r#"{"height":12}"#);
+        format!(r#"{{"type":"FeatureCollection","features":[{feature}]}}"#)
     };
     std::fs::write(dir.join("city.geojson"), square("hill")).unwrap();
     std::fs::write(dir.join("added.geojson"), square("added")).unwrap();

@@ -2,13 +2,11 @@
 //! keeps to its memory budget; in a headless app, a click on a feature shows its properties.
 
 use bevy::app::App;
-use bevy::camera::{ComputedCameraValues, RenderTargetInfo};
 use bevy::prelude::*;
 use citytwin::config::Config;
 use citytwin::georef::LonLat;
 use citytwin::scene::{
-    CityState, MainCamera, SelectBuilding, SelectedTilesetFeature, TilesetsState, ViewArea,
-    ViewClicked,
+    CityState, SelectBuilding, SelectedTilesetFeature, TilesetsState, ViewClicked,
 };
 use citytwin::tileset_feed::{TilesetFeed, TilesetMessage, TilesetSettings};
 use citytwin::tilesets::{FeatureHighlight, TilesetPart};
@@ -164,10 +162,6 @@ fn app_with_amsterdam() -> App {
         .unwrap();
     let eye = Vec3::new(above[0] as f32, 2000.0, above[2] as f32);
     aim(&mut app, eye);
-    *app.world_mut().resource_mut::<ViewArea>() = ViewArea {
-        min: Vec2::ZERO,
-        size: Vec2::splat(SIZE as f32),
-    };
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         app.update();
@@ -181,45 +175,15 @@ fn app_with_amsterdam() -> App {
     app
 }
 
-const SIZE: u32 = 1000;
-
-/// Puts the main camera (made on first use) at `eye`, looking straight down.
+/// Puts the main camera at `eye`, looking straight down.
 fn aim(app: &mut App, eye: Vec3) {
     let transform = Transform::from_translation(eye).looking_at(eye - Vec3::Y, Vec3::NEG_Z);
-    let world = app.world_mut();
-    let mut q = world.query_filtered::<(&mut Transform, &mut GlobalTransform), With<MainCamera>>();
-    if let Ok((mut t, mut g)) = q.single_mut(world) {
-        *t = transform;
-        *g = GlobalTransform::from(transform);
-        return;
-    }
-    let computed = ComputedCameraValues {
-        clip_from_view: Mat4::perspective_infinite_reverse_rh(0.8, 1.0, 0.1),
-        target_info: Some(RenderTargetInfo {
-            physical_size: UVec2::splat(SIZE),
-            scale_factor: 1.0,
-        }),
-        ..default()
-    };
-    world.spawn((
-        Camera {
-            computed,
-            ..default()
-        },
-        Projection::Perspective(PerspectiveProjection {
-            fov: 0.8,
-            aspect_ratio: 1.0,
-            ..default()
-        }),
-        transform,
-        GlobalTransform::from(transform),
-        MainCamera,
-    ));
+    crate::aim_main_camera(app, transform);
 }
 
 fn click_middle(app: &mut App) {
     app.world_mut()
-        .write_message(ViewClicked(Vec2::splat(SIZE as f32 / 2.0)));
+        .write_message(ViewClicked(Vec2::splat(crate::VIEW_PX as f32 / 2.0)));
     app.update();
     app.update();
 }
