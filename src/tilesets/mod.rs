@@ -142,15 +142,26 @@ fn start_when_placed(
             ..default()
         }));
     }
+    // The broker's credentials (files) are read once, and only for a tileset over HTTP(S).
+    let mut broker = None;
     for (name, t) in &settings.tilesets {
+        let at = location(&settings, &t.path);
+        let remote = at.starts_with("http://") || at.starts_with("https://");
+        if remote && broker.is_none() {
+            broker = Some(crate::tileset_feed::broker_of(&settings));
+        }
         let feed_settings = TilesetSettings {
-            at: location(&settings, &t.path),
+            at,
             origin: model.origin,
             crs: model.crs.clone(),
             ground_m: (!t.on_ground).then_some(t.height_offset_m),
             max_error_px: t.max_error_px,
             memory_bytes: (t.memory_mb * 1e6) as u64,
-            broker: crate::tileset_feed::broker_of(&settings),
+            broker: if remote {
+                broker.clone().flatten()
+            } else {
+                None
+            },
         };
         match TilesetFeed::spawn(feed_settings, workers.waker_fn()) {
             Ok((feed, worker)) => {
